@@ -1,0 +1,53 @@
+# Every target CI runs is here; `.ci/run` is just `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+export SAM_CLI_TELEMETRY := 0
+export AWS_DEFAULT_REGION ?= eu-north-1
+
+.PHONY: install install-sam run test unit lint typecheck template-lint build bench clean
+
+$(BIN)/dunning: pyproject.toml requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check uv
+	$(BIN)/uv pip install -q -p $(BIN)/python -e '.[dev]'
+	touch $@
+
+install: $(BIN)/dunning  ## .venv with the `dunning` command and every dev tool
+
+$(SAM): 
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install -q --disable-pip-version-check uv
+	$(SAM_VENV)/bin/uv pip install -q -p $(SAM_VENV)/bin/python aws-sam-cli==1.170.0
+	touch $@
+
+install-sam: $(SAM)  ## SAM CLI and cfn-lint in their own venv (they pin an older boto3)
+
+run: install  ## the demo tenant through the simulator on the embedded local AWS
+	$(BIN)/dunning demo --out out/demo
+
+lint: install  ## ruff and mypy
+	$(BIN)/ruff check shared functions dunning tests bench
+	$(BIN)/ruff format --check shared functions dunning tests bench
+	$(BIN)/mypy
+
+template-lint: install-sam  ## cfn-lint and sam validate --lint on template.yaml
+	$(SAM_VENV)/bin/cfn-lint template.yaml
+	$(SAM) validate --lint
+
+build: install-sam  ## sam build of every function (artifacts in .aws-sam/build)
+	scripts/sam-build.sh
+
+test: install lint template-lint build  ## the whole suite, as CI runs it
+	$(BIN)/python -m pytest
+
+unit: install
+	$(BIN)/python -m pytest tests/unit
+
+bench: install  ## benchmarks at two sizes, printed as JSON and a table
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .build out

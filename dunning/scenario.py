@@ -1,0 +1,307 @@
+"""Reading and checking a scenario file for ``dunning simulate``.
+
+The whole file is validated before anything runs — types, then every
+reference in timeline order — so a bad file is refused with one clear message
+(``file: path: what was expected``) and nothing is half-run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, time
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from shared.domain.money import Money
+from shared.domain.settings import TenantSettings
+from shared.domain.templates import TemplateDefinition, split_version_id
+
+ID = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
+HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot run; the message names the file, the field and what was expected."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _parse_hhmm(value: object) -> time:
+    if isinstance(value, int) and not isinstance(value, bool):
+        # YAML 1.1 reads an unquoted 06:00 as the sexagesimal number 360.
+        value = f"{value // 60:02d}:{value % 60:02d}"
+    if not isinstance(value, str) or not HHMM.match(value):
+        raise ValueError(f'expected a time "HH:MM" (quoted), got {value!r}')
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+class Address(_Strict):
+    lines: list[str] = Field(min_length=1, max_length=4)
+    postcode: str = Field(min_length=1, max_length=10)
+    city: str = Field(min_length=1, max_length=60)
+    country: str = Field(default="DK", pattern=r"^[A-Z]{2}$")
+
+
+class CustomerIn(_Strict):
+    id: ID
+    name: str = Field(min_length=1, max_length=120)
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str | None = Field(default=None, min_length=3, max_length=20)
+    language: Literal["da", "en"] = "da"
+    address: Address | None = None
+
+
+class AgreementIn(_Strict):
+    id: ID
+    customer: ID
+    template: str | None = None
+
+
+class InvoiceIn(_Strict):
+    id: ID
+    agreement: ID
+    amount: Annotated[Money, Field(gt=0)]
+    issued: date
+    due: date
+
+    @model_validator(mode="after")
+    def _due_after_issue(self) -> InvoiceIn:
+        if self.due < self.issued:
+            raise ValueError(f"due {self.due} is before issued {self.issued}")
+        return self
+
+
+class InvoiceAmount(_Strict):
+    invoice: ID
+    amount: Annotated[Money, Field(gt=0)]
+
+
+class AssignTemplate(_Strict):
+    template: str = Field(min_length=1)
+    agreements: Literal["all"] | list[ID]
+
+
+TIMELINE_KINDS = ("payment", "credit_note", "invoice", "customer", "agreement", "template",
+                  "assign_template", "settings")
+
+
+class TimelineEntry(_Strict):
+    date: date
+    time: time | None = None
+    payment: InvoiceAmount | None = None
+    credit_note: InvoiceAmount | None = None
+    invoice: InvoiceIn | None = None
+    customer: CustomerIn | None = None
+    agreement: AgreementIn | None = None
+    template: TemplateDefinition | None = None
+    assign_template: AssignTemplate | None = None
+    settings: dict[str, Any] | None = None
+
+    @field_validator("time", mode="before")
+    @classmethod
+    def _time(cls, value: object) -> time | None:
+        return None if value is None else _parse_hhmm(value)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> TimelineEntry:
+        given = [kind for kind in TIMELINE_KINDS if getattr(self, kind) is not None]
+        if len(given) != 1:
+            raise ValueError(f"expected exactly one of {', '.join(TIMELINE_KINDS)}; got "
+                             f"{', '.join(given) if given else 'none'}")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(kind for kind in TIMELINE_KINDS if getattr(self, kind) is not None)
+
+
+class SimulateIn(_Strict):
+    start: date
+    end: date
+    run_time: time = time(6, 0)
+
+    @field_validator("run_time", mode="before")
+    @classmethod
+    def _run_time(cls, value: object) -> time:
+        return _parse_hhmm(value)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SimulateIn:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        if (self.end - self.start).days > 3660:
+            raise ValueError("at most ten years can be simulated at once")
+        return self
+
+
+class Scenario(_Strict):
+    tenant: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
+    settings: dict[str, Any] = Field(default_factory=dict)
+    templates: list[TemplateDefinition] = Field(default_factory=list)
+    customers: list[CustomerIn] = Field(default_factory=list)
+    agreements: list[AgreementIn] = Field(default_factory=list)
+    invoices: list[InvoiceIn] = Field(default_factory=list)
+    timeline: list[TimelineEntry] = Field(default_factory=list)
+    simulate: SimulateIn
+
+    def tenant_settings(self) -> TenantSettings:
+        return TenantSettings.model_validate({**self.settings, "tenant": self.tenant})
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    """('invoices', 3, 'due') -> 'invoices[3].due'; drops pydantic's union-member tags."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif re.fullmatch(r"[a-z_][a-z0-9_]*", part):
+            text += f".{part}" if text else part
+    return text or "(top level)"
+
+
+def _first_error(error: ValidationError, prefix: tuple[int | str, ...] = ()) -> str:
+    problem = error.errors()[0]
+    message = problem["msg"].removeprefix("Value error, ")
+    if problem["type"] == "extra_forbidden":
+        message = "unknown field (not in the scenario format)"
+    return f"{_path(prefix + tuple(problem['loc']))}: {message}"
+
+
+def load_scenario(path: Path) -> Scenario:
+    """Read, validate and cross-check a scenario; raises :class:`ScenarioError`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ScenarioError(f"{path}: cannot read the file: {error.strerror}") from None
+    try:
+        raw = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (yaml.YAMLError, json.JSONDecodeError) as error:
+        raise ScenarioError(f"{path}: not valid YAML/JSON: {error}") from None
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{path}: expected a mapping with tenant, settings, templates, … at the top")
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as error:
+        raise ScenarioError(f"{path}: {_first_error(error)}") from None
+    try:
+        settings = scenario.tenant_settings()
+    except ValidationError as error:
+        raise ScenarioError(f"{path}: {_first_error(error, ('settings',))}") from None
+    problem = _check_references(scenario, settings)
+    if problem:
+        raise ScenarioError(f"{path}: {problem}")
+    return scenario
+
+
+def _check_references(scenario: Scenario, settings: TenantSettings) -> str | None:
+    """Walk the scenario in time order and return the first dangling or duplicate reference."""
+    templates: dict[str, int] = {}  # name -> versions that can exist (upper bound)
+    customers: set[str] = set()
+    agreements: set[str] = set()
+    invoices: set[str] = set()
+
+    def template_known(reference: str) -> bool:
+        versioned = split_version_id(reference)
+        if versioned is None:
+            return reference in templates
+        return versioned[0] in templates and versioned[1] <= templates[versioned[0]]
+
+    def add_template(definition: TemplateDefinition) -> None:
+        templates[definition.name] = templates.get(definition.name, 0) + 1
+
+    def add(kind: str, seen: set[str], new_id: str, where: str) -> str | None:
+        if new_id in seen:
+            return f"{where}.id: duplicate {kind} id {new_id!r}"
+        seen.add(new_id)
+        return None
+
+    for index, definition in enumerate(scenario.templates):
+        if definition.name in templates:
+            return f"templates[{index}].name: template {definition.name!r} is defined twice; " \
+                   "put later versions in the timeline"
+        add_template(definition)
+    if settings.default_template and not template_known(settings.default_template):
+        return f"settings.default_template: unknown template {settings.default_template!r}"
+    for index, customer in enumerate(scenario.customers):
+        if problem := add("customer", customers, customer.id, f"customers[{index}]"):
+            return problem
+    for index, agreement in enumerate(scenario.agreements):
+        if problem := _check_agreement(agreement, f"agreements[{index}]", customers, template_known,
+                                       settings.default_template):
+            return problem
+        agreements.add(agreement.id)
+    for index, invoice in enumerate(scenario.invoices):
+        if problem := add("invoice", invoices, invoice.id, f"invoices[{index}]"):
+            return problem
+        if invoice.agreement not in agreements:
+            return f"invoices[{index}].agreement: unknown agreement {invoice.agreement!r}"
+
+    default = settings.default_template
+    ordered = sorted(enumerate(scenario.timeline), key=lambda pair: (pair[1].date, pair[1].time or time(0)))
+    for index, entry in ordered:
+        where = f"timeline[{index}]"
+        if not scenario.simulate.start <= entry.date <= scenario.simulate.end:
+            return f"{where}.date: {entry.date} is outside simulate.start … simulate.end"
+        if entry.customer is not None:
+            if problem := add("customer", customers, entry.customer.id, f"{where}.customer"):
+                return problem
+        elif entry.agreement is not None:
+            if entry.agreement.id in agreements:
+                return f"{where}.agreement.id: duplicate agreement id {entry.agreement.id!r}"
+            if problem := _check_agreement(entry.agreement, f"{where}.agreement", customers, template_known,
+                                           default):
+                return problem
+            agreements.add(entry.agreement.id)
+        elif entry.invoice is not None:
+            if problem := add("invoice", invoices, entry.invoice.id, f"{where}.invoice"):
+                return problem
+            if entry.invoice.agreement not in agreements:
+                return f"{where}.invoice.agreement: unknown agreement {entry.invoice.agreement!r}"
+        elif entry.payment is not None or entry.credit_note is not None:
+            kind = "payment" if entry.payment is not None else "credit_note"
+            target = entry.payment or entry.credit_note
+            assert target is not None
+            if target.invoice not in invoices:
+                return f"{where}.{kind}.invoice: unknown invoice {target.invoice!r}"
+        elif entry.template is not None:
+            add_template(entry.template)
+        elif entry.assign_template is not None:
+            if not template_known(entry.assign_template.template):
+                return f"{where}.assign_template.template: unknown template {entry.assign_template.template!r}"
+            chosen = entry.assign_template.agreements
+            for position, agreement_id in enumerate([] if chosen == "all" else chosen):
+                if agreement_id not in agreements:
+                    return f"{where}.assign_template.agreements[{position}]: unknown agreement {agreement_id!r}"
+        elif entry.settings is not None:
+            if "tenant" in entry.settings:
+                return f"{where}.settings.tenant: the tenant id cannot change"
+            try:
+                settings = settings.updated(entry.settings)
+            except ValidationError as error:
+                return _first_error(error, (*where_loc(index), "settings"))
+            default = settings.default_template
+            if default and not template_known(default):
+                return f"{where}.settings.default_template: unknown template {default!r}"
+    return None
+
+
+def where_loc(index: int) -> tuple[str | int, ...]:
+    return ("timeline", index)
+
+
+def _check_agreement(agreement: AgreementIn, where: str, customers: set[str], template_known: Any,
+                     default: str | None) -> str | None:
+    if agreement.customer not in customers:
+        return f"{where}.customer: unknown customer {agreement.customer!r}"
+    if agreement.template is not None and not template_known(agreement.template):
+        return f"{where}.template: unknown template {agreement.template!r}"
+    if agreement.template is None and not default:
+        return f"{where}.template: no template given and settings.default_template is not set"
+    return None

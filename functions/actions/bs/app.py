@@ -1,0 +1,22 @@
+"""Betalingsservice consumer: records a BS reminder for the tenant's daily delivery (C3)."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.consumer import ActionContext, handle_action_batch
+from shared.messages import ActionMessage
+from shared.observability import logger, metrics, tracer
+from shared.services.delivery import record_bs_reminder
+
+
+def add_bs_record(message: ActionMessage, ctx: ActionContext) -> dict[str, Any]:
+    return record_bs_reminder(message, ctx.repo, ctx.settings)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    # Like the fee: the record and its effect are one conditional transaction.
+    return handle_action_batch(event, context, "bs", add_bs_record, idempotent=False)

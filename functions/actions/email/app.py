@@ -1,0 +1,24 @@
+"""E-mail consumer: renders each reminder (da/en, HTML + text) and sends it with SES v2."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.aws import SesMailer
+from shared.consumer import ActionContext, handle_action_batch
+from shared.messages import ActionMessage
+from shared.observability import logger, metrics, tracer
+from shared.services.delivery import deliver_email
+
+
+def send_email(message: ActionMessage, ctx: ActionContext) -> dict[str, Any]:
+    if not ctx.config.sender_email:
+        raise RuntimeError("SENDER_EMAIL is not set for the e-mail function")
+    return deliver_email(message, ctx.repo, ctx.settings, SesMailer(), ctx.config.sender_email)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return handle_action_batch(event, context, "email", send_email, idempotent=True)

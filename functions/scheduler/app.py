@@ -1,0 +1,47 @@
+"""Scheduler: on each EventBridge Scheduler tick (or a manual start), send what is due.
+
+"Now" is the event's time, never the machine clock, so a delayed or replayed
+event acts as of the moment it was meant for.
+"""
+
+from dataclasses import asdict
+from datetime import datetime
+from functools import cache
+from typing import Any, Literal
+
+from aws_lambda_powertools.utilities.parser import BaseModel, parse
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import AwareDatetime
+
+from shared.aws import SqsSink
+from shared.config import SchedulerConfig
+from shared.observability import logger, metrics, tracer
+from shared.services.scheduling import schedule_due_reminders
+from shared.storage.repository import DunningRepository
+
+
+class RunRequest(BaseModel):
+    """The schedule's Input (``{"source": "schedule", "time": "<aws.scheduler.scheduled-time>"}``),
+    a manual start, or a plain EventBridge event (which also carries ``time``)."""
+
+    source: Literal["schedule", "manual", "aws.events", "aws.scheduler"] = "schedule"
+    time: AwareDatetime
+
+
+@cache
+def _repository(table_name: str) -> DunningRepository:
+    return DunningRepository(table_name)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = parse(event=event, model=RunRequest)
+    config = SchedulerConfig.from_env()
+    now: datetime = request.time
+    summary = schedule_due_reminders(_repository(config.table_name), SqsSink(config.queue_urls), now)
+    metrics.add_metric(name="RemindersPlanned", unit="Count", value=summary.reminders)
+    metrics.add_metric(name="MessagesSent", unit="Count", value=summary.messages)
+    logger.info("run finished", extra=asdict(summary))
+    return asdict(summary)

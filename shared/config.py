@@ -1,0 +1,73 @@
+"""Each function's configuration as a typed model, read from the environment at handler entry.
+
+Logic never reads ``os.environ``; handlers call ``*.from_env()`` once per
+invocation (cheap) and pass the model down.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from shared.messages import ACTIONS
+
+
+class ConfigError(RuntimeError):
+    """The function's environment is incomplete; names the variable."""
+
+
+class _EnvModel(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @classmethod
+    def _from(cls, env: Mapping[str, str], names: Mapping[str, str]):  # type: ignore[no-untyped-def]
+        values = {field: env[var] for field, var in names.items() if env.get(var)}
+        try:
+            return cls.model_validate(values)
+        except ValidationError as error:
+            missing = [names[str(e["loc"][0])] for e in error.errors() if e["loc"]]
+            raise ConfigError(f"environment variables missing or invalid: {', '.join(missing)}") from error
+
+
+class SchedulerConfig(_EnvModel):
+    tenant_id: str
+    table_name: str
+    email_queue_url: str
+    sms_queue_url: str
+    fee_queue_url: str
+    bs_queue_url: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> SchedulerConfig:
+        env = os.environ if env is None else env
+        names = {"tenant_id": "TENANT_ID", "table_name": "TABLE_NAME"}
+        names |= {f"{action}_queue_url": f"{action.upper()}_QUEUE_URL" for action in ACTIONS}
+        return cls._from(env, names)
+
+    @property
+    def queue_urls(self) -> dict[str, str]:
+        """action -> SQS queue URL"""
+        return {action: getattr(self, f"{action}_queue_url") for action in ACTIONS}
+
+
+class ConsumerConfig(_EnvModel):
+    tenant_id: str
+    table_name: str
+    idempotency_table_name: str
+    sender_email: str | None = None
+    sms_sender_id: str | None = None
+    bs_creditor_number: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ConsumerConfig:
+        env = os.environ if env is None else env
+        return cls._from(env, {
+            "tenant_id": "TENANT_ID",
+            "table_name": "TABLE_NAME",
+            "idempotency_table_name": "IDEMPOTENCY_TABLE_NAME",
+            "sender_email": "SENDER_EMAIL",
+            "sms_sender_id": "SMS_SENDER_ID",
+            "bs_creditor_number": "BS_CREDITOR_NUMBER",
+        })

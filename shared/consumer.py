@@ -1,0 +1,115 @@
+"""The wiring every action consumer shares: parse each SQS record into an
+:class:`~shared.messages.ActionMessage`, run the action once per business key,
+and report failed records alone (partial batch response).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from shared.config import ConsumerConfig
+from shared.domain.settings import TenantSettings
+from shared.messages import ActionMessage
+from shared.observability import logger, metrics
+from shared.storage.repository import DunningRepository
+
+# SQS keeps a message 14 days at most; remembering keys for 30 covers every redelivery.
+IDEMPOTENCY_TTL = timedelta(days=30)
+
+
+class InvalidMessage(ValueError):
+    """An SQS body that is not an ActionMessage for this queue; the text names the field."""
+
+
+@dataclass(frozen=True)
+class ActionContext:
+    """What a delivery function needs besides the message."""
+
+    config: ConsumerConfig
+    repo: DunningRepository
+    settings: TenantSettings
+
+
+Deliver = Callable[..., dict[str, Any]]
+
+
+def parse_message(body: str, action: str) -> ActionMessage:
+    try:
+        message = ActionMessage.model_validate_json(body)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc']) or 'body'}: {problem['msg']}"
+            for problem in error.errors()
+        )
+        raise InvalidMessage(f"not an action message: {problems}") from None
+    if message.action != action:
+        raise InvalidMessage(f"action: expected {action!r} on this queue, got {message.action!r}")
+    return message
+
+
+@cache
+def _repository(table_name: str) -> DunningRepository:
+    return DunningRepository(table_name)
+
+
+@cache
+def _idempotency(table_name: str) -> tuple[DynamoDBPersistenceLayer, IdempotencyConfig]:
+    store = DynamoDBPersistenceLayer(table_name=table_name)
+    config = IdempotencyConfig(
+        event_key_jmespath="idempotency_key",
+        expires_after_seconds=int(IDEMPOTENCY_TTL.total_seconds()),
+        raise_on_no_idempotency_key=True,
+    )
+    return store, config
+
+
+@cache
+def _once(deliver: Deliver, table_name: str) -> Deliver:
+    store, config = _idempotency(table_name)
+    return idempotent_function(  # type: ignore[no-any-return]
+        data_keyword_argument="message", persistence_store=store, config=config
+    )(deliver)
+
+
+def handle_action_batch(event: dict[str, Any], context: LambdaContext, action: str, deliver: Deliver,
+                        idempotent: bool) -> dict[str, Any]:
+    """Process one SQS batch for ``action``; ``idempotent`` wraps external sends in Powertools Idempotency."""
+    config = ConsumerConfig.from_env()
+    repo = _repository(config.table_name)
+    settings = repo.get_settings()
+    if settings is None:
+        raise RuntimeError("no tenant settings stored; every message of this batch is retried")
+    ctx = ActionContext(config=config, repo=repo, settings=settings)
+    run = deliver
+    if idempotent:
+        run = _once(deliver, config.idempotency_table_name)
+        _idempotency(config.idempotency_table_name)[1].register_lambda_context(context)
+
+    def record_handler(record: SQSRecord) -> dict[str, Any]:
+        try:
+            message = parse_message(record.body, action)
+        except InvalidMessage as error:
+            logger.error("rejected message", extra={"message_id": record.message_id, "error": str(error)})
+            raise
+        effect = run(message=message, ctx=ctx)
+        metrics.add_metric(name=f"{effect['kind'].capitalize()}Effects", unit="Count", value=1)
+        logger.info("action done", extra={"key": message.idempotency_key, "kind": effect["kind"]})
+        return effect
+
+    processor = BatchProcessor(event_type=EventType.SQS)
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                    context=context)

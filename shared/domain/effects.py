@@ -1,0 +1,54 @@
+"""The effect records: what the engine did to the outside world, in the shape
+``dunning simulate`` prints (see ``docs/simulate.md``).
+
+Every effect has ``date`` (the run's business date) and ``kind``; reminder
+effects add ``customer``, ``invoices`` (sorted ids), ``step`` and ``template``.
+Fields starting with ``_`` are bookkeeping (ordering, run id) and are not printed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from shared.messages import ActionMessage
+
+KIND_ORDER = {"collection": 0, "proposal": 1, "email": 2, "sms": 3, "fee": 4, "bs": 5, "skipped": 6,
+              "dead_letter": 7, "report": 8, "notification": 9, "run": 10}
+
+
+def reminder_effect(message: ActionMessage, kind: str, **fields: Any) -> dict[str, Any]:
+    """An effect of one action of one consolidated reminder."""
+    return {
+        "date": message.run_date.isoformat(),
+        "kind": kind,
+        "customer": message.customer_id,
+        "invoices": message.invoice_ids,
+        "step": message.step_name,
+        "template": message.template_version,
+        **fields,
+        "_run": message.run_id,
+        "_step_number": message.step_number,
+    }
+
+
+def skipped_effect(message: ActionMessage, reason: str) -> dict[str, Any]:
+    """An action the customer (or tenant) cannot receive: never silently dropped."""
+    return reminder_effect(message, "skipped", action=message.action, reason=reason)
+
+
+def run_effect(run_date: date, run_id: str, status: str, reason: str | None, **counts: Any) -> dict[str, Any]:
+    return {"date": run_date.isoformat(), "kind": "run", "status": status, "reason": reason,
+            **counts, "_run": run_id, "_step_number": 0}
+
+
+def effect_sort_key(effect: dict[str, Any]) -> tuple[Any, ...]:
+    """Date, then run, then O16 (the last step first), then customer, then kind."""
+    return (effect["date"], effect.get("_run", ""), KIND_ORDER.get(effect["kind"], 99) >= KIND_ORDER["report"],
+            -int(effect.get("_step_number", 0)), effect.get("customer", ""), effect.get("template", ""),
+            KIND_ORDER.get(effect["kind"], 99))
+
+
+def public(effect: dict[str, Any]) -> dict[str, Any]:
+    """The effect without its bookkeeping fields."""
+    return {key: value for key, value in effect.items() if not key.startswith("_")}

@@ -1,0 +1,146 @@
+"""Which reminders a run sends: step timing (O11), consolidation, de-minimis (O12), order (O16).
+
+Plain Python: invoices, template versions and settings in, a plan out. The
+scheduler feeds it what the due-index returned; ``dunning simulate`` and the
+unit tests use the very same function.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from shared.domain.money import ZERO
+from shared.domain.templates import TemplateVersion
+
+
+@dataclass(frozen=True)
+class InvoiceState:
+    """An invoice in its reminder process, as stored."""
+
+    invoice_id: str
+    customer_id: str
+    agreement_id: str
+    template_version: str
+    amount: Decimal
+    open_amount: Decimal
+    issued: date
+    due: date
+    steps_done: int = 0
+    last_step_on: date | None = None
+
+    @property
+    def is_paid(self) -> bool:
+        return self.open_amount <= ZERO
+
+
+def next_step_on(invoice: InvoiceState, template: TemplateVersion, respite_days: int) -> date | None:
+    """The date the invoice's next step becomes due, or None when its template is done.
+
+    Step 1 is due ``days`` after the invoice's due date; step k>1 ``max(days,
+    respite)`` after the date step k-1 actually happened (O11), so a late run
+    pushes the following steps along instead of bunching them up.
+    """
+    if invoice.is_paid or invoice.steps_done >= template.step_count:
+        return None
+    step = template.step(invoice.steps_done + 1)
+    if invoice.steps_done == 0:
+        return invoice.due + timedelta(days=step.days)
+    if invoice.last_step_on is None:
+        raise ValueError(f"invoice {invoice.invoice_id} has done steps but no last step date")
+    return invoice.last_step_on + timedelta(days=max(step.days, respite_days))
+
+
+@dataclass(frozen=True)
+class GroupKey:
+    customer_id: str
+    template_version: str
+    step_number: int
+
+
+@dataclass
+class PlannedReminder:
+    """One consolidated reminder: a customer's invoices at the same step of the same version."""
+
+    key: GroupKey
+    template: TemplateVersion
+    invoices: list[InvoiceState] = field(default_factory=list)
+
+    @property
+    def step_name(self) -> str:
+        return self.template.step(self.key.step_number).name
+
+    @property
+    def open_total(self) -> Decimal:
+        return sum((invoice.open_amount for invoice in self.invoices), ZERO)
+
+    @property
+    def invoice_ids(self) -> list[str]:
+        return sorted(invoice.invoice_id for invoice in self.invoices)
+
+
+@dataclass(frozen=True)
+class HeldBack:
+    """A reminder not sent this run, and why (the invoices wait for the next run)."""
+
+    reminder: PlannedReminder
+    reason: str
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    send: list[PlannedReminder]
+    held_back: list[HeldBack]
+    not_yet_due: list[InvoiceState]
+
+
+def plan_reminders(
+    candidates: Iterable[InvoiceState],
+    templates: Mapping[str, TemplateVersion],
+    run_date: date,
+    respite_days: int,
+    min_overdue_amount: Decimal,
+) -> RunPlan:
+    """Group the due invoices into consolidated reminders, apply de-minimis and sort by O16.
+
+    ``candidates`` may hold invoices that are not due (yet); they come back in
+    ``not_yet_due`` so the caller can re-file them under their real date.
+    Each invoice takes at most one step per run: the one after its last.
+    """
+    groups: dict[GroupKey, PlannedReminder] = {}
+    not_yet_due: list[InvoiceState] = []
+    for invoice in candidates:
+        template = templates[invoice.template_version]
+        due_on = next_step_on(invoice, template, respite_days)
+        if due_on is None or due_on > run_date:
+            not_yet_due.append(invoice)
+            continue
+        key = GroupKey(invoice.customer_id, invoice.template_version, invoice.steps_done + 1)
+        groups.setdefault(key, PlannedReminder(key=key, template=template)).invoices.append(invoice)
+
+    send: list[PlannedReminder] = []
+    held_back: list[HeldBack] = []
+    for reminder in groups.values():
+        reminder.invoices.sort(key=lambda invoice: invoice.invoice_id)
+        if reminder.open_total < min_overdue_amount:
+            held_back.append(HeldBack(reminder, f"open total {reminder.open_total} is below the "
+                                                f"de-minimis threshold {min_overdue_amount}"))
+        else:
+            send.append(reminder)
+    send.sort(key=o16_order)
+    return RunPlan(send=send, held_back=held_back, not_yet_due=not_yet_due)
+
+
+def o16_order(reminder: PlannedReminder) -> tuple[int, str, str]:
+    """O16: the last step first … the first step last; then by customer and template."""
+    return (-reminder.key.step_number, reminder.key.customer_id, reminder.key.template_version)
+
+
+def by_customer(reminders: Iterable[PlannedReminder]) -> dict[str, list[PlannedReminder]]:
+    grouped: dict[str, list[PlannedReminder]] = defaultdict(list)
+    for reminder in reminders:
+        grouped[reminder.key.customer_id].append(reminder)
+    return dict(grouped)

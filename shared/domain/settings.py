@@ -1,0 +1,67 @@
+"""A tenant's reminder settings (C1–C3, O9, O11, O12) as a typed model."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from shared.domain.money import Money
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class BsSettings(BaseModel):
+    """Betalingsservice (C3): off unless enabled *and* a creditor number is set."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enabled: bool = False
+    creditor_number: str | None = Field(default=None, pattern=r"^[0-9]{8}$")
+    cvr: str = Field(default="00000000", pattern=r"^[0-9]{8}$")
+    debtor_group: str = Field(default="00001", pattern=r"^[0-9]{5}$")
+
+    @property
+    def usable(self) -> bool:
+        return self.enabled and self.creditor_number is not None
+
+
+class TenantSettings(BaseModel):
+    """Everything a run needs to know about the tenant; stored as one item."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tenant: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    tenant_name: str | None = Field(default=None, max_length=120)
+    reminders_enabled: bool = True
+    default_template: str | None = None
+    min_overdue_amount: Annotated[Money, Field(ge=0)] = Decimal("0.00")
+    min_days_between_reminders: int = Field(default=0, ge=0, le=365)
+    approval_required: bool | list[str] = False
+    status_report_to: str | None = Field(default=None, pattern=EMAIL_PATTERN)
+    timezone: str = "Europe/Copenhagen"
+    bs: BsSettings = BsSettings()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown IANA time zone {value!r}") from error
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def display_name(self) -> str:
+        return self.tenant_name or self.tenant
+
+    def updated(self, changes: dict[str, object]) -> TenantSettings:
+        """A partial update, validated as a whole."""
+        merged = self.model_dump(mode="json") | changes
+        return TenantSettings.model_validate(merged)

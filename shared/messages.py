@@ -1,0 +1,80 @@
+"""The contract between the scheduler and the action consumers.
+
+Every SQS body is one :class:`ActionMessage`. The producer (the scheduler)
+sets ``idempotency_key`` from the business facts — customer, template
+version, step and the invoices covered — never from the SQS message id, so a
+re-run of the scheduler or a redelivered message maps to the same key and the
+consumer does the work once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Action = Literal["email", "sms", "fee", "bs"]
+ACTIONS: tuple[Action, ...] = ("email", "sms", "fee", "bs")
+
+
+class InvoiceLine(BaseModel):
+    """One invoice a reminder covers, as the scheduler saw it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    invoice_id: str = Field(min_length=1)
+    amount: Decimal = Field(description="The invoice's original amount, DKK")
+    open_amount: Decimal = Field(description="What is still unpaid, DKK")
+    issued: date
+    due: date
+
+
+class ActionMessage(BaseModel):
+    """One action of one consolidated reminder: (customer, template version, step, action)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    idempotency_key: str = Field(min_length=8)
+    tenant: str = Field(min_length=1)
+    run_id: str = Field(min_length=1)
+    run_date: date = Field(description="The run's business date in the tenant's time zone")
+    action: Action
+    customer_id: str = Field(min_length=1)
+    template_version: str = Field(pattern=r"^.+_v[0-9]+$")
+    step_name: str = Field(min_length=1)
+    step_number: int = Field(ge=1, description="1-based position of the step in its template")
+    step_count: int = Field(ge=1, description="How many steps the template version has")
+    invoices: list[InvoiceLine] = Field(min_length=1)
+    step_fee: Decimal | None = Field(default=None, description="The step's fee, if it carries one")
+    currency: Literal["DKK"] = "DKK"
+
+    @field_validator("invoices")
+    @classmethod
+    def _sorted_unique(cls, invoices: list[InvoiceLine]) -> list[InvoiceLine]:
+        ids = [line.invoice_id for line in invoices]
+        if len(set(ids)) != len(ids):
+            raise ValueError("invoice ids must be unique")
+        return sorted(invoices, key=lambda line: line.invoice_id)
+
+    @property
+    def invoice_ids(self) -> list[str]:
+        return [line.invoice_id for line in self.invoices]
+
+    @property
+    def open_total(self) -> Decimal:
+        return sum((line.open_amount for line in self.invoices), Decimal("0"))
+
+
+def reminder_key(tenant: str, customer_id: str, template_version: str, step_number: int,
+                 invoice_ids: list[str], action: str) -> str:
+    """The business key of one action of one reminder.
+
+    An invoice reaches a given step of its pinned template version once, so
+    (customer, version, step, invoices, action) names the effect for ever:
+    a scheduler re-run or a redelivery produces the same key.
+    """
+    digest = hashlib.sha256("\x1f".join(sorted(invoice_ids)).encode()).hexdigest()[:16]
+    return f"{tenant}/{customer_id}/{template_version}/{step_number}/{action}/{digest}"

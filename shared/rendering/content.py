@@ -1,0 +1,82 @@
+"""What a reminder says, independent of the channel it is sent on.
+
+:class:`ReminderContent` is the one input of :func:`~shared.rendering.email.render_email`
+and :func:`~shared.rendering.sms.render_sms`. It holds facts only (names, step, dates,
+amounts); wording and formatting belong to the templates.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shared.messages import ActionMessage, InvoiceLine
+from shared.rendering.formatting import Language
+
+
+class ReminderContent(BaseModel):
+    """Everything one consolidated reminder (one customer, one step) tells the customer.
+
+    Invoices are shown in the order given; :class:`~shared.messages.ActionMessage` already
+    sorts them by invoice id.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tenant_name: str = Field(min_length=1, description="The creditor, used to sign off")
+    customer_name: str = Field(min_length=1)
+    language: Language
+    step_name: str = Field(min_length=1, description="The tenant's own name for the step, e.g. 'Rykker 2'")
+    step_number: int = Field(ge=1, description="1-based position of the step in its template")
+    step_count: int = Field(ge=1, description="How many steps the template has")
+    reminder_date: date = Field(description="The run date the reminder is sent on")
+    invoices: list[InvoiceLine] = Field(min_length=1)
+    fee: Decimal | None = Field(
+        default=None, ge=0, description="The reminder fee this step adds to the customer's next invoice"
+    )
+    currency: str = Field(default="DKK", pattern=r"^[A-Z]{3}$")
+
+    @model_validator(mode="after")
+    def _step_within_template(self) -> ReminderContent:
+        if self.step_number > self.step_count:
+            raise ValueError(f"step_number {self.step_number} is past step_count {self.step_count}")
+        return self
+
+    @property
+    def is_last_step(self) -> bool:
+        """True on the template's final step, after which collection may follow."""
+        return self.step_number == self.step_count
+
+    @property
+    def open_total(self) -> Decimal:
+        """What is still unpaid across all invoices of the reminder."""
+        return sum((line.open_amount for line in self.invoices), Decimal("0"))
+
+    @property
+    def has_fee(self) -> bool:
+        """Whether the reminder announces a fee; a fee of zero is no fee to announce."""
+        return self.fee is not None and self.fee > 0
+
+    @classmethod
+    def from_action(
+        cls, message: ActionMessage, *, tenant_name: str, customer_name: str, language: Language
+    ) -> ReminderContent:
+        """Build the content of the reminder an action message stands for.
+
+        The message carries the step and invoice facts; names and language come from the
+        tenant and customer records, which the message deliberately does not carry.
+        """
+        return cls(
+            tenant_name=tenant_name,
+            customer_name=customer_name,
+            language=language,
+            step_name=message.step_name,
+            step_number=message.step_number,
+            step_count=message.step_count,
+            reminder_date=message.run_date,
+            invoices=list(message.invoices),
+            fee=message.step_fee,
+            currency=message.currency,
+        )

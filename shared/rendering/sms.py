@@ -1,0 +1,207 @@
+"""The reminder SMS, its segment count, and phone-number normalisation.
+
+Segment counting is hand-written. PyPI has GSM 03.38 *codecs* (e.g. ``gsm0338``), which
+turn text into septets but do not split messages, and the packages that do split
+(``smsutil``, last released 2020; ``sms-counter``, a lone 0.0.1) are unmaintained or
+unproven. The rules are small and stable (3GPP TS 23.038 and 23.040), so they live here,
+under test, instead of behind a dependency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from typing import Any, Literal
+
+import phonenumbers
+from jinja2 import PackageLoader, StrictUndefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from phonenumbers import NumberParseException, ValidationResult
+
+from shared.rendering.content import ReminderContent
+from shared.rendering.formatting import format_money
+
+SmsEncodingName = Literal["GSM-7", "UCS-2"]
+
+# The GSM 03.38 default alphabet, row by row as in TS 23.038 (0x1B, the escape to the
+# extension table, is left out: it is not a character of its own).
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅå"
+    "Δ_ΦΓΛΩΠΨΣΘΞÆæßÉ"
+    " !\"#¤%&'()*+,-./"
+    "0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
+    "¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+# The extension table: each is sent as ESC + character, two septets.
+GSM7_EXTENSION = frozenset("\f^{}\\[]~|€")
+
+GSM7_SINGLE_SEGMENT = 160
+GSM7_CONCATENATED_SEGMENT = 153  # 7 septets go to the concatenation header (UDH)
+UCS2_SINGLE_SEGMENT = 70
+UCS2_CONCATENATED_SEGMENT = 67
+
+# A reminder should cost at most this many segments; past it the invoice numbers are dropped.
+MAX_REMINDER_SEGMENTS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class SmsEncoding:
+    """How a text travels as SMS.
+
+    ``characters`` is in the encoding's units: septets for GSM-7 (an extension character
+    counts 2), UTF-16 code units for UCS-2 (a character outside the BMP, e.g. most emoji,
+    counts 2).
+    """
+
+    encoding: SmsEncodingName
+    characters: int
+    segments: int
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedSms:
+    """A reminder SMS ready to hand to the SMS service, with what it will cost."""
+
+    text: str
+    encoding: SmsEncodingName
+    segments: int
+    characters: int
+
+
+def _gsm7_costs(text: str) -> list[int] | None:
+    """Septets per character, or None when a character has no GSM-7 form."""
+    costs = []
+    for char in text:
+        if char in GSM7_BASIC:
+            costs.append(1)
+        elif char in GSM7_EXTENSION:
+            costs.append(2)
+        else:
+            return None
+    return costs
+
+
+def _pack(costs: list[int], per_segment: int) -> int:
+    """Segments needed when no character may straddle two segments.
+
+    An ESC + character pair split across segments, or half a UTF-16 surrogate pair,
+    arrives as garbage, so a 2-unit character that does not fit opens a new segment.
+    """
+    segments, used = 1, 0
+    for cost in costs:
+        if used + cost > per_segment:
+            segments, used = segments + 1, 0
+        used += cost
+    return segments
+
+
+def count_segments(text: str) -> SmsEncoding:
+    """Encoding, length and segment count of ``text`` sent as one (possibly concatenated) SMS.
+
+    GSM-7 when every character is in the default alphabet or its extension table, else
+    UCS-2. One segment holds 160 septets or 70 UTF-16 units; once concatenated, each holds
+    153 or 67. An empty text still takes one segment.
+    """
+    costs = _gsm7_costs(text)
+    encoding: SmsEncodingName
+    if costs is not None:
+        encoding, single, concatenated = "GSM-7", GSM7_SINGLE_SEGMENT, GSM7_CONCATENATED_SEGMENT
+    else:
+        encoding, single, concatenated = "UCS-2", UCS2_SINGLE_SEGMENT, UCS2_CONCATENATED_SEGMENT
+        costs = [2 if ord(char) > 0xFFFF else 1 for char in text]
+    characters = sum(costs)
+    segments = 1 if characters <= single else _pack(costs, concatenated)
+    return SmsEncoding(encoding=encoding, characters=characters, segments=segments)
+
+
+@cache
+def _environment() -> ImmutableSandboxedEnvironment:
+    # SMS is plain text: nothing to escape. Sandboxed because tenants will edit the wording.
+    return ImmutableSandboxedEnvironment(
+        loader=PackageLoader("shared", "templates"),
+        autoescape=False,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _sms_context(content: ReminderContent, *, with_invoice_ids: bool) -> dict[str, Any]:
+    def money(amount: Decimal) -> str:
+        return format_money(amount, content.language, content.currency)
+
+    fee = content.fee if content.has_fee else None
+    return {
+        "tenant_name": content.tenant_name,
+        "step_name": content.step_name,
+        "invoice_count": len(content.invoices),
+        "invoice_ids": ", ".join(line.invoice_id for line in content.invoices) if with_invoice_ids else "",
+        "open_total": money(content.open_total),
+        "fee": money(fee) if fee is not None else None,
+        "is_last_step": content.is_last_step,
+    }
+
+
+def render_sms(content: ReminderContent) -> RenderedSms:
+    """Render the reminder SMS in the customer's language.
+
+    The text is one line. Invoice numbers are listed when the message still fits in
+    :data:`MAX_REMINDER_SEGMENTS` segments; otherwise only their count is given. A text
+    that does not fit even then (a very long tenant or step name) is returned as it is;
+    ``segments`` tells the caller what it costs.
+    """
+    with_ids = _render_sms(content, with_invoice_ids=True)
+    if with_ids.segments <= MAX_REMINDER_SEGMENTS:
+        return with_ids
+    return _render_sms(content, with_invoice_ids=False)
+
+
+def _render_sms(content: ReminderContent, *, with_invoice_ids: bool) -> RenderedSms:
+    template = _environment().get_template(f"sms/reminder_{content.language}.txt.j2")
+    # One line: the template's line breaks are for its editors, and a newline in a
+    # tenant-supplied name would otherwise reach the handset.
+    text = " ".join(template.render(_sms_context(content, with_invoice_ids=with_invoice_ids)).split())
+    counted = count_segments(text)
+    return RenderedSms(
+        text=text, encoding=counted.encoding, segments=counted.segments, characters=counted.characters
+    )
+
+
+_PARSE_PROBLEMS = {
+    NumberParseException.INVALID_COUNTRY_CODE: "its country code is missing or unknown",
+    NumberParseException.NOT_A_NUMBER: "it does not look like a phone number",
+    NumberParseException.TOO_SHORT_AFTER_IDD: "it is too short after the international prefix",
+    NumberParseException.TOO_SHORT_NSN: "it is too short",
+    NumberParseException.TOO_LONG: "it is too long",
+}
+_IMPOSSIBLE_PROBLEMS = {
+    ValidationResult.INVALID_COUNTRY_CODE: "its country code is unknown",
+    ValidationResult.TOO_SHORT: "it is too short",
+    ValidationResult.TOO_LONG: "it is too long",
+    ValidationResult.INVALID_LENGTH: "it has the wrong number of digits",
+    ValidationResult.IS_POSSIBLE_LOCAL_ONLY: "it can only be dialled locally",
+}
+
+
+def normalize_phone(raw: str, default_region: str = "DK") -> str:
+    """Return ``raw`` in E.164 form (``+4520123456``).
+
+    A number without a country prefix is read as a number of ``default_region``.
+    Raises :class:`ValueError` saying what is wrong: unparseable, not possible (wrong
+    length, unknown country code) or not valid (no such number range). The message never
+    repeats the number itself, since error messages end up in logs.
+    """
+    try:
+        number = phonenumbers.parse(raw, default_region)
+    except NumberParseException as error:
+        problem = _PARSE_PROBLEMS.get(error.error_type, "it cannot be parsed")
+        raise ValueError(f"not a phone number: {problem}") from None
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    if reason != ValidationResult.IS_POSSIBLE:
+        problem = _IMPOSSIBLE_PROBLEMS.get(reason, "its length is not possible")
+        raise ValueError(f"not a possible phone number (+{number.country_code}): {problem}")
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(f"not a valid phone number (+{number.country_code}): no such number range is in use")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

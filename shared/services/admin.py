@@ -1,0 +1,114 @@
+"""Tenant data operations: settings, templates, customers, agreements, invoices,
+payments and credit notes — what a billing system pushes in. ``dunning simulate``
+drives these today; the operator API will call the same functions.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from shared.domain.money import ZERO
+from shared.domain.planning import InvoiceState, next_step_on
+from shared.domain.settings import TenantSettings
+from shared.domain.templates import TemplateDefinition, TemplateVersion, decide_version, split_version_id
+from shared.storage.repository import Agreement, Customer, DunningRepository, NotFound
+
+
+class InvalidReference(ValueError):
+    """An operation names something that does not exist."""
+
+
+def update_settings(repo: DunningRepository, settings: TenantSettings) -> None:
+    """Store new settings; a changed respite re-files every waiting invoice under its real date."""
+    previous = repo.get_settings()
+    repo.put_settings(settings)
+    if previous is not None and previous.min_days_between_reminders != settings.min_days_between_reminders:
+        refile_waiting_invoices(repo, settings.min_days_between_reminders)
+
+
+def refile_waiting_invoices(repo: DunningRepository, respite_days: int) -> int:
+    moved = 0
+    for invoice in repo.waiting_invoices():
+        template = repo.get_template(invoice.template_version)
+        repo.refile_invoice(invoice, next_step_on(invoice, template, respite_days))
+        moved += 1
+    return moved
+
+
+def define_template(repo: DunningRepository, definition: TemplateDefinition, today: date) -> TemplateVersion:
+    """C8: create version 1, replace an unused latest version, or add the next version."""
+    latest = repo.latest_template(definition.name)
+    decision = decide_version(definition, latest)
+    if decision.unchanged and latest is not None:
+        return latest
+    version = TemplateVersion(name=definition.name, number=decision.number, steps=tuple(definition.steps))
+    repo.save_template_version(version, created_on=today, replace=not decision.creates_new_version)
+    return version
+
+
+def resolve_template(repo: DunningRepository, reference: str) -> str:
+    """A bare name means its latest version now; a versioned id must exist."""
+    if split_version_id(reference) is not None:
+        repo.get_template(reference)
+        return reference
+    latest = repo.latest_template(reference)
+    if latest is None:
+        raise InvalidReference(f"template {reference!r} does not exist")
+    return latest.version_id
+
+
+def create_agreement(repo: DunningRepository, agreement_id: str, customer_id: str,
+                     template: str | None, settings: TenantSettings) -> Agreement:
+    """C2/C4: an agreement gets its own template, else the tenant default resolved now."""
+    if repo.get_customer(customer_id) is None:
+        raise InvalidReference(f"customer {customer_id!r} does not exist")
+    reference = template or settings.default_template
+    if reference is None:
+        raise InvalidReference(f"agreement {agreement_id!r} has no template and the tenant has no "
+                               "default_template")
+    agreement = Agreement(agreement_id, customer_id, resolve_template(repo, reference))
+    repo.create_agreement(agreement)
+    return agreement
+
+
+def assign_template(repo: DunningRepository, template: str, agreement_ids: list[str] | None) -> int:
+    """C9: move all (None) or the chosen agreements to a version; their *next* invoices use it."""
+    version_id = resolve_template(repo, template)
+    targets = agreement_ids if agreement_ids is not None else [a.agreement_id for a in repo.list_agreements()]
+    for agreement_id in targets:
+        try:
+            repo.set_agreement_template(agreement_id, version_id)
+        except NotFound as error:
+            raise InvalidReference(str(error)) from error
+    return len(targets)
+
+
+def create_invoice(repo: DunningRepository, invoice_id: str, agreement_id: str, amount: Decimal,
+                   issued: date, due: date, settings: TenantSettings) -> InvoiceState:
+    """C10: the invoice pins its agreement's template version now, for its whole process."""
+    agreement = repo.get_agreement(agreement_id)
+    if agreement is None:
+        raise InvalidReference(f"agreement {agreement_id!r} does not exist")
+    invoice = InvoiceState(
+        invoice_id=invoice_id, customer_id=agreement.customer_id, agreement_id=agreement_id,
+        template_version=agreement.template_version, amount=amount, open_amount=amount,
+        issued=issued, due=due,
+    )
+    template = repo.get_template(agreement.template_version)
+    repo.create_invoice(invoice, next_step_on(invoice, template, settings.min_days_between_reminders))
+    return invoice
+
+
+def reduce_invoice(repo: DunningRepository, invoice_id: str, amount: Decimal) -> InvoiceState:
+    """A payment or a credit note against one invoice; at zero the invoice leaves the process."""
+    invoice = repo.get_invoice(invoice_id)
+    if invoice is None:
+        raise InvalidReference(f"invoice {invoice_id!r} does not exist")
+    new_open = max(invoice.open_amount - amount, ZERO)
+    repo.set_open_amount(invoice, new_open)
+    return repo.get_invoice(invoice_id) or invoice
+
+
+def put_customer(repo: DunningRepository, customer: Customer) -> None:
+    repo.put_customer(customer)

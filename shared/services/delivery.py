@@ -1,0 +1,152 @@
+"""What each action consumer does with one message: e-mail, SMS, fee, BS record.
+
+Each function is idempotent on ``message.idempotency_key``: the fee and BS
+record are written together with their effect in one conditional
+transaction; e-mail and SMS sit behind Powertools Idempotency in the
+handlers and record their effect conditionally as well. Each returns the
+effect it recorded (or found), so a duplicate is visible in the logs.
+"""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import formataddr
+from typing import Any, Protocol
+
+from shared.domain.effects import reminder_effect, skipped_effect
+from shared.domain.money import money_text
+from shared.domain.settings import TenantSettings
+from shared.messages import ActionMessage
+from shared.rendering.content import ReminderContent
+from shared.rendering.email import render_email
+from shared.rendering.sms import normalize_phone, render_sms
+from shared.storage.models import BillingLineModel, BsRecordModel
+from shared.storage.repository import Customer, DunningRepository
+
+
+class Mailer(Protocol):
+    def send(self, sender: str, recipient: str, raw_mime: bytes) -> str: ...
+
+
+class SmsGateway(Protocol):
+    def send(self, phone_e164: str, text: str, sender_id: str | None) -> str: ...
+
+
+class PermanentFailure(RuntimeError):
+    """The message can never succeed as it is (unknown customer, wrong tenant); goes to the DLQ."""
+
+
+def _customer(repo: DunningRepository, message: ActionMessage, settings: TenantSettings) -> Customer:
+    if message.tenant != settings.tenant:
+        raise PermanentFailure(f"message for tenant {message.tenant!r} reached tenant {settings.tenant!r}")
+    customer = repo.get_customer(message.customer_id)
+    if customer is None:
+        raise PermanentFailure(f"customer {message.customer_id!r} does not exist")
+    return customer
+
+
+def _content(message: ActionMessage, customer: Customer, settings: TenantSettings) -> ReminderContent:
+    return ReminderContent(
+        tenant_name=settings.display_name,
+        customer_name=customer.name,
+        language="en" if customer.language == "en" else "da",
+        step_name=message.step_name,
+        step_number=message.step_number,
+        step_count=message.step_count,
+        reminder_date=message.run_date,
+        invoices=message.invoices,
+        fee=message.step_fee,
+        currency=message.currency,
+    )
+
+
+def _skip(repo: DunningRepository, message: ActionMessage, reason: str) -> dict[str, Any]:
+    effect = skipped_effect(message, reason)
+    repo.record_effect(effect, message.idempotency_key)
+    return effect
+
+
+def deliver_email(message: ActionMessage, repo: DunningRepository, settings: TenantSettings,
+                  mailer: Mailer, sender: str) -> dict[str, Any]:
+    """Render the reminder in the customer's language and send it with SES."""
+    customer = _customer(repo, message, settings)
+    if not customer.email:
+        return _skip(repo, message, "the customer has no e-mail address")
+    rendered = render_email(_content(message, customer, settings))
+    mime = EmailMessage()
+    mime["Subject"] = rendered.subject
+    mime["From"] = formataddr((settings.display_name, sender))
+    mime["To"] = customer.email
+    mime.set_content(rendered.text)
+    mime.add_alternative(rendered.html, subtype="html")
+    message_id = mailer.send(sender, customer.email, mime.as_bytes())
+    effect = reminder_effect(message, "email", to=customer.email, subject=rendered.subject,
+                             _message_id=message_id)
+    repo.record_effect(effect, message.idempotency_key)
+    return effect
+
+
+def deliver_sms(message: ActionMessage, repo: DunningRepository, settings: TenantSettings,
+                gateway: SmsGateway, sender_id: str | None) -> dict[str, Any]:
+    """Render a short reminder and send it to the customer's E.164 number."""
+    customer = _customer(repo, message, settings)
+    if not customer.phone:
+        return _skip(repo, message, "the customer has no phone number")
+    try:
+        phone = normalize_phone(customer.phone)
+    except ValueError as error:
+        return _skip(repo, message, f"the customer's phone number is not usable: {error}")
+    rendered = render_sms(_content(message, customer, settings))
+    message_id = gateway.send(phone, rendered.text, sender_id)
+    effect = reminder_effect(message, "sms", to=phone, segments=rendered.segments, encoding=rendered.encoding,
+                             _message_id=message_id)
+    repo.record_effect(effect, message.idempotency_key)
+    return effect
+
+
+def charge_fee(message: ActionMessage, repo: DunningRepository, settings: TenantSettings) -> dict[str, Any]:
+    """Put the step's fee on the customer's billing queue, due at once (O10), exactly once."""
+    customer = _customer(repo, message, settings)
+    if message.step_fee is None:
+        raise PermanentFailure("a fee message without step_fee")
+    amount = money_text(message.step_fee)
+    effect = reminder_effect(message, "fee", amount=amount, currency=message.currency)
+    line = BillingLineModel(
+        pk=f"CUSTOMER#{customer.customer_id}", sk=f"BILLING#{message.idempotency_key}",
+        customer_id=customer.customer_id, kind="fee", amount=amount, currency=message.currency,
+        reason=f"Rykkergebyr: {message.step_name} ({', '.join(message.invoice_ids)})",
+        invoice_ids=message.invoice_ids, due=message.run_date.isoformat(),
+        created_on=message.run_date.isoformat(),
+    )
+    repo.add_fee_line(line, effect, message.idempotency_key)
+    return effect
+
+
+def record_bs_reminder(message: ActionMessage, repo: DunningRepository,
+                       settings: TenantSettings) -> dict[str, Any]:
+    """Store a BS reminder for the tenant's Betalingsservice delivery of the day (C3)."""
+    customer = _customer(repo, message, settings)
+    if not settings.bs.enabled:
+        return _skip(repo, message, "Betalingsservice is not enabled for this tenant (settings.bs.enabled)")
+    if settings.bs.creditor_number is None:
+        return _skip(repo, message, "Betalingsservice has no creditor number (settings.bs.creditor_number)")
+    if not customer.address:
+        return _skip(repo, message, "the customer has no postal address, which a BS payment slip needs")
+    effect = reminder_effect(message, "bs", creditor_number=settings.bs.creditor_number)
+    record = BsRecordModel(
+        pk=f"BS#{message.run_date.isoformat()}", sk=message.idempotency_key,
+        customer_id=customer.customer_id, creditor_number=settings.bs.creditor_number,
+        data={
+            "customer_name": customer.name,
+            "address": customer.address,
+            "amount": money_text(message.open_total),
+            "invoices": message.invoice_ids,
+            "step": message.step_name,
+            "template": message.template_version,
+            "cvr": settings.bs.cvr,
+            "debtor_group": settings.bs.debtor_group,
+            "due": message.run_date.isoformat(),
+        },
+    )
+    repo.add_bs_record(record, effect, message.idempotency_key)
+    return effect

@@ -1,0 +1,145 @@
+"""PynamoDB models of the tenant's single DynamoDB table.
+
+One table per tenant stack (``DunningTable`` in ``template.yaml``) holds every
+entity under a ``pk``/``sk`` key pair. The key layout:
+
+==================  ==========================  ===========================
+entity              pk                          sk
+==================  ==========================  ===========================
+tenant settings     ``TENANT``                  ``SETTINGS``
+template version    ``TEMPLATE``                ``<name>#V#<0001>``
+customer            ``CUSTOMER#<id>``           ``PROFILE``
+billing-queue line  ``CUSTOMER#<id>``           ``BILLING#<business key>``
+agreement           ``AGREEMENT``               ``<id>``
+invoice             ``INVOICE#<id>``            ``INVOICE``
+BS reminder record  ``BS#<yyyy-mm-dd>``         ``<business key>``
+effect              ``EFFECTS#<yyyy-mm-dd>``    ``<seq>#<kind>#<key>``
+run                 ``RUN#<run id>``            ``RUN``
+==================  ==========================  ===========================
+
+The only secondary index is ``due-index``: a *sparse* index over invoices
+that wait for their next step. ``due_shard`` spreads writes over a few
+partitions; ``due_key`` is ``<next step date>#<invoice id>`` so "everything due
+on or before D" is one range query per shard. An invoice that is paid, or has
+finished its template, has neither attribute and so is not in the index.
+
+Nothing here reads ``os.environ``: :func:`bind_table` points the models at a
+table when a handler starts.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+DUE_INDEX_NAME = "due-index"
+DUE_SHARDS = 4
+
+
+class _TableModel(Model):
+    """Base of every entity: the shared key attributes."""
+
+    class Meta:
+        table_name = "unbound"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class SettingsModel(_TableModel):
+    data = JSONAttribute()
+
+
+class TemplateVersionModel(_TableModel):
+    name = UnicodeAttribute()
+    number = NumberAttribute()
+    steps = JSONAttribute()
+    used = BooleanAttribute(default=False)
+    created_on = UnicodeAttribute()
+
+
+class CustomerModel(_TableModel):
+    customer_id = UnicodeAttribute()
+    data = JSONAttribute()
+
+
+class AgreementModel(_TableModel):
+    agreement_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    template_version = UnicodeAttribute()
+
+
+class DueIndex(GlobalSecondaryIndex["InvoiceModel"]):
+    class Meta:
+        index_name = DUE_INDEX_NAME
+        projection = AllProjection()
+
+    due_shard = UnicodeAttribute(hash_key=True)
+    due_key = UnicodeAttribute(range_key=True)
+
+
+class InvoiceModel(_TableModel):
+    invoice_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    agreement_id = UnicodeAttribute()
+    template_version = UnicodeAttribute()
+    amount = UnicodeAttribute()  # Decimal as text: never a float
+    open_amount = UnicodeAttribute()
+    issued = UnicodeAttribute()
+    due = UnicodeAttribute()
+    steps_done = NumberAttribute(default=0)
+    last_step_on = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(default="open")  # open | paid | finished
+    due_shard = UnicodeAttribute(null=True)
+    due_key = UnicodeAttribute(null=True)
+    due_index = DueIndex()
+
+
+class BillingLineModel(_TableModel):
+    customer_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # fee
+    amount = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    invoice_ids = ListAttribute(of=UnicodeAttribute)
+    due = UnicodeAttribute()
+    created_on = UnicodeAttribute()
+
+
+class BsRecordModel(_TableModel):
+    customer_id = UnicodeAttribute()
+    creditor_number = UnicodeAttribute()
+    data = JSONAttribute()
+
+
+class EffectModel(_TableModel):
+    data = JSONAttribute()
+
+
+class RunModel(_TableModel):
+    data = JSONAttribute()
+
+
+ALL_MODELS: tuple[type[Model], ...] = (
+    SettingsModel,
+    TemplateVersionModel,
+    CustomerModel,
+    AgreementModel,
+    InvoiceModel,
+    BillingLineModel,
+    BsRecordModel,
+    EffectModel,
+    RunModel,
+)
+
+
+def bind_table(table_name: str) -> None:
+    """Point every model at the tenant's table (PynamoDB reconnects on change)."""
+    _TableModel.Meta.table_name = table_name

@@ -1,0 +1,368 @@
+"""All data access of the engine, through PynamoDB, in one place.
+
+The services see :class:`DunningRepository`; it turns items into the domain's
+types and back. State changes are conditional writes: an invoice advances
+only from the step it was read at, a created item must not exist yet, and an
+effect is recorded once per business key.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from shared.domain.money import money_text
+from shared.domain.planning import InvoiceState
+from shared.domain.settings import TenantSettings
+from shared.domain.templates import Step, TemplateVersion
+from shared.storage.models import (
+    DUE_SHARDS,
+    AgreementModel,
+    BillingLineModel,
+    BsRecordModel,
+    CustomerModel,
+    EffectModel,
+    InvoiceModel,
+    RunModel,
+    SettingsModel,
+    TemplateVersionModel,
+    bind_table,
+)
+
+
+class AlreadyExists(Exception):
+    """A create found an item with the same key."""
+
+
+class NotFound(LookupError):
+    """A referenced item does not exist."""
+
+
+def _conditional_failed(error: Exception) -> bool:
+    cause = getattr(error, "cause_response_code", None)
+    if cause == "ConditionalCheckFailedException":
+        return True
+    reasons = getattr(error, "cancellation_reasons", None) or []
+    return any(reason is not None and reason.code == "ConditionalCheckFailed" for reason in reasons)
+
+
+@dataclass(frozen=True)
+class Customer:
+    customer_id: str
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    language: str = "da"
+    address: dict[str, Any] | None = None
+
+    def as_data(self) -> dict[str, Any]:
+        return {"name": self.name, "email": self.email, "phone": self.phone,
+                "language": self.language, "address": self.address}
+
+
+@dataclass(frozen=True)
+class Agreement:
+    agreement_id: str
+    customer_id: str
+    template_version: str
+
+
+def due_shard(invoice_id: str) -> str:
+    return f"DUE#{zlib.crc32(invoice_id.encode()) % DUE_SHARDS}"
+
+
+def _due_key(on: date, invoice_id: str) -> str:
+    return f"{on.isoformat()}#{invoice_id}"
+
+
+def _invoice_state(item: InvoiceModel) -> InvoiceState:
+    return InvoiceState(
+        invoice_id=item.invoice_id,
+        customer_id=item.customer_id,
+        agreement_id=item.agreement_id,
+        template_version=item.template_version,
+        amount=Decimal(item.amount),
+        open_amount=Decimal(item.open_amount),
+        issued=date.fromisoformat(item.issued),
+        due=date.fromisoformat(item.due),
+        steps_done=int(item.steps_done),
+        last_step_on=date.fromisoformat(item.last_step_on) if item.last_step_on else None,
+    )
+
+
+def _template_version(item: TemplateVersionModel) -> TemplateVersion:
+    return TemplateVersion(
+        name=item.name,
+        number=int(item.number),
+        steps=tuple(Step.model_validate(step) for step in item.steps),
+        used=bool(item.used),
+    )
+
+
+class DunningRepository:
+    """The tenant's table, seen as the domain's objects."""
+
+    def __init__(self, table_name: str) -> None:
+        bind_table(table_name)
+        self._templates: dict[str, TemplateVersion] = {}
+
+    # -- settings -------------------------------------------------------------
+    def get_settings(self) -> TenantSettings | None:
+        try:
+            item = SettingsModel.get("TENANT", "SETTINGS")
+        except SettingsModel.DoesNotExist:
+            return None
+        return TenantSettings.model_validate(item.data)
+
+    def put_settings(self, settings: TenantSettings) -> None:
+        SettingsModel(pk="TENANT", sk="SETTINGS", data=settings.model_dump(mode="json")).save()
+
+    # -- templates ------------------------------------------------------------
+    def latest_template(self, name: str) -> TemplateVersion | None:
+        items = TemplateVersionModel.query(
+            "TEMPLATE", TemplateVersionModel.sk.startswith(f"{name}#V#"), scan_index_forward=False, limit=1
+        )
+        for item in items:
+            return _template_version(item)
+        return None
+
+    def get_template(self, version_id: str) -> TemplateVersion:
+        """A version by id; used versions are immutable, so they are cached for the container."""
+        cached = self._templates.get(version_id)
+        if cached is not None:
+            return cached
+        name, _, number = version_id.rpartition("_v")
+        try:
+            item = TemplateVersionModel.get("TEMPLATE", f"{name}#V#{int(number):04d}")
+        except (TemplateVersionModel.DoesNotExist, ValueError) as error:
+            raise NotFound(f"template version {version_id!r} does not exist") from error
+        version = _template_version(item)
+        if version.used:
+            self._templates[version_id] = version
+        return version
+
+    def list_templates(self) -> list[TemplateVersion]:
+        return [_template_version(item) for item in TemplateVersionModel.query("TEMPLATE")]
+
+    def save_template_version(self, version: TemplateVersion, created_on: date, replace: bool) -> None:
+        """Write a version; a new number must not exist, a replaced one must still be unused."""
+        item = TemplateVersionModel(
+            pk="TEMPLATE",
+            sk=f"{version.name}#V#{version.number:04d}",
+            name=version.name,
+            number=version.number,
+            steps=[step.model_dump(mode="json") for step in version.steps],
+            used=False,
+            created_on=created_on.isoformat(),
+        )
+        condition = (
+            TemplateVersionModel.used == False  # noqa: E712 - a PynamoDB condition, not a comparison
+            if replace
+            else TemplateVersionModel.pk.does_not_exist()
+        )
+        try:
+            item.save(condition=condition)
+        except PutError as error:
+            if _conditional_failed(error):
+                raise AlreadyExists(f"template version {version.version_id} changed meanwhile") from error
+            raise
+        self._templates.pop(version.version_id, None)
+
+    def mark_template_used(self, version_id: str) -> None:
+        name, _, number = version_id.rpartition("_v")
+        item = TemplateVersionModel(pk="TEMPLATE", sk=f"{name}#V#{int(number):04d}")
+        item.update(actions=[TemplateVersionModel.used.set(True)])
+
+    # -- customers and agreements ----------------------------------------------
+    def put_customer(self, customer: Customer) -> None:
+        CustomerModel(
+            pk=f"CUSTOMER#{customer.customer_id}", sk="PROFILE",
+            customer_id=customer.customer_id, data=customer.as_data(),
+        ).save()
+
+    def get_customer(self, customer_id: str) -> Customer | None:
+        try:
+            item = CustomerModel.get(f"CUSTOMER#{customer_id}", "PROFILE")
+        except CustomerModel.DoesNotExist:
+            return None
+        data = item.data
+        return Customer(customer_id=customer_id, name=data["name"], email=data.get("email"),
+                        phone=data.get("phone"), language=data.get("language") or "da",
+                        address=data.get("address"))
+
+    def create_agreement(self, agreement: Agreement) -> None:
+        try:
+            AgreementModel(
+                pk="AGREEMENT", sk=agreement.agreement_id, agreement_id=agreement.agreement_id,
+                customer_id=agreement.customer_id, template_version=agreement.template_version,
+            ).save(condition=AgreementModel.pk.does_not_exist())
+        except PutError as error:
+            if _conditional_failed(error):
+                raise AlreadyExists(f"agreement {agreement.agreement_id!r} exists already") from error
+            raise
+
+    def get_agreement(self, agreement_id: str) -> Agreement | None:
+        try:
+            item = AgreementModel.get("AGREEMENT", agreement_id)
+        except AgreementModel.DoesNotExist:
+            return None
+        return Agreement(item.agreement_id, item.customer_id, item.template_version)
+
+    def list_agreements(self) -> Iterator[Agreement]:
+        for item in AgreementModel.query("AGREEMENT"):
+            yield Agreement(item.agreement_id, item.customer_id, item.template_version)
+
+    def set_agreement_template(self, agreement_id: str, version_id: str) -> None:
+        item = AgreementModel(pk="AGREEMENT", sk=agreement_id)
+        try:
+            item.update(actions=[AgreementModel.template_version.set(version_id)],
+                        condition=AgreementModel.pk.exists())
+        except UpdateError as error:
+            if _conditional_failed(error):
+                raise NotFound(f"agreement {agreement_id!r} does not exist") from error
+            raise
+
+    # -- invoices -------------------------------------------------------------
+    def create_invoice(self, invoice: InvoiceState, first_step_on: date | None) -> None:
+        item = InvoiceModel(
+            pk=f"INVOICE#{invoice.invoice_id}", sk="INVOICE",
+            invoice_id=invoice.invoice_id, customer_id=invoice.customer_id,
+            agreement_id=invoice.agreement_id, template_version=invoice.template_version,
+            amount=money_text(invoice.amount), open_amount=money_text(invoice.open_amount),
+            issued=invoice.issued.isoformat(), due=invoice.due.isoformat(),
+            steps_done=0, status="open" if first_step_on else "paid",
+        )
+        if first_step_on is not None:
+            item.due_shard = due_shard(invoice.invoice_id)
+            item.due_key = _due_key(first_step_on, invoice.invoice_id)
+        try:
+            item.save(condition=InvoiceModel.pk.does_not_exist())
+        except PutError as error:
+            if _conditional_failed(error):
+                raise AlreadyExists(f"invoice {invoice.invoice_id!r} exists already") from error
+            raise
+
+    def get_invoice(self, invoice_id: str) -> InvoiceState | None:
+        try:
+            return _invoice_state(InvoiceModel.get(f"INVOICE#{invoice_id}", "INVOICE"))
+        except InvoiceModel.DoesNotExist:
+            return None
+
+    def due_invoices(self, on_or_before: date) -> Iterator[InvoiceState]:
+        """Query the sparse due-index: only invoices whose next step is due by then."""
+        upper = (on_or_before + timedelta(days=1)).isoformat()
+        for shard in range(DUE_SHARDS):
+            for item in InvoiceModel.due_index.query(f"DUE#{shard}", InvoiceModel.due_key < upper):
+                yield _invoice_state(item)
+
+    def waiting_invoices(self) -> Iterator[InvoiceState]:
+        """Every invoice waiting for a step, whatever the date (for re-filing after a settings change)."""
+        for shard in range(DUE_SHARDS):
+            for item in InvoiceModel.due_index.query(f"DUE#{shard}"):
+                yield _invoice_state(item)
+
+    def set_open_amount(self, invoice: InvoiceState, new_open: Decimal) -> None:
+        """Apply a payment or credit note, conditional on the balance it was computed from.
+
+        A balance that reaches zero takes the invoice out of the due-index:
+        nothing more is sent for it.
+        """
+        item = InvoiceModel(pk=f"INVOICE#{invoice.invoice_id}", sk="INVOICE")
+        actions: list[Any] = [InvoiceModel.open_amount.set(money_text(new_open))]
+        if new_open <= 0:
+            actions += [InvoiceModel.status.set("paid"), InvoiceModel.due_shard.remove(),
+                        InvoiceModel.due_key.remove()]
+        item.update(actions=actions, condition=InvoiceModel.open_amount == money_text(invoice.open_amount))
+
+    def advance_invoice(self, invoice: InvoiceState, run_date: date, next_step: date | None) -> bool:
+        """Record that the invoice took its next step today; False if someone else already did."""
+        item = InvoiceModel(pk=f"INVOICE#{invoice.invoice_id}", sk="INVOICE")
+        actions: list[Any] = [
+            InvoiceModel.steps_done.set(invoice.steps_done + 1),
+            InvoiceModel.last_step_on.set(run_date.isoformat()),
+        ]
+        if next_step is None:
+            actions += [InvoiceModel.status.set("finished"), InvoiceModel.due_shard.remove(),
+                        InvoiceModel.due_key.remove()]
+        else:
+            actions.append(InvoiceModel.due_key.set(_due_key(next_step, invoice.invoice_id)))
+        try:
+            item.update(actions=actions, condition=InvoiceModel.steps_done == invoice.steps_done)
+        except UpdateError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+        return True
+
+    def refile_invoice(self, invoice: InvoiceState, next_step: date | None) -> None:
+        """Move a waiting invoice to the date its next step is really due (or out of the index)."""
+        item = InvoiceModel(pk=f"INVOICE#{invoice.invoice_id}", sk="INVOICE")
+        if next_step is None:
+            actions: list[Any] = [InvoiceModel.due_shard.remove(), InvoiceModel.due_key.remove()]
+        else:
+            actions = [InvoiceModel.due_shard.set(due_shard(invoice.invoice_id)),
+                       InvoiceModel.due_key.set(_due_key(next_step, invoice.invoice_id))]
+        try:
+            item.update(actions=actions, condition=InvoiceModel.steps_done == invoice.steps_done)
+        except UpdateError as error:
+            if not _conditional_failed(error):
+                raise
+
+    # -- effects of the consumers ----------------------------------------------
+    def record_effect(self, effect: dict[str, Any], key: str) -> bool:
+        """Store one effect under its business key; False when it was recorded before."""
+        try:
+            self._effect_item(effect, key).save(condition=EffectModel.pk.does_not_exist())
+        except PutError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+        return True
+
+    @staticmethod
+    def _effect_item(effect: dict[str, Any], key: str) -> EffectModel:
+        return EffectModel(pk=f"EFFECTS#{effect['date']}", sk=f"{effect['kind']}#{key}", data=effect)
+
+    def effects_on(self, on: date) -> list[dict[str, Any]]:
+        return [item.data for item in EffectModel.query(f"EFFECTS#{on.isoformat()}")]
+
+    def add_fee_line(self, line: BillingLineModel, effect: dict[str, Any], key: str) -> bool:
+        """Put a fee on the billing queue and record it, both or neither; False if done before."""
+        try:
+            with TransactWrite(connection=BillingLineModel._get_connection().connection) as transaction:
+                transaction.save(line, condition=BillingLineModel.pk.does_not_exist())
+                transaction.save(self._effect_item(effect, key), condition=EffectModel.pk.does_not_exist())
+        except TransactWriteError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+        return True
+
+    def billing_lines(self, customer_id: str) -> list[BillingLineModel]:
+        return list(BillingLineModel.query(f"CUSTOMER#{customer_id}", BillingLineModel.sk.startswith("BILLING#")))
+
+    def add_bs_record(self, record: BsRecordModel, effect: dict[str, Any], key: str) -> bool:
+        """Store a BS reminder record for the day's delivery and record it; False if done before."""
+        try:
+            with TransactWrite(connection=BsRecordModel._get_connection().connection) as transaction:
+                transaction.save(record, condition=BsRecordModel.pk.does_not_exist())
+                transaction.save(self._effect_item(effect, key), condition=EffectModel.pk.does_not_exist())
+        except TransactWriteError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+        return True
+
+    def bs_records(self, on: date) -> list[BsRecordModel]:
+        return list(BsRecordModel.query(f"BS#{on.isoformat()}"))
+
+    # -- runs -------------------------------------------------------------------
+    def put_run(self, run_id: str, data: dict[str, Any]) -> None:
+        RunModel(pk=f"RUN#{run_id}", sk="RUN", data=data).save()
