@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, time
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -32,14 +32,14 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _parse_hhmm(value: object) -> time:
+def _parse_hhmm(value: object) -> dt.time:
     if isinstance(value, int) and not isinstance(value, bool):
         # YAML 1.1 reads an unquoted 06:00 as the sexagesimal number 360.
         value = f"{value // 60:02d}:{value % 60:02d}"
     if not isinstance(value, str) or not HHMM.match(value):
         raise ValueError(f'expected a time "HH:MM" (quoted), got {value!r}')
     hours, minutes = value.split(":")
-    return time(int(hours), int(minutes))
+    return dt.time(int(hours), int(minutes))
 
 
 class Address(_Strict):
@@ -68,8 +68,8 @@ class InvoiceIn(_Strict):
     id: ID
     agreement: ID
     amount: Annotated[Money, Field(gt=0)]
-    issued: date
-    due: date
+    issued: dt.date
+    due: dt.date
 
     @model_validator(mode="after")
     def _due_after_issue(self) -> InvoiceIn:
@@ -93,8 +93,8 @@ TIMELINE_KINDS = ("payment", "credit_note", "invoice", "customer", "agreement", 
 
 
 class TimelineEntry(_Strict):
-    date: date
-    time: time | None = None
+    date: dt.date
+    time: dt.time | None = None
     payment: InvoiceAmount | None = None
     credit_note: InvoiceAmount | None = None
     invoice: InvoiceIn | None = None
@@ -106,7 +106,7 @@ class TimelineEntry(_Strict):
 
     @field_validator("time", mode="before")
     @classmethod
-    def _time(cls, value: object) -> time | None:
+    def _time(cls, value: object) -> dt.time | None:
         return None if value is None else _parse_hhmm(value)
 
     @model_validator(mode="after")
@@ -123,13 +123,13 @@ class TimelineEntry(_Strict):
 
 
 class SimulateIn(_Strict):
-    start: date
-    end: date
-    run_time: time = time(6, 0)
+    start: dt.date
+    end: dt.date
+    run_time: dt.time = dt.time(6, 0)
 
     @field_validator("run_time", mode="before")
     @classmethod
-    def _run_time(cls, value: object) -> time:
+    def _run_time(cls, value: object) -> dt.time:
         return _parse_hhmm(value)
 
     @model_validator(mode="after")
@@ -244,7 +244,7 @@ def _check_references(scenario: Scenario, settings: TenantSettings) -> str | Non
             return f"invoices[{index}].agreement: unknown agreement {invoice.agreement!r}"
 
     default = settings.default_template
-    ordered = sorted(enumerate(scenario.timeline), key=lambda pair: (pair[1].date, pair[1].time or time(0)))
+    ordered = sorted(enumerate(scenario.timeline), key=lambda pair: (pair[1].date, pair[1].time or dt.time(0)))
     for index, entry in ordered:
         where = f"timeline[{index}]"
         if not scenario.simulate.start <= entry.date <= scenario.simulate.end:

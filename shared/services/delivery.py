@@ -46,18 +46,8 @@ def _customer(repo: DunningRepository, message: ActionMessage, settings: TenantS
 
 
 def _content(message: ActionMessage, customer: Customer, settings: TenantSettings) -> ReminderContent:
-    return ReminderContent(
-        tenant_name=settings.display_name,
-        customer_name=customer.name,
-        language="en" if customer.language == "en" else "da",
-        step_name=message.step_name,
-        step_number=message.step_number,
-        step_count=message.step_count,
-        reminder_date=message.run_date,
-        invoices=message.invoices,
-        fee=message.step_fee,
-        currency=message.currency,
-    )
+    return ReminderContent.from_action(message, tenant_name=settings.display_name, customer_name=customer.name,
+                                       language="en" if customer.language == "en" else "da")
 
 
 def _skip(repo: DunningRepository, message: ActionMessage, reason: str) -> dict[str, Any]:

@@ -289,7 +289,7 @@ def test_content_is_frozen() -> None:
     # When a field is assigned
     # Then it is refused
     with pytest.raises(ValidationError):
-        content.customer_name = "Someone else"  # type: ignore[misc]
+        content.customer_name = "Someone else"
 
 
 def test_content_from_action_message_maps_run_date_and_fee() -> None:

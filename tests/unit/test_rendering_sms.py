@@ -232,9 +232,8 @@ def test_english_sms_for_one_invoice() -> None:
     # When the SMS is rendered
     sms = render_sms(reminder(language="en", invoices=[invoice("1001", "99.50")]))
     # Then it is English, singular and due immediately
-    assert (
-        sms.text
-        == "Hansen & Søn ApS: Rykker 2. Invoice 1001 is overdue. Total outstanding DKK 99.50, due immediately."
+    assert sms.text == (
+        "Hansen & Søn ApS: Rykker 2. Invoice 1001 is overdue. Total outstanding DKK 99.50, due immediately."
     )
     assert sms.encoding == "GSM-7"
 

@@ -1,0 +1,243 @@
+"""The embedded local AWS: moto in-process, with the tables and queues created
+from ``template.yaml`` itself, and a poor man's event-source mapping that
+feeds each queue to its consumer function.
+
+Only the ``AWS::DynamoDB::Table`` and ``AWS::SQS::Queue`` resources (and the
+Parameters) are taken from the template and created through moto's
+CloudFormation, so the local tables have exactly the deployed keys, indexes
+and redrive policies. Lambda functions are called in-process: moto cannot
+invoke them without Docker.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+
+from dunning.cfn_yaml import load_template
+from shared.aws import reset_clients
+
+REGION = "eu-north-1"
+TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "template.yaml"
+ACTIONS = ("email", "sms", "fee", "bs")
+LOCAL_RESOURCE_TYPES = {"AWS::DynamoDB::Table", "AWS::SQS::Queue"}
+
+
+@dataclass
+class FakeLambdaContext:
+    """Just enough of the Lambda context for Powertools."""
+
+    function_name: str
+    memory_limit_in_mb: int = 512
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    remaining_ms: int = 300_000
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:{REGION}:{DEFAULT_ACCOUNT_ID}:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+@dataclass
+class DeliveryStats:
+    delivered: int = 0
+    failed: int = 0
+    dead_letters: list[dict[str, Any]] = field(default_factory=list)
+
+
+def local_resources(template: dict[str, Any]) -> dict[str, Any]:
+    """The part of the SAM template moto can create: parameters, tables and queues."""
+    resources = {name: resource for name, resource in template["Resources"].items()
+                 if resource["Type"] in LOCAL_RESOURCE_TYPES}
+    return {"AWSTemplateFormatVersion": "2010-09-09", "Parameters": template.get("Parameters", {}),
+            "Resources": resources}
+
+
+class LocalStack:
+    """One tenant stack on moto. Use as a context manager."""
+
+    def __init__(self, tenant: str, sender_email: str | None = None, template_path: Path = TEMPLATE_PATH) -> None:
+        self.tenant = tenant
+        self.sender_email = sender_email or f"rykker@{tenant}.example"
+        self.template_path = template_path
+        self.env: dict[str, str] = {}
+        self.dead_letter_urls: dict[str, str] = {}
+        self._mock = mock_aws()
+        self._saved_env: dict[str, str | None] = {}
+        self._handlers: dict[str, ModuleType] = {}
+
+    # -- lifecycle --------------------------------------------------------------
+    def __enter__(self) -> LocalStack:
+        base_env = {
+            "AWS_DEFAULT_REGION": REGION, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing", "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_NAMESPACE": "Dunning", "POWERTOOLS_LOG_LEVEL": "WARNING",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+        }
+        self._set_env(base_env)
+        os.environ.pop("AWS_ENDPOINT_URL", None)  # mock_aws ignores calls sent to a custom endpoint
+        self._mock.start()
+        reset_clients()
+        self._create_resources()
+        boto3.client("sesv2", region_name=REGION).create_email_identity(
+            EmailIdentity=self.sender_email.split("@", 1)[1])
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._mock.stop()
+        reset_clients()
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    def _set_env(self, values: dict[str, str]) -> None:
+        for name, value in values.items():
+            self._saved_env.setdefault(name, os.environ.get(name))
+            os.environ[name] = value
+        self.env.update(values)
+
+    def _create_resources(self) -> None:
+        template = local_resources(load_template(self.template_path))
+        cloudformation = boto3.client("cloudformation", region_name=REGION)
+        stack_name = f"{self.tenant}-dunning"
+        cloudformation.create_stack(
+            StackName=stack_name, TemplateBody=json.dumps(template),
+            Parameters=[{"ParameterKey": "TenantId", "ParameterValue": self.tenant},
+                        {"ParameterKey": "SenderEmail", "ParameterValue": self.sender_email}],
+        )
+        physical = {r["LogicalResourceId"]: r["PhysicalResourceId"]
+                    for r in cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]}
+        env = {"TENANT_ID": self.tenant, "TABLE_NAME": physical["DunningTable"],
+               "IDEMPOTENCY_TABLE_NAME": physical["IdempotencyTable"], "SENDER_EMAIL": self.sender_email,
+               "SMS_SENDER_ID": "Rykker"}
+        for action in ACTIONS:
+            env[f"{action.upper()}_QUEUE_URL"] = physical[f"{action.capitalize()}Queue"]
+            self.dead_letter_urls[action] = physical[f"{action.capitalize()}DeadLetterQueue"]
+        self._set_env(env)
+
+    @property
+    def table_name(self) -> str:
+        return self.env["TABLE_NAME"]
+
+    def queue_url(self, action: str) -> str:
+        return self.env[f"{action.upper()}_QUEUE_URL"]
+
+    # -- functions --------------------------------------------------------------
+    def handler(self, name: str) -> Callable[[dict[str, Any], Any], Any]:
+        """Import a function's handler the way Lambda does (module path from template.yaml)."""
+        if name not in self._handlers:
+            import importlib
+
+            module = "functions.scheduler.app" if name == "scheduler" else f"functions.actions.{name}.app"
+            self._handlers[name] = importlib.import_module(module)
+        return self._handlers[name].handler  # type: ignore[no-any-return]
+
+    def run_scheduler(self, event: dict[str, Any]) -> dict[str, Any]:
+        result = self.handler("scheduler")(event, FakeLambdaContext("scheduler"))
+        return dict(result)
+
+    def drain(self, deliveries_per_message: int = 1, max_rounds: int = 1000) -> DeliveryStats:
+        """Feed every queue to its consumer until all are empty (like an SQS event-source mapping).
+
+        A record the consumer reports as failed is made visible again at once and
+        retried; after the queue's maxReceiveCount SQS moves it to the DLQ, where it
+        is reported. ``deliveries_per_message=2`` hands every batch to the consumer
+        twice, as an at-least-once transport may.
+        """
+        sqs = boto3.client("sqs", region_name=REGION)
+        stats = DeliveryStats()
+        for _ in range(max_rounds):
+            busy = False
+            for action in ACTIONS:
+                url = self.queue_url(action)
+                received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                               AttributeNames=["All"]).get("Messages", [])
+                if not received:
+                    continue
+                busy = True
+                failed = self._deliver(action, url, received, deliveries_per_message)
+                done = [m for m in received if m["MessageId"] not in failed]
+                if done:
+                    sqs.delete_message_batch(QueueUrl=url, Entries=[
+                        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
+                for message in received:
+                    if message["MessageId"] in failed:
+                        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"],
+                                                      VisibilityTimeout=0)
+                stats.delivered += len(done)
+                stats.failed += len(failed)
+            if not busy:
+                break
+        stats.dead_letters = self._collect_dead_letters(sqs)
+        return stats
+
+    def _deliver(self, action: str, url: str, received: list[dict[str, Any]], times: int) -> set[str]:
+        event = {"Records": [_sqs_record(message, url) for message in received]}
+        failed: set[str] = set()
+        for _ in range(times):
+            try:
+                response = self.handler(action)(event, FakeLambdaContext(f"{self.tenant}-{action}"))
+                failed |= {item["itemIdentifier"] for item in response.get("batchItemFailures", [])}
+            except Exception:  # the whole batch failed (Powertools raises when every record fails)
+                failed |= {message["MessageId"] for message in received}
+        return failed
+
+    def _collect_dead_letters(self, sqs: Any) -> list[dict[str, Any]]:
+        found = []
+        for action, url in self.dead_letter_urls.items():
+            while True:
+                messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+                if not messages:
+                    break
+                for message in messages:
+                    found.append({"action": action, "body": message["Body"]})
+                sqs.delete_message_batch(QueueUrl=url, Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
+        return found
+
+    # -- what was sent, for --out -------------------------------------------------
+    @staticmethod
+    def sent_email(message_id: str) -> str | None:
+        from moto.ses.models import ses_backends
+
+        for message in ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages:
+            if getattr(message, "id", None) == message_id:
+                return getattr(message, "raw_data", None)
+        return None
+
+    @staticmethod
+    def sent_sms(message_id: str) -> str | None:
+        from moto.sns.models import sns_backends
+
+        entry = sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages.get(message_id)
+        return entry[1] if entry else None
+
+
+def _sqs_record(message: dict[str, Any], queue_url: str) -> dict[str, Any]:
+    queue_name = queue_url.rsplit("/", 1)[-1]
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": message.get("Attributes", {}),
+        "messageAttributes": {},
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": f"arn:aws:sqs:{REGION}:{DEFAULT_ACCOUNT_ID}:{queue_name}",
+        "awsRegion": REGION,
+    }
+

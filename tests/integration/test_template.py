@@ -1,0 +1,404 @@
+"""template.yaml checked against the code it deploys.
+
+No network, no Docker, nothing imported from functions/: these tests read
+template.yaml (through dunning.cfn_yaml), the PynamoDB models and the sample
+events, and check that they agree — the table the code expects is the table
+the stack creates, every SQS consumer reports partial batch failures, every
+queue has somewhere to put poison messages, and every handler path exists.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+import tomllib
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dunning.cfn_yaml import load_template, parse_template
+from shared.storage.models import ALL_MODELS
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = load_template(ROOT / "template.yaml")
+RESOURCES: dict[str, dict[str, Any]] = TEMPLATE["Resources"]
+GLOBAL_FUNCTION: dict[str, Any] = TEMPLATE.get("Globals", {}).get("Function", {})
+
+# Resource types the local runner lifts out of the template on their own.
+LOCAL_STACK_TYPES = {"AWS::DynamoDB::Table", "AWS::SQS::Queue"}
+FOURTEEN_DAYS = 14 * 24 * 3600
+
+
+def _of_type(type_: str) -> dict[str, dict[str, Any]]:
+    return {name: res for name, res in RESOURCES.items() if res["Type"] == type_}
+
+
+FUNCTIONS = _of_type("AWS::Serverless::Function")
+QUEUES = _of_type("AWS::SQS::Queue")
+
+
+def _function_setting(function: dict[str, Any], key: str) -> Any:
+    """A function property, falling back to Globals like SAM does."""
+    return function["Properties"].get(key, GLOBAL_FUNCTION.get(key))
+
+
+def _target(value: Any) -> str:
+    """The logical id behind ``{"Ref": X}`` or ``{"Fn::GetAtt": [X, attr]}``."""
+    if isinstance(value, dict) and "Ref" in value:
+        return str(value["Ref"])
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return str(value["Fn::GetAtt"][0])
+    raise AssertionError(f"expected a Ref or GetAtt, got {value!r}")
+
+
+def _sqs_events() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for fn_name, fn in FUNCTIONS.items():
+        for event_name, event in fn["Properties"].get("Events", {}).items():
+            if event["Type"] == "SQS":
+                yield fn_name, event_name, event["Properties"]
+
+
+SQS_EVENTS = list(_sqs_events())
+SQS_EVENT_IDS = [f"{function}.{event}" for function, event, _ in SQS_EVENTS]
+
+
+def _references(node: Any) -> Iterator[str]:
+    """Every name a template fragment points at through Ref, GetAtt or Sub."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _references(item)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Ref":
+                yield str(value)
+            elif key == "Fn::GetAtt":
+                yield str(value[0])
+            elif key == "Fn::Sub":
+                text, variables = (value, {}) if isinstance(value, str) else value
+                for name in re.findall(r"\$\{([^!}][^}]*)\}", text):
+                    if name not in variables:
+                        yield name.split(".")[0]
+                yield from _references(variables)
+            else:
+                yield from _references(value)
+
+
+# ------------------------------------------------------------------ loader
+
+
+def test_loader_turns_short_tags_into_long_form() -> None:
+    # Given a fragment that uses the short intrinsic tags
+    text = """
+    a: !Ref Param
+    b: !GetAtt Queue.Arn
+    c: !Sub "${TenantId}-x"
+    d: !If [Cond, !Join ["-", [x, !Select [0, !Split [",", "p,q"]]]], !Ref AWS::NoValue]
+    e: !Not [!Equals [!FindInMap [M, K, V], ""]]
+    f: 2010-09-09
+    """
+    # When it is parsed
+    data = parse_template(text)
+    # Then every tag is the long-form dict and dates stay text
+    assert data["a"] == {"Ref": "Param"}
+    assert data["b"] == {"Fn::GetAtt": ["Queue", "Arn"]}
+    assert data["c"] == {"Fn::Sub": "${TenantId}-x"}
+    assert data["d"] == {
+        "Fn::If": [
+            "Cond",
+            {"Fn::Join": ["-", ["x", {"Fn::Select": [0, {"Fn::Split": [",", "p,q"]}]}]]},
+            {"Ref": "AWS::NoValue"},
+        ]
+    }
+    assert data["e"] == {"Fn::Not": [{"Fn::Equals": [{"Fn::FindInMap": ["M", "K", "V"]}, ""]}]}
+    assert data["f"] == "2010-09-09"
+
+
+# ------------------------------------------------------------------ tables
+
+
+def _key_schema(entries: Iterable[Mapping[str, Any]]) -> set[tuple[str, str]]:
+    return {(e["AttributeName"], e["KeyType"]) for e in entries}
+
+
+def test_dunning_table_matches_the_pynamodb_models() -> None:
+    # Given the table in template.yaml and what every PynamoDB model describes
+    table = RESOURCES["DunningTable"]["Properties"]
+    schemas = [model._get_schema() for model in ALL_MODELS]
+
+    # Then every model has the table's primary key
+    for model, schema in zip(ALL_MODELS, schemas, strict=True):
+        assert _key_schema(schema["key_schema"]) == _key_schema(table["KeySchema"]), model.__name__
+
+    # And the table defines exactly the attributes the models' keys and indexes use
+    model_attributes = {
+        (d["AttributeName"], d["AttributeType"]) for s in schemas for d in s["attribute_definitions"]
+    }
+    template_attributes = {(d["AttributeName"], d["AttributeType"]) for d in table["AttributeDefinitions"]}
+    assert template_attributes == model_attributes
+
+    # And the global secondary indexes agree on name, keys and projection
+    model_indexes = {
+        gsi["index_name"]: (_key_schema(gsi["key_schema"]), gsi["projection"])
+        for s in schemas
+        for gsi in s["global_secondary_indexes"]
+    }
+    template_indexes = {
+        gsi["IndexName"]: (_key_schema(gsi["KeySchema"]), gsi["Projection"])
+        for gsi in table.get("GlobalSecondaryIndexes", [])
+    }
+    assert template_indexes == model_indexes
+    assert "due-index" in template_indexes
+    assert not any(s["local_secondary_indexes"] for s in schemas)
+    assert "LocalSecondaryIndexes" not in table
+
+
+def test_idempotency_table_matches_powertools_persistence_defaults() -> None:
+    # Given the defaults of the persistence layer the consumers use
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    defaults = inspect.signature(DynamoDBPersistenceLayer.__init__).parameters
+    table = RESOURCES["IdempotencyTable"]["Properties"]
+
+    # Then the table's key and TTL attribute are those defaults
+    assert table["KeySchema"] == [{"AttributeName": defaults["key_attr"].default, "KeyType": "HASH"}]
+    assert table["AttributeDefinitions"] == [
+        {"AttributeName": defaults["key_attr"].default, "AttributeType": "S"}
+    ]
+    assert table["TimeToLiveSpecification"] == {
+        "AttributeName": defaults["expiry_attr"].default,
+        "Enabled": True,
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_of_type("AWS::DynamoDB::Table")))
+def test_tables_are_retained_encrypted_and_recoverable(name: str) -> None:
+    table = RESOURCES[name]
+    assert table["DeletionPolicy"] == "Retain"
+    assert table["UpdateReplacePolicy"] == "Retain"
+    assert table["Properties"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["Properties"]["SSESpecification"] == {"SSEEnabled": True}
+    assert table["Properties"]["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+
+
+# ------------------------------------------------------------------ queues
+
+
+def test_there_is_one_sqs_consumer_per_action() -> None:
+    consumed = sorted(_target(props["Queue"]) for _, _, props in SQS_EVENTS)
+    assert consumed == ["BsQueue", "EmailQueue", "FeeQueue", "SmsQueue"]
+
+
+@pytest.mark.parametrize(("function", "event", "props"), SQS_EVENTS, ids=SQS_EVENT_IDS)
+def test_sqs_event_reports_batch_item_failures(function: str, event: str, props: dict[str, Any]) -> None:
+    # BatchProcessor's partial response is ignored (and the whole batch
+    # retried) unless the event source mapping asks for it.
+    assert props.get("FunctionResponseTypes") == ["ReportBatchItemFailures"]
+    assert 1 <= props.get("BatchSize", 10) <= 10
+
+
+@pytest.mark.parametrize(("function", "event", "props"), SQS_EVENTS, ids=SQS_EVENT_IDS)
+def test_consumer_queue_visibility_outlasts_six_function_timeouts(
+    function: str, event: str, props: dict[str, Any]
+) -> None:
+    # Given the consumer's timeout (function-level or Globals) and its queue
+    timeout = _function_setting(FUNCTIONS[function], "Timeout")
+    queue = QUEUES[_target(props["Queue"])]["Properties"]
+    # Then a message stays invisible for at least 6 invocations' worth of time
+    assert isinstance(timeout, int)
+    assert queue["VisibilityTimeout"] >= 6 * timeout
+
+
+def _dead_letter_queues() -> set[str]:
+    """Queues that only ever receive failures: redrive targets and failure destinations."""
+    targets = {
+        _target(q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"])
+        for q in QUEUES.values()
+        if "RedrivePolicy" in q["Properties"]
+    }
+    for fn in FUNCTIONS.values():
+        on_failure = (
+            fn["Properties"].get("EventInvokeConfig", {}).get("DestinationConfig", {}).get("OnFailure")
+        )
+        if on_failure:
+            targets.add(_target(on_failure["Destination"]))
+        for event in fn["Properties"].get("Events", {}).values():
+            if "DeadLetterConfig" in event["Properties"]:
+                targets.add(_target(event["Properties"]["DeadLetterConfig"]["Arn"]))
+    return targets
+
+
+DEAD_LETTER_QUEUES = _dead_letter_queues()
+
+
+@pytest.mark.parametrize("name", sorted(QUEUES))
+def test_every_queue_is_redriven_or_is_a_dead_letter_queue(name: str) -> None:
+    props = QUEUES[name]["Properties"]
+    assert props.get("SqsManagedSseEnabled") is True
+    if name in DEAD_LETTER_QUEUES:
+        # A dead-letter queue keeps failures as long as SQS allows.
+        assert "RedrivePolicy" not in props
+        assert props["MessageRetentionPeriod"] == FOURTEEN_DAYS
+    else:
+        redrive = props["RedrivePolicy"]
+        assert _target(redrive["deadLetterTargetArn"]) in QUEUES
+        assert 3 <= redrive["maxReceiveCount"] <= 5
+
+
+@pytest.mark.parametrize("name", sorted(DEAD_LETTER_QUEUES))
+def test_every_dead_letter_queue_has_an_alarm(name: str) -> None:
+    # Given the alarms on queue depth
+    watched = {
+        _target(dimension["Value"])
+        for alarm in _of_type("AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        for dimension in alarm["Properties"]["Dimensions"]
+        if dimension["Name"] == "QueueName"
+    }
+    # Then the dead-letter queue is one of them
+    assert name in watched
+
+
+# ------------------------------------------------------------------ scheduler
+
+
+def test_scheduler_runs_on_a_timezone_aware_schedule_with_retries_and_dlqs() -> None:
+    # Given the scheduler function and its ScheduleV2 event
+    props = FUNCTIONS["SchedulerFunction"]["Properties"]
+    (schedule,) = [e["Properties"] for e in props["Events"].values() if e["Type"] == "ScheduleV2"]
+
+    # Then the schedule follows the tenant's parameters
+    assert schedule["ScheduleExpression"] == {"Ref": "RunSchedule"}
+    assert schedule["ScheduleExpressionTimezone"] == {"Ref": "TenantTimezone"}
+    assert schedule["State"] == {"Ref": "RunsEnabled"}
+    assert schedule["RetryPolicy"]["MaximumRetryAttempts"] >= 1
+    assert _target(schedule["DeadLetterConfig"]["Arn"]) in QUEUES
+
+    # And "now" comes from the schedule, in the same shape as the sample event
+    assert json.loads(schedule["Input"]) == {"source": "schedule", "time": "<aws.scheduler.scheduled-time>"}
+    sample = json.loads((ROOT / "events" / "scheduler.json").read_text())
+    assert sample.keys() == json.loads(schedule["Input"]).keys()
+    assert sample["source"] == "schedule"
+
+    # And a run that fails after Lambda's own retries lands in a queue
+    on_failure = props["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
+    assert on_failure["Type"] == "SQS"
+    assert _target(on_failure["Destination"]) in QUEUES
+
+
+def test_scheduler_gets_a_queue_url_for_every_consumer_queue() -> None:
+    variables = FUNCTIONS["SchedulerFunction"]["Properties"]["Environment"]["Variables"]
+    for _, _, props in SQS_EVENTS:
+        queue = _target(props["Queue"])
+        action = queue.removesuffix("Queue").upper()
+        assert variables[f"{action}_QUEUE_URL"] == {"Ref": queue}
+
+
+# ------------------------------------------------------------------ functions
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_handler_is_a_module_under_functions(name: str) -> None:
+    # Given the dotted handler path, e.g. functions.actions.email.app.handler
+    fn = FUNCTIONS[name]
+    module, _, attribute = fn["Properties"]["Handler"].rpartition(".")
+    # Then it names a function in a file of the functions/ package (shipped in the bundle)
+    assert _function_setting(fn, "CodeUri") == ".build/lambda"
+    assert module.split(".")[0] == "functions"
+    assert attribute.isidentifier()
+    assert (ROOT / Path(*module.split("."))).with_suffix(".py").is_file()
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_function_logs_to_its_own_log_group_with_retention(name: str) -> None:
+    # Given the function's name and the log group it is pointed at
+    props = FUNCTIONS[name]["Properties"]
+    group = RESOURCES[_target(props["LoggingConfig"]["LogGroup"])]
+    # Then the group is the function's default one, with retention
+    assert group["Type"] == "AWS::Logs::LogGroup"
+    assert group["Properties"]["LogGroupName"] == {
+        "Fn::Sub": "/aws/lambda/" + props["FunctionName"]["Fn::Sub"]
+    }
+    assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_function_has_a_powertools_service_name(name: str) -> None:
+    variables = {
+        **GLOBAL_FUNCTION["Environment"]["Variables"],
+        **FUNCTIONS[name]["Properties"]["Environment"]["Variables"],
+    }
+    assert variables["POWERTOOLS_SERVICE_NAME"]
+    assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "Dunning"
+    assert variables["TABLE_NAME"] == {"Ref": "DunningTable"}
+
+
+# ------------------------------------------------------------------ local stack contract
+
+
+@pytest.mark.parametrize("name", sorted(n for n, r in RESOURCES.items() if r["Type"] in LOCAL_STACK_TYPES))
+def test_tables_and_queues_stand_alone(name: str) -> None:
+    # The local runner creates only tables and queues; anything else they
+    # referenced would be missing there.
+    allowed = set(TEMPLATE["Parameters"]) | {
+        n for n, r in RESOURCES.items() if r["Type"] in LOCAL_STACK_TYPES
+    }
+    for reference in _references(RESOURCES[name]):
+        assert reference in allowed or reference.startswith("AWS::"), reference
+
+
+# ------------------------------------------------------------------ samconfig and sample events
+
+
+_OVERRIDE = re.compile(r'(\w+)=(?:"([^"]*)"|(\S*))')
+
+
+def _overrides(entries: list[str] | str) -> dict[str, str]:
+    """``parameter_overrides`` as SAM CLI reads them: a value with spaces must be quoted."""
+    if isinstance(entries, str):
+        entries = re.findall(r'\S+="[^"]*"|\S+', entries)
+    values = {}
+    for entry in entries:
+        match = _OVERRIDE.fullmatch(entry)
+        assert match, f"SAM would cut {entry!r} at its first space; quote the value"
+        values[match[1]] = match[2] if match[2] is not None else match[3]
+    return values
+
+
+SAMCONFIG = tomllib.loads((ROOT / "samconfig.toml").read_text())
+
+
+@pytest.mark.parametrize("env", ["default", "acme"])
+def test_samconfig_environment_satisfies_the_template_parameters(env: str) -> None:
+    # Given the parameter overrides of one config environment
+    overrides = _overrides(SAMCONFIG[env]["deploy"]["parameters"]["parameter_overrides"])
+    parameters = TEMPLATE["Parameters"]
+    # Then every required parameter is set and every value passes the template's constraints
+    assert set(overrides) <= set(parameters)
+    assert {name for name, p in parameters.items() if "Default" not in p} <= set(overrides)
+    for name, value in overrides.items():
+        spec = parameters[name]
+        if "AllowedPattern" in spec:
+            assert re.fullmatch(spec["AllowedPattern"], value), (name, value)
+        if "AllowedValues" in spec:
+            assert value in [str(v) for v in spec["AllowedValues"]], (name, value)
+        assert len(value) <= spec.get("MaxLength", len(value)), (name, value)
+
+
+@pytest.mark.parametrize(("function", "event", "props"), SQS_EVENTS, ids=SQS_EVENT_IDS)
+def test_sample_sqs_event_comes_from_the_consumers_queue(
+    function: str, event: str, props: dict[str, Any]
+) -> None:
+    # Given the consumer's queue name for tenant "acme" and the sample event of that action
+    queue_name = QUEUES[_target(props["Queue"])]["Properties"]["QueueName"]["Fn::Sub"].replace(
+        "${TenantId}", "acme"
+    )
+    action = queue_name.rsplit("-", 1)[1]
+    sample = json.loads((ROOT / "events" / f"{action}.json").read_text())
+    # Then the sample records say they came from that queue
+    for record in sample["Records"]:
+        assert record["eventSource"] == "aws:sqs"
+        assert record["eventSourceARN"].rsplit(":", 1)[1] == queue_name
+        assert json.loads(record["body"])["action"] == action
