@@ -26,6 +26,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 
 from dunning.cfn_yaml import load_template
 from shared.aws import reset_clients
+from shared.storage.repository import reset_repositories
 
 REGION = "eu-north-1"
 TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "template.yaml"
@@ -90,6 +91,7 @@ class LocalStack:
         os.environ.pop("AWS_ENDPOINT_URL", None)  # mock_aws ignores calls sent to a custom endpoint
         self._mock.start()
         reset_clients()
+        reset_repositories()
         self._create_resources()
         boto3.client("sesv2", region_name=REGION).create_email_identity(
             EmailIdentity=self.sender_email.split("@", 1)[1])
@@ -98,6 +100,7 @@ class LocalStack:
     def __exit__(self, *exc: object) -> None:
         self._mock.stop()
         reset_clients()
+        reset_repositories()
         for name, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(name, None)

@@ -24,6 +24,13 @@ ID = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-
 HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe YAML that leaves dates as text, so a bad date is reported at its field, not by the parser."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+
+
 class ScenarioError(ValueError):
     """A scenario that cannot run; the message names the file, the field and what was expected."""
 
@@ -171,6 +178,8 @@ def _first_error(error: ValidationError, prefix: tuple[int | str, ...] = ()) -> 
     message = problem["msg"].removeprefix("Value error, ")
     if problem["type"] == "extra_forbidden":
         message = "unknown field (not in the scenario format)"
+    elif "actions" in problem["loc"] and problem["type"] in {"literal_error", "model_type", "dict_type"}:
+        message = 'expected one of email, sms, bs or {fee: "100.00"}'  # instead of one error per union member
     return f"{_path(prefix + tuple(problem['loc']))}: {message}"
 
 
@@ -181,7 +190,7 @@ def load_scenario(path: Path) -> Scenario:
     except OSError as error:
         raise ScenarioError(f"{path}: cannot read the file: {error.strerror}") from None
     try:
-        raw = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        raw = json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except (yaml.YAMLError, json.JSONDecodeError) as error:
         raise ScenarioError(f"{path}: not valid YAML/JSON: {error}") from None
     if not isinstance(raw, dict):

@@ -33,7 +33,8 @@ if ! python_works && command -v pyenv >/dev/null 2>&1; then
     fi
 fi
 if ! python_works; then
-    echo "sam-build: $runtime (the template's Runtime) is not on PATH and pyenv has no ${version}.x." >&2
+    if command -v pyenv >/dev/null 2>&1; then where="pyenv has no ${version}.x"; else where="pyenv is not installed"; fi
+    echo "sam-build: $runtime (the template's Runtime) is not on PATH and $where." >&2
     echo "sam-build: install Python ${version} (e.g. 'pyenv install ${version}') and re-run." >&2
     exit 1
 fi

@@ -25,7 +25,7 @@ from shared.config import ConsumerConfig
 from shared.domain.settings import TenantSettings
 from shared.messages import ActionMessage
 from shared.observability import logger, metrics
-from shared.storage.repository import DunningRepository
+from shared.storage.repository import DunningRepository, repository_for
 
 # SQS keeps a message 14 days at most; remembering keys for 30 covers every redelivery.
 IDEMPOTENCY_TTL = timedelta(days=30)
@@ -62,11 +62,6 @@ def parse_message(body: str, action: str) -> ActionMessage:
 
 
 @cache
-def _repository(table_name: str) -> DunningRepository:
-    return DunningRepository(table_name)
-
-
-@cache
 def _idempotency(table_name: str) -> tuple[DynamoDBPersistenceLayer, IdempotencyConfig]:
     store = DynamoDBPersistenceLayer(table_name=table_name)
     config = IdempotencyConfig(
@@ -89,7 +84,7 @@ def handle_action_batch(event: dict[str, Any], context: LambdaContext, action: s
                         idempotent: bool) -> dict[str, Any]:
     """Process one SQS batch for ``action``; ``idempotent`` wraps external sends in Powertools Idempotency."""
     config = ConsumerConfig.from_env()
-    repo = _repository(config.table_name)
+    repo = repository_for(config.table_name)
     settings = repo.get_settings()
     if settings is None:
         raise RuntimeError("no tenant settings stored; every message of this batch is retried")

@@ -6,7 +6,6 @@ event acts as of the moment it was meant for.
 
 from dataclasses import asdict
 from datetime import datetime
-from functools import cache
 from typing import Any, Literal
 
 from aws_lambda_powertools.utilities.parser import BaseModel, parse
@@ -17,7 +16,7 @@ from shared.aws import SqsSink
 from shared.config import SchedulerConfig
 from shared.observability import logger, metrics, tracer
 from shared.services.scheduling import schedule_due_reminders
-from shared.storage.repository import DunningRepository
+from shared.storage.repository import repository_for
 
 
 class RunRequest(BaseModel):
@@ -28,11 +27,6 @@ class RunRequest(BaseModel):
     time: AwareDatetime
 
 
-@cache
-def _repository(table_name: str) -> DunningRepository:
-    return DunningRepository(table_name)
-
-
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
@@ -40,7 +34,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = parse(event=event, model=RunRequest)
     config = SchedulerConfig.from_env()
     now: datetime = request.time
-    summary = schedule_due_reminders(_repository(config.table_name), SqsSink(config.queue_urls), now)
+    summary = schedule_due_reminders(repository_for(config.table_name), SqsSink(config.queue_urls), now)
     metrics.add_metric(name="RemindersPlanned", unit="Count", value=summary.reminders)
     metrics.add_metric(name="MessagesSent", unit="Count", value=summary.messages)
     logger.info("run finished", extra=asdict(summary))

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
@@ -366,3 +367,14 @@ class DunningRepository:
     # -- runs -------------------------------------------------------------------
     def put_run(self, run_id: str, data: dict[str, Any]) -> None:
         RunModel(pk=f"RUN#{run_id}", sk="RUN", data=data).save()
+
+
+@cache
+def repository_for(table_name: str) -> DunningRepository:
+    """One repository per table per container (it caches immutable template versions)."""
+    return DunningRepository(table_name)
+
+
+def reset_repositories() -> None:
+    """Forget cached repositories — for a fresh local stack in the same process."""
+    repository_for.cache_clear()

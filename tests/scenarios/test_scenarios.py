@@ -1,0 +1,88 @@
+"""The executable specification: every scenario through `dunning simulate`, checked by
+../shared/tools/check_effects.py against effects worked out by hand from the contract."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dunning.scenario import ScenarioError, load_scenario
+from dunning.simulate import effect_line, simulate
+from shared.domain.effects import public
+from tests.conftest import REPO, SHARED
+
+HERE = Path(__file__).resolve().parent
+CHECKER = SHARED / "tools" / "check_effects.py"
+SCENARIOS = sorted(HERE.glob("*.yaml")) + sorted((SHARED / "scenarios").glob("*.yaml"))
+SENDS = {"email", "sms", "fee", "bs"}
+
+
+def run(path: Path) -> list[dict]:
+    return simulate(load_scenario(path))
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: p.stem)
+def test_scenario_agrees_with_its_expected_effects(scenario: Path, tmp_path: Path):
+    # Given a scenario and the effects its contract implies
+    expected = scenario.with_suffix(".expected.jsonl")
+    # When it is simulated
+    actual = tmp_path / "actual.jsonl"
+    actual.write_text("".join(effect_line(e) + "\n" for e in run(scenario)), encoding="utf-8")
+    # Then check_effects finds nothing missing and nothing unexpected
+    result = subprocess.run([sys.executable, str(CHECKER), str(expected), str(actual)],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_reminders_come_in_o16_order():
+    # Given a scenario with several steps in one run
+    effects = run(HERE / "consolidation_order.yaml")
+    # Then within each date the last step comes first
+    actual = [[e["date"], e["step"]] for e in effects if e["kind"] in SENDS]
+    assert actual == json.loads((HERE / "consolidation_order.order.json").read_text())
+
+
+def test_every_effect_has_a_date_and_a_kind_and_reminders_have_their_fields():
+    for effect in map(public, run(SHARED / "scenarios" / "basic.yaml")):
+        assert {"date", "kind"} <= effect.keys()
+        if effect["kind"] in SENDS:
+            assert {"customer", "invoices", "step", "template"} <= effect.keys()
+            assert effect["invoices"] == sorted(effect["invoices"])
+
+
+MALFORMED = json.loads((HERE / "malformed" / "expected_errors.json").read_text())
+
+
+@pytest.mark.parametrize(("name", "fragment"), sorted(MALFORMED.items()))
+def test_a_malformed_scenario_is_refused_naming_the_field(name: str, fragment: str):
+    with pytest.raises(ScenarioError) as refused:
+        load_scenario(HERE / "malformed" / name)
+    assert fragment in str(refused.value)
+    assert name in str(refused.value)
+
+
+def test_the_cli_exits_2_on_a_malformed_scenario_and_prints_nothing_on_stdout():
+    result = subprocess.run([sys.executable, "-m", "dunning.cli", "simulate",
+                             str(HERE / "malformed" / "unknown_agreement.yaml")],
+                            capture_output=True, text=True, cwd=REPO, check=False)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "invoices[0].agreement" in result.stderr
+
+
+def test_the_cli_simulates_basic_with_out_dir(tmp_path: Path):
+    # Given the worked example of the contract
+    out = tmp_path / "out"
+    result = subprocess.run([sys.executable, "-m", "dunning.cli", "simulate",
+                             str(SHARED / "scenarios" / "basic.yaml"), "--out", str(out)],
+                            capture_output=True, text=True, cwd=REPO, check=False)
+    # Then stdout is pure JSON lines and what was sent is on disk
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert sum(1 for line in lines if line["kind"] == "email") == 6
+    emails = sorted(out.rglob("*.eml"))
+    assert len(emails) == 6
+    assert "Content-Type: multipart/alternative" in emails[0].read_text()
+    assert len(sorted(out.rglob("*.sms.txt"))) == 4
