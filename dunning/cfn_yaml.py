@@ -74,9 +74,7 @@ def _construct_intrinsic(loader: CfnLoader, node: yaml.Node) -> dict[str, Any]:
     elif isinstance(node, yaml.MappingNode):
         value = loader.construct_mapping(node, deep=True)
     else:  # pragma: no cover - YAML has no other node kinds
-        raise yaml.constructor.ConstructorError(
-            None, None, f"unexpected node for {node.tag}", node.start_mark
-        )
+        raise yaml.constructor.ConstructorError(None, None, f"unexpected node for {node.tag}", node.start_mark)
     return {key: value}
 
 

@@ -11,7 +11,7 @@ from dunning.scenario import ScenarioError, load_scenario
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from dunning.simulate import SimulationOptions, effect_line, simulate
+    from dunning.simulate import DayResult, SimulationOptions, effect_line, simulate
 
     try:
         scenario = load_scenario(Path(args.scenario))
@@ -21,7 +21,7 @@ def _simulate(args: argparse.Namespace) -> int:
     out = sys.stdout
     options = SimulationOptions(out_dir=Path(args.out) if args.out else None)
 
-    def print_day(result):  # type: ignore[no-untyped-def]
+    def print_day(result: DayResult) -> None:
         for effect in result.effects:
             out.write(effect_line(effect) + "\n")
         out.flush()

@@ -60,10 +60,14 @@ class DeliveryStats:
 
 def local_resources(template: dict[str, Any]) -> dict[str, Any]:
     """The part of the SAM template moto can create: parameters, tables and queues."""
-    resources = {name: resource for name, resource in template["Resources"].items()
-                 if resource["Type"] in LOCAL_RESOURCE_TYPES}
-    return {"AWSTemplateFormatVersion": "2010-09-09", "Parameters": template.get("Parameters", {}),
-            "Resources": resources}
+    resources = {
+        name: resource for name, resource in template["Resources"].items() if resource["Type"] in LOCAL_RESOURCE_TYPES
+    }
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Parameters": template.get("Parameters", {}),
+        "Resources": resources,
+    }
 
 
 class LocalStack:
@@ -82,9 +86,13 @@ class LocalStack:
     # -- lifecycle --------------------------------------------------------------
     def __enter__(self) -> LocalStack:
         base_env = {
-            "AWS_DEFAULT_REGION": REGION, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_SESSION_TOKEN": "testing", "POWERTOOLS_TRACE_DISABLED": "true",
-            "POWERTOOLS_METRICS_NAMESPACE": "Dunning", "POWERTOOLS_LOG_LEVEL": "WARNING",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_NAMESPACE": "Dunning",
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
             "POWERTOOLS_METRICS_DISABLED": "true",
         }
         self._set_env(base_env)
@@ -94,7 +102,8 @@ class LocalStack:
         reset_repositories()
         self._create_resources()
         boto3.client("sesv2", region_name=REGION).create_email_identity(
-            EmailIdentity=self.sender_email.split("@", 1)[1])
+            EmailIdentity=self.sender_email.split("@", 1)[1]
+        )
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -118,15 +127,24 @@ class LocalStack:
         cloudformation = boto3.client("cloudformation", region_name=REGION)
         stack_name = f"{self.tenant}-dunning"
         cloudformation.create_stack(
-            StackName=stack_name, TemplateBody=json.dumps(template),
-            Parameters=[{"ParameterKey": "TenantId", "ParameterValue": self.tenant},
-                        {"ParameterKey": "SenderEmail", "ParameterValue": self.sender_email}],
+            StackName=stack_name,
+            TemplateBody=json.dumps(template),
+            Parameters=[
+                {"ParameterKey": "TenantId", "ParameterValue": self.tenant},
+                {"ParameterKey": "SenderEmail", "ParameterValue": self.sender_email},
+            ],
         )
-        physical = {r["LogicalResourceId"]: r["PhysicalResourceId"]
-                    for r in cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]}
-        env = {"TENANT_ID": self.tenant, "TABLE_NAME": physical["DunningTable"],
-               "IDEMPOTENCY_TABLE_NAME": physical["IdempotencyTable"], "SENDER_EMAIL": self.sender_email,
-               "SMS_SENDER_ID": "Rykker"}
+        physical = {
+            r["LogicalResourceId"]: r["PhysicalResourceId"]
+            for r in cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
+        }
+        env = {
+            "TENANT_ID": self.tenant,
+            "TABLE_NAME": physical["DunningTable"],
+            "IDEMPOTENCY_TABLE_NAME": physical["IdempotencyTable"],
+            "SENDER_EMAIL": self.sender_email,
+            "SMS_SENDER_ID": "Rykker",
+        }
         for action in ACTIONS:
             env[f"{action.upper()}_QUEUE_URL"] = physical[f"{action.capitalize()}Queue"]
             self.dead_letter_urls[action] = physical[f"{action.capitalize()}DeadLetterQueue"]
@@ -147,7 +165,7 @@ class LocalStack:
 
             module = "functions.scheduler.app" if name == "scheduler" else f"functions.actions.{name}.app"
             self._handlers[name] = importlib.import_module(module)
-        return self._handlers[name].handler  # type: ignore[no-any-return]
+        return self._handlers[name].handler
 
     def run_scheduler(self, event: dict[str, Any]) -> dict[str, Any]:
         result = self.handler("scheduler")(event, FakeLambdaContext("scheduler"))
@@ -167,20 +185,24 @@ class LocalStack:
             busy = False
             for action in ACTIONS:
                 url = self.queue_url(action)
-                received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
-                                               AttributeNames=["All"]).get("Messages", [])
+                received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]).get(
+                    "Messages", []
+                )
                 if not received:
                     continue
                 busy = True
                 failed = self._deliver(action, url, received, deliveries_per_message)
                 done = [m for m in received if m["MessageId"] not in failed]
                 if done:
-                    sqs.delete_message_batch(QueueUrl=url, Entries=[
-                        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
+                    sqs.delete_message_batch(
+                        QueueUrl=url,
+                        Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+                    )
                 for message in received:
                     if message["MessageId"] in failed:
-                        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"],
-                                                      VisibilityTimeout=0)
+                        sqs.change_message_visibility(
+                            QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                        )
                 stats.delivered += len(done)
                 stats.failed += len(failed)
             if not busy:
@@ -208,8 +230,10 @@ class LocalStack:
                     break
                 for message in messages:
                     found.append({"action": action, "body": message["Body"]})
-                sqs.delete_message_batch(QueueUrl=url, Entries=[
-                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
+                sqs.delete_message_batch(
+                    QueueUrl=url,
+                    Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+                )
         return found
 
     # -- what was sent, for --out -------------------------------------------------
@@ -243,4 +267,3 @@ def _sqs_record(message: dict[str, Any], queue_url: str) -> dict[str, Any]:
         "eventSourceARN": f"arn:aws:sqs:{REGION}:{DEFAULT_ACCOUNT_ID}:{queue_name}",
         "awsRegion": REGION,
     }
-

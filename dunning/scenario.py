@@ -7,9 +7,9 @@ reference in timeline order — so a bad file is refused with one clear message
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
-import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -28,7 +28,7 @@ class _Loader(yaml.SafeLoader):
     """Safe YAML that leaves dates as text, so a bad date is reported at its field, not by the parser."""
 
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str)  # type: ignore[type-var]
 
 
 class ScenarioError(ValueError):
@@ -95,8 +95,16 @@ class AssignTemplate(_Strict):
     agreements: Literal["all"] | list[ID]
 
 
-TIMELINE_KINDS = ("payment", "credit_note", "invoice", "customer", "agreement", "template",
-                  "assign_template", "settings")
+TIMELINE_KINDS = (
+    "payment",
+    "credit_note",
+    "invoice",
+    "customer",
+    "agreement",
+    "template",
+    "assign_template",
+    "settings",
+)
 
 
 class TimelineEntry(_Strict):
@@ -120,8 +128,9 @@ class TimelineEntry(_Strict):
     def _exactly_one(self) -> TimelineEntry:
         given = [kind for kind in TIMELINE_KINDS if getattr(self, kind) is not None]
         if len(given) != 1:
-            raise ValueError(f"expected exactly one of {', '.join(TIMELINE_KINDS)}; got "
-                             f"{', '.join(given) if given else 'none'}")
+            raise ValueError(
+                f"expected exactly one of {', '.join(TIMELINE_KINDS)}; got {', '.join(given) if given else 'none'}"
+            )
         return self
 
     @property
@@ -190,7 +199,7 @@ def load_scenario(path: Path) -> Scenario:
     except OSError as error:
         raise ScenarioError(f"{path}: cannot read the file: {error.strerror}") from None
     try:
-        raw = json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        raw = json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=_Loader)
     except (yaml.YAMLError, json.JSONDecodeError) as error:
         raise ScenarioError(f"{path}: not valid YAML/JSON: {error}") from None
     if not isinstance(raw, dict):
@@ -233,8 +242,10 @@ def _check_references(scenario: Scenario, settings: TenantSettings) -> str | Non
 
     for index, definition in enumerate(scenario.templates):
         if definition.name in templates:
-            return f"templates[{index}].name: template {definition.name!r} is defined twice; " \
-                   "put later versions in the timeline"
+            return (
+                f"templates[{index}].name: template {definition.name!r} is defined twice; "
+                "put later versions in the timeline"
+            )
         add_template(definition)
     if settings.default_template and not template_known(settings.default_template):
         return f"settings.default_template: unknown template {settings.default_template!r}"
@@ -242,8 +253,9 @@ def _check_references(scenario: Scenario, settings: TenantSettings) -> str | Non
         if problem := add("customer", customers, customer.id, f"customers[{index}]"):
             return problem
     for index, agreement in enumerate(scenario.agreements):
-        if problem := _check_agreement(agreement, f"agreements[{index}]", customers, template_known,
-                                       settings.default_template):
+        if problem := _check_agreement(
+            agreement, f"agreements[{index}]", customers, template_known, settings.default_template
+        ):
             return problem
         agreements.add(agreement.id)
     for index, invoice in enumerate(scenario.invoices):
@@ -264,8 +276,7 @@ def _check_references(scenario: Scenario, settings: TenantSettings) -> str | Non
         elif entry.agreement is not None:
             if entry.agreement.id in agreements:
                 return f"{where}.agreement.id: duplicate agreement id {entry.agreement.id!r}"
-            if problem := _check_agreement(entry.agreement, f"{where}.agreement", customers, template_known,
-                                           default):
+            if problem := _check_agreement(entry.agreement, f"{where}.agreement", customers, template_known, default):
                 return problem
             agreements.add(entry.agreement.id)
         elif entry.invoice is not None:
@@ -305,8 +316,9 @@ def where_loc(index: int) -> tuple[str | int, ...]:
     return ("timeline", index)
 
 
-def _check_agreement(agreement: AgreementIn, where: str, customers: set[str], template_known: Any,
-                     default: str | None) -> str | None:
+def _check_agreement(
+    agreement: AgreementIn, where: str, customers: set[str], template_known: Any, default: str | None
+) -> str | None:
     if agreement.customer not in customers:
         return f"{where}.customer: unknown customer {agreement.customer!r}"
     if agreement.template is not None and not template_known(agreement.template):

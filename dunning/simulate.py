@@ -50,8 +50,14 @@ def _days(start: date, end: date) -> Iterator[date]:
 
 def _customer(entry: Any) -> Customer:
     address = entry.address.model_dump() if entry.address is not None else None
-    return Customer(customer_id=entry.id, name=entry.name, email=entry.email, phone=entry.phone,
-                    language=entry.language, address=address)
+    return Customer(
+        customer_id=entry.id,
+        name=entry.name,
+        email=entry.email,
+        phone=entry.phone,
+        language=entry.language,
+        address=address,
+    )
 
 
 class Simulation:
@@ -75,8 +81,15 @@ class Simulation:
         for agreement in self.scenario.agreements:
             admin.create_agreement(self.repo, agreement.id, agreement.customer, agreement.template, self.settings)
         for invoice in self.scenario.invoices:
-            admin.create_invoice(self.repo, invoice.id, invoice.agreement, invoice.amount, invoice.issued,
-                                 invoice.due, self.settings)
+            admin.create_invoice(
+                self.repo,
+                invoice.id,
+                invoice.agreement,
+                invoice.amount,
+                invoice.issued,
+                invoice.due,
+                self.settings,
+            )
 
     def apply(self, entry: TimelineEntry) -> None:
         day = entry.date
@@ -126,7 +139,12 @@ class Simulation:
                 key = json.loads(letter["body"]).get("idempotency_key", f"unparsable-{number}")
             except (json.JSONDecodeError, AttributeError):
                 key = f"unparsable-{number}"
-            effect = {"date": day.isoformat(), "kind": "dead_letter", "action": letter["action"], "key": str(key)}
+            effect = {
+                "date": day.isoformat(),
+                "kind": "dead_letter",
+                "action": letter["action"],
+                "key": str(key),
+            }
             self.repo.record_effect(effect, f"{letter['action']}#{key}")
 
     def _write_out(self, day: date, effects: list[Effect]) -> list[Path]:
@@ -141,8 +159,13 @@ class Simulation:
                 written.append(_write(folder / f"{name}.sms.txt", f"To: {effect['to']}\n\n{text}\n"))
         records = self.repo.bs_records(day)
         if records:
-            lines = [json.dumps({"key": r.sk, "customer": r.customer_id, "creditor_number": r.creditor_number,
-                                 **r.data}, ensure_ascii=False) for r in records]
+            lines = [
+                json.dumps(
+                    {"key": r.sk, "customer": r.customer_id, "creditor_number": r.creditor_number, **r.data},
+                    ensure_ascii=False,
+                )
+                for r in records
+            ]
             written.append(_write(folder / "bs-records.jsonl", "\n".join(lines) + "\n"))
         return written
 
@@ -157,8 +180,11 @@ def _write(path: Path, content: str) -> Path:
     return path
 
 
-def simulate(scenario: Scenario, options: SimulationOptions | None = None,
-             on_day: Callable[[DayResult], None] | None = None) -> list[Effect]:
+def simulate(
+    scenario: Scenario,
+    options: SimulationOptions | None = None,
+    on_day: Callable[[DayResult], None] | None = None,
+) -> list[Effect]:
     """Run the whole scenario; returns every effect (with bookkeeping fields) in output order."""
     options = options or SimulationOptions()
     every: list[Effect] = []

@@ -21,7 +21,7 @@ SQS_BATCH_LIMIT = 10
 @cache
 def client(service: str) -> Any:
     """One boto3 client per service per container, built on first use."""
-    return boto3.client(service, config=_RETRIES)  # type: ignore[call-overload]
+    return boto3.client(service, config=_RETRIES)
 
 
 def reset_clients() -> None:
@@ -47,7 +47,7 @@ class SqsSink:
         calls = 0
         for action, batch in by_action.items():
             for start in range(0, len(batch), SQS_BATCH_LIMIT):
-                calls += self._send_batch(self._queue_urls[action], batch[start:start + SQS_BATCH_LIMIT])
+                calls += self._send_batch(self._queue_urls[action], batch[start : start + SQS_BATCH_LIMIT])
         return calls
 
     def _send_batch(self, queue_url: str, batch: Sequence[ActionMessage]) -> int:
@@ -55,8 +55,9 @@ class SqsSink:
         for attempt in range(self._attempts):
             response = client("sqs").send_message_batch(
                 QueueUrl=queue_url,
-                Entries=[{"Id": entry_id, "MessageBody": message.model_dump_json()}
-                         for entry_id, message in pending.items()],
+                Entries=[
+                    {"Id": entry_id, "MessageBody": message.model_dump_json()} for entry_id, message in pending.items()
+                ],
             )
             failed = {entry["Id"] for entry in response.get("Failed", [])}
             pending = {entry_id: pending[entry_id] for entry_id in failed}

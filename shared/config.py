@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -22,7 +23,7 @@ class _EnvModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     @classmethod
-    def _from(cls, env: Mapping[str, str], names: Mapping[str, str]):  # type: ignore[no-untyped-def]
+    def _from(cls, env: Mapping[str, str], names: Mapping[str, str]) -> Self:
         values = {field: env[var] for field, var in names.items() if env.get(var)}
         try:
             return cls.model_validate(values)
@@ -63,11 +64,14 @@ class ConsumerConfig(_EnvModel):
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ConsumerConfig:
         env = os.environ if env is None else env
-        return cls._from(env, {
-            "tenant_id": "TENANT_ID",
-            "table_name": "TABLE_NAME",
-            "idempotency_table_name": "IDEMPOTENCY_TABLE_NAME",
-            "sender_email": "SENDER_EMAIL",
-            "sms_sender_id": "SMS_SENDER_ID",
-            "bs_creditor_number": "BS_CREDITOR_NUMBER",
-        })
+        return cls._from(
+            env,
+            {
+                "tenant_id": "TENANT_ID",
+                "table_name": "TABLE_NAME",
+                "idempotency_table_name": "IDEMPOTENCY_TABLE_NAME",
+                "sender_email": "SENDER_EMAIL",
+                "sms_sender_id": "SMS_SENDER_ID",
+                "bs_creditor_number": "BS_CREDITOR_NUMBER",
+            },
+        )

@@ -75,13 +75,12 @@ def _idempotency(table_name: str) -> tuple[DynamoDBPersistenceLayer, Idempotency
 @cache
 def _once(deliver: Deliver, table_name: str) -> Deliver:
     store, config = _idempotency(table_name)
-    return idempotent_function(  # type: ignore[no-any-return]
-        data_keyword_argument="message", persistence_store=store, config=config
-    )(deliver)
+    return idempotent_function(data_keyword_argument="message", persistence_store=store, config=config)(deliver)
 
 
-def handle_action_batch(event: dict[str, Any], context: LambdaContext, action: str, deliver: Deliver,
-                        idempotent: bool) -> dict[str, Any]:
+def handle_action_batch(
+    event: dict[str, Any], context: LambdaContext, action: str, deliver: Deliver, idempotent: bool
+) -> dict[str, Any]:
     """Process one SQS batch for ``action``; ``idempotent`` wraps external sends in Powertools Idempotency."""
     config = ConsumerConfig.from_env()
     repo = repository_for(config.table_name)
@@ -106,5 +105,7 @@ def handle_action_batch(event: dict[str, Any], context: LambdaContext, action: s
         return effect
 
     processor = BatchProcessor(event_type=EventType.SQS)
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor,
-                                    context=context)
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    return dict(response)

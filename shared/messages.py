@@ -68,8 +68,14 @@ class ActionMessage(BaseModel):
         return sum((line.open_amount for line in self.invoices), Decimal("0"))
 
 
-def reminder_key(tenant: str, customer_id: str, template_version: str, step_number: int,
-                 invoice_ids: list[str], action: str) -> str:
+def reminder_key(
+    tenant: str,
+    customer_id: str,
+    template_version: str,
+    step_number: int,
+    invoice_ids: list[str],
+    action: str,
+) -> str:
     """The business key of one action of one reminder.
 
     An invoice reaches a given step of its pinned template version once, so

@@ -11,10 +11,14 @@ SHARED = REPO.parent / "shared"  # the reference material beside the repository 
 
 @pytest.fixture(autouse=True)
 def _offline_aws(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {"AWS_DEFAULT_REGION": "eu-north-1", "AWS_ACCESS_KEY_ID": "testing",
-                        "AWS_SECRET_ACCESS_KEY": "testing", "POWERTOOLS_TRACE_DISABLED": "true",
-                        "POWERTOOLS_METRICS_NAMESPACE": "Dunning", "POWERTOOLS_SERVICE_NAME": "dunning-tests",
-                        }.items():
+    for name, value in {
+        "AWS_DEFAULT_REGION": "eu-north-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "Dunning",
+        "POWERTOOLS_SERVICE_NAME": "dunning-tests",
+    }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)  # mock_aws ignores calls to a custom endpoint
     monkeypatch.delenv("AWS_PROFILE", raising=False)

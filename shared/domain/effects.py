@@ -13,8 +13,19 @@ from typing import Any
 
 from shared.messages import ActionMessage
 
-KIND_ORDER = {"collection": 0, "proposal": 1, "email": 2, "sms": 3, "fee": 4, "bs": 5, "skipped": 6,
-              "dead_letter": 7, "report": 8, "notification": 9, "run": 10}
+KIND_ORDER = {
+    "collection": 0,
+    "proposal": 1,
+    "email": 2,
+    "sms": 3,
+    "fee": 4,
+    "bs": 5,
+    "skipped": 6,
+    "dead_letter": 7,
+    "report": 8,
+    "notification": 9,
+    "run": 10,
+}
 
 
 def reminder_effect(message: ActionMessage, kind: str, **fields: Any) -> dict[str, Any]:
@@ -38,15 +49,28 @@ def skipped_effect(message: ActionMessage, reason: str) -> dict[str, Any]:
 
 
 def run_effect(run_date: date, run_id: str, status: str, reason: str | None, **counts: Any) -> dict[str, Any]:
-    return {"date": run_date.isoformat(), "kind": "run", "status": status, "reason": reason,
-            **counts, "_run": run_id, "_step_number": 0}
+    return {
+        "date": run_date.isoformat(),
+        "kind": "run",
+        "status": status,
+        "reason": reason,
+        **counts,
+        "_run": run_id,
+        "_step_number": 0,
+    }
 
 
 def effect_sort_key(effect: dict[str, Any]) -> tuple[Any, ...]:
     """Date, then run, then O16 (the last step first), then customer, then kind."""
-    return (effect["date"], effect.get("_run", ""), KIND_ORDER.get(effect["kind"], 99) >= KIND_ORDER["report"],
-            -int(effect.get("_step_number", 0)), effect.get("customer", ""), effect.get("template", ""),
-            KIND_ORDER.get(effect["kind"], 99))
+    return (
+        effect["date"],
+        effect.get("_run", ""),
+        KIND_ORDER.get(effect["kind"], 99) >= KIND_ORDER["report"],
+        -int(effect.get("_step_number", 0)),
+        effect.get("customer", ""),
+        effect.get("template", ""),
+        KIND_ORDER.get(effect["kind"], 99),
+    )
 
 
 def public(effect: dict[str, Any]) -> dict[str, Any]:

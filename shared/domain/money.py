@@ -23,9 +23,9 @@ def parse_money(value: object) -> Decimal:
     if isinstance(value, Decimal):
         return value.quantize(CENT)
     if isinstance(value, bool) or not isinstance(value, str):
-        raise ValueError(f"expected a decimal string with two places like \"100.00\", got {value!r}")
+        raise ValueError(f'expected a decimal string with two places like "100.00", got {value!r}')
     if not _MONEY.match(value.strip()):
-        raise ValueError(f"expected a decimal string with two places like \"100.00\", got {value!r}")
+        raise ValueError(f'expected a decimal string with two places like "100.00", got {value!r}')
     return Decimal(value.strip())
 
 

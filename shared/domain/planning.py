@@ -126,8 +126,12 @@ def plan_reminders(
     for reminder in groups.values():
         reminder.invoices.sort(key=lambda invoice: invoice.invoice_id)
         if reminder.open_total < min_overdue_amount:
-            held_back.append(HeldBack(reminder, f"open total {reminder.open_total} is below the "
-                                                f"de-minimis threshold {min_overdue_amount}"))
+            held_back.append(
+                HeldBack(
+                    reminder,
+                    f"open total {reminder.open_total} is below the de-minimis threshold {min_overdue_amount}",
+                )
+            )
         else:
             send.append(reminder)
     send.sort(key=o16_order)

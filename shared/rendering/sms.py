@@ -164,9 +164,7 @@ def _render_sms(content: ReminderContent, *, with_invoice_ids: bool) -> Rendered
     # tenant-supplied name would otherwise reach the handset.
     text = " ".join(template.render(_sms_context(content, with_invoice_ids=with_invoice_ids)).split())
     counted = count_segments(text)
-    return RenderedSms(
-        text=text, encoding=counted.encoding, segments=counted.segments, characters=counted.characters
-    )
+    return RenderedSms(text=text, encoding=counted.encoding, segments=counted.segments, characters=counted.characters)
 
 
 _PARSE_PROBLEMS = {

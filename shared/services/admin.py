@@ -58,15 +58,19 @@ def resolve_template(repo: DunningRepository, reference: str) -> str:
     return latest.version_id
 
 
-def create_agreement(repo: DunningRepository, agreement_id: str, customer_id: str,
-                     template: str | None, settings: TenantSettings) -> Agreement:
+def create_agreement(
+    repo: DunningRepository,
+    agreement_id: str,
+    customer_id: str,
+    template: str | None,
+    settings: TenantSettings,
+) -> Agreement:
     """C2/C4: an agreement gets its own template, else the tenant default resolved now."""
     if repo.get_customer(customer_id) is None:
         raise InvalidReference(f"customer {customer_id!r} does not exist")
     reference = template or settings.default_template
     if reference is None:
-        raise InvalidReference(f"agreement {agreement_id!r} has no template and the tenant has no "
-                               "default_template")
+        raise InvalidReference(f"agreement {agreement_id!r} has no template and the tenant has no default_template")
     agreement = Agreement(agreement_id, customer_id, resolve_template(repo, reference))
     repo.create_agreement(agreement)
     return agreement
@@ -84,16 +88,28 @@ def assign_template(repo: DunningRepository, template: str, agreement_ids: list[
     return len(targets)
 
 
-def create_invoice(repo: DunningRepository, invoice_id: str, agreement_id: str, amount: Decimal,
-                   issued: date, due: date, settings: TenantSettings) -> InvoiceState:
+def create_invoice(
+    repo: DunningRepository,
+    invoice_id: str,
+    agreement_id: str,
+    amount: Decimal,
+    issued: date,
+    due: date,
+    settings: TenantSettings,
+) -> InvoiceState:
     """C10: the invoice pins its agreement's template version now, for its whole process."""
     agreement = repo.get_agreement(agreement_id)
     if agreement is None:
         raise InvalidReference(f"agreement {agreement_id!r} does not exist")
     invoice = InvoiceState(
-        invoice_id=invoice_id, customer_id=agreement.customer_id, agreement_id=agreement_id,
-        template_version=agreement.template_version, amount=amount, open_amount=amount,
-        issued=issued, due=due,
+        invoice_id=invoice_id,
+        customer_id=agreement.customer_id,
+        agreement_id=agreement_id,
+        template_version=agreement.template_version,
+        amount=amount,
+        open_amount=amount,
+        issued=issued,
+        due=due,
     )
     template = repo.get_template(agreement.template_version)
     repo.create_invoice(invoice, next_step_on(invoice, template, settings.min_days_between_reminders))

@@ -46,8 +46,12 @@ def _customer(repo: DunningRepository, message: ActionMessage, settings: TenantS
 
 
 def _content(message: ActionMessage, customer: Customer, settings: TenantSettings) -> ReminderContent:
-    return ReminderContent.from_action(message, tenant_name=settings.display_name, customer_name=customer.name,
-                                       language="en" if customer.language == "en" else "da")
+    return ReminderContent.from_action(
+        message,
+        tenant_name=settings.display_name,
+        customer_name=customer.name,
+        language="en" if customer.language == "en" else "da",
+    )
 
 
 def _skip(repo: DunningRepository, message: ActionMessage, reason: str) -> dict[str, Any]:
@@ -56,8 +60,9 @@ def _skip(repo: DunningRepository, message: ActionMessage, reason: str) -> dict[
     return effect
 
 
-def deliver_email(message: ActionMessage, repo: DunningRepository, settings: TenantSettings,
-                  mailer: Mailer, sender: str) -> dict[str, Any]:
+def deliver_email(
+    message: ActionMessage, repo: DunningRepository, settings: TenantSettings, mailer: Mailer, sender: str
+) -> dict[str, Any]:
     """Render the reminder in the customer's language and send it with SES."""
     customer = _customer(repo, message, settings)
     if not customer.email:
@@ -70,14 +75,18 @@ def deliver_email(message: ActionMessage, repo: DunningRepository, settings: Ten
     mime.set_content(rendered.text)
     mime.add_alternative(rendered.html, subtype="html")
     message_id = mailer.send(sender, customer.email, mime.as_bytes())
-    effect = reminder_effect(message, "email", to=customer.email, subject=rendered.subject,
-                             _message_id=message_id)
+    effect = reminder_effect(message, "email", to=customer.email, subject=rendered.subject, _message_id=message_id)
     repo.record_effect(effect, message.idempotency_key)
     return effect
 
 
-def deliver_sms(message: ActionMessage, repo: DunningRepository, settings: TenantSettings,
-                gateway: SmsGateway, sender_id: str | None) -> dict[str, Any]:
+def deliver_sms(
+    message: ActionMessage,
+    repo: DunningRepository,
+    settings: TenantSettings,
+    gateway: SmsGateway,
+    sender_id: str | None,
+) -> dict[str, Any]:
     """Render a short reminder and send it to the customer's E.164 number."""
     customer = _customer(repo, message, settings)
     if not customer.phone:
@@ -88,8 +97,14 @@ def deliver_sms(message: ActionMessage, repo: DunningRepository, settings: Tenan
         return _skip(repo, message, f"the customer's phone number is not usable: {error}")
     rendered = render_sms(_content(message, customer, settings))
     message_id = gateway.send(phone, rendered.text, sender_id)
-    effect = reminder_effect(message, "sms", to=phone, segments=rendered.segments, encoding=rendered.encoding,
-                             _message_id=message_id)
+    effect = reminder_effect(
+        message,
+        "sms",
+        to=phone,
+        segments=rendered.segments,
+        encoding=rendered.encoding,
+        _message_id=message_id,
+    )
     repo.record_effect(effect, message.idempotency_key)
     return effect
 
@@ -102,18 +117,22 @@ def charge_fee(message: ActionMessage, repo: DunningRepository, settings: Tenant
     amount = money_text(message.step_fee)
     effect = reminder_effect(message, "fee", amount=amount, currency=message.currency)
     line = BillingLineModel(
-        pk=f"CUSTOMER#{customer.customer_id}", sk=f"BILLING#{message.idempotency_key}",
-        customer_id=customer.customer_id, kind="fee", amount=amount, currency=message.currency,
+        pk=f"CUSTOMER#{customer.customer_id}",
+        sk=f"BILLING#{message.idempotency_key}",
+        customer_id=customer.customer_id,
+        kind="fee",
+        amount=amount,
+        currency=message.currency,
         reason=f"Rykkergebyr: {message.step_name} ({', '.join(message.invoice_ids)})",
-        invoice_ids=message.invoice_ids, due=message.run_date.isoformat(),
+        invoice_ids=message.invoice_ids,
+        due=message.run_date.isoformat(),
         created_on=message.run_date.isoformat(),
     )
     repo.add_fee_line(line, effect, message.idempotency_key)
     return effect
 
 
-def record_bs_reminder(message: ActionMessage, repo: DunningRepository,
-                       settings: TenantSettings) -> dict[str, Any]:
+def record_bs_reminder(message: ActionMessage, repo: DunningRepository, settings: TenantSettings) -> dict[str, Any]:
     """Store a BS reminder for the tenant's Betalingsservice delivery of the day (C3)."""
     customer = _customer(repo, message, settings)
     if not settings.bs.enabled:
@@ -124,8 +143,10 @@ def record_bs_reminder(message: ActionMessage, repo: DunningRepository,
         return _skip(repo, message, "the customer has no postal address, which a BS payment slip needs")
     effect = reminder_effect(message, "bs", creditor_number=settings.bs.creditor_number)
     record = BsRecordModel(
-        pk=f"BS#{message.run_date.isoformat()}", sk=message.idempotency_key,
-        customer_id=customer.customer_id, creditor_number=settings.bs.creditor_number,
+        pk=f"BS#{message.run_date.isoformat()}",
+        sk=message.idempotency_key,
+        customer_id=customer.customer_id,
+        creditor_number=settings.bs.creditor_number,
         data={
             "customer_name": customer.name,
             "address": customer.address,

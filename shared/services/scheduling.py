@@ -74,15 +74,13 @@ def schedule_due_reminders(repo: DunningRepository, sink: MessageSink, now: date
         if not templates[version].used:
             repo.mark_template_used(version)
 
-    messages = [message for reminder in plan.send
-                for message in _messages_for(reminder, settings.tenant, summary)]
+    messages = [message for reminder in plan.send for message in _messages_for(reminder, settings.tenant, summary)]
     sink.send(messages)
     summary.reminders, summary.messages = len(plan.send), len(messages)
 
     for reminder in plan.send:
         for invoice in reminder.invoices:
-            if repo.advance_invoice(invoice, run_date, _following_step(invoice, reminder.template, run_date,
-                                                                       respite)):
+            if repo.advance_invoice(invoice, run_date, _following_step(invoice, reminder.template, run_date, respite)):
                 summary.invoices_advanced += 1
             else:
                 summary.lost_races += 1
@@ -90,8 +88,7 @@ def schedule_due_reminders(repo: DunningRepository, sink: MessageSink, now: date
     return summary
 
 
-def _following_step(invoice: InvoiceState, template: TemplateVersion, run_date: date,
-                    respite: int) -> date | None:
+def _following_step(invoice: InvoiceState, template: TemplateVersion, run_date: date, respite: int) -> date | None:
     """When the step after the one taken today becomes due."""
     advanced = replace(invoice, steps_done=invoice.steps_done + 1, last_step_on=run_date)
     return next_step_on(advanced, template, respite)
@@ -100,18 +97,32 @@ def _following_step(invoice: InvoiceState, template: TemplateVersion, run_date: 
 def _messages_for(reminder: PlannedReminder, tenant: str, summary: RunSummary) -> list[ActionMessage]:
     """One message per action of the reminder's step, each with its business key."""
     step = reminder.template.step(reminder.key.step_number)
-    lines = [InvoiceLine(invoice_id=i.invoice_id, amount=i.amount, open_amount=i.open_amount,
-                         issued=i.issued, due=i.due) for i in reminder.invoices]
+    lines = [
+        InvoiceLine(invoice_id=i.invoice_id, amount=i.amount, open_amount=i.open_amount, issued=i.issued, due=i.due)
+        for i in reminder.invoices
+    ]
     messages = []
     for action in step.action_kinds:
         message = ActionMessage(
-            idempotency_key=reminder_key(tenant, reminder.key.customer_id, reminder.template.version_id,
-                                         reminder.key.step_number, reminder.invoice_ids, action),
-            tenant=tenant, run_id=summary.run_id, run_date=summary.run_date,  # type: ignore[arg-type]
+            idempotency_key=reminder_key(
+                tenant,
+                reminder.key.customer_id,
+                reminder.template.version_id,
+                reminder.key.step_number,
+                reminder.invoice_ids,
+                action,
+            ),
+            tenant=tenant,
+            run_id=summary.run_id,
+            run_date=summary.run_date,  # type: ignore[arg-type]
             action=action,  # type: ignore[arg-type]
-            customer_id=reminder.key.customer_id, template_version=reminder.template.version_id,
-            step_name=step.name, step_number=reminder.key.step_number,
-            step_count=reminder.template.step_count, invoices=lines, step_fee=step.fee,
+            customer_id=reminder.key.customer_id,
+            template_version=reminder.template.version_id,
+            step_name=step.name,
+            step_number=reminder.key.step_number,
+            step_count=reminder.template.step_count,
+            invoices=lines,
+            step_fee=step.fee,
         )
         summary.by_action[action] = summary.by_action.get(action, 0) + 1
         messages.append(message)
@@ -120,7 +131,13 @@ def _messages_for(reminder: PlannedReminder, tenant: str, summary: RunSummary) -
 
 def _record_run(repo: DunningRepository, summary: RunSummary) -> None:
     repo.record_effect(
-        run_effect(date.fromisoformat(summary.run_date), summary.run_id, summary.status,
-                   summary.reason, reminders=summary.reminders, held_back=summary.held_back),
+        run_effect(
+            date.fromisoformat(summary.run_date),
+            summary.run_id,
+            summary.status,
+            summary.reason,
+            reminders=summary.reminders,
+            held_back=summary.held_back,
+        ),
         key=summary.run_id,
     )

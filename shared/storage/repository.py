@@ -64,8 +64,13 @@ class Customer:
     address: dict[str, Any] | None = None
 
     def as_data(self) -> dict[str, Any]:
-        return {"name": self.name, "email": self.email, "phone": self.phone,
-                "language": self.language, "address": self.address}
+        return {
+            "name": self.name,
+            "email": self.email,
+            "phone": self.phone,
+            "language": self.language,
+            "address": self.address,
+        }
 
 
 @dataclass(frozen=True)
@@ -184,8 +189,10 @@ class DunningRepository:
     # -- customers and agreements ----------------------------------------------
     def put_customer(self, customer: Customer) -> None:
         CustomerModel(
-            pk=f"CUSTOMER#{customer.customer_id}", sk="PROFILE",
-            customer_id=customer.customer_id, data=customer.as_data(),
+            pk=f"CUSTOMER#{customer.customer_id}",
+            sk="PROFILE",
+            customer_id=customer.customer_id,
+            data=customer.as_data(),
         ).save()
 
     def get_customer(self, customer_id: str) -> Customer | None:
@@ -194,15 +201,23 @@ class DunningRepository:
         except CustomerModel.DoesNotExist:
             return None
         data = item.data
-        return Customer(customer_id=customer_id, name=data["name"], email=data.get("email"),
-                        phone=data.get("phone"), language=data.get("language") or "da",
-                        address=data.get("address"))
+        return Customer(
+            customer_id=customer_id,
+            name=data["name"],
+            email=data.get("email"),
+            phone=data.get("phone"),
+            language=data.get("language") or "da",
+            address=data.get("address"),
+        )
 
     def create_agreement(self, agreement: Agreement) -> None:
         try:
             AgreementModel(
-                pk="AGREEMENT", sk=agreement.agreement_id, agreement_id=agreement.agreement_id,
-                customer_id=agreement.customer_id, template_version=agreement.template_version,
+                pk="AGREEMENT",
+                sk=agreement.agreement_id,
+                agreement_id=agreement.agreement_id,
+                customer_id=agreement.customer_id,
+                template_version=agreement.template_version,
             ).save(condition=AgreementModel.pk.does_not_exist())
         except PutError as error:
             if _conditional_failed(error):
@@ -223,8 +238,10 @@ class DunningRepository:
     def set_agreement_template(self, agreement_id: str, version_id: str) -> None:
         item = AgreementModel(pk="AGREEMENT", sk=agreement_id)
         try:
-            item.update(actions=[AgreementModel.template_version.set(version_id)],
-                        condition=AgreementModel.pk.exists())
+            item.update(
+                actions=[AgreementModel.template_version.set(version_id)],
+                condition=AgreementModel.pk.exists(),
+            )
         except UpdateError as error:
             if _conditional_failed(error):
                 raise NotFound(f"agreement {agreement_id!r} does not exist") from error
@@ -233,12 +250,18 @@ class DunningRepository:
     # -- invoices -------------------------------------------------------------
     def create_invoice(self, invoice: InvoiceState, first_step_on: date | None) -> None:
         item = InvoiceModel(
-            pk=f"INVOICE#{invoice.invoice_id}", sk="INVOICE",
-            invoice_id=invoice.invoice_id, customer_id=invoice.customer_id,
-            agreement_id=invoice.agreement_id, template_version=invoice.template_version,
-            amount=money_text(invoice.amount), open_amount=money_text(invoice.open_amount),
-            issued=invoice.issued.isoformat(), due=invoice.due.isoformat(),
-            steps_done=0, status="open" if first_step_on else "paid",
+            pk=f"INVOICE#{invoice.invoice_id}",
+            sk="INVOICE",
+            invoice_id=invoice.invoice_id,
+            customer_id=invoice.customer_id,
+            agreement_id=invoice.agreement_id,
+            template_version=invoice.template_version,
+            amount=money_text(invoice.amount),
+            open_amount=money_text(invoice.open_amount),
+            issued=invoice.issued.isoformat(),
+            due=invoice.due.isoformat(),
+            steps_done=0,
+            status="open" if first_step_on else "paid",
         )
         if first_step_on is not None:
             item.due_shard = due_shard(invoice.invoice_id)
@@ -278,8 +301,11 @@ class DunningRepository:
         item = InvoiceModel(pk=f"INVOICE#{invoice.invoice_id}", sk="INVOICE")
         actions: list[Any] = [InvoiceModel.open_amount.set(money_text(new_open))]
         if new_open <= 0:
-            actions += [InvoiceModel.status.set("paid"), InvoiceModel.due_shard.remove(),
-                        InvoiceModel.due_key.remove()]
+            actions += [
+                InvoiceModel.status.set("paid"),
+                InvoiceModel.due_shard.remove(),
+                InvoiceModel.due_key.remove(),
+            ]
         item.update(actions=actions, condition=InvoiceModel.open_amount == money_text(invoice.open_amount))
 
     def advance_invoice(self, invoice: InvoiceState, run_date: date, next_step: date | None) -> bool:
@@ -290,8 +316,11 @@ class DunningRepository:
             InvoiceModel.last_step_on.set(run_date.isoformat()),
         ]
         if next_step is None:
-            actions += [InvoiceModel.status.set("finished"), InvoiceModel.due_shard.remove(),
-                        InvoiceModel.due_key.remove()]
+            actions += [
+                InvoiceModel.status.set("finished"),
+                InvoiceModel.due_shard.remove(),
+                InvoiceModel.due_key.remove(),
+            ]
         else:
             actions.append(InvoiceModel.due_key.set(_due_key(next_step, invoice.invoice_id)))
         try:
@@ -308,8 +337,10 @@ class DunningRepository:
         if next_step is None:
             actions: list[Any] = [InvoiceModel.due_shard.remove(), InvoiceModel.due_key.remove()]
         else:
-            actions = [InvoiceModel.due_shard.set(due_shard(invoice.invoice_id)),
-                       InvoiceModel.due_key.set(_due_key(next_step, invoice.invoice_id))]
+            actions = [
+                InvoiceModel.due_shard.set(due_shard(invoice.invoice_id)),
+                InvoiceModel.due_key.set(_due_key(next_step, invoice.invoice_id)),
+            ]
         try:
             item.update(actions=actions, condition=InvoiceModel.steps_done == invoice.steps_done)
         except UpdateError as error:

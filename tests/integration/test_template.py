@@ -133,9 +133,7 @@ def test_dunning_table_matches_the_pynamodb_models() -> None:
         assert _key_schema(schema["key_schema"]) == _key_schema(table["KeySchema"]), model.__name__
 
     # And the table defines exactly the attributes the models' keys and indexes use
-    model_attributes = {
-        (d["AttributeName"], d["AttributeType"]) for s in schemas for d in s["attribute_definitions"]
-    }
+    model_attributes = {(d["AttributeName"], d["AttributeType"]) for s in schemas for d in s["attribute_definitions"]}
     template_attributes = {(d["AttributeName"], d["AttributeType"]) for d in table["AttributeDefinitions"]}
     assert template_attributes == model_attributes
 
@@ -164,9 +162,7 @@ def test_idempotency_table_matches_powertools_persistence_defaults() -> None:
 
     # Then the table's key and TTL attribute are those defaults
     assert table["KeySchema"] == [{"AttributeName": defaults["key_attr"].default, "KeyType": "HASH"}]
-    assert table["AttributeDefinitions"] == [
-        {"AttributeName": defaults["key_attr"].default, "AttributeType": "S"}
-    ]
+    assert table["AttributeDefinitions"] == [{"AttributeName": defaults["key_attr"].default, "AttributeType": "S"}]
     assert table["TimeToLiveSpecification"] == {
         "AttributeName": defaults["expiry_attr"].default,
         "Enabled": True,
@@ -219,9 +215,7 @@ def _dead_letter_queues() -> set[str]:
         if "RedrivePolicy" in q["Properties"]
     }
     for fn in FUNCTIONS.values():
-        on_failure = (
-            fn["Properties"].get("EventInvokeConfig", {}).get("DestinationConfig", {}).get("OnFailure")
-        )
+        on_failure = fn["Properties"].get("EventInvokeConfig", {}).get("DestinationConfig", {}).get("OnFailure")
         if on_failure:
             targets.add(_target(on_failure["Destination"]))
         for event in fn["Properties"].get("Events", {}).values():
@@ -318,9 +312,7 @@ def test_function_logs_to_its_own_log_group_with_retention(name: str) -> None:
     group = RESOURCES[_target(props["LoggingConfig"]["LogGroup"])]
     # Then the group is the function's default one, with retention
     assert group["Type"] == "AWS::Logs::LogGroup"
-    assert group["Properties"]["LogGroupName"] == {
-        "Fn::Sub": "/aws/lambda/" + props["FunctionName"]["Fn::Sub"]
-    }
+    assert group["Properties"]["LogGroupName"] == {"Fn::Sub": "/aws/lambda/" + props["FunctionName"]["Fn::Sub"]}
     assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
 
 
@@ -342,9 +334,7 @@ def test_function_has_a_powertools_service_name(name: str) -> None:
 def test_tables_and_queues_stand_alone(name: str) -> None:
     # The local runner creates only tables and queues; anything else they
     # referenced would be missing there.
-    allowed = set(TEMPLATE["Parameters"]) | {
-        n for n, r in RESOURCES.items() if r["Type"] in LOCAL_STACK_TYPES
-    }
+    allowed = set(TEMPLATE["Parameters"]) | {n for n, r in RESOURCES.items() if r["Type"] in LOCAL_STACK_TYPES}
     for reference in _references(RESOURCES[name]):
         assert reference in allowed or reference.startswith("AWS::"), reference
 
@@ -388,13 +378,9 @@ def test_samconfig_environment_satisfies_the_template_parameters(env: str) -> No
 
 
 @pytest.mark.parametrize(("function", "event", "props"), SQS_EVENTS, ids=SQS_EVENT_IDS)
-def test_sample_sqs_event_comes_from_the_consumers_queue(
-    function: str, event: str, props: dict[str, Any]
-) -> None:
+def test_sample_sqs_event_comes_from_the_consumers_queue(function: str, event: str, props: dict[str, Any]) -> None:
     # Given the consumer's queue name for tenant "acme" and the sample event of that action
-    queue_name = QUEUES[_target(props["Queue"])]["Properties"]["QueueName"]["Fn::Sub"].replace(
-        "${TenantId}", "acme"
-    )
+    queue_name = QUEUES[_target(props["Queue"])]["Properties"]["QueueName"]["Fn::Sub"].replace("${TenantId}", "acme")
     action = queue_name.rsplit("-", 1)[1]
     sample = json.loads((ROOT / "events" / f"{action}.json").read_text())
     # Then the sample records say they came from that queue

@@ -31,8 +31,12 @@ def test_scenario_agrees_with_its_expected_effects(scenario: Path, tmp_path: Pat
     actual = tmp_path / "actual.jsonl"
     actual.write_text("".join(effect_line(e) + "\n" for e in run(scenario)), encoding="utf-8")
     # Then check_effects finds nothing missing and nothing unexpected
-    result = subprocess.run([sys.executable, str(CHECKER), str(expected), str(actual)],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, str(CHECKER), str(expected), str(actual)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -64,9 +68,13 @@ def test_a_malformed_scenario_is_refused_naming_the_field(name: str, fragment: s
 
 
 def test_the_cli_exits_2_on_a_malformed_scenario_and_prints_nothing_on_stdout():
-    result = subprocess.run([sys.executable, "-m", "dunning.cli", "simulate",
-                             str(HERE / "malformed" / "unknown_agreement.yaml")],
-                            capture_output=True, text=True, cwd=REPO, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "dunning.cli", "simulate", str(HERE / "malformed" / "unknown_agreement.yaml")],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
     assert result.returncode == 2
     assert result.stdout == ""
     assert "invoices[0].agreement" in result.stderr
@@ -75,9 +83,21 @@ def test_the_cli_exits_2_on_a_malformed_scenario_and_prints_nothing_on_stdout():
 def test_the_cli_simulates_basic_with_out_dir(tmp_path: Path):
     # Given the worked example of the contract
     out = tmp_path / "out"
-    result = subprocess.run([sys.executable, "-m", "dunning.cli", "simulate",
-                             str(SHARED / "scenarios" / "basic.yaml"), "--out", str(out)],
-                            capture_output=True, text=True, cwd=REPO, check=False)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dunning.cli",
+            "simulate",
+            str(SHARED / "scenarios" / "basic.yaml"),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
     # Then stdout is pure JSON lines and what was sent is on disk
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]

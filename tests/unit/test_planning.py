@@ -9,28 +9,46 @@ from shared.domain.planning import InvoiceState, next_step_on, plan_reminders
 from shared.domain.templates import Step, TemplateVersion
 
 THREE_STEPS = TemplateVersion(
-    name="standard", number=1,
-    steps=(Step(name="Rykker 1", days=4, actions=["email"]),
-           Step(name="Rykker 2", days=10, actions=["email", "sms", {"fee": "100.00"}]),
-           Step(name="Rykker 3", days=5, actions=["email"])),
+    name="standard",
+    number=1,
+    steps=(
+        Step(name="Rykker 1", days=4, actions=["email"]),
+        Step(name="Rykker 2", days=10, actions=["email", "sms", {"fee": "100.00"}]),
+        Step(name="Rykker 3", days=5, actions=["email"]),
+    ),
 )
 TEMPLATES = {"standard_v1": THREE_STEPS}
 
 
-def invoice(invoice_id: str = "I1", customer: str = "C1", open_amount: str = "500.00", steps_done: int = 0,
-            last_step_on: date | None = None, due: date = date(2026, 1, 15)) -> InvoiceState:
-    return InvoiceState(invoice_id=invoice_id, customer_id=customer, agreement_id="A1",
-                        template_version="standard_v1", amount=Decimal("500.00"),
-                        open_amount=Decimal(open_amount), issued=date(2026, 1, 1), due=due,
-                        steps_done=steps_done, last_step_on=last_step_on)
+def invoice(
+    invoice_id: str = "I1",
+    customer: str = "C1",
+    open_amount: str = "500.00",
+    steps_done: int = 0,
+    last_step_on: date | None = None,
+    due: date = date(2026, 1, 15),
+) -> InvoiceState:
+    return InvoiceState(
+        invoice_id=invoice_id,
+        customer_id=customer,
+        agreement_id="A1",
+        template_version="standard_v1",
+        amount=Decimal("500.00"),
+        open_amount=Decimal(open_amount),
+        issued=date(2026, 1, 1),
+        due=due,
+        steps_done=steps_done,
+        last_step_on=last_step_on,
+    )
 
 
 def test_first_step_counts_from_the_due_date():
     assert next_step_on(invoice(), THREE_STEPS, respite_days=0) == date(2026, 1, 19)
 
 
-@pytest.mark.parametrize(("respite", "expected"), [(0, date(2026, 1, 29)), (10, date(2026, 1, 29)),
-                                                   (14, date(2026, 2, 2))])
+@pytest.mark.parametrize(
+    ("respite", "expected"), [(0, date(2026, 1, 29)), (10, date(2026, 1, 29)), (14, date(2026, 2, 2))]
+)
 def test_later_steps_count_from_the_previous_step_with_respite_as_a_floor(respite, expected):
     # Given step 1 happened on 19 January; step 2 has days=10
     state = invoice(steps_done=1, last_step_on=date(2026, 1, 19))
@@ -56,15 +74,21 @@ def test_invoices_of_one_customer_at_one_step_become_one_reminder():
 
 
 def test_different_steps_and_customers_stay_apart_and_come_last_step_first():
-    candidates = [invoice("I1"), invoice("I2", steps_done=1, last_step_on=date(2026, 1, 9)),
-                  invoice("I3", customer="C2")]
+    candidates = [
+        invoice("I1"),
+        invoice("I2", steps_done=1, last_step_on=date(2026, 1, 9)),
+        invoice("I3", customer="C2"),
+    ]
     plan = plan_reminders(candidates, TEMPLATES, date(2026, 1, 19), 0, Decimal("0"))
     assert [(r.key.customer_id, r.key.step_number) for r in plan.send] == [("C1", 2), ("C1", 1), ("C2", 1)]
 
 
 def test_de_minimis_holds_back_a_group_below_the_threshold_only():
-    candidates = [invoice("I1", open_amount="50.00"), invoice("I2", customer="C2", open_amount="60.00"),
-                  invoice("I3", customer="C2", open_amount="60.00")]
+    candidates = [
+        invoice("I1", open_amount="50.00"),
+        invoice("I2", customer="C2", open_amount="60.00"),
+        invoice("I3", customer="C2", open_amount="60.00"),
+    ]
     plan = plan_reminders(candidates, TEMPLATES, date(2026, 1, 19), 0, Decimal("101.00"))
     assert [r.key.customer_id for r in plan.send] == ["C2"]
     assert [h.reminder.key.customer_id for h in plan.held_back] == ["C1"]

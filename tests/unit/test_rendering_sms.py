@@ -289,9 +289,7 @@ def test_sms_is_one_line_and_reports_ucs2_for_an_emoji_tenant() -> None:
 # --- phone numbers -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "raw", ["+45 20 12 34 56", "20123456", "20 12 34 56", "0045 20123456", "+45-2012-3456"]
-)
+@pytest.mark.parametrize("raw", ["+45 20 12 34 56", "20123456", "20 12 34 56", "0045 20123456", "+45-2012-3456"])
 def test_danish_numbers_normalise_to_e164(raw: str) -> None:
     # Given a Danish mobile number written in one of the usual ways
     # When normalised with Denmark as default region

@@ -13,7 +13,11 @@ from shared.domain.templates import (
 
 def definition(days: int = 4) -> TemplateDefinition:
     return TemplateDefinition.model_validate(
-        {"name": "standard", "steps": [{"name": "Rykker 1", "days": days, "actions": ["email", {"fee": "100.00"}]}]})
+        {
+            "name": "standard",
+            "steps": [{"name": "Rykker 1", "days": days, "actions": ["email", {"fee": "100.00"}]}],
+        }
+    )
 
 
 def stored(used: bool, days: int = 4) -> TemplateVersion:

@@ -1,0 +1,145 @@
+"""Cold import time of each handler module, next to ``import boto3`` alone.
+
+Each statement runs in a fresh interpreter (this venv's), ``repeat`` times;
+the median is reported. Two measures:
+
+* ``wall_ms``: wall time of ``python -c "<statement>"`` (interpreter start
+  included; ``python -c pass`` is reported too, to subtract);
+* ``import_ms``: the sum of the ``self`` column of ``python -X importtime``,
+  minus the same sum for ``python -c pass`` (i.e. what the statement imports,
+  without the interpreter's own start-up imports).
+
+Byte code is cached in a private ``PYTHONPYCACHEPREFIX`` that a first,
+unmeasured run fills (so: warm byte-code and page cache, as a Lambda package
+built with ``.pyc`` files; without them every cold start compiles).
+The environment is a clean one with only what the functions get from
+template.yaml (and no AWS credentials): a handler must import without AWS.
+A second wall time is taken in a Lambda-like environment (``LAMBDA_TASK_ROOT``
+set): there Powertools Tracer is enabled and patches botocore & co. at
+import, as it does on Lambda with ``Tracing: Active``.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+HANDLERS = {
+    "scheduler": "functions.scheduler.app",
+    "email": "functions.actions.email.app",
+    "sms": "functions.actions.sms.app",
+    "fee": "functions.actions.fee.app",
+    "bs": "functions.actions.bs.app",
+}
+
+_QUEUE = "https://sqs.eu-north-1.amazonaws.com/123456789012/bench-dunning-{}"
+
+
+def function_env(name: str) -> dict[str, str]:
+    """The variables template.yaml gives the function (Globals + its own), with placeholder values."""
+    env = {
+        "POWERTOOLS_SERVICE_NAME": name, "POWERTOOLS_METRICS_NAMESPACE": "Dunning",
+        "TENANT_ID": "bench", "TENANT_TIMEZONE": "Europe/Copenhagen", "TABLE_NAME": "bench-dunning",
+        "LOG_LEVEL": "INFO", "AWS_DEFAULT_REGION": "eu-north-1", "AWS_REGION": "eu-north-1",
+    }
+    if name == "scheduler":
+        env |= {f"{action.upper()}_QUEUE_URL": _QUEUE.format(action) for action in ("email", "sms", "fee", "bs")}
+    else:
+        env["IDEMPOTENCY_TABLE_NAME"] = "bench-dunning-idempotency"
+    if name == "email":
+        env["SENDER_EMAIL"] = "rykker@bench.example"
+    if name == "sms":
+        env["SMS_SENDER_ID"] = "Rykker"
+    return env
+
+
+def _base_env(pycache: str) -> dict[str, str]:
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
+    return {name: os.environ[name] for name in keep if name in os.environ} | {
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "PYTHONPYCACHEPREFIX": pycache,
+    }
+
+
+def _run(args: list[str], env: dict[str, str]) -> tuple[float, str]:
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, *args], env=env, cwd=ROOT, capture_output=True, text=True,
+                          check=False)
+    elapsed = (time.perf_counter() - started) * 1000
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed: {done.stderr.strip().splitlines()[-1:]}")
+    return elapsed, done.stderr
+
+
+def _self_sum_ms(importtime: str) -> float:
+    total = 0
+    for line in importtime.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            first = line.split(":", 1)[1].split("|", 1)[0].strip()
+            if first.isdigit():
+                total += int(first)
+    return total / 1000
+
+
+def measure_statement(statement: str, env: dict[str, str], repeat: int) -> dict[str, float]:
+    _run(["-c", statement], env)  # warm-up: byte-code caches and the page cache, not measured
+    walls = [_run(["-c", statement], env)[0] for _ in range(repeat)]
+    sums = [_self_sum_ms(_run(["-X", "importtime", "-c", statement], env)[1]) for _ in range(repeat)]
+    return {"wall_ms": statistics.median(walls), "importtime_ms": statistics.median(sums)}
+
+
+def _modules_loaded(module: str, env: dict[str, str]) -> dict[str, Any]:
+    probe = (f"import sys, {module}; "
+             "print(len(sys.modules), *(m for m in ('boto3', 'pynamodb', 'jinja2', 'moto', 'aws_xray_sdk') "
+             "if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True,
+                          check=True)
+    count, *loaded = done.stdout.split()
+    return {"modules": int(count), "loads": loaded}
+
+
+def measure_imports(repeat: int = 5) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="bench-pycache-") as pycache:
+        return _measure_imports(repeat, _base_env(pycache))
+
+
+def _measure_imports(repeat: int, base: dict[str, str]) -> dict[str, Any]:
+    neutral = base | function_env("bench")
+    baseline = measure_statement("pass", neutral, repeat)
+    rows: dict[str, Any] = {}
+
+    def row(statement: str, env: dict[str, str], lambda_env: dict[str, str]) -> dict[str, Any]:
+        local = measure_statement(statement, env, repeat)
+        lambda_walls = [_run(["-c", statement], lambda_env)[0] for _ in range(repeat)]
+        return {
+            "statement": statement,
+            "wall_ms": round(local["wall_ms"], 1),
+            "import_ms": round(local["importtime_ms"] - baseline["importtime_ms"], 1),
+            "lambda_env_wall_ms": round(statistics.median(lambda_walls), 1),
+        }
+
+    def lambda_like(env: dict[str, str], name: str) -> dict[str, str]:
+        return env | {"LAMBDA_TASK_ROOT": str(ROOT), "AWS_LAMBDA_FUNCTION_NAME": f"bench-dunning-{name}",
+                      "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13"}
+
+    rows["boto3"] = row("import boto3", neutral, lambda_like(neutral, "boto3"))
+    for name, module in HANDLERS.items():
+        env = base | function_env(name)
+        rows[name] = row(f"import {module}", env, lambda_like(env, name)) | _modules_loaded(module, env)
+    boto3_ms = rows["boto3"]["import_ms"]
+    for values in rows.values():
+        values["vs_boto3"] = round(values["import_ms"] / boto3_ms, 2) if boto3_ms else None
+    return {
+        "repeat": repeat,
+        "python": sys.version.split()[0],
+        "interpreter_start_wall_ms": round(baseline["wall_ms"], 1),
+        "rows": rows,
+    }

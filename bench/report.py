@@ -1,0 +1,81 @@
+"""The short aligned table printed after the JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+SERVICES = ("dynamodb", "sqs", "sesv2", "sns", "total")
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.2f}"
+    return str(value)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for number, row in enumerate([header, *rows]):
+        first = row[0].ljust(widths[0])
+        rest = [cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
+        lines.append("  ".join([first, *rest]).rstrip())
+        if number == 0:
+            lines.append("  ".join("-" * width for width in widths))
+    return lines
+
+
+def size_table(sizes: dict[str, dict[str, Any]]) -> list[str]:
+    results = list(sizes.values())
+    header = ["per unit (counts exact; times are moto's)", *(f"{r['invoices']:,} inv" for r in results)]
+    rows: list[list[str]] = []
+
+    def row(label: str, values: list[Any]) -> None:
+        rows.append([label, *(_number(value) for value in values)])
+
+    row("due invoices (1 %)", [r["due_invoices"] for r in results])
+    row("reminders sent (consolidated)", [r["reminders"] for r in results])
+    row("messages (email+sms+fee+bs)", [r["messages"] for r in results])
+    row("scheduler: DynamoDB items read / due invoice",
+        [r["scheduler"]["dynamodb_items_read_per_due_invoice"] for r in results])
+    for part, title in (("scheduler", "scheduler"), ("consumers", "consumers"), ("polling", "SQS polling (ESM)"),
+                        ("total", "total")):
+        for service in SERVICES:
+            values = [r[part]["requests"]["per_reminded_invoice"][service] for r in results]
+            if service != "total" and not any(values):
+                continue
+            row(f"{title}: {service} requests / reminded invoice", values)
+    row("scheduler: ms / reminder", [r["scheduler"]["ms_per_reminder"] for r in results])
+    row("consumers: handler ms / reminder", [r["consumers"]["ms_per_reminder"] for r in results])
+    row("drain incl. moto SQS: ms / reminder", [r["drain"]["ms_per_reminder"] for r in results])
+    row("scheduler: seconds", [r["scheduler"]["seconds"] for r in results])
+    row("drain: seconds", [r["drain"]["seconds"] for r in results])
+    row("seeding: seconds (not measured)", [r["seed_seconds"] for r in results])
+    return _table(header, rows)
+
+
+def import_table(imports: dict[str, Any]) -> list[str]:
+    header = [f"cold import (median of {imports['repeat']}, fresh python {imports['python']})",
+              "wall ms", "import ms", "x boto3", "Lambda-env wall ms"]
+    rows = []
+    for name, values in imports["rows"].items():
+        label = values["statement"] if name == "boto3" else values["statement"].removeprefix("import ")
+        rows.append([label, _number(values["wall_ms"]), _number(values["import_ms"]), _number(values["vs_boto3"]),
+                     _number(values["lambda_env_wall_ms"])])
+    rows.append(["python -c pass (interpreter start)", _number(imports["interpreter_start_wall_ms"]), "", "", ""])
+    return _table(header, rows)
+
+
+def render(results: dict[str, Any]) -> str:
+    lines: list[str] = []
+    if results.get("sizes"):
+        lines += size_table(results["sizes"])
+    if results.get("imports"):
+        lines += ["", *import_table(results["imports"])]
+    if results.get("notes"):
+        lines += ["", "Notes:", *(f"- {note}" for note in results["notes"])]
+    return "\n".join(lines)
