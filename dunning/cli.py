@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 from pathlib import Path
 
+from dunning.cli_output import function_output_to_stderr
 from dunning.scenario import ScenarioError, load_scenario
 
 
@@ -26,9 +26,7 @@ def _simulate(args: argparse.Namespace) -> int:
             out.write(effect_line(effect) + "\n")
         out.flush()
 
-    # The functions log (and emit metrics) to stdout as they would in Lambda;
-    # here stdout is reserved for effects, so their output goes to stderr.
-    with contextlib.redirect_stdout(sys.stderr):
+    with function_output_to_stderr():
         simulate(scenario, options, on_day=print_day)
     return 0
 

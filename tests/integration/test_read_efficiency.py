@@ -1,0 +1,88 @@
+"""The scheduler reads only what is due: it queries the sparse due-index, never scans."""
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from typing import Any
+
+import botocore.client
+import pytest
+
+from dunning.local_stack import LocalStack
+from shared.domain.settings import TenantSettings
+from shared.domain.templates import TemplateDefinition
+from shared.services import admin
+from shared.storage.models import AgreementModel, CustomerModel, InvoiceModel
+from shared.storage.repository import DunningRepository, due_shard
+
+RUN_DATE = date(2026, 3, 2)
+READ_OPERATIONS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
+
+
+@contextmanager
+def dynamodb_reads() -> Iterator[Counter[str]]:
+    """Count DynamoDB requests and the items they returned, for every client in the process."""
+    counts: Counter[str] = Counter()
+    original = botocore.client.BaseClient._make_api_call
+
+    def counting(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        response = original(self, operation, params)
+        if self._service_model.service_name == "dynamodb" and operation in READ_OPERATIONS:
+            counts[operation] += 1
+            if "Item" in response:
+                counts["items"] += 1
+            counts["items"] += len(response.get("Items", []))
+            counts["items"] += sum(len(v) for v in response.get("Responses", {}).values())
+        return response
+
+    botocore.client.BaseClient._make_api_call = counting  # type: ignore[method-assign]
+    try:
+        yield counts
+    finally:
+        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+
+def seed(repo: DunningRepository, invoices: int, due_share: float) -> int:
+    settings = TenantSettings(tenant="acme", default_template="standard")
+    admin.update_settings(repo, settings)
+    steps = [{"name": "Rykker 1", "days": 4, "actions": ["email", {"fee": "100.00"}]}]
+    admin.define_template(repo, TemplateDefinition.model_validate({"name": "standard", "steps": steps}), RUN_DATE)
+    due_every = round(1 / due_share)
+    with CustomerModel.batch_write() as customers, AgreementModel.batch_write() as agreements:
+        for number in range(invoices // 2):
+            customers.save(CustomerModel(pk=f"CUSTOMER#C{number}", sk="PROFILE", customer_id=f"C{number}",
+                                         data={"name": f"Kunde {number}", "email": f"c{number}@example.dk"}))
+            agreements.save(AgreementModel(pk="AGREEMENT", sk=f"A{number}", agreement_id=f"A{number}",
+                                           customer_id=f"C{number}", template_version="standard_v1"))
+    due = 0
+    with InvoiceModel.batch_write() as batch:
+        for number in range(invoices):
+            is_due = number % due_every == 0
+            due += is_due
+            first_step = RUN_DATE - timedelta(days=1) if is_due else RUN_DATE + timedelta(days=5 + number % 60)
+            invoice_id = f"I{number:06d}"
+            batch.save(InvoiceModel(
+                pk=f"INVOICE#{invoice_id}", sk="INVOICE", invoice_id=invoice_id, customer_id=f"C{number // 2}",
+                agreement_id=f"A{number // 2}", template_version="standard_v1", amount="500.00",
+                open_amount="500.00", issued="2026-01-01", due=(first_step - timedelta(days=4)).isoformat(),
+                steps_done=0, status="open", due_shard=due_shard(invoice_id),
+                due_key=f"{first_step.isoformat()}#{invoice_id}",
+            ))
+    return due
+
+
+@pytest.mark.slow
+def test_a_run_over_10000_invoices_reads_at_most_105_items_per_100_due():
+    with LocalStack("acme") as stack:
+        repo = DunningRepository(stack.table_name)
+        # Given 10,000 invoices of which 1 % are due for a step
+        due = seed(repo, 10_000, 0.01)
+        assert due == 100
+        # When one scheduler run happens
+        with dynamodb_reads() as reads:
+            summary = stack.run_scheduler({"source": "schedule", "time": "2026-03-02T05:00:00Z"})
+        # Then every due invoice was reminded, nothing was scanned, and reads stay within 1.05 per due invoice
+        assert summary["invoices_advanced"] == due
+        assert reads["Scan"] == 0
+        assert reads["items"] / due <= 1.05, reads
