@@ -17,23 +17,22 @@ SENDS = ("email", "sms", "fee", "bs")
 
 def _summarise(result: DayResult) -> list[str]:
     """One line per customer and step: which channels it went out on, and what was skipped."""
-    reminders: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    reminders: dict[tuple[str, str, str, str], list[str]] = defaultdict(list)
     for effect in result.effects:
-        if effect["kind"] in SENDS:
-            detail = f"fee {effect['amount']}" if effect["kind"] == "fee" else effect["kind"]
-            reminders[(effect["customer"], effect["step"], effect["template"])].append(detail)
-        elif effect["kind"] == "skipped":
-            reminders[(effect["customer"], effect["step"], effect["template"])].append(
-                f"({effect['action']} skipped: {effect['reason']})"
-            )
-        elif effect["kind"] == "dead_letter":
-            reminders[("-", "dead letter", effect["action"])].append(effect["key"])
-    lines = []
-    for (customer, step, template), channels in reminders.items():
-        invoices = next(
-            (e["invoices"] for e in result.effects if e.get("customer") == customer and e.get("step") == step), []
-        )
-        lines.append(f"  {customer:<6} {step:<12} {template:<13} {', '.join(invoices):<22} {', '.join(channels)}")
+        if effect["kind"] == "dead_letter":
+            reminders[("-", "dead letter", effect["action"], "")].append(effect["key"])
+            continue
+        if effect["kind"] not in (*SENDS, "skipped"):
+            continue
+        key = (effect["customer"], effect["step"], effect["template"], ", ".join(effect["invoices"]))
+        if effect["kind"] == "skipped":
+            reminders[key].append(f"({effect['action']} skipped: {effect['reason']})")
+        else:
+            reminders[key].append(f"fee {effect['amount']}" if effect["kind"] == "fee" else effect["kind"])
+    lines = [
+        f"  {customer:<6} {step:<12} {template:<13} {invoices:<22} {', '.join(channels)}"
+        for (customer, step, template, invoices), channels in reminders.items()
+    ]
     runs = [e for e in result.effects if e["kind"] == "run" and e["status"] != "completed"]
     lines += [f"  run {run['status']}: {run['reason']}" for run in runs]
     return lines

@@ -72,24 +72,7 @@ class Simulation:
 
     def load(self) -> None:
         """The scenario's starting world: settings, templates, customers, agreements, invoices."""
-        start = self.scenario.simulate.start
-        admin.update_settings(self.repo, self.settings)
-        for definition in self.scenario.templates:
-            admin.define_template(self.repo, definition, start)
-        for customer in self.scenario.customers:
-            admin.put_customer(self.repo, _customer(customer))
-        for agreement in self.scenario.agreements:
-            admin.create_agreement(self.repo, agreement.id, agreement.customer, agreement.template, self.settings)
-        for invoice in self.scenario.invoices:
-            admin.create_invoice(
-                self.repo,
-                invoice.id,
-                invoice.agreement,
-                invoice.amount,
-                invoice.issued,
-                invoice.due,
-                self.settings,
-            )
+        load_world(self.repo, self.scenario)
 
     def apply(self, entry: TimelineEntry) -> None:
         day = entry.date
@@ -168,6 +151,21 @@ class Simulation:
             ]
             written.append(_write(folder / "bs-records.jsonl", "\n".join(lines) + "\n"))
         return written
+
+
+def load_world(repo: DunningRepository, scenario: Scenario) -> None:
+    """Write a scenario's starting data (not its timeline) through the same operations the API will use."""
+    start = scenario.simulate.start
+    settings = scenario.tenant_settings()
+    admin.update_settings(repo, settings)
+    for definition in scenario.templates:
+        admin.define_template(repo, definition, start)
+    for customer in scenario.customers:
+        admin.put_customer(repo, _customer(customer))
+    for agreement in scenario.agreements:
+        admin.create_agreement(repo, agreement.id, agreement.customer, agreement.template, settings)
+    for invoice in scenario.invoices:
+        admin.create_invoice(repo, invoice.id, invoice.agreement, invoice.amount, invoice.issued, invoice.due, settings)
 
 
 def _slug(text: str) -> str:

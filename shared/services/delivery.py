@@ -132,21 +132,28 @@ def charge_fee(message: ActionMessage, repo: DunningRepository, settings: Tenant
     return effect
 
 
-def record_bs_reminder(message: ActionMessage, repo: DunningRepository, settings: TenantSettings) -> dict[str, Any]:
-    """Store a BS reminder for the tenant's Betalingsservice delivery of the day (C3)."""
+def record_bs_reminder(
+    message: ActionMessage, repo: DunningRepository, settings: TenantSettings, stack_creditor_number: str | None = None
+) -> dict[str, Any]:
+    """Store a BS reminder for the tenant's Betalingsservice delivery of the day (C3).
+
+    The creditor number comes from the tenant settings, else from the stack
+    parameter ``BsCreditorNumber``; without one the reminder is refused.
+    """
     customer = _customer(repo, message, settings)
     if not settings.bs.enabled:
         return _skip(repo, message, "Betalingsservice is not enabled for this tenant (settings.bs.enabled)")
-    if settings.bs.creditor_number is None:
+    creditor_number = settings.bs.creditor_number or stack_creditor_number
+    if not creditor_number:
         return _skip(repo, message, "Betalingsservice has no creditor number (settings.bs.creditor_number)")
     if not customer.address:
         return _skip(repo, message, "the customer has no postal address, which a BS payment slip needs")
-    effect = reminder_effect(message, "bs", creditor_number=settings.bs.creditor_number)
+    effect = reminder_effect(message, "bs", creditor_number=creditor_number)
     record = BsRecordModel(
         pk=f"BS#{message.run_date.isoformat()}",
         sk=message.idempotency_key,
         customer_id=customer.customer_id,
-        creditor_number=settings.bs.creditor_number,
+        creditor_number=creditor_number,
         data={
             "customer_name": customer.name,
             "address": customer.address,

@@ -11,7 +11,7 @@ from shared.services.delivery import record_bs_reminder
 
 
 def add_bs_record(message: ActionMessage, ctx: ActionContext) -> dict[str, Any]:
-    return record_bs_reminder(message, ctx.repo, ctx.settings)
+    return record_bs_reminder(message, ctx.repo, ctx.settings, ctx.config.bs_creditor_number)
 
 
 @logger.inject_lambda_context
