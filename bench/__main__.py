@@ -1,8 +1,8 @@
 """``python -m bench``: the benchmarks, at two sizes, printed as JSON and as a table.
 
-    python -m bench                       # 10,000 and 100,000 invoices, cold imports
-    python -m bench --sizes 2000,10000    # quicker
-    python -m bench --no-imports          # skip the cold-import subprocesses
+python -m bench                       # 10,000 and 100,000 invoices, cold imports
+python -m bench --sizes 2000,10000    # quicker
+python -m bench --no-imports          # skip the cold-import subprocesses
 """
 
 from __future__ import annotations
@@ -48,15 +48,20 @@ def _sizes(text: str) -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=_sizes, default=[10_000, 100_000],
-                        help="invoice counts, comma-separated (default 10000,100000)")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes", type=_sizes, default=[10_000, 100_000], help="invoice counts, comma-separated (default 10000,100000)"
+    )
     parser.add_argument("--out", type=Path, default=Path("bench-results.json"), help="JSON file to write")
     parser.add_argument("--repeat", type=int, default=5, help="fresh interpreters per import statement")
     parser.add_argument("--no-imports", action="store_true", help="skip the cold-import measurement")
-    parser.add_argument("--slow-sqs-clock", action="store_true",
-                        help="do not patch moto.sqs.models.unix_time_millis (slower, same counts)")
+    parser.add_argument(
+        "--slow-sqs-clock",
+        action="store_true",
+        help="do not patch moto.sqs.models.unix_time_millis (slower, same counts)",
+    )
     args = parser.parse_args(argv)
     logging.getLogger("aws_lambda_powertools").setLevel(logging.ERROR)
 
@@ -72,8 +77,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"bench: {size:,} invoices ...", file=sys.stderr, flush=True)
             size_started = time.perf_counter()
             results["sizes"][str(size)] = measure(size)
-            print(f"bench: {size:,} invoices done in {time.perf_counter() - size_started:.0f} s",
-                  file=sys.stderr, flush=True)
+            print(
+                f"bench: {size:,} invoices done in {time.perf_counter() - size_started:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
     if not args.no_imports:
         print("bench: cold imports ...", file=sys.stderr, flush=True)
         results["imports"] = measure_imports(args.repeat)

@@ -117,8 +117,7 @@ class AwsCallCounter:
     def tally(self, name: str) -> Tally:
         return self.tallies.setdefault(name, Tally())
 
-    def _record(self, service: str, operation: str, params: dict[str, Any],
-                response: dict[str, Any] | None) -> None:
+    def _record(self, service: str, operation: str, params: dict[str, Any], response: dict[str, Any] | None) -> None:
         tally = self.tally(self._scope)
         tally.requests[service] += 1
         tally.operations[f"{service}.{operation}"] += 1

@@ -46,9 +46,14 @@ _QUEUE = "https://sqs.eu-north-1.amazonaws.com/123456789012/bench-dunning-{}"
 def function_env(name: str) -> dict[str, str]:
     """The variables template.yaml gives the function (Globals + its own), with placeholder values."""
     env = {
-        "POWERTOOLS_SERVICE_NAME": name, "POWERTOOLS_METRICS_NAMESPACE": "Dunning",
-        "TENANT_ID": "bench", "TENANT_TIMEZONE": "Europe/Copenhagen", "TABLE_NAME": "bench-dunning",
-        "LOG_LEVEL": "INFO", "AWS_DEFAULT_REGION": "eu-north-1", "AWS_REGION": "eu-north-1",
+        "POWERTOOLS_SERVICE_NAME": name,
+        "POWERTOOLS_METRICS_NAMESPACE": "Dunning",
+        "TENANT_ID": "bench",
+        "TENANT_TIMEZONE": "Europe/Copenhagen",
+        "TABLE_NAME": "bench-dunning",
+        "LOG_LEVEL": "INFO",
+        "AWS_DEFAULT_REGION": "eu-north-1",
+        "AWS_REGION": "eu-north-1",
     }
     if name == "scheduler":
         env |= {f"{action.upper()}_QUEUE_URL": _QUEUE.format(action) for action in ("email", "sms", "fee", "bs")}
@@ -71,8 +76,7 @@ def _base_env(pycache: str) -> dict[str, str]:
 
 def _run(args: list[str], env: dict[str, str]) -> tuple[float, str]:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, *args], env=env, cwd=ROOT, capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run([sys.executable, *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False)
     elapsed = (time.perf_counter() - started) * 1000
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed: {done.stderr.strip().splitlines()[-1:]}")
@@ -97,11 +101,12 @@ def measure_statement(statement: str, env: dict[str, str], repeat: int) -> dict[
 
 
 def _modules_loaded(module: str, env: dict[str, str]) -> dict[str, Any]:
-    probe = (f"import sys, {module}; "
-             "print(len(sys.modules), *(m for m in ('boto3', 'pynamodb', 'jinja2', 'moto', 'aws_xray_sdk') "
-             "if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True,
-                          check=True)
+    probe = (
+        f"import sys, {module}; "
+        "print(len(sys.modules), *(m for m in ('boto3', 'pynamodb', 'jinja2', 'moto', 'aws_xray_sdk') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
     count, *loaded = done.stdout.split()
     return {"modules": int(count), "loads": loaded}
 
@@ -127,8 +132,11 @@ def _measure_imports(repeat: int, base: dict[str, str]) -> dict[str, Any]:
         }
 
     def lambda_like(env: dict[str, str], name: str) -> dict[str, str]:
-        return env | {"LAMBDA_TASK_ROOT": str(ROOT), "AWS_LAMBDA_FUNCTION_NAME": f"bench-dunning-{name}",
-                      "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13"}
+        return env | {
+            "LAMBDA_TASK_ROOT": str(ROOT),
+            "AWS_LAMBDA_FUNCTION_NAME": f"bench-dunning-{name}",
+            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
+        }
 
     rows["boto3"] = row("import boto3", neutral, lambda_like(neutral, "boto3"))
     for name, module in HANDLERS.items():

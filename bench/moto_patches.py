@@ -116,10 +116,14 @@ def moto_patches(transactions: bool, sqs_clock: bool) -> Iterator[list[str]]:
     with ExitStack() as stack:
         if transactions:
             stack.enter_context(fast_transactions())
-            notes.append("moto patched (bench only): TransactWriteItems snapshots the touched items instead "
-                         "of deep-copying the whole table per item (moto's copy is O(table size)).")
+            notes.append(
+                "moto patched (bench only): TransactWriteItems snapshots the touched items instead "
+                "of deep-copying the whole table per item (moto's copy is O(table size))."
+            )
         if sqs_clock:
             stack.enter_context(fast_sqs_clock())
-            notes.append("moto patched (bench only): moto.sqs.models.unix_time_millis reads time.time() "
-                         "(moto SQS evaluates the clock per message per request; see tooling.md section 5).")
+            notes.append(
+                "moto patched (bench only): moto.sqs.models.unix_time_millis reads time.time() "
+                "(moto SQS evaluates the clock per message per request; see tooling.md section 5)."
+            )
         yield notes

@@ -40,10 +40,16 @@ def size_table(sizes: dict[str, dict[str, Any]]) -> list[str]:
     row("due invoices (1 %)", [r["due_invoices"] for r in results])
     row("reminders sent (consolidated)", [r["reminders"] for r in results])
     row("messages (email+sms+fee+bs)", [r["messages"] for r in results])
-    row("scheduler: DynamoDB items read / due invoice",
-        [r["scheduler"]["dynamodb_items_read_per_due_invoice"] for r in results])
-    for part, title in (("scheduler", "scheduler"), ("consumers", "consumers"), ("polling", "SQS polling (ESM)"),
-                        ("total", "total")):
+    row(
+        "scheduler: DynamoDB items read / due invoice",
+        [r["scheduler"]["dynamodb_items_read_per_due_invoice"] for r in results],
+    )
+    for part, title in (
+        ("scheduler", "scheduler"),
+        ("consumers", "consumers"),
+        ("polling", "SQS polling (ESM)"),
+        ("total", "total"),
+    ):
         for service in SERVICES:
             values = [r[part]["requests"]["per_reminded_invoice"][service] for r in results]
             if service != "total" and not any(values):
@@ -59,13 +65,25 @@ def size_table(sizes: dict[str, dict[str, Any]]) -> list[str]:
 
 
 def import_table(imports: dict[str, Any]) -> list[str]:
-    header = [f"cold import (median of {imports['repeat']}, fresh python {imports['python']})",
-              "wall ms", "import ms", "x boto3", "Lambda-env wall ms"]
+    header = [
+        f"cold import (median of {imports['repeat']}, fresh python {imports['python']})",
+        "wall ms",
+        "import ms",
+        "x boto3",
+        "Lambda-env wall ms",
+    ]
     rows = []
     for name, values in imports["rows"].items():
         label = values["statement"] if name == "boto3" else values["statement"].removeprefix("import ")
-        rows.append([label, _number(values["wall_ms"]), _number(values["import_ms"]), _number(values["vs_boto3"]),
-                     _number(values["lambda_env_wall_ms"])])
+        rows.append(
+            [
+                label,
+                _number(values["wall_ms"]),
+                _number(values["import_ms"]),
+                _number(values["vs_boto3"]),
+                _number(values["lambda_env_wall_ms"]),
+            ]
+        )
     rows.append(["python -c pass (interpreter start)", _number(imports["interpreter_start_wall_ms"]), "", "", ""])
     return _table(header, rows)
 

@@ -56,8 +56,11 @@ def measure(n: int) -> dict[str, Any]:
         started = time.perf_counter()
         seeded = seed(repo, settings, n)
         result["seed_seconds"] = round(time.perf_counter() - started, 2)
-        result |= {"customers": seeded.customers, "due_invoices": seeded.due_invoices,
-                   "customers_with_two_due_invoices": seeded.paired_customers}
+        result |= {
+            "customers": seeded.customers,
+            "due_invoices": seeded.due_invoices,
+            "customers_with_two_due_invoices": seeded.paired_customers,
+        }
 
         # Import every handler and build the clients now, so that neither is timed below.
         for name in ("scheduler", *ACTIONS):
@@ -99,8 +102,10 @@ def measure(n: int) -> dict[str, Any]:
     if reminders != seeded.due_customers:
         problems.append(f"{reminders} reminders sent, {seeded.due_customers} expected (consolidation)")
     if stats.delivered != summary["messages"] or stats.failed or stats.dead_letters:
-        problems.append(f"drain: {stats.delivered} delivered of {summary['messages']}, {stats.failed} failed, "
-                        f"{len(stats.dead_letters)} dead letters")
+        problems.append(
+            f"drain: {stats.delivered} delivered of {summary['messages']}, {stats.failed} failed, "
+            f"{len(stats.dead_letters)} dead letters"
+        )
 
     consumers = Tally()
     by_action: dict[str, Any] = {}
@@ -109,7 +114,9 @@ def measure(n: int) -> dict[str, Any]:
         consumers.add(tally)
         count = messages.get(action, 0)
         by_action[action] = {
-            "messages": count, "batches": batches[action], "seconds": round(handler_seconds[action], 3),
+            "messages": count,
+            "batches": batches[action],
+            "seconds": round(handler_seconds[action], 3),
             "requests_per_message": {k: _per(v, count) for k, v in _requests(tally, 1)["count"].items()},
             "dynamodb_items_read_per_message": _per(tally.items_read, count),
             "dynamodb_items_written_per_message": _per(tally.items_written, count),

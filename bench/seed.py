@@ -38,20 +38,25 @@ DUE_EVERY = 100  # 1 % of invoices are due on the run date
 PAIRED_SHARE = 10  # one due invoice in PAIRED_SHARE is half of a customer's pair
 INVOICES_PER_CUSTOMER = 20
 
-TEMPLATE = TemplateDefinition.model_validate({
-    "name": "standard",
-    "steps": [
-        {"name": "Rykker 1", "days": FIRST_STEP_DAYS, "actions": ["email", "sms", {"fee": "100.00"}, "bs"]},
-        {"name": "Rykker 2", "days": 10, "actions": ["email", "sms", {"fee": "100.00"}]},
-        {"name": "Rykker 3", "days": 10, "actions": ["email", "sms", {"fee": "100.00"}]},
-    ],
-})
+TEMPLATE = TemplateDefinition.model_validate(
+    {
+        "name": "standard",
+        "steps": [
+            {"name": "Rykker 1", "days": FIRST_STEP_DAYS, "actions": ["email", "sms", {"fee": "100.00"}, "bs"]},
+            {"name": "Rykker 2", "days": 10, "actions": ["email", "sms", {"fee": "100.00"}]},
+            {"name": "Rykker 3", "days": 10, "actions": ["email", "sms", {"fee": "100.00"}]},
+        ],
+    }
+)
 
 
 def tenant_settings(tenant: str) -> TenantSettings:
     return TenantSettings(
-        tenant=tenant, tenant_name="Bench ApS", default_template=TEMPLATE.name,
-        min_overdue_amount=Decimal("100.00"), min_days_between_reminders=10,
+        tenant=tenant,
+        tenant_name="Bench ApS",
+        default_template=TEMPLATE.name,
+        min_overdue_amount=Decimal("100.00"),
+        min_days_between_reminders=10,
         bs=BsSettings(enabled=True, creditor_number="12345678"),
     )
 
@@ -85,15 +90,16 @@ def _layout(n: int) -> tuple[list[int], dict[int, int], int, int]:
 
 def _customer(number: int) -> Customer:
     return Customer(
-        customer_id=f"C{number:06d}", name=f"Kunde {number} ApS", email=f"bogholderi{number}@kunde.example",
-        phone=f"+452012{number % 10_000:04d}", language="da" if number % 5 else "en",
-        address={"lines": [f"Vestergade {number % 200 + 1}"], "postcode": "8000", "city": "Aarhus C",
-                 "country": "DK"},
+        customer_id=f"C{number:06d}",
+        name=f"Kunde {number} ApS",
+        email=f"bogholderi{number}@kunde.example",
+        phone=f"+452012{number % 10_000:04d}",
+        language="da" if number % 5 else "en",
+        address={"lines": [f"Vestergade {number % 200 + 1}"], "postcode": "8000", "city": "Aarhus C", "country": "DK"},
     )
 
 
-def _invoice_item(index: int, customer: int, version: TemplateVersion, respite: int,
-                  due_now: bool) -> InvoiceModel:
+def _invoice_item(index: int, customer: int, version: TemplateVersion, respite: int, due_now: bool) -> InvoiceModel:
     """One invoice item, built as ``DunningRepository.create_invoice`` builds it."""
     invoice_id = f"INV{index:07d}"
     if due_now:  # first step on one of the ten days up to the run date
@@ -102,20 +108,32 @@ def _invoice_item(index: int, customer: int, version: TemplateVersion, respite: 
         due = RUN_DATE - timedelta(days=FIRST_STEP_DAYS) + timedelta(days=1 + index % 60)
     amount = Decimal(200 + (index // DUE_EVERY * 13 + index) % 50 * 37) + Decimal("0.50")
     state = InvoiceState(
-        invoice_id=invoice_id, customer_id=f"C{customer:06d}", agreement_id=f"A{customer:06d}",
-        template_version=version.version_id, amount=amount, open_amount=amount,
-        issued=due - timedelta(days=14), due=due,
+        invoice_id=invoice_id,
+        customer_id=f"C{customer:06d}",
+        agreement_id=f"A{customer:06d}",
+        template_version=version.version_id,
+        amount=amount,
+        open_amount=amount,
+        issued=due - timedelta(days=14),
+        due=due,
     )
     first_step_on = next_step_on(state, version, respite)
     assert first_step_on is not None and (first_step_on <= RUN_DATE) == due_now
     return InvoiceModel(
-        pk=f"INVOICE#{invoice_id}", sk="INVOICE",
-        invoice_id=invoice_id, customer_id=state.customer_id,
-        agreement_id=state.agreement_id, template_version=state.template_version,
-        amount=money_text(state.amount), open_amount=money_text(state.open_amount),
-        issued=state.issued.isoformat(), due=state.due.isoformat(),
-        steps_done=0, status="open",
-        due_shard=due_shard(invoice_id), due_key=f"{first_step_on.isoformat()}#{invoice_id}",
+        pk=f"INVOICE#{invoice_id}",
+        sk="INVOICE",
+        invoice_id=invoice_id,
+        customer_id=state.customer_id,
+        agreement_id=state.agreement_id,
+        template_version=state.template_version,
+        amount=money_text(state.amount),
+        open_amount=money_text(state.open_amount),
+        issued=state.issued.isoformat(),
+        due=state.due.isoformat(),
+        steps_done=0,
+        status="open",
+        due_shard=due_shard(invoice_id),
+        due_key=f"{first_step_on.isoformat()}#{invoice_id}",
     )
 
 
@@ -134,5 +152,11 @@ def seed(repo: DunningRepository, settings: TenantSettings, n: int) -> Seeded:
             due_now = index in customer_of
             customer = customer_of[index] if due_now else index % customers
             batch.save(_invoice_item(index, customer, version, respite, due_now))
-    return Seeded(invoices=n, customers=customers, due_invoices=len(due), due_customers=due_customers,
-                  paired_customers=pairs, template_version=version.version_id)
+    return Seeded(
+        invoices=n,
+        customers=customers,
+        due_invoices=len(due),
+        due_customers=due_customers,
+        paired_customers=pairs,
+        template_version=version.version_id,
+    )

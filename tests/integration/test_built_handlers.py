@@ -13,8 +13,11 @@ from tests.conftest import REPO
 BUILD = REPO / ".aws-sam" / "build"
 TEMPLATE = load_template(REPO / "template.yaml")
 RUNTIME = TEMPLATE["Globals"]["Function"]["Runtime"]  # e.g. python3.13
-FUNCTIONS = {name: resource["Properties"]["Handler"] for name, resource in TEMPLATE["Resources"].items()
-             if resource["Type"] == "AWS::Serverless::Function"}
+FUNCTIONS = {
+    name: resource["Properties"]["Handler"]
+    for name, resource in TEMPLATE["Resources"].items()
+    if resource["Type"] == "AWS::Serverless::Function"
+}
 
 
 def runtime_python() -> str | None:
@@ -40,9 +43,15 @@ def test_the_built_handler_imports_on_the_lambda_runtime(function: str, handler:
         pytest.skip("run `make build` first (and have the runtime's python on PATH)")
     module, _, attribute = handler.rpartition(".")
     # -S: no site-packages at all, so only what the artifact carries can be imported
-    code = (f"import sys; sys.path.insert(0, {str(artifact)!r}); import importlib; "
-            f"h = getattr(importlib.import_module({module!r}), {attribute!r}); assert callable(h); print('ok')")
-    env = {"PATH": os.environ["PATH"], "AWS_DEFAULT_REGION": "eu-north-1", "POWERTOOLS_SERVICE_NAME": function,
-           "POWERTOOLS_TRACE_DISABLED": "true"}
+    code = (
+        f"import sys; sys.path.insert(0, {str(artifact)!r}); import importlib; "
+        f"h = getattr(importlib.import_module({module!r}), {attribute!r}); assert callable(h); print('ok')"
+    )
+    env = {
+        "PATH": os.environ["PATH"],
+        "AWS_DEFAULT_REGION": "eu-north-1",
+        "POWERTOOLS_SERVICE_NAME": function,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }
     result = subprocess.run([python, "-S", "-c", code], capture_output=True, text=True, env=env, check=False)
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-2000:]

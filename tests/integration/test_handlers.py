@@ -134,5 +134,10 @@ def test_the_sample_events_parse_as_messages():
 
 
 def test_samples_are_where_sam_local_invoke_expects_them():
-    assert {p.name for p in Path(EVENTS).glob("*.json")} >= {"scheduler.json", "email.json", "sms.json", "fee.json",
-                                                             "bs.json"}
+    assert {p.name for p in Path(EVENTS).glob("*.json")} >= {
+        "scheduler.json",
+        "email.json",
+        "sms.json",
+        "fee.json",
+        "bs.json",
+    }

@@ -51,10 +51,23 @@ def seed(repo: DunningRepository, invoices: int, due_share: float) -> int:
     due_every = round(1 / due_share)
     with CustomerModel.batch_write() as customers, AgreementModel.batch_write() as agreements:
         for number in range(invoices // 2):
-            customers.save(CustomerModel(pk=f"CUSTOMER#C{number}", sk="PROFILE", customer_id=f"C{number}",
-                                         data={"name": f"Kunde {number}", "email": f"c{number}@example.dk"}))
-            agreements.save(AgreementModel(pk="AGREEMENT", sk=f"A{number}", agreement_id=f"A{number}",
-                                           customer_id=f"C{number}", template_version="standard_v1"))
+            customers.save(
+                CustomerModel(
+                    pk=f"CUSTOMER#C{number}",
+                    sk="PROFILE",
+                    customer_id=f"C{number}",
+                    data={"name": f"Kunde {number}", "email": f"c{number}@example.dk"},
+                )
+            )
+            agreements.save(
+                AgreementModel(
+                    pk="AGREEMENT",
+                    sk=f"A{number}",
+                    agreement_id=f"A{number}",
+                    customer_id=f"C{number}",
+                    template_version="standard_v1",
+                )
+            )
     due = 0
     with InvoiceModel.batch_write() as batch:
         for number in range(invoices):
@@ -62,13 +75,24 @@ def seed(repo: DunningRepository, invoices: int, due_share: float) -> int:
             due += is_due
             first_step = RUN_DATE - timedelta(days=1) if is_due else RUN_DATE + timedelta(days=5 + number % 60)
             invoice_id = f"I{number:06d}"
-            batch.save(InvoiceModel(
-                pk=f"INVOICE#{invoice_id}", sk="INVOICE", invoice_id=invoice_id, customer_id=f"C{number // 2}",
-                agreement_id=f"A{number // 2}", template_version="standard_v1", amount="500.00",
-                open_amount="500.00", issued="2026-01-01", due=(first_step - timedelta(days=4)).isoformat(),
-                steps_done=0, status="open", due_shard=due_shard(invoice_id),
-                due_key=f"{first_step.isoformat()}#{invoice_id}",
-            ))
+            batch.save(
+                InvoiceModel(
+                    pk=f"INVOICE#{invoice_id}",
+                    sk="INVOICE",
+                    invoice_id=invoice_id,
+                    customer_id=f"C{number // 2}",
+                    agreement_id=f"A{number // 2}",
+                    template_version="standard_v1",
+                    amount="500.00",
+                    open_amount="500.00",
+                    issued="2026-01-01",
+                    due=(first_step - timedelta(days=4)).isoformat(),
+                    steps_done=0,
+                    status="open",
+                    due_shard=due_shard(invoice_id),
+                    due_key=f"{first_step.isoformat()}#{invoice_id}",
+                )
+            )
     return due
 
 
