@@ -9,11 +9,14 @@ requests the code would send to AWS.
 
 One call of ``_make_api_call`` is one request as the caller sees it; the
 retries botocore would make on throttling happen inside it (moto never
-throttles, so here they are the same).
+throttles, so here they are the same). The wall time spent inside the calls
+(botocore serialisation + moto) is kept per operation, so that the rest of a
+handler's time — our code, PynamoDB, Powertools — can be told apart.
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,6 +38,7 @@ class Tally:
     items_read: int = 0
     items_written: int = 0
     failed_requests: int = 0
+    seconds: Counter[str] = field(default_factory=Counter)  # wall time inside the calls, by operation
 
     def add(self, other: Tally) -> None:
         self.requests.update(other.requests)
@@ -42,10 +46,15 @@ class Tally:
         self.items_read += other.items_read
         self.items_written += other.items_written
         self.failed_requests += other.failed_requests
+        self.seconds.update(other.seconds)
 
     @property
     def total_requests(self) -> int:
         return sum(self.requests.values())
+
+    @property
+    def seconds_in_calls(self) -> float:
+        return sum(self.seconds.values())
 
 
 def items_read(operation: str, response: dict[str, Any]) -> int:
@@ -89,12 +98,13 @@ class AwsCallCounter:
 
         def counting(client: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
             service = client.meta.service_model.service_name
+            started = time.perf_counter()
             try:
                 response = original(client, operation_name, api_params)
             except Exception:
-                counter._record(service, operation_name, api_params, None)
+                counter._record(service, operation_name, api_params, None, time.perf_counter() - started)
                 raise
-            counter._record(service, operation_name, api_params, response)
+            counter._record(service, operation_name, api_params, response, time.perf_counter() - started)
             return response
 
         BaseClient._make_api_call = counting  # type: ignore[method-assign]
@@ -117,10 +127,13 @@ class AwsCallCounter:
     def tally(self, name: str) -> Tally:
         return self.tallies.setdefault(name, Tally())
 
-    def _record(self, service: str, operation: str, params: dict[str, Any], response: dict[str, Any] | None) -> None:
+    def _record(
+        self, service: str, operation: str, params: dict[str, Any], response: dict[str, Any] | None, seconds: float
+    ) -> None:
         tally = self.tally(self._scope)
         tally.requests[service] += 1
         tally.operations[f"{service}.{operation}"] += 1
+        tally.seconds[f"{service}.{operation}"] += seconds
         if response is None:  # an error response (e.g. a failed condition): a request, nothing read
             tally.failed_requests += 1
             return

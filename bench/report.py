@@ -55,8 +55,10 @@ def size_table(sizes: dict[str, dict[str, Any]]) -> list[str]:
             if service != "total" and not any(values):
                 continue
             row(f"{title}: {service} requests / reminded invoice", values)
-    row("scheduler: ms / reminder", [r["scheduler"]["ms_per_reminder"] for r in results])
-    row("consumers: handler ms / reminder", [r["consumers"]["ms_per_reminder"] for r in results])
+    row("scheduler: ms / reminder (moto)", [r["scheduler"]["ms_per_reminder"] for r in results])
+    row("  of which outside AWS calls", [r["scheduler"]["ms_per_reminder_outside_aws_calls"] for r in results])
+    row("consumers: handler ms / reminder (moto)", [r["consumers"]["ms_per_reminder"] for r in results])
+    row("  of which outside AWS calls", [r["consumers"]["ms_per_reminder_outside_aws_calls"] for r in results])
     row("drain incl. moto SQS: ms / reminder", [r["drain"]["ms_per_reminder"] for r in results])
     row("scheduler: seconds", [r["scheduler"]["seconds"] for r in results])
     row("drain: seconds", [r["drain"]["seconds"] for r in results])
