@@ -305,15 +305,11 @@ def _check_references(scenario: Scenario, settings: TenantSettings) -> str | Non
             try:
                 settings = settings.updated(entry.settings)
             except ValidationError as error:
-                return _first_error(error, (*where_loc(index), "settings"))
+                return _first_error(error, ("timeline", index, "settings"))
             default = settings.default_template
             if default and not template_known(default):
                 return f"{where}.settings.default_template: unknown template {default!r}"
     return None
-
-
-def where_loc(index: int) -> tuple[str | int, ...]:
-    return ("timeline", index)
 
 
 def _check_agreement(

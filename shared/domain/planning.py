@@ -7,7 +7,6 @@ unit tests use the very same function.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -141,10 +140,3 @@ def plan_reminders(
 def o16_order(reminder: PlannedReminder) -> tuple[int, str, str]:
     """O16: the last step first … the first step last; then by customer and template."""
     return (-reminder.key.step_number, reminder.key.customer_id, reminder.key.template_version)
-
-
-def by_customer(reminders: Iterable[PlannedReminder]) -> dict[str, list[PlannedReminder]]:
-    grouped: dict[str, list[PlannedReminder]] = defaultdict(list)
-    for reminder in reminders:
-        grouped[reminder.key.customer_id].append(reminder)
-    return dict(grouped)
