@@ -17,7 +17,7 @@ handler's time — our code, PynamoDB, Powertools — can be told apart.
 from __future__ import annotations
 
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,7 +38,7 @@ class Tally:
     items_read: int = 0
     items_written: int = 0
     failed_requests: int = 0
-    seconds: Counter[str] = field(default_factory=Counter)  # wall time inside the calls, by operation
+    seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))  # inside calls, by op
 
     def add(self, other: Tally) -> None:
         self.requests.update(other.requests)
@@ -46,7 +46,8 @@ class Tally:
         self.items_read += other.items_read
         self.items_written += other.items_written
         self.failed_requests += other.failed_requests
-        self.seconds.update(other.seconds)
+        for operation, seconds in other.seconds.items():
+            self.seconds[operation] += seconds
 
     @property
     def total_requests(self) -> int:
@@ -107,12 +108,12 @@ class AwsCallCounter:
             counter._record(service, operation_name, api_params, response, time.perf_counter() - started)
             return response
 
-        BaseClient._make_api_call = counting  # type: ignore[method-assign]
+        BaseClient._make_api_call = counting
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._original is not None:
-            BaseClient._make_api_call = self._original  # type: ignore[method-assign]
+            BaseClient._make_api_call = self._original
             self._original = None
 
     @contextmanager

@@ -22,7 +22,7 @@ import io
 import sys
 import time
 import warnings
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Any
 
 from bench.counting import AwsCallCounter, Tally
@@ -117,7 +117,7 @@ def _measure(n: int) -> dict[str, Any]:
                 scheduler_seconds = time.perf_counter() - started
             _progress(f"scheduler done in {scheduler_seconds:.0f} s; draining {summary['messages']} messages")
 
-            handler_seconds: Counter[str] = Counter()
+            handler_seconds: defaultdict[str, float] = defaultdict(float)
             batches: Counter[str] = Counter()
             deliver = stack._deliver
 

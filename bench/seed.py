@@ -143,9 +143,9 @@ def seed(repo: DunningRepository, settings: TenantSettings, n: int) -> Seeded:
     due, customer_of, due_customers, pairs = _layout(n)
     customers = max(n // INVOICES_PER_CUSTOMER, due_customers)
     for number in range(customers):
-        customer = _customer(number)
-        repo.put_customer(customer)
-        repo.create_agreement(Agreement(f"A{number:06d}", customer.customer_id, version.version_id))
+        profile = _customer(number)
+        repo.put_customer(profile)
+        repo.create_agreement(Agreement(f"A{number:06d}", profile.customer_id, version.version_id))
     respite = settings.min_days_between_reminders
     with InvoiceModel.batch_write() as batch:
         for index in range(n):
