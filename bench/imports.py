@@ -93,13 +93,6 @@ def _self_sum_ms(importtime: str) -> float:
     return total / 1000
 
 
-def measure_statement(statement: str, env: dict[str, str], repeat: int) -> dict[str, float]:
-    _run(["-c", statement], env)  # warm-up: byte-code caches and the page cache, not measured
-    walls = [_run(["-c", statement], env)[0] for _ in range(repeat)]
-    sums = [_self_sum_ms(_run(["-X", "importtime", "-c", statement], env)[1]) for _ in range(repeat)]
-    return {"wall_ms": statistics.median(walls), "importtime_ms": statistics.median(sums)}
-
-
 def _modules_loaded(module: str, env: dict[str, str]) -> dict[str, Any]:
     probe = (
         f"import sys, {module}; "
@@ -116,38 +109,54 @@ def measure_imports(repeat: int = 5) -> dict[str, Any]:
         return _measure_imports(repeat, _base_env(pycache))
 
 
+def _lambda_like(env: dict[str, str], name: str) -> dict[str, str]:
+    return env | {
+        "LAMBDA_TASK_ROOT": str(ROOT),
+        "AWS_LAMBDA_FUNCTION_NAME": f"bench-dunning-{name}",
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
+    }
+
+
 def _measure_imports(repeat: int, base: dict[str, str]) -> dict[str, Any]:
-    neutral = base | function_env("bench")
-    baseline = measure_statement("pass", neutral, repeat)
+    """Round-robin over the statements, so that noise from other processes hits them all alike."""
+    cases: dict[str, tuple[str, dict[str, str]]] = {
+        "pass": ("pass", base | function_env("bench")),
+        "boto3": ("import boto3", base | function_env("bench")),
+    }
+    cases |= {name: (f"import {module}", base | function_env(name)) for name, module in HANDLERS.items()}
+    for name, (statement, env) in cases.items():  # warm-up: fills the byte-code cache and the page cache
+        _run(["-c", statement], env)
+        _run(["-c", statement], _lambda_like(env, name))
+    wall: dict[str, list[float]] = {name: [] for name in cases}
+    importtime: dict[str, list[float]] = {name: [] for name in cases}
+    lambda_wall: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(repeat):
+        for name, (statement, env) in cases.items():
+            wall[name].append(_run(["-c", statement], env)[0])
+            importtime[name].append(_self_sum_ms(_run(["-X", "importtime", "-c", statement], env)[1]))
+            lambda_wall[name].append(_run(["-c", statement], _lambda_like(env, name))[0])
+
+    baseline = statistics.median(importtime["pass"])
     rows: dict[str, Any] = {}
-
-    def row(statement: str, env: dict[str, str], lambda_env: dict[str, str]) -> dict[str, Any]:
-        local = measure_statement(statement, env, repeat)
-        lambda_walls = [_run(["-c", statement], lambda_env)[0] for _ in range(repeat)]
-        return {
+    for name, (statement, env) in cases.items():
+        if name == "pass":
+            continue
+        rows[name] = {
             "statement": statement,
-            "wall_ms": round(local["wall_ms"], 1),
-            "import_ms": round(local["importtime_ms"] - baseline["importtime_ms"], 1),
-            "lambda_env_wall_ms": round(statistics.median(lambda_walls), 1),
+            "wall_ms": round(statistics.median(wall[name]), 1),
+            "import_ms": round(statistics.median(importtime[name]) - baseline, 1),
+            "lambda_env_wall_ms": round(statistics.median(lambda_wall[name]), 1),
+            "wall_ms_min": round(min(wall[name]), 1),
+            "wall_ms_samples": [round(value, 1) for value in wall[name]],
         }
-
-    def lambda_like(env: dict[str, str], name: str) -> dict[str, str]:
-        return env | {
-            "LAMBDA_TASK_ROOT": str(ROOT),
-            "AWS_LAMBDA_FUNCTION_NAME": f"bench-dunning-{name}",
-            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
-        }
-
-    rows["boto3"] = row("import boto3", neutral, lambda_like(neutral, "boto3"))
-    for name, module in HANDLERS.items():
-        env = base | function_env(name)
-        rows[name] = row(f"import {module}", env, lambda_like(env, name)) | _modules_loaded(module, env)
+        if name in HANDLERS:
+            rows[name] |= _modules_loaded(HANDLERS[name], env)
     boto3_ms = rows["boto3"]["import_ms"]
     for values in rows.values():
         values["vs_boto3"] = round(values["import_ms"] / boto3_ms, 2) if boto3_ms else None
     return {
         "repeat": repeat,
         "python": sys.version.split()[0],
-        "interpreter_start_wall_ms": round(baseline["wall_ms"], 1),
+        "interpreter_start_wall_ms": round(statistics.median(wall["pass"]), 1),
         "rows": rows,
     }

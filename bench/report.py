@@ -17,6 +17,10 @@ def _number(value: Any) -> str:
     return str(value)
 
 
+def _ms(value: float) -> str:
+    return f"{value:,.0f}"
+
+
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     lines = []
@@ -80,13 +84,13 @@ def import_table(imports: dict[str, Any]) -> list[str]:
         rows.append(
             [
                 label,
-                _number(values["wall_ms"]),
-                _number(values["import_ms"]),
+                _ms(values["wall_ms"]),
+                _ms(values["import_ms"]),
                 _number(values["vs_boto3"]),
-                _number(values["lambda_env_wall_ms"]),
+                _ms(values["lambda_env_wall_ms"]),
             ]
         )
-    rows.append(["python -c pass (interpreter start)", _number(imports["interpreter_start_wall_ms"]), "", "", ""])
+    rows.append(["python -c pass (interpreter start)", _ms(imports["interpreter_start_wall_ms"]), "", "", ""])
     return _table(header, rows)
 
 
