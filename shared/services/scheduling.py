@@ -1,11 +1,14 @@
-"""One scheduler run: find what is due, send one message per action, advance the invoices.
+"""One scheduler run: find what is due, commit each reminder, send its messages.
 
-The order of the steps is what makes it safe to repeat. Messages are sent
-*before* the invoices advance, so a crash in between means the next run sends
-the same messages again — with the same business keys, which the consumers
-have already seen — instead of losing a reminder. An invoice advances only
-from the step it was read at (a conditional write), so two runs at once
-cannot both move it.
+Why nothing is lost or sent twice:
+
+1. Each consolidated reminder is *committed* in one DynamoDB transaction: its
+   invoices advance (each only from the step it was read at) and its messages
+   are filed in an outbox item. Two runs at once cannot both commit an invoice.
+2. Then the messages go to SQS, and the outbox items are cleared.
+3. A run that stopped between 1 and 2 left outbox items; the next run sends
+   them first. Their business keys are unchanged, so a consumer that already
+   did the work recognises a message it has seen.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from shared.domain.planning import InvoiceState, PlannedReminder, next_step_on, 
 from shared.domain.templates import TemplateVersion
 from shared.messages import ActionMessage, InvoiceLine, reminder_key
 from shared.storage.repository import DunningRepository
+
+# One transaction holds the outbox item and one update per invoice: at most 100 items.
+MAX_INVOICES_PER_REMINDER = 99
 
 
 class MessageSink(Protocol):
@@ -41,6 +47,7 @@ class RunSummary:
     invoices_advanced: int = 0
     held_back: int = 0
     lost_races: int = 0
+    resent: int = 0
     by_action: dict[str, int] = field(default_factory=dict)
 
 
@@ -57,6 +64,7 @@ def schedule_due_reminders(repo: DunningRepository, sink: MessageSink, now: date
         raise TenantNotConfigured("no tenant settings stored; load the tenant's settings first")
     run_date = now.astimezone(settings.zone).date()
     summary = RunSummary(run_id=run_id_for(now), run_date=run_date.isoformat(), status="completed")
+    summary.resent = _send_pending_outbox(repo, sink)
     if not settings.reminders_enabled:
         summary.status, summary.reason = "skipped", "reminders are switched off (settings.reminders_enabled)"
         _record_run(repo, summary)
@@ -74,18 +82,62 @@ def schedule_due_reminders(repo: DunningRepository, sink: MessageSink, now: date
         if not templates[version].used:
             repo.mark_template_used(version)
 
-    messages = [message for reminder in plan.send for message in _messages_for(reminder, settings.tenant, summary)]
-    sink.send(messages)
-    summary.reminders, summary.messages = len(plan.send), len(messages)
-
+    committed: dict[str, list[ActionMessage]] = {}
     for reminder in plan.send:
-        for invoice in reminder.invoices:
-            if repo.advance_invoice(invoice, run_date, _following_step(invoice, reminder.template, run_date, respite)):
-                summary.invoices_advanced += 1
+        for part in _transaction_sized(reminder):
+            messages = _messages_for(part, settings.tenant, summary)
+            key = reminder_key(
+                settings.tenant,
+                part.key.customer_id,
+                part.template.version_id,
+                part.key.step_number,
+                part.invoice_ids,
+                "reminder",
+            )
+            advances = [
+                (invoice, run_date, _following_step(invoice, part.template, run_date, respite))
+                for invoice in part.invoices
+            ]
+            if repo.commit_reminder(key, summary.run_id, [m.model_dump_json() for m in messages], advances):
+                committed[key] = messages
+                summary.reminders += 1
+                summary.invoices_advanced += len(part.invoices)
             else:
                 summary.lost_races += 1
+    outgoing = [message for messages in committed.values() for message in messages]
+    sink.send(outgoing)
+    summary.messages = len(outgoing)
+    repo.clear_outbox(list(committed))
     _record_run(repo, summary)
     return summary
+
+
+def _send_pending_outbox(repo: DunningRepository, sink: MessageSink) -> int:
+    """Send what an earlier run committed but may not have sent (it stopped in between).
+
+    The messages keep their business keys, so a consumer that already did the
+    work recognises them; nothing is lost and nothing happens twice.
+    """
+    pending = repo.pending_outbox()
+    if not pending:
+        return 0
+    sink.send(ActionMessage.model_validate_json(body) for _, bodies in pending for body in bodies)
+    repo.clear_outbox([key for key, _ in pending])
+    return sum(len(bodies) for _, bodies in pending)
+
+
+def _transaction_sized(reminder: PlannedReminder) -> list[PlannedReminder]:
+    """A reminder and its invoice updates must fit one DynamoDB transaction (100 items)."""
+    if len(reminder.invoices) <= MAX_INVOICES_PER_REMINDER:
+        return [reminder]
+    return [
+        PlannedReminder(
+            key=reminder.key,
+            template=reminder.template,
+            invoices=reminder.invoices[start : start + MAX_INVOICES_PER_REMINDER],
+        )
+        for start in range(0, len(reminder.invoices), MAX_INVOICES_PER_REMINDER)
+    ]
 
 
 def _following_step(invoice: InvoiceState, template: TemplateVersion, run_date: date, respite: int) -> date | None:

@@ -15,6 +15,7 @@ invoice             ``INVOICE#<id>``            ``INVOICE``
 BS reminder record  ``BS#<yyyy-mm-dd>``         ``<business key>``
 effect              ``EFFECTS#<yyyy-mm-dd>``    ``<seq>#<kind>#<key>``
 run                 ``RUN#<run id>``            ``RUN``
+outbox (unsent)     ``OUTBOX``                  ``<reminder key>``
 ==================  ==========================  ===========================
 
 The only secondary index is ``due-index``: a *sparse* index over invoices
@@ -127,6 +128,13 @@ class RunModel(_TableModel):
     data = JSONAttribute()
 
 
+class OutboxModel(_TableModel):
+    """A planned reminder whose messages are not yet confirmed sent (see scheduling.py)."""
+
+    messages = ListAttribute(of=UnicodeAttribute)
+    run_id = UnicodeAttribute()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     SettingsModel,
     TemplateVersionModel,
@@ -137,6 +145,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     BsRecordModel,
     EffectModel,
     RunModel,
+    OutboxModel,
 )
 
 

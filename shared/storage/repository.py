@@ -31,6 +31,7 @@ from shared.storage.models import (
     CustomerModel,
     EffectModel,
     InvoiceModel,
+    OutboxModel,
     RunModel,
     SettingsModel,
     TemplateVersionModel,
@@ -308,9 +309,42 @@ class DunningRepository:
             ]
         item.update(actions=actions, condition=InvoiceModel.open_amount == money_text(invoice.open_amount))
 
-    def advance_invoice(self, invoice: InvoiceState, run_date: date, next_step: date | None) -> bool:
-        """Record that the invoice took its next step today; False if someone else already did."""
-        item = InvoiceModel(pk=f"INVOICE#{invoice.invoice_id}", sk="INVOICE")
+    def commit_reminder(
+        self, key: str, run_id: str, messages: list[str], advances: list[tuple[InvoiceState, date, date | None]]
+    ) -> bool:
+        """Advance the reminder's invoices and file its messages in the outbox — all or nothing.
+
+        Each invoice moves only from the step it was read at; if any was moved
+        meanwhile (another run), nothing is written and False comes back.
+        """
+        outbox = OutboxModel(pk="OUTBOX", sk=key, messages=messages, run_id=run_id)
+        try:
+            with TransactWrite(connection=OutboxModel._get_connection().connection) as transaction:
+                transaction.save(outbox, condition=OutboxModel.pk.does_not_exist())
+                for invoice, run_date, next_step in advances:
+                    item = InvoiceModel(pk=f"INVOICE#{invoice.invoice_id}", sk="INVOICE")
+                    transaction.update(
+                        item,
+                        actions=self._advance_actions(invoice, run_date, next_step),
+                        condition=InvoiceModel.steps_done == invoice.steps_done,
+                    )
+        except TransactWriteError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+        return True
+
+    def pending_outbox(self) -> list[tuple[str, list[str]]]:
+        """Reminders committed by a run that stopped before confirming their messages were sent."""
+        return [(item.sk, [str(body) for body in item.messages]) for item in OutboxModel.query("OUTBOX")]
+
+    def clear_outbox(self, keys: list[str]) -> None:
+        with OutboxModel.batch_write() as batch:
+            for key in keys:
+                batch.delete(OutboxModel(pk="OUTBOX", sk=key))
+
+    @staticmethod
+    def _advance_actions(invoice: InvoiceState, run_date: date, next_step: date | None) -> list[Any]:
         actions: list[Any] = [
             InvoiceModel.steps_done.set(invoice.steps_done + 1),
             InvoiceModel.last_step_on.set(run_date.isoformat()),
@@ -323,13 +357,7 @@ class DunningRepository:
             ]
         else:
             actions.append(InvoiceModel.due_key.set(_due_key(next_step, invoice.invoice_id)))
-        try:
-            item.update(actions=actions, condition=InvoiceModel.steps_done == invoice.steps_done)
-        except UpdateError as error:
-            if _conditional_failed(error):
-                return False
-            raise
-        return True
+        return actions
 
     def refile_invoice(self, invoice: InvoiceState, next_step: date | None) -> None:
         """Move a waiting invoice to the date its next step is really due (or out of the index)."""

@@ -141,3 +141,31 @@ def test_samples_are_where_sam_local_invoke_expects_them():
         "fee.json",
         "bs.json",
     }
+
+
+class CrashingSink:
+    """An SQS that is unreachable: the run stops after committing its reminders."""
+
+    def send(self, messages) -> int:  # type: ignore[no-untyped-def]
+        list(messages)
+        raise ConnectionError("SQS unreachable")
+
+
+def test_a_run_that_stops_before_sending_is_completed_by_the_next_run(acme: Simulation):
+    from datetime import UTC, datetime
+
+    from shared.services.scheduling import schedule_due_reminders
+
+    # Given a run that committed its reminders and then lost SQS
+    with pytest.raises(ConnectionError):
+        schedule_due_reminders(acme.repo, CrashingSink(), datetime(2026, 1, 29, 5, tzinfo=UTC))
+    assert len(acme.repo.pending_outbox()) == 3  # C1, C2 and C3 each have one reminder waiting
+    assert acme.repo.get_invoice("I1").steps_done == 1  # type: ignore[union-attr]
+    # When the next run comes (a day later, nothing new is due)
+    summary = acme.stack.run_scheduler({"source": "schedule", "time": "2026-01-30T05:00:00Z"})
+    acme.stack.drain()
+    # Then the stranded messages went out once, dated the day they were planned
+    assert summary["resent"] == 3 and summary["reminders"] == 0
+    assert acme.repo.pending_outbox() == []
+    emails = [e for e in acme.repo.effects_on(acme.scenario.simulate.start.replace(day=29)) if e["kind"] == "email"]
+    assert sorted(e["customer"] for e in emails) == ["C1", "C2", "C3"]
