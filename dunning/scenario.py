@@ -86,8 +86,33 @@ class InvoiceIn(_Strict):
 
 
 class InvoiceAmount(_Strict):
-    invoice: ID
+    """A payment or credit note: against one invoice, or on account for a customer (O7)."""
+
+    invoice: ID | None = None
+    customer: ID | None = None
     amount: Annotated[Money, Field(gt=0)]
+
+    @model_validator(mode="after")
+    def _one_target(self) -> InvoiceAmount:
+        if (self.invoice is None) == (self.customer is None):
+            raise ValueError("expected exactly one of invoice (against an invoice) or customer (on account)")
+        return self
+
+
+class BankConnectionIn(_Strict):
+    name: str = Field(min_length=1, max_length=80)
+    active: bool = True
+
+
+class JournalIn(_Strict):
+    name: str = Field(min_length=1, max_length=80)
+
+
+class JournalEntryIn(_Strict):
+    journal: str = Field(min_length=1)
+    customer: ID
+    amount: Annotated[Money, Field(gt=0)]
+    text: str = Field(default="", max_length=200)
 
 
 class AssignTemplate(_Strict):
@@ -104,6 +129,11 @@ TIMELINE_KINDS = (
     "template",
     "assign_template",
     "settings",
+    "bank_connection",
+    "journal_entry",
+    "post_journal",
+    "resume",
+    "run_now",
 )
 
 
@@ -118,6 +148,11 @@ class TimelineEntry(_Strict):
     template: TemplateDefinition | None = None
     assign_template: AssignTemplate | None = None
     settings: dict[str, Any] | None = None
+    bank_connection: BankConnectionIn | None = None
+    journal_entry: JournalEntryIn | None = None
+    post_journal: str | None = None
+    resume: Literal[True] | None = None
+    run_now: Literal[True] | None = None
 
     @field_validator("time", mode="before")
     @classmethod
@@ -164,6 +199,8 @@ class Scenario(_Strict):
     customers: list[CustomerIn] = Field(default_factory=list)
     agreements: list[AgreementIn] = Field(default_factory=list)
     invoices: list[InvoiceIn] = Field(default_factory=list)
+    bank_connections: list[BankConnectionIn] = Field(default_factory=list)
+    journals: list[JournalIn] = Field(default_factory=list)
     timeline: list[TimelineEntry] = Field(default_factory=list)
     simulate: SimulateIn
 
@@ -221,6 +258,7 @@ def load_scenario(path: Path) -> Scenario:
 def _check_references(scenario: Scenario, settings: TenantSettings) -> str | None:
     """Walk the scenario in time order and return the first dangling or duplicate reference."""
     templates: dict[str, int] = {}  # name -> versions that can exist (upper bound)
+    journals = {journal.name for journal in scenario.journals}
     customers: set[str] = set()
     agreements: set[str] = set()
     invoices: set[str] = set()
@@ -288,8 +326,18 @@ def _check_references(scenario: Scenario, settings: TenantSettings) -> str | Non
             kind = "payment" if entry.payment is not None else "credit_note"
             target = entry.payment or entry.credit_note
             assert target is not None
-            if target.invoice not in invoices:
+            if target.invoice is not None and target.invoice not in invoices:
                 return f"{where}.{kind}.invoice: unknown invoice {target.invoice!r}"
+            if target.customer is not None and target.customer not in customers:
+                return f"{where}.{kind}.customer: unknown customer {target.customer!r}"
+        elif entry.journal_entry is not None:
+            if entry.journal_entry.journal not in journals:
+                return f"{where}.journal_entry.journal: unknown journal {entry.journal_entry.journal!r}"
+            if entry.journal_entry.customer not in customers:
+                return f"{where}.journal_entry.customer: unknown customer {entry.journal_entry.customer!r}"
+        elif entry.post_journal is not None:
+            if entry.post_journal not in journals:
+                return f"{where}.post_journal: unknown journal {entry.post_journal!r}"
         elif entry.template is not None:
             add_template(entry.template)
         elif entry.assign_template is not None:

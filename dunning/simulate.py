@@ -20,6 +20,7 @@ from typing import Any
 from dunning.local_stack import LocalStack
 from dunning.scenario import Scenario, TimelineEntry
 from shared.domain.effects import effect_sort_key, public
+from shared.domain.money import money_text
 from shared.domain.settings import TenantSettings
 from shared.services import admin
 from shared.storage.repository import Customer, DunningRepository
@@ -74,12 +75,17 @@ class Simulation:
         """The scenario's starting world: settings, templates, customers, agreements, invoices."""
         load_world(self.repo, self.scenario)
 
-    def apply(self, entry: TimelineEntry) -> None:
+    def apply(self, entry: TimelineEntry, entry_id: str) -> None:
+        """One timeline entry; ``entry_id`` names what it creates (credits, journal entries)."""
         day = entry.date
-        if entry.payment is not None:
-            admin.reduce_invoice(self.repo, entry.payment.invoice, entry.payment.amount)
-        elif entry.credit_note is not None:
-            admin.reduce_invoice(self.repo, entry.credit_note.invoice, entry.credit_note.amount)
+        moved = entry.payment or entry.credit_note
+        if moved is not None:
+            kind = "payment" if entry.payment is not None else "credit_note"
+            if moved.invoice is not None:
+                admin.reduce_invoice(self.repo, moved.invoice, moved.amount, kind, day, entry_id)
+            else:
+                assert moved.customer is not None
+                admin.add_on_account(self.repo, moved.customer, kind, moved.amount, day, entry_id)
         elif entry.invoice is not None:
             new = entry.invoice
             admin.create_invoice(self.repo, new.id, new.agreement, new.amount, new.issued, new.due, self.settings)
@@ -96,22 +102,60 @@ class Simulation:
         elif entry.settings is not None:
             self.settings = self.settings.updated(entry.settings)
             admin.update_settings(self.repo, self.settings)
+        elif entry.bank_connection is not None:
+            self.repo.put_bank_connection(entry.bank_connection.name, entry.bank_connection.active)
+        elif entry.journal_entry is not None:
+            journal_entry = entry.journal_entry
+            self.repo.add_journal_entry(
+                journal_entry.journal,
+                entry_id,
+                {
+                    "customer": journal_entry.customer,
+                    "amount": money_text(journal_entry.amount),
+                    "text": journal_entry.text,
+                },
+            )
+        elif entry.post_journal is not None:
+            admin.post_journal(self.repo, entry.post_journal, day)
+        elif entry.run_now:
+            self._run({"source": "manual", "time": self._utc(day, entry.time or time(0))})
+        elif entry.resume:
+            paused = [
+                run
+                for run in self.repo.list_runs()
+                if run.get("status") == "paused" and run.get("run_date") == day.isoformat()
+            ]
+            if paused:  # nothing to resume is not an error: the run may have passed its checks
+                self._run(
+                    {"source": "resume", "run_id": paused[0]["run_id"], "time": self._utc(day, entry.time or time(0))}
+                )
 
-    def run_day(self, day: date) -> DayResult:
-        run_time = self.scenario.simulate.run_time
-        entries = sorted((e for e in self.scenario.timeline if e.date == day), key=lambda e: e.time or time(0))
-        for entry in entries:
-            if entry.time is None or entry.time <= run_time:
-                self.apply(entry)
-        now = datetime.combine(day, run_time, tzinfo=self.settings.zone).astimezone(UTC)
-        event = {"source": "schedule", "time": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
-        for _ in range(self.options.runs_per_day):
+    def _utc(self, day: date, at: time) -> str:
+        return datetime.combine(day, at, tzinfo=self.settings.zone).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def _run(self, event: dict[str, Any]) -> None:
+        """Invoke the scheduler, then let every queue reach its consumer (as the event-source mapping would)."""
+        for _ in range(self.options.runs_per_day if event["source"] == "schedule" else 1):
             self.stack.run_scheduler(event)
             stats = self.stack.drain(self.options.deliveries_per_message)
-            self._record_dead_letters(day, stats.dead_letters)
-        for entry in entries:
-            if entry.time is not None and entry.time > run_time:
-                self.apply(entry)
+            self._record_dead_letters(date.fromisoformat(event["time"][:10]), stats.dead_letters)
+
+    def run_day(self, day: date) -> DayResult:
+        """Entries (in time order, untimed first) and the scheduled run at run_time; entries at
+        run_time come before the run."""
+        run_time = self.scenario.simulate.run_time
+        entries = sorted(
+            ((index, entry) for index, entry in enumerate(self.scenario.timeline) if entry.date == day),
+            key=lambda pair: pair[1].time or time(0),
+        )
+        scheduled_done = False
+        for index, entry in entries:
+            if not scheduled_done and entry.time is not None and entry.time > run_time:
+                self._run({"source": "schedule", "time": self._utc(day, run_time)})
+                scheduled_done = True
+            self.apply(entry, f"t{index}")
+        if not scheduled_done:
+            self._run({"source": "schedule", "time": self._utc(day, run_time)})
         effects = sorted(self.repo.effects_on(day), key=effect_sort_key)
         files = self._write_out(day, effects) if self.options.out_dir else []
         return DayResult(day=day, effects=effects, files=files)
@@ -166,6 +210,10 @@ def load_world(repo: DunningRepository, scenario: Scenario) -> None:
         admin.create_agreement(repo, agreement.id, agreement.customer, agreement.template, settings)
     for invoice in scenario.invoices:
         admin.create_invoice(repo, invoice.id, invoice.agreement, invoice.amount, invoice.issued, invoice.due, settings)
+    for connection in scenario.bank_connections:
+        repo.put_bank_connection(connection.name, connection.active)
+    for journal in scenario.journals:
+        repo.put_journal(journal.name)
 
 
 def _slug(text: str) -> str:

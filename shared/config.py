@@ -39,11 +39,12 @@ class SchedulerConfig(_EnvModel):
     sms_queue_url: str
     fee_queue_url: str
     bs_queue_url: str
+    sender_email: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SchedulerConfig:
         env = os.environ if env is None else env
-        names = {"tenant_id": "TENANT_ID", "table_name": "TABLE_NAME"}
+        names = {"tenant_id": "TENANT_ID", "table_name": "TABLE_NAME", "sender_email": "SENDER_EMAIL"}
         names |= {f"{action}_queue_url": f"{action.upper()}_QUEUE_URL" for action in ACTIONS}
         return cls._from(env, names)
 

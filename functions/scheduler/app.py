@@ -12,19 +12,26 @@ from aws_lambda_powertools.utilities.parser import BaseModel, parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import AwareDatetime
 
-from shared.aws import SqsSink
+from shared.aws import SesMailer, SqsSink
 from shared.config import SchedulerConfig
 from shared.observability import logger, metrics, tracer
-from shared.services.scheduling import schedule_due_reminders
+from shared.services.reporting import TenantMailReporter
+from shared.services.scheduling import RunKind, schedule_due_reminders
 from shared.storage.repository import repository_for
 
 
 class RunRequest(BaseModel):
     """The schedule's Input (``{"source": "schedule", "time": "<aws.scheduler.scheduled-time>"}``),
-    a manual start, or a plain EventBridge event (which also carries ``time``)."""
+    a manual start (``{"source": "manual", "time": …}``, O1), a resume of a paused run
+    (``{"source": "resume", "run_id": …, "time": …}``, O6), or a plain EventBridge event."""
 
-    source: Literal["schedule", "manual", "aws.events", "aws.scheduler"] = "schedule"
+    source: Literal["schedule", "manual", "resume", "aws.events", "aws.scheduler"] = "schedule"
     time: AwareDatetime
+    run_id: str | None = None
+
+    @property
+    def kind(self) -> RunKind:
+        return "manual" if self.source == "manual" else "resume" if self.source == "resume" else "scheduled"
 
 
 @logger.inject_lambda_context
@@ -34,7 +41,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = parse(event=event, model=RunRequest)
     config = SchedulerConfig.from_env()
     now: datetime = request.time
-    summary = schedule_due_reminders(repository_for(config.table_name), SqsSink(config.queue_urls), now)
+    repo = repository_for(config.table_name)
+    reporter = TenantMailReporter(repo, SesMailer(), config.sender_email)
+    summary = schedule_due_reminders(repo, SqsSink(config.queue_urls), now, request.kind, reporter, request.run_id)
     metrics.add_metric(name="RemindersPlanned", unit="Count", value=summary.reminders)
     metrics.add_metric(name="MessagesSent", unit="Count", value=summary.messages)
     logger.info("run finished", extra=asdict(summary))

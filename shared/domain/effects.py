@@ -14,17 +14,31 @@ from typing import Any
 from shared.messages import ActionMessage
 
 KIND_ORDER = {
-    "collection": 0,
-    "proposal": 1,
-    "email": 2,
-    "sms": 3,
-    "fee": 4,
-    "bs": 5,
-    "skipped": 6,
-    "dead_letter": 7,
-    "report": 8,
-    "notification": 9,
-    "run": 10,
+    "settlement": 0,
+    "write_off": 1,
+    "fee_reversal": 2,
+    "collection": 3,
+    "proposal": 4,
+    "email": 5,
+    "sms": 6,
+    "fee": 7,
+    "bs": 8,
+    "skipped": 9,
+    "dead_letter": 10,
+    "report": 11,
+    "notification": 12,
+    "run": 13,
+}
+# Within a run: housekeeping first, then the reminders in O16 order, then what the tenant is told, then the run.
+PHASE = {
+    kind: 0
+    if order < KIND_ORDER["collection"]
+    else 1
+    if order < KIND_ORDER["dead_letter"]
+    else 3
+    if kind == "run"
+    else 2
+    for kind, order in KIND_ORDER.items()
 }
 
 
@@ -61,15 +75,16 @@ def run_effect(run_date: date, run_id: str, status: str, reason: str | None, **c
 
 
 def effect_sort_key(effect: dict[str, Any]) -> tuple[Any, ...]:
-    """Date, then run, then O16 (the last step first), then customer, then kind."""
+    """Date, then run, then phase; reminders by O16 (the last step first), customer, template, kind."""
+    kind = effect["kind"]
     return (
         effect["date"],
         effect.get("_run", ""),
-        KIND_ORDER.get(effect["kind"], 99) >= KIND_ORDER["report"],
+        PHASE.get(kind, 2),
         -int(effect.get("_step_number", 0)),
         effect.get("customer", ""),
         effect.get("template", ""),
-        KIND_ORDER.get(effect["kind"], 99),
+        KIND_ORDER.get(kind, 99),
     )
 
 

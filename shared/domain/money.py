@@ -10,11 +10,11 @@ from pydantic import BeforeValidator, PlainSerializer
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
-_MONEY = re.compile(r"^-?[0-9]+\.[0-9]{2}$")
+_MONEY = re.compile(r"^-?[0-9]+(\.[0-9]{2})?$")
 
 
 def parse_money(value: object) -> Decimal:
-    """Parse a decimal string with exactly two places ("1250.00"); refuse floats and ints.
+    """Parse a decimal string with two places ("1250.00", or whole kroner "0"); refuse floats and ints.
 
     Floats are refused because ``0.1 + 0.2`` is not money; bare integers
     because the contract asks for two places and a missing ``.00`` is

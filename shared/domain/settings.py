@@ -43,6 +43,21 @@ class TenantSettings(BaseModel):
     status_report_to: str | None = Field(default=None, pattern=EMAIL_PATTERN)
     timezone: str = "Europe/Copenhagen"
     bs: BsSettings = BsSettings()
+    # Run control (O4–O8, O13)
+    notify_to: str | None = Field(default=None, pattern=EMAIL_PATTERN)
+    excluded_customers: list[str] = Field(default_factory=list)
+    check_bank_connections: bool = False
+    check_journals: list[str] = Field(default_factory=list)
+    settle_open_items: bool = False
+    write_off_below: Annotated[Money, Field(gt=0)] | None = None
+    reverse_fees_when_paid: bool = False
+
+    @field_validator("approval_required")
+    @classmethod
+    def _approval_not_yet(cls, value: bool | list[str]) -> bool | list[str]:
+        if value:
+            raise ValueError("approval of reminders is not available yet; set approval_required: false")
+        return value
 
     @field_validator("timezone")
     @classmethod

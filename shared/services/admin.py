@@ -116,14 +116,41 @@ def create_invoice(
     return invoice
 
 
-def reduce_invoice(repo: DunningRepository, invoice_id: str, amount: Decimal) -> InvoiceState:
-    """A payment or a credit note against one invoice; at zero the invoice leaves the process."""
+def reduce_invoice(
+    repo: DunningRepository, invoice_id: str, amount: Decimal, kind: str, on: date, entry_id: str
+) -> Decimal:
+    """A payment or a credit note against one invoice; at zero the invoice leaves the process.
+
+    Money beyond the open balance is not lost: it stays on the customer's account
+    (settled against other invoices when the tenant settles open items). Returns that excess.
+    """
     invoice = repo.get_invoice(invoice_id)
     if invoice is None:
         raise InvalidReference(f"invoice {invoice_id!r} does not exist")
     new_open = max(invoice.open_amount - amount, ZERO)
     repo.set_open_amount(invoice, new_open)
-    return repo.get_invoice(invoice_id) or invoice
+    excess = amount - (invoice.open_amount - new_open)
+    if excess > ZERO:
+        repo.add_credit(invoice.customer_id, kind, excess, on, entry_id)
+    return excess
+
+
+def add_on_account(
+    repo: DunningRepository, customer_id: str, kind: str, amount: Decimal, on: date, entry_id: str
+) -> None:
+    """A payment without an invoice, or an open credit note: waits on the customer's account (O7)."""
+    if repo.get_customer(customer_id) is None:
+        raise InvalidReference(f"customer {customer_id!r} does not exist")
+    repo.add_credit(customer_id, kind, amount, on, entry_id)
+
+
+def post_journal(repo: DunningRepository, journal: str, on: date) -> int:
+    """Post every unposted entry of a cash journal: each becomes a payment on account."""
+    entries = repo.journal_entries(journal)
+    for entry in entries:
+        repo.add_credit(entry["customer"], "payment", Decimal(entry["amount"]), on, f"{journal}-{entry['id']}")
+        repo.remove_journal_entry(journal, entry["id"])
+    return len(entries)
 
 
 def put_customer(repo: DunningRepository, customer: Customer) -> None:

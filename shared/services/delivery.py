@@ -18,7 +18,7 @@ from shared.domain.money import money_text
 from shared.domain.settings import TenantSettings
 from shared.messages import ActionMessage
 from shared.rendering.content import ReminderContent
-from shared.rendering.email import render_email
+from shared.rendering.email import RenderedEmail, render_email
 from shared.rendering.sms import normalize_phone, render_sms
 from shared.storage.models import BillingLineModel, BsRecordModel
 from shared.storage.repository import Customer, DunningRepository
@@ -54,6 +54,17 @@ def _content(message: ActionMessage, customer: Customer, settings: TenantSetting
     )
 
 
+def mime_message(sender_name: str, sender: str, recipient: str, rendered: RenderedEmail) -> bytes:
+    """A multipart/alternative message: the plain-text part first, then the HTML."""
+    mime = EmailMessage()
+    mime["Subject"] = rendered.subject
+    mime["From"] = formataddr((sender_name, sender))
+    mime["To"] = recipient
+    mime.set_content(rendered.text)
+    mime.add_alternative(rendered.html, subtype="html")
+    return mime.as_bytes()
+
+
 def _skip(repo: DunningRepository, message: ActionMessage, reason: str) -> dict[str, Any]:
     effect = skipped_effect(message, reason)
     repo.record_effect(effect, message.idempotency_key)
@@ -68,13 +79,9 @@ def deliver_email(
     if not customer.email:
         return _skip(repo, message, "the customer has no e-mail address")
     rendered = render_email(_content(message, customer, settings))
-    mime = EmailMessage()
-    mime["Subject"] = rendered.subject
-    mime["From"] = formataddr((settings.display_name, sender))
-    mime["To"] = customer.email
-    mime.set_content(rendered.text)
-    mime.add_alternative(rendered.html, subtype="html")
-    message_id = mailer.send(sender, customer.email, mime.as_bytes())
+    message_id = mailer.send(
+        sender, customer.email, mime_message(settings.display_name, sender, customer.email, rendered)
+    )
     effect = reminder_effect(message, "email", to=customer.email, subject=rendered.subject, _message_id=message_id)
     repo.record_effect(effect, message.idempotency_key)
     return effect

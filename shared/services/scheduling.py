@@ -14,14 +14,17 @@ Why nothing is lost or sent twice:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
-from typing import Protocol
+from typing import Any, Literal, Protocol
 
 from shared.domain.effects import run_effect
-from shared.domain.planning import InvoiceState, PlannedReminder, next_step_on, plan_reminders
+from shared.domain.planning import HeldBack, InvoiceState, PlannedReminder, next_step_on, plan_reminders
+from shared.domain.run_control import CheckOutcome, check_run
+from shared.domain.settings import TenantSettings
 from shared.domain.templates import TemplateVersion
 from shared.messages import ActionMessage, InvoiceLine, reminder_key
+from shared.services.housekeeping import reverse_paid_fees, settle_open_items, write_off_small_remainders
 from shared.storage.repository import DunningRepository
 
 # One transaction holds the outbox item and one update per invoice: at most 100 items.
@@ -30,6 +33,13 @@ MAX_INVOICES_PER_REMINDER = 99
 
 class MessageSink(Protocol):
     def send(self, messages: Iterable[ActionMessage]) -> int: ...
+
+
+RunKind = Literal["scheduled", "manual", "resume"]
+
+
+class RunNotResumable(RuntimeError):
+    """A resume named a run that is not paused."""
 
 
 class TenantNotConfigured(RuntimeError):
@@ -48,6 +58,8 @@ class RunSummary:
     held_back: int = 0
     lost_races: int = 0
     resent: int = 0
+    kind: str = "scheduled"
+    tag: str = ""
     by_action: dict[str, int] = field(default_factory=dict)
 
 
@@ -55,24 +67,142 @@ def run_id_for(now: datetime) -> str:
     return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def schedule_due_reminders(repo: DunningRepository, sink: MessageSink, now: datetime) -> RunSummary:
-    """Run the reminder flow once, as of ``now`` (an aware datetime taken from the event)."""
+class Reporter(Protocol):
+    """Tells the tenant about a stopped run (O4–O6) and reports a run's results (O8)."""
+
+    def run_stopped(
+        self,
+        settings: TenantSettings,
+        summary: RunSummary,
+        outcome: CheckOutcome,
+        journal_entries: list[dict[str, Any]],
+    ) -> dict[str, Any] | None: ...
+
+    def run_report(
+        self,
+        settings: TenantSettings,
+        summary: RunSummary,
+        sent: list[PlannedReminder],
+        held_back: list[HeldBack],
+        excluded: list[InvoiceState],
+        housekeeping: list[dict[str, Any]],
+    ) -> dict[str, Any] | None: ...
+
+
+RUN_LEASE_SECONDS = 15 * 60
+
+
+def schedule_due_reminders(
+    repo: DunningRepository,
+    sink: MessageSink,
+    now: datetime,
+    kind: RunKind = "scheduled",
+    reporter: Reporter | None = None,
+    resume_run_id: str | None = None,
+) -> RunSummary:
+    """Run the reminder flow once, as of ``now`` (an aware datetime taken from the event).
+
+    ``kind`` is "scheduled", "manual" (O1 "start now") or "resume" (continue the
+    paused run ``resume_run_id`` as if its journal check had passed, O6).
+    """
     if now.tzinfo is None:
         raise ValueError("now must be time-zone aware")
     settings = repo.get_settings()
     if settings is None:
         raise TenantNotConfigured("no tenant settings stored; load the tenant's settings first")
+    run_id, tag = _identify_run(repo, now, kind, resume_run_id)
+    if kind == "resume":
+        now = datetime.fromisoformat(repo.get_run(run_id)["time"])  # type: ignore[index]
     run_date = now.astimezone(settings.zone).date()
-    summary = RunSummary(run_id=run_id_for(now), run_date=run_date.isoformat(), status="completed")
+    summary = RunSummary(run_id=run_id, run_date=run_date.isoformat(), status="running", kind=kind, tag=tag)
+    holder = repo.acquire_run_lock(run_id, int(now.timestamp()), RUN_LEASE_SECONDS)
+    if holder is not None:
+        summary.status, summary.reason = "queued", f"waiting for run {holder}"
+        _save_run(repo, summary, now)
+        return summary
+    _save_run(repo, summary, now)
+    try:
+        _run(repo, sink, reporter, settings, summary, run_date)
+    except Exception as error:
+        summary.status, summary.reason = "failed", f"{type(error).__name__}: {error}"
+        _save_run(repo, summary, now)
+        raise
+    finally:
+        repo.release_run_lock(run_id)
+    _save_run(repo, summary, now)
+    _record_run(repo, summary)
+    for queued in [run for run in repo.list_runs() if run.get("status") == "queued"]:
+        # A request that arrived while this run held the slot (O2: "waiting for robot").
+        schedule_due_reminders(repo, sink, datetime.fromisoformat(queued["time"]), queued["kind"], reporter)
+    return summary
+
+
+def _identify_run(repo: DunningRepository, now: datetime, kind: RunKind, resume_run_id: str | None) -> tuple[str, str]:
+    """(run id, effect tag): a resumed run is the paused run, its effects are tagged apart."""
+    if kind == "resume":
+        if resume_run_id is None:
+            raise ValueError("a resume names the paused run (run_id)")
+        record = repo.get_run(resume_run_id)
+        if record is None or record.get("status") != "paused":
+            raise RunNotResumable(f"run {resume_run_id} is not paused; only a paused run can be resumed")
+        return resume_run_id, f"{resume_run_id}#resumed"
+    run_id = run_id_for(now) if kind == "scheduled" else f"{run_id_for(now)}~{kind}"
+    return run_id, run_id
+
+
+def _run(
+    repo: DunningRepository,
+    sink: MessageSink,
+    reporter: Reporter | None,
+    settings: TenantSettings,
+    summary: RunSummary,
+    run_date: date,
+) -> None:
     summary.resent = _send_pending_outbox(repo, sink)
     if not settings.reminders_enabled:
         summary.status, summary.reason = "skipped", "reminders are switched off (settings.reminders_enabled)"
-        _record_run(repo, summary)
-        return summary
+        return
 
+    journal_entries = (
+        {}
+        if summary.kind == "resume"
+        else {journal: repo.journal_entries(journal) for journal in settings.check_journals}
+    )
+    outcome = check_run(
+        settings,
+        unknown_customers=[c for c in settings.excluded_customers if repo.get_customer(c) is None],
+        bank_connections=repo.bank_connections() if settings.check_bank_connections else [],
+        unposted={journal: len(entries) for journal, entries in journal_entries.items()},
+        unknown_journals=[j for j in settings.check_journals if not repo.journal_exists(j)],
+    )
+    if outcome is not None:
+        summary.status, summary.reason = outcome.status, outcome.reason
+        if reporter is not None:
+            entries = [entry | {"journal": journal} for journal, listed in journal_entries.items() for entry in listed]
+            _record(repo, reporter.run_stopped(settings, summary, outcome, entries), f"{summary.tag}#notification")
+        return
+
+    housekeeping: list[dict[str, Any]] = []
+    if settings.settle_open_items:
+        housekeeping += settle_open_items(repo, run_date, summary.tag)
+
+    respite = settings.min_days_between_reminders
     candidates = list(repo.due_invoices(run_date))
     templates = {version: repo.get_template(version) for version in {c.template_version for c in candidates}}
-    respite = settings.min_days_between_reminders
+    excluded = [c for c in candidates if c.customer_id in settings.excluded_customers]
+    candidates = [c for c in candidates if c.customer_id not in settings.excluded_customers]
+    if settings.write_off_below is not None:
+        due_now = [
+            c for c in candidates if (on := next_step_on(c, templates[c.template_version], respite)) and on <= run_date
+        ]
+        effects, written_off = write_off_small_remainders(
+            repo, due_now, settings.write_off_below, run_date, summary.tag
+        )
+        housekeeping += effects
+        candidates = [c for c in candidates if c.invoice_id not in written_off]
+    if settings.reverse_fees_when_paid:
+        housekeeping += reverse_paid_fees(repo, run_date, summary.tag)
+
     plan = plan_reminders(candidates, templates, run_date, respite, settings.min_overdue_amount)
     for invoice in plan.not_yet_due:  # filed under an older date (e.g. respite grew): move it
         repo.refile_invoice(invoice, next_step_on(invoice, templates[invoice.template_version], respite))
@@ -83,6 +213,7 @@ def schedule_due_reminders(repo: DunningRepository, sink: MessageSink, now: date
             repo.mark_template_used(version)
 
     committed: dict[str, list[ActionMessage]] = {}
+    sent: list[PlannedReminder] = []
     for reminder in plan.send:
         for part in _transaction_sized(reminder):
             messages = _messages_for(part, settings.tenant, summary)
@@ -98,8 +229,9 @@ def schedule_due_reminders(repo: DunningRepository, sink: MessageSink, now: date
                 (invoice, run_date, _following_step(invoice, part.template, run_date, respite))
                 for invoice in part.invoices
             ]
-            if repo.commit_reminder(key, summary.run_id, [m.model_dump_json() for m in messages], advances):
+            if repo.commit_reminder(key, summary.tag, [m.model_dump_json() for m in messages], advances):
                 committed[key] = messages
+                sent.append(part)
                 summary.reminders += 1
                 summary.invoices_advanced += len(part.invoices)
             else:
@@ -108,8 +240,20 @@ def schedule_due_reminders(repo: DunningRepository, sink: MessageSink, now: date
     sink.send(outgoing)
     summary.messages = len(outgoing)
     repo.clear_outbox(list(committed))
-    _record_run(repo, summary)
-    return summary
+    summary.status = "completed"
+    if reporter is not None and settings.status_report_to and sent:
+        report = reporter.run_report(settings, summary, sent, plan.held_back, excluded, housekeeping)
+        _record(repo, report, f"{summary.tag}#report")
+
+
+def _record(repo: DunningRepository, effect: dict[str, Any] | None, key: str) -> None:
+    if effect is not None:
+        repo.record_effect(effect, key)
+
+
+def _save_run(repo: DunningRepository, summary: RunSummary, now: datetime) -> None:
+    """The run record (O2): status, counts and the reason it stopped."""
+    repo.put_run(summary.run_id, asdict(summary) | {"time": now.isoformat()})
 
 
 def _send_pending_outbox(repo: DunningRepository, sink: MessageSink) -> int:
@@ -165,7 +309,7 @@ def _messages_for(reminder: PlannedReminder, tenant: str, summary: RunSummary) -
                 action,
             ),
             tenant=tenant,
-            run_id=summary.run_id,
+            run_id=summary.tag,
             run_date=summary.run_date,  # type: ignore[arg-type]
             action=action,  # type: ignore[arg-type]
             customer_id=reminder.key.customer_id,
@@ -185,11 +329,11 @@ def _record_run(repo: DunningRepository, summary: RunSummary) -> None:
     repo.record_effect(
         run_effect(
             date.fromisoformat(summary.run_date),
-            summary.run_id,
+            summary.tag,
             summary.status,
             summary.reason,
             reminders=summary.reminders,
             held_back=summary.held_back,
         ),
-        key=summary.run_id,
+        key=summary.tag,
     )

@@ -14,11 +14,21 @@ agreement           ``AGREEMENT``               ``<id>``
 invoice             ``INVOICE#<id>``            ``INVOICE``
 BS reminder record  ``BS#<yyyy-mm-dd>``         ``<business key>``
 effect              ``EFFECTS#<yyyy-mm-dd>``    ``<seq>#<kind>#<key>``
-run                 ``RUN#<run id>``            ``RUN``
+run                 ``RUN``                     ``<run id>``
 outbox (unsent)     ``OUTBOX``                  ``<reminder key>``
+run lock            ``RUNLOCK``                 ``ACTIVE``
+on-account credit   ``CREDIT``                  ``<customer>#<yyyy-mm-dd>#<id>``
+fee not yet billed  ``FEE_PENDING``             ``<business key>``
+bank connection     ``BANK``                    ``<name>``
+journal             ``JOURNAL#<name>``          ``JOURNAL`` / ``ENTRY#<id>``
 ==================  ==========================  ===========================
 
-The only secondary index is ``due-index``: a *sparse* index over invoices
+``open-index`` is a second sparse index: ``open_customer`` (the customer) and
+``open_key`` (``<due date>#<invoice id>``) are set only while an invoice has an
+open balance, so "this customer's open invoices, oldest due first" is one
+query — settlement needs it.
+
+The first secondary index is ``due-index``: a *sparse* index over invoices
 that wait for their next step. ``due_shard`` spreads writes over a few
 partitions; ``due_key`` is ``<next step date>#<invoice id>`` so "everything due
 on or before D" is one range query per shard. An invoice that is paid, or has
@@ -41,6 +51,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 DUE_INDEX_NAME = "due-index"
+OPEN_INDEX_NAME = "open-index"
 DUE_SHARDS = 4
 
 
@@ -86,6 +97,15 @@ class DueIndex(GlobalSecondaryIndex["InvoiceModel"]):
     due_key = UnicodeAttribute(range_key=True)
 
 
+class OpenIndex(GlobalSecondaryIndex["InvoiceModel"]):
+    class Meta:
+        index_name = OPEN_INDEX_NAME
+        projection = AllProjection()
+
+    open_customer = UnicodeAttribute(hash_key=True)
+    open_key = UnicodeAttribute(range_key=True)
+
+
 class InvoiceModel(_TableModel):
     invoice_id = UnicodeAttribute()
     customer_id = UnicodeAttribute()
@@ -101,6 +121,9 @@ class InvoiceModel(_TableModel):
     due_shard = UnicodeAttribute(null=True)
     due_key = UnicodeAttribute(null=True)
     due_index = DueIndex()
+    open_customer = UnicodeAttribute(null=True)
+    open_key = UnicodeAttribute(null=True)
+    open_index = OpenIndex()
 
 
 class BillingLineModel(_TableModel):
@@ -128,6 +151,19 @@ class RunModel(_TableModel):
     data = JSONAttribute()
 
 
+class RecordModel(_TableModel):
+    """Small tenant records kept as JSON: run lock, credits, pending fees, bank connections, journals."""
+
+    data = JSONAttribute()
+
+
+class RunLockModel(_TableModel):
+    """The tenant's single run slot: a lease held by one run at a time."""
+
+    run_id = UnicodeAttribute()
+    expires = NumberAttribute()
+
+
 class OutboxModel(_TableModel):
     """A planned reminder whose messages are not yet confirmed sent (see scheduling.py)."""
 
@@ -146,6 +182,8 @@ ALL_MODELS: tuple[type[Model], ...] = (
     EffectModel,
     RunModel,
     OutboxModel,
+    RecordModel,
+    RunLockModel,
 )
 
 

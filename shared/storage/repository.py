@@ -16,7 +16,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from shared.domain.money import money_text
@@ -32,6 +32,8 @@ from shared.storage.models import (
     EffectModel,
     InvoiceModel,
     OutboxModel,
+    RecordModel,
+    RunLockModel,
     RunModel,
     SettingsModel,
     TemplateVersionModel,
@@ -267,6 +269,9 @@ class DunningRepository:
         if first_step_on is not None:
             item.due_shard = due_shard(invoice.invoice_id)
             item.due_key = _due_key(first_step_on, invoice.invoice_id)
+        if invoice.open_amount > 0:
+            item.open_customer = invoice.customer_id
+            item.open_key = _due_key(invoice.due, invoice.invoice_id)
         try:
             item.save(condition=InvoiceModel.pk.does_not_exist())
         except PutError as error:
@@ -306,6 +311,8 @@ class DunningRepository:
                 InvoiceModel.status.set("paid"),
                 InvoiceModel.due_shard.remove(),
                 InvoiceModel.due_key.remove(),
+                InvoiceModel.open_customer.remove(),
+                InvoiceModel.open_key.remove(),
             ]
         item.update(actions=actions, condition=InvoiceModel.open_amount == money_text(invoice.open_amount))
 
@@ -399,6 +406,14 @@ class DunningRepository:
             with TransactWrite(connection=BillingLineModel._get_connection().connection) as transaction:
                 transaction.save(line, condition=BillingLineModel.pk.does_not_exist())
                 transaction.save(self._effect_item(effect, key), condition=EffectModel.pk.does_not_exist())
+                # Mirrored under one key so a run can find fees not yet billed (O13 fee reversal).
+                transaction.save(
+                    RecordModel(
+                        pk="FEE_PENDING",
+                        sk=key,
+                        data={"customer": line.customer_id, "invoices": list(line.invoice_ids), "amount": line.amount},
+                    )
+                )
         except TransactWriteError as error:
             if _conditional_failed(error):
                 return False
@@ -423,9 +438,128 @@ class DunningRepository:
     def bs_records(self, on: date) -> list[BsRecordModel]:
         return list(BsRecordModel.query(f"BS#{on.isoformat()}"))
 
+    def open_invoices(self, customer_id: str) -> list[InvoiceState]:
+        """The customer's invoices with an open balance, oldest due date first (the sparse open-index)."""
+        return [_invoice_state(item) for item in InvoiceModel.open_index.query(customer_id)]
+
+    # -- on-account credits (payments without an invoice, open credit notes) ----------
+    def add_credit(self, customer_id: str, kind: str, amount: Decimal, on: date, credit_id: str) -> None:
+        RecordModel(
+            pk="CREDIT",
+            sk=f"{customer_id}#{on.isoformat()}#{credit_id}",
+            data={
+                "customer": customer_id,
+                "kind": kind,
+                "remaining": money_text(amount),
+                "on": on.isoformat(),
+                "id": credit_id,
+            },
+        ).save(condition=RecordModel.pk.does_not_exist())
+
+    def open_credits(self) -> list[dict[str, Any]]:
+        """Every on-account credit with money left, by customer and then oldest first."""
+        return [item.data | {"key": item.sk} for item in RecordModel.query("CREDIT")]
+
+    def set_credit_remaining(self, key: str, remaining: Decimal, expected: str) -> None:
+        item = RecordModel.get("CREDIT", key)
+        if item.data["remaining"] != expected:
+            raise AlreadyExists(f"credit {key} changed meanwhile")
+        if remaining <= 0:
+            item.delete(condition=RecordModel.pk.exists())
+        else:
+            item.data = item.data | {"remaining": money_text(remaining)}
+            item.save()
+
+    # -- fees still on the billing queue -------------------------------------------------
+    def pending_fees(self) -> list[dict[str, Any]]:
+        return [item.data | {"key": item.sk} for item in RecordModel.query("FEE_PENDING")]
+
+    def reverse_fee(self, key: str, customer_id: str, effect: dict[str, Any]) -> bool:
+        """Take a fee off the billing queue and record it, once; False when it was reversed before."""
+        try:
+            with TransactWrite(connection=RecordModel._get_connection().connection) as transaction:
+                transaction.delete(RecordModel(pk="FEE_PENDING", sk=key), condition=RecordModel.pk.exists())
+                transaction.update(
+                    BillingLineModel(pk=f"CUSTOMER#{customer_id}", sk=f"BILLING#{key}"),
+                    actions=[BillingLineModel.kind.set("fee_reversed")],
+                    condition=BillingLineModel.pk.exists(),
+                )
+                transaction.save(
+                    self._effect_item(effect, f"reversal#{key}"), condition=EffectModel.pk.does_not_exist()
+                )
+        except TransactWriteError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+        return True
+
+    # -- bank connections and journals (kept current by the accounting side) ------------
+    def put_bank_connection(self, name: str, active: bool) -> None:
+        RecordModel(pk="BANK", sk=name, data={"name": name, "active": active}).save()
+
+    def bank_connections(self) -> list[dict[str, Any]]:
+        return [item.data for item in RecordModel.query("BANK")]
+
+    def put_journal(self, name: str) -> None:
+        RecordModel(pk=f"JOURNAL#{name}", sk="JOURNAL", data={"name": name}).save()
+
+    def journal_exists(self, name: str) -> bool:
+        return RecordModel.count(f"JOURNAL#{name}", RecordModel.sk == "JOURNAL") > 0
+
+    def add_journal_entry(self, journal: str, entry_id: str, entry: dict[str, Any]) -> None:
+        RecordModel(pk=f"JOURNAL#{journal}", sk=f"ENTRY#{entry_id}", data=entry).save(
+            condition=RecordModel.pk.does_not_exist()
+        )
+
+    def journal_entries(self, journal: str) -> list[dict[str, Any]]:
+        """The journal's unposted entries."""
+        return [
+            item.data | {"id": item.sk.removeprefix("ENTRY#")}
+            for item in RecordModel.query(f"JOURNAL#{journal}", RecordModel.sk.startswith("ENTRY#"))
+        ]
+
+    def remove_journal_entry(self, journal: str, entry_id: str) -> None:
+        RecordModel(pk=f"JOURNAL#{journal}", sk=f"ENTRY#{entry_id}").delete()
+
     # -- runs -------------------------------------------------------------------
     def put_run(self, run_id: str, data: dict[str, Any]) -> None:
-        RunModel(pk=f"RUN#{run_id}", sk="RUN", data=data).save()
+        RunModel(pk="RUN", sk=run_id, data=data).save()
+
+    def get_run(self, run_id: str) -> dict[str, Any] | None:
+        try:
+            return dict(RunModel.get("RUN", run_id).data)
+        except RunModel.DoesNotExist:
+            return None
+
+    def list_runs(self, newest_first: bool = True, limit: int = 50) -> list[dict[str, Any]]:
+        return [dict(item.data) for item in RunModel.query("RUN", scan_index_forward=not newest_first, limit=limit)]
+
+    def acquire_run_lock(self, run_id: str, now_epoch: int, lease_seconds: int) -> str | None:
+        """Take the tenant's single run slot; returns the holder's run id when another run has it.
+
+        The lock is a lease: a run that died without releasing it is taken over once it expires.
+        """
+        lock = RunLockModel(pk="RUNLOCK", sk="ACTIVE", run_id=run_id, expires=now_epoch + lease_seconds)
+        free_or_mine_or_expired = (
+            RunLockModel.pk.does_not_exist() | (RunLockModel.run_id == run_id) | (RunLockModel.expires < now_epoch)
+        )
+        try:
+            lock.save(condition=free_or_mine_or_expired)
+            return None
+        except PutError as error:
+            if not _conditional_failed(error):
+                raise
+        try:
+            return str(RunLockModel.get("RUNLOCK", "ACTIVE").run_id)
+        except RunLockModel.DoesNotExist:  # released in between: try once more
+            return self.acquire_run_lock(run_id, now_epoch, lease_seconds)
+
+    def release_run_lock(self, run_id: str) -> None:
+        try:
+            RunLockModel(pk="RUNLOCK", sk="ACTIVE").delete(condition=RunLockModel.run_id == run_id)
+        except DeleteError as error:
+            if not _conditional_failed(error):
+                raise
 
 
 @cache

@@ -15,7 +15,8 @@ from tests.conftest import REPO, SHARED
 
 HERE = Path(__file__).resolve().parent
 CHECKER = SHARED / "tools" / "check_effects.py"
-SCENARIOS = sorted(HERE.glob("*.yaml")) + sorted((SHARED / "scenarios").glob("*.yaml"))
+SCENARIOS = (sorted(HERE.glob("*.yaml")) + sorted((HERE / "run_control").glob("*.yaml"))
+             + sorted((SHARED / "scenarios").glob("*.yaml")))
 SENDS = {"email", "sms", "fee", "bs"}
 
 

@@ -1,0 +1,87 @@
+"""Run control rules (O4–O7, O13) as plain Python: the pre-run checks, settlement of
+on-account money, and which small remainders are written off."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from shared.domain.money import ZERO
+from shared.domain.planning import InvoiceState
+from shared.domain.settings import TenantSettings
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """Why a run may not go ahead: ``status`` is "aborted" or "paused"."""
+
+    status: str
+    reason: str
+    problems: tuple[str, ...]
+
+
+def check_run(
+    settings: TenantSettings,
+    unknown_customers: Iterable[str],
+    bank_connections: Iterable[Mapping[str, object]],
+    unposted: Mapping[str, int],
+    unknown_journals: Iterable[str] = (),
+) -> CheckOutcome | None:
+    """The checks before anything is sent, in the contract's order: configuration (O4),
+    bank connections (O5), journals (O6). None when the run may go ahead."""
+    problems = [f"settings.excluded_customers names unknown customer {c!r}" for c in unknown_customers]
+    problems += [f"settings.check_journals names unknown journal {j!r}" for j in unknown_journals]
+    if problems:
+        return CheckOutcome("aborted", "configuration: " + "; ".join(problems), tuple(problems))
+    if settings.check_bank_connections:
+        inactive = [str(c["name"]) for c in bank_connections if not c.get("active")]
+        if inactive:
+            problems = [f"bank connection {name!r} is inactive" for name in inactive]
+            return CheckOutcome("aborted", "; ".join(problems), tuple(problems))
+    waiting = {journal: count for journal, count in unposted.items() if count}
+    if waiting:
+        problems = [
+            f"journal {journal!r} has {count} unposted entr{'y' if count == 1 else 'ies'}"
+            for journal, count in waiting.items()
+        ]
+        return CheckOutcome("paused", "; ".join(problems), tuple(problems))
+    return None
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Part of one credit applied to one invoice."""
+
+    credit_key: str
+    invoice_id: str
+    amount: Decimal
+
+
+def settle(credits: list[tuple[str, Decimal]], open_invoices: list[InvoiceState]) -> list[Allocation]:
+    """O7: apply a customer's credits (oldest first) to their open invoices, oldest due date first.
+
+    ``credits`` are (key, remaining) in the order to use them; what no invoice
+    takes stays on account.
+    """
+    balances = {invoice.invoice_id: invoice.open_amount for invoice in open_invoices}
+    order = sorted(open_invoices, key=lambda invoice: (invoice.due, invoice.invoice_id))
+    allocations: list[Allocation] = []
+    for key, remaining in credits:
+        for invoice in order:
+            if remaining <= ZERO:
+                break
+            take = min(remaining, balances[invoice.invoice_id])
+            if take <= ZERO:
+                continue
+            balances[invoice.invoice_id] -= take
+            remaining -= take
+            allocations.append(Allocation(key, invoice.invoice_id, take))
+    return allocations
+
+
+def write_offs(due: Iterable[InvoiceState], below: Decimal | None) -> list[InvoiceState]:
+    """O13: invoices about to be reminded whose remainder is too small to chase."""
+    if below is None:
+        return []
+    return [invoice for invoice in due if ZERO < invoice.open_amount < below]

@@ -1,0 +1,309 @@
+"""E-mails to the tenant about its own reminder runs: the status report and run notifications.
+
+:class:`StatusReport` says what one run did (reminders sent, reminders held back below the
+de-minimis limit, excluded customers, settlements, write-offs, fee reversals, failures).
+:class:`RunNotification` says that a run stopped, paused or waits for approval, why, and
+exactly how to continue.
+
+Both render through the reminder e-mail's sandboxed environment and templates in
+``shared/templates/email`` (``status_report_*``, ``notification_*``), one set per language.
+As there, the templates only place values: amounts and dates arrive formatted, and the
+plain-text tables arrive aligned by :func:`_text_table`, called from the template so the
+column headers stay with the rest of the wording.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.messages import Action
+from shared.rendering.email import RenderedEmail, _environment, _single_line
+from shared.rendering.formatting import Language, format_date, format_money
+
+RunKind = Literal["scheduled", "manual", "resumed"]
+NotificationKind = Literal["aborted", "paused", "approval_pending"]
+
+# What an aborted run tells the tenant to start the run again with, once the problems are fixed.
+RUN_NOW_COMMAND = "dunning run-now"
+
+# The actions of a reminder as the tenant's staff call them; the same in both parts of the e-mail.
+_ACTION_NAMES: dict[Language, dict[Action, str]] = {
+    "da": {"email": "e-mail", "sms": "SMS", "fee": "gebyr", "bs": "Betalingsservice"},
+    "en": {"email": "email", "sms": "SMS", "fee": "fee", "bs": "Betalingsservice"},
+}
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SkippedAction(_Frozen):
+    """An action of a reminder's step that was not carried out, and why."""
+
+    action: Action
+    reason: str = Field(min_length=1)
+
+
+class ReportedReminder(_Frozen):
+    """One consolidated reminder (one customer, one step) the run sent."""
+
+    customer_id: str = Field(min_length=1)
+    customer_name: str = Field(min_length=1)
+    step_name: str = Field(min_length=1)
+    template_version: str = Field(min_length=1)
+    invoice_ids: list[str] = Field(min_length=1)
+    open_total: Decimal = Field(description="What is unpaid across the reminder's invoices, DKK")
+    channels: list[Action] = Field(description="The actions carried out, e.g. ['email', 'fee']")
+    skipped: list[SkippedAction] = Field(default_factory=list)
+
+
+class HeldBackLine(_Frozen):
+    """A reminder that was due but not sent because the amount is below the de-minimis limit."""
+
+    customer_id: str = Field(min_length=1)
+    customer_name: str = Field(min_length=1)
+    step_name: str = Field(min_length=1)
+    invoice_ids: list[str]
+    reason: str = Field(min_length=1)
+
+
+class ExcludedLine(_Frozen):
+    """A customer the tenant has excluded from dunning, with the invoices it would have covered."""
+
+    customer_id: str = Field(min_length=1)
+    customer_name: str = Field(min_length=1)
+    invoice_ids: list[str]
+
+
+class MoneyLine(_Frozen):
+    """A settlement, write-off or fee reversal for one customer."""
+
+    customer_id: str = Field(min_length=1)
+    customer_name: str = Field(min_length=1)
+    invoice_ids: list[str]
+    amount: Decimal = Field(description="DKK")
+
+
+class FailureLine(_Frozen):
+    """Something the run could not do."""
+
+    what: str = Field(min_length=1)
+    detail: str
+
+
+class StatusReport(_Frozen):
+    """What one run of one tenant did. Every list is shown in the order given."""
+
+    tenant_name: str = Field(min_length=1)
+    language: Language = "da"
+    run_id: str = Field(min_length=1)
+    run_date: date = Field(description="The run's business date in the tenant's time zone")
+    run_kind: RunKind
+    reminders: list[ReportedReminder] = Field(default_factory=list)
+    held_back: list[HeldBackLine] = Field(default_factory=list)
+    excluded: list[ExcludedLine] = Field(default_factory=list)
+    settlements: list[MoneyLine] = Field(default_factory=list)
+    write_offs: list[MoneyLine] = Field(default_factory=list)
+    fee_reversals: list[MoneyLine] = Field(default_factory=list)
+    failures: list[FailureLine] = Field(default_factory=list)
+
+
+class JournalEntryLine(_Frozen):
+    """An entry in the tenant's bookkeeping journal that is not yet posted."""
+
+    journal: str = Field(min_length=1, description="The journal's name or number")
+    customer_id: str = Field(min_length=1)
+    amount: Decimal = Field(description="DKK")
+    text: str
+
+
+class RunNotification(_Frozen):
+    """A run that did not finish: aborted, paused, or waiting for approval."""
+
+    tenant_name: str = Field(min_length=1)
+    language: Language = "da"
+    run_id: str = Field(min_length=1)
+    run_date: date
+    kind: NotificationKind
+    reason: str = Field(min_length=1, description="One line: why the run stopped; also the subject's tail")
+    problems: list[str] = Field(default_factory=list, description="E.g. unknown ids, inactive bank connections")
+    journal_entries: list[JournalEntryLine] = Field(default_factory=list, description="Unposted entries of a pause")
+    resume_hint: str | None = Field(
+        default=None, description="The command or URL that resumes (or approves) the run, e.g. 'dunning resume …'"
+    )
+    fix_hint: str | None = Field(default=None, description="How to fix the problems, in the tenant's language")
+
+
+@dataclass(frozen=True, slots=True)
+class TextTable:
+    """A plain-text table: ``head`` is the header line and its rule, ``body`` each line with its row."""
+
+    head: tuple[str, str]
+    body: tuple[tuple[str, Mapping[str, Any]], ...]
+
+
+def _text_table(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[tuple[str, str]], right: Collection[str] = ()
+) -> TextTable:
+    """Align ``rows`` in columns for the plain-text part.
+
+    ``columns`` is (key, header) pairs; the keys of ``right`` are right-aligned (amounts).
+    Lines carry no trailing spaces, so the last column is as long as its value needs:
+    templates put the unbounded one (invoice numbers, reasons) there.
+    """
+    keys = [key for key, _ in columns]
+    widths = [max([len(header), *(len(row[key]) for row in rows)]) for key, header in columns]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = (
+            cell.rjust(width) if key in right else cell.ljust(width)
+            for key, cell, width in zip(keys, cells, widths, strict=True)
+        )
+        return "  ".join(padded).rstrip()
+
+    head = (line([header for _, header in columns]), line(["-" * width for width in widths]))
+    return TextTable(head=head, body=tuple((line([row[key] for key in keys]), row) for row in rows))
+
+
+def _ids(invoice_ids: Sequence[str]) -> str:
+    return ", ".join(_single_line(invoice_id) for invoice_id in invoice_ids) or "–"
+
+
+def _customer(customer_id: str, customer_name: str) -> dict[str, str]:
+    # Names are collapsed to one line so a stray newline cannot break the text part's columns.
+    name, cid = _single_line(customer_name), _single_line(customer_id)
+    return {"customer_name": name, "customer_id": cid, "customer": f"{name} ({cid})"}
+
+
+def _money_rows(lines: Sequence[MoneyLine], language: Language) -> dict[str, Any]:
+    return {
+        "rows": [
+            {
+                **_customer(line.customer_id, line.customer_name),
+                "invoices": _ids(line.invoice_ids),
+                "amount": format_money(line.amount, language),
+            }
+            for line in lines
+        ],
+        "total": format_money(sum((line.amount for line in lines), Decimal("0")), language),
+    }
+
+
+def _report_context(report: StatusReport) -> dict[str, Any]:
+    """The values the status-report templates see: strings and counts, all formatted."""
+    language = report.language
+    actions = _ACTION_NAMES[language]
+    return {
+        "lang": language,
+        "tenant_name": report.tenant_name,
+        "run_id": report.run_id,
+        "run_date": format_date(report.run_date, language),
+        "run_kind": report.run_kind,
+        "reminders": [
+            {
+                **_customer(reminder.customer_id, reminder.customer_name),
+                "step": _single_line(reminder.step_name),
+                "template_version": reminder.template_version,
+                "step_and_version": f"{_single_line(reminder.step_name)} ({reminder.template_version})",
+                "invoices": _ids(reminder.invoice_ids),
+                "open_total": format_money(reminder.open_total, language),
+                "channels": ", ".join(actions[channel] for channel in reminder.channels) or "–",
+                "skipped": [
+                    {"action": actions[skipped.action], "reason": _single_line(skipped.reason)}
+                    for skipped in reminder.skipped
+                ],
+            }
+            for reminder in report.reminders
+        ],
+        "reminders_total": format_money(sum((r.open_total for r in report.reminders), Decimal("0")), language),
+        "held_back": [
+            {
+                **_customer(line.customer_id, line.customer_name),
+                "step": _single_line(line.step_name),
+                "invoices": _ids(line.invoice_ids),
+                "reason": _single_line(line.reason),
+            }
+            for line in report.held_back
+        ],
+        "excluded": [
+            {**_customer(line.customer_id, line.customer_name), "invoices": _ids(line.invoice_ids)}
+            for line in report.excluded
+        ],
+        "settlements": _money_rows(report.settlements, language),
+        "write_offs": _money_rows(report.write_offs, language),
+        "fee_reversals": _money_rows(report.fee_reversals, language),
+        "failures": [{"what": _single_line(f.what), "detail": _single_line(f.detail)} for f in report.failures],
+        "columns": _text_table,
+    }
+
+
+def _render(name: str, language: Language, context: dict[str, Any]) -> RenderedEmail:
+    env = _environment()
+    subject = _single_line(env.get_template(f"email/{name}_subject_{language}.txt.j2").render(context))
+    html = env.get_template(f"email/{name}_{language}.html.j2").render(context, subject=subject)
+    text = env.get_template(f"email/{name}_{language}.txt.j2").render(context)
+    # The templates' trailing conditionals leave varying blank lines; every part ends in exactly one newline.
+    return RenderedEmail(subject=subject, html=html.rstrip() + "\n", text=text.rstrip() + "\n")
+
+
+def render_status_report(report: StatusReport) -> RenderedEmail:
+    """Render the status report of one run in the tenant's language.
+
+    The subject names the run date and how many reminders were sent (and failures, if any).
+    The body has a summary line of counts and one table per non-empty section; empty
+    sections are left out. Every value is escaped in the HTML part.
+    """
+    return _render("status_report", report.language, _report_context(report))
+
+
+def _resume_link(hint: str | None) -> str | None:
+    # Only a web address becomes a link; anything else (a command) is shown as code. A
+    # "javascript:" or other scheme never reaches an href.
+    if hint is not None and hint.startswith(("https://", "http://")):
+        return hint
+    return None
+
+
+def _notification_context(notification: RunNotification) -> dict[str, Any]:
+    language = notification.language
+    resume_hint = _single_line(notification.resume_hint) if notification.resume_hint else None
+    return {
+        "lang": language,
+        "tenant_name": notification.tenant_name,
+        "run_id": notification.run_id,
+        "run_date": format_date(notification.run_date, language),
+        "kind": notification.kind,
+        "reason": _single_line(notification.reason),
+        "problems": [_single_line(problem) for problem in notification.problems],
+        "journal_entries": [
+            {
+                "journal": _single_line(entry.journal),
+                "customer_id": _single_line(entry.customer_id),
+                "amount": format_money(entry.amount, language),
+                "text": _single_line(entry.text),
+            }
+            for entry in notification.journal_entries
+        ],
+        "resume_hint": resume_hint,
+        "resume_link": _resume_link(resume_hint),
+        "fix_hint": notification.fix_hint,
+        "run_now_command": RUN_NOW_COMMAND,
+        "columns": _text_table,
+    }
+
+
+def render_notification(notification: RunNotification) -> RenderedEmail:
+    """Render the notice that a run was aborted, paused or waits for approval.
+
+    The body says what happened and why, lists every problem and every unposted journal
+    entry, and says exactly how to continue: after an abort, fix and start the run again
+    with :data:`RUN_NOW_COMMAND`; after a pause, the resume hint, or else post the entries
+    and wait for the next run; for an approval, the hint that approves the run.
+    """
+    return _render("notification", notification.language, _notification_context(notification))

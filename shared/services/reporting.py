@@ -1,0 +1,157 @@
+"""Telling the tenant: a stopped run (O4–O6) and the status report after a run (O8),
+rendered in the tenant's language and sent with SES from the tenant's sender."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from shared.domain.effects import effect_sort_key
+from shared.domain.planning import HeldBack, InvoiceState, PlannedReminder
+from shared.domain.run_control import CheckOutcome
+from shared.domain.settings import TenantSettings
+from shared.rendering.reports import (
+    ExcludedLine,
+    HeldBackLine,
+    JournalEntryLine,
+    MoneyLine,
+    ReportedReminder,
+    RunNotification,
+    StatusReport,
+    render_notification,
+    render_status_report,
+)
+from shared.services.delivery import Mailer, mime_message
+from shared.services.scheduling import RunSummary
+from shared.storage.repository import DunningRepository
+
+RUN_KINDS = {"scheduled": "scheduled", "manual": "manual", "resume": "resumed"}
+
+
+class TenantMailReporter:
+    """The scheduler's :class:`~shared.services.scheduling.Reporter`, e-mailing the tenant."""
+
+    def __init__(self, repo: DunningRepository, mailer: Mailer, sender: str | None) -> None:
+        self._repo = repo
+        self._mailer = mailer
+        self._sender = sender
+
+    def _name(self, customer_id: str) -> str:
+        customer = self._repo.get_customer(customer_id)
+        return customer.name if customer else customer_id
+
+    def _send(self, settings: TenantSettings, to: str, rendered: Any) -> str:
+        if not self._sender:
+            raise RuntimeError("SENDER_EMAIL is not set for the scheduler; the tenant cannot be told")
+        return self._mailer.send(self._sender, to, mime_message(settings.display_name, self._sender, to, rendered))
+
+    def run_stopped(
+        self,
+        settings: TenantSettings,
+        summary: RunSummary,
+        outcome: CheckOutcome,
+        journal_entries: list[dict[str, Any]],
+    ) -> dict[str, Any] | None:
+        if not settings.notify_to:
+            return None
+        paused = outcome.status == "paused"
+        notification = RunNotification(
+            tenant_name=settings.display_name,
+            run_id=summary.run_id,
+            run_date=date.fromisoformat(summary.run_date),
+            kind="paused" if paused else "aborted",
+            reason=outcome.reason,
+            problems=list(outcome.problems),
+            journal_entries=[
+                JournalEntryLine(
+                    journal=e["journal"], customer_id=e["customer"], amount=Decimal(e["amount"]), text=e.get("text", "")
+                )
+                for e in journal_entries
+            ]
+            if paused
+            else [],
+            resume_hint=f"dunning resume {summary.run_id}" if paused else None,
+        )
+        message_id = self._send(settings, settings.notify_to, render_notification(notification))
+        return {
+            "date": summary.run_date,
+            "kind": "notification",
+            "to": settings.notify_to,
+            "reason": outcome.reason,
+            "_run": summary.tag,
+            "_message_id": message_id,
+        }
+
+    def run_report(
+        self,
+        settings: TenantSettings,
+        summary: RunSummary,
+        sent: list[PlannedReminder],
+        held_back: list[HeldBack],
+        excluded: list[InvoiceState],
+        housekeeping: list[dict[str, Any]],
+    ) -> dict[str, Any] | None:
+        if not settings.status_report_to:
+            return None
+        reminders = sorted(sent, key=lambda r: (r.key.customer_id, r.step_name))
+        excluded_by_customer: dict[str, list[str]] = {}
+        for invoice in excluded:
+            excluded_by_customer.setdefault(invoice.customer_id, []).append(invoice.invoice_id)
+
+        def money_lines(kind: str) -> list[MoneyLine]:
+            return [
+                MoneyLine(
+                    customer_id=e["customer"],
+                    customer_name=self._name(e["customer"]),
+                    invoice_ids=e["invoices"],
+                    amount=Decimal(e["amount"]),
+                )
+                for e in sorted(housekeeping, key=effect_sort_key)
+                if e["kind"] == kind
+            ]
+
+        report = StatusReport(
+            tenant_name=settings.display_name,
+            run_id=summary.run_id,
+            run_date=date.fromisoformat(summary.run_date),
+            run_kind=RUN_KINDS[summary.kind],  # type: ignore[arg-type]
+            reminders=[
+                ReportedReminder(
+                    customer_id=r.key.customer_id,
+                    customer_name=self._name(r.key.customer_id),
+                    step_name=r.step_name,
+                    template_version=r.template.version_id,
+                    invoice_ids=r.invoice_ids,
+                    open_total=r.open_total,
+                    channels=r.template.step(r.key.step_number).action_kinds,  # type: ignore[arg-type]
+                )
+                for r in reminders
+            ],
+            held_back=[
+                HeldBackLine(
+                    customer_id=h.reminder.key.customer_id,
+                    customer_name=self._name(h.reminder.key.customer_id),
+                    step_name=h.reminder.step_name,
+                    invoice_ids=h.reminder.invoice_ids,
+                    reason=h.reason,
+                )
+                for h in held_back
+            ],
+            excluded=[
+                ExcludedLine(customer_id=c, customer_name=self._name(c), invoice_ids=sorted(ids))
+                for c, ids in sorted(excluded_by_customer.items())
+            ],
+            settlements=money_lines("settlement"),
+            write_offs=money_lines("write_off"),
+            fee_reversals=money_lines("fee_reversal"),
+        )
+        message_id = self._send(settings, settings.status_report_to, render_status_report(report))
+        return {
+            "date": summary.run_date,
+            "kind": "report",
+            "to": settings.status_report_to,
+            "reminders": [{"customer": r.key.customer_id, "step": r.step_name} for r in reminders],
+            "_run": summary.tag,
+            "_message_id": message_id,
+        }
