@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -59,6 +60,49 @@ def _load(args: argparse.Namespace) -> int:
     return 0
 
 
+def _runs(args: argparse.Namespace) -> int:
+    from dunning.operations import list_runs
+
+    runs = list_runs(args.table, args.limit)
+    if args.json:
+        print(json.dumps(runs, indent=2, ensure_ascii=False))
+        return 0
+    print(f"{'run':<34} {'kind':<10} {'status':<11} {'reminders':>9} {'messages':>8}  reason")
+    for run in runs:
+        print(
+            f"{run['run_id']:<34} {run.get('kind', ''):<10} {run['status']:<11} {run.get('reminders', 0):>9} "
+            f"{run.get('messages', 0):>8}  {run.get('reason') or ''}"
+        )
+    return 0
+
+
+def _run_detail(args: argparse.Namespace) -> int:
+    from dunning.operations import get_run
+
+    run = get_run(args.table, args.run_id)
+    if run is None:
+        print(f"dunning run: no run {args.run_id!r} in {args.table}", file=sys.stderr)
+        return 1
+    print(json.dumps(run, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _run_now(args: argparse.Namespace) -> int:
+    from dunning.operations import start_run
+
+    event = start_run(args.function, getattr(args, "run_id", None))
+    print(f"started: {json.dumps(event)} (see `dunning runs --table …`)")
+    return 0
+
+
+def _redrive(args: argparse.Namespace) -> int:
+    from dunning.operations import redrive_queue
+
+    moved = redrive_queue(args.dead_letter_queue_url, args.to)
+    print(f"moved {moved} message(s) back to {args.to}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dunning", description="Dunning engine: local tools.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -77,6 +121,28 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("scenario", help="scenario file; its timeline and simulate section are not used")
     load.add_argument("--table", required=True, help="the stack's DunningTable, e.g. acme-dunning")
     load.set_defaults(run=_load)
+    runs = commands.add_parser("runs", help="list a tenant's runs, newest first (status, counts, reason)")
+    runs.add_argument("--table", required=True, help="the stack's DunningTable, e.g. acme-dunning")
+    runs.add_argument("--limit", type=int, default=20)
+    runs.add_argument("--json", action="store_true", help="JSON instead of a table")
+    runs.set_defaults(run=_runs)
+    run = commands.add_parser("run", help="one run with its status, counts and reason")
+    run.add_argument("run_id")
+    run.add_argument("--table", required=True)
+    run.set_defaults(run=_run_detail)
+    run_now = commands.add_parser("run-now", help="start the reminder flow now (a manual run, O1)")
+    run_now.add_argument("--function", required=True, help="the scheduler function, e.g. acme-dunning-scheduler")
+    run_now.set_defaults(run=_run_now)
+    resume = commands.add_parser("resume", help="continue a paused run, ignoring the unposted entries (O6)")
+    resume.add_argument("run_id")
+    resume.add_argument("--function", required=True)
+    resume.set_defaults(run=_run_now)
+    redrive = commands.add_parser(
+        "redrive", help="move a DLQ's messages back to their queue (consumers are idempotent, so nothing happens twice)"
+    )
+    redrive.add_argument("dead_letter_queue_url")
+    redrive.add_argument("--to", required=True, metavar="QUEUE_URL")
+    redrive.set_defaults(run=_redrive)
     return parser
 
 

@@ -167,11 +167,16 @@ class LocalStack:
             self._handlers[name] = importlib.import_module(module)
         return self._handlers[name].handler
 
-    def run_scheduler(self, event: dict[str, Any]) -> dict[str, Any]:
-        result = self.handler("scheduler")(event, FakeLambdaContext("scheduler"))
-        return dict(result)
+    def run_scheduler(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+        """Invoke the scheduler; a run that continues is invoked again, as Lambda would (O3)."""
+        result = dict(self.handler("scheduler")(event, context or FakeLambdaContext("scheduler")))
+        while "continue_with" in result:
+            result = dict(self.handler("scheduler")(result["continue_with"], context or FakeLambdaContext("scheduler")))
+        return result
 
-    def drain(self, deliveries_per_message: int = 1, max_rounds: int = 1000) -> DeliveryStats:
+    def drain(
+        self, deliveries_per_message: int = 1, max_rounds: int = 1000, keep_dead_letters: bool = False
+    ) -> DeliveryStats:
         """Feed every queue to its consumer until all are empty (like an SQS event-source mapping).
 
         A record the consumer reports as failed is made visible again at once and
@@ -207,7 +212,8 @@ class LocalStack:
                 stats.failed += len(failed)
             if not busy:
                 break
-        stats.dead_letters = self._collect_dead_letters(sqs)
+        if not keep_dead_letters:
+            stats.dead_letters = self._collect_dead_letters(sqs)
         return stats
 
     def _deliver(self, action: str, url: str, received: list[dict[str, Any]], times: int) -> set[str]:

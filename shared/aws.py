@@ -4,6 +4,7 @@ small interfaces the services use — a queue sink, a mailer, an SMS gateway.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable, Sequence
 from functools import cache
@@ -90,3 +91,8 @@ class SnsSms:
             attributes["AWS.SNS.SMS.SenderID"] = {"DataType": "String", "StringValue": sender_id}
         response = client("sns").publish(PhoneNumber=phone_e164, Message=text, MessageAttributes=attributes)
         return str(response["MessageId"])
+
+
+def continue_in_new_invocation(function_name: str, event: dict[str, Any]) -> None:
+    """Invoke a function asynchronously with ``event`` (a run continuing where it stopped)."""
+    client("lambda").invoke(FunctionName=function_name, InvocationType="Event", Payload=json.dumps(event).encode())

@@ -40,11 +40,17 @@ class SchedulerConfig(_EnvModel):
     fee_queue_url: str
     bs_queue_url: str
     sender_email: str | None = None
+    function_name: str | None = None  # set by Lambda; a long run continues by invoking it again
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SchedulerConfig:
         env = os.environ if env is None else env
-        names = {"tenant_id": "TENANT_ID", "table_name": "TABLE_NAME", "sender_email": "SENDER_EMAIL"}
+        names = {
+            "tenant_id": "TENANT_ID",
+            "table_name": "TABLE_NAME",
+            "sender_email": "SENDER_EMAIL",
+            "function_name": "AWS_LAMBDA_FUNCTION_NAME",
+        }
         names |= {f"{action}_queue_url": f"{action.upper()}_QUEUE_URL" for action in ACTIONS}
         return cls._from(env, names)
 

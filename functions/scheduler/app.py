@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.parser import BaseModel, parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import AwareDatetime
 
-from shared.aws import SesMailer, SqsSink
+from shared.aws import SesMailer, SqsSink, continue_in_new_invocation
 from shared.config import SchedulerConfig
 from shared.observability import logger, metrics, tracer
 from shared.services.reporting import TenantMailReporter
@@ -28,6 +28,7 @@ class RunRequest(BaseModel):
     source: Literal["schedule", "manual", "resume", "aws.events", "aws.scheduler"] = "schedule"
     time: AwareDatetime
     run_id: str | None = None
+    continuation: int = 0
 
     @property
     def kind(self) -> RunKind:
@@ -43,8 +44,22 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     now: datetime = request.time
     repo = repository_for(config.table_name)
     reporter = TenantMailReporter(repo, SesMailer(), config.sender_email)
-    summary = schedule_due_reminders(repo, SqsSink(config.queue_urls), now, request.kind, reporter, request.run_id)
+    summary = schedule_due_reminders(
+        repo,
+        SqsSink(config.queue_urls),
+        now,
+        request.kind,
+        reporter,
+        request.run_id,
+        time_left_ms=context.get_remaining_time_in_millis,
+    )
     metrics.add_metric(name="RemindersPlanned", unit="Count", value=summary.reminders)
     metrics.add_metric(name="MessagesSent", unit="Count", value=summary.messages)
     logger.info("run finished", extra=asdict(summary))
-    return asdict(summary)
+    result = asdict(summary)
+    if summary.status == "continuing":
+        follow_up = event | {"continuation": request.continuation + 1}
+        if config.function_name:  # in Lambda: a fresh invocation of this function carries on (O3)
+            continue_in_new_invocation(config.function_name, follow_up)
+        result["continue_with"] = follow_up
+    return result

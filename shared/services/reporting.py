@@ -71,7 +71,9 @@ class TenantMailReporter:
             ]
             if paused
             else [],
-            resume_hint=f"dunning resume {summary.run_id}" if paused else None,
+            resume_hint=f"dunning resume {summary.run_id} --function {settings.tenant}-dunning-scheduler"
+            if paused
+            else None,
         )
         message_id = self._send(settings, settings.notify_to, render_notification(notification))
         return {

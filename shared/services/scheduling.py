@@ -13,7 +13,7 @@ Why nothing is lost or sent twice:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, Literal, Protocol
@@ -58,6 +58,7 @@ class RunSummary:
     held_back: int = 0
     lost_races: int = 0
     resent: int = 0
+    parts: int = 1
     kind: str = "scheduled"
     tag: str = ""
     by_action: dict[str, int] = field(default_factory=dict)
@@ -90,6 +91,8 @@ class Reporter(Protocol):
 
 
 RUN_LEASE_SECONDS = 15 * 60
+# Stop committing when less than this is left of the invocation, and continue in a fresh one (O3).
+CONTINUE_BELOW_MS = 30_000
 
 
 def schedule_due_reminders(
@@ -99,11 +102,16 @@ def schedule_due_reminders(
     kind: RunKind = "scheduled",
     reporter: Reporter | None = None,
     resume_run_id: str | None = None,
+    time_left_ms: Callable[[], int] | None = None,
 ) -> RunSummary:
     """Run the reminder flow once, as of ``now`` (an aware datetime taken from the event).
 
     ``kind`` is "scheduled", "manual" (O1 "start now") or "resume" (continue the
     paused run ``resume_run_id`` as if its journal check had passed, O6).
+    When ``time_left_ms`` drops below :data:`CONTINUE_BELOW_MS` the run sends what
+    it committed, keeps its slot and returns status "continuing": invoking it
+    again with the same arguments carries on where it stopped (what is done is
+    no longer due).
     """
     if now.tzinfo is None:
         raise ValueError("now must be time-zone aware")
@@ -115,6 +123,11 @@ def schedule_due_reminders(
         now = datetime.fromisoformat(repo.get_run(run_id)["time"])  # type: ignore[index]
     run_date = now.astimezone(settings.zone).date()
     summary = RunSummary(run_id=run_id, run_date=run_date.isoformat(), status="running", kind=kind, tag=tag)
+    previous = repo.get_run(run_id)
+    if previous is not None and previous.get("status") == "continuing":
+        summary.parts = int(previous.get("parts", 1)) + 1
+        for counter in ("reminders", "messages", "invoices_advanced", "lost_races", "resent", "held_back"):
+            setattr(summary, counter, int(previous.get(counter, 0)))
     holder = repo.acquire_run_lock(run_id, int(now.timestamp()), RUN_LEASE_SECONDS)
     if holder is not None:
         summary.status, summary.reason = "queued", f"waiting for run {holder}"
@@ -122,14 +135,16 @@ def schedule_due_reminders(
         return summary
     _save_run(repo, summary, now)
     try:
-        _run(repo, sink, reporter, settings, summary, run_date)
+        _run(repo, sink, reporter, settings, summary, run_date, time_left_ms or (lambda: 1 << 30))
     except Exception as error:
         summary.status, summary.reason = "failed", f"{type(error).__name__}: {error}"
         _save_run(repo, summary, now)
-        raise
-    finally:
         repo.release_run_lock(run_id)
+        raise
     _save_run(repo, summary, now)
+    if summary.status == "continuing":
+        return summary  # keeps the slot: the continuation is the same run
+    repo.release_run_lock(run_id)
     _record_run(repo, summary)
     for queued in [run for run in repo.list_runs() if run.get("status") == "queued"]:
         # A request that arrived while this run held the slot (O2: "waiting for robot").
@@ -157,8 +172,9 @@ def _run(
     settings: TenantSettings,
     summary: RunSummary,
     run_date: date,
+    time_left_ms: Callable[[], int],
 ) -> None:
-    summary.resent = _send_pending_outbox(repo, sink)
+    summary.resent += _send_pending_outbox(repo, sink)
     if not settings.reminders_enabled:
         summary.status, summary.reason = "skipped", "reminders are switched off (settings.reminders_enabled)"
         return
@@ -215,6 +231,9 @@ def _run(
     committed: dict[str, list[ActionMessage]] = {}
     sent: list[PlannedReminder] = []
     for reminder in plan.send:
+        if time_left_ms() < CONTINUE_BELOW_MS:
+            summary.status = "continuing"
+            break
         for part in _transaction_sized(reminder):
             messages = _messages_for(part, settings.tenant, summary)
             key = reminder_key(
@@ -238,8 +257,10 @@ def _run(
                 summary.lost_races += 1
     outgoing = [message for messages in committed.values() for message in messages]
     sink.send(outgoing)
-    summary.messages = len(outgoing)
+    summary.messages += len(outgoing)
     repo.clear_outbox(list(committed))
+    if summary.status == "continuing":
+        return
     summary.status = "completed"
     if reporter is not None and settings.status_report_to and sent:
         report = reporter.run_report(settings, summary, sent, plan.held_back, excluded, housekeeping)

@@ -15,8 +15,11 @@ from tests.conftest import REPO, SHARED
 
 HERE = Path(__file__).resolve().parent
 CHECKER = SHARED / "tools" / "check_effects.py"
-SCENARIOS = (sorted(HERE.glob("*.yaml")) + sorted((HERE / "run_control").glob("*.yaml"))
-             + sorted((SHARED / "scenarios").glob("*.yaml")))
+SCENARIOS = (
+    sorted(HERE.glob("*.yaml"))
+    + sorted((HERE / "run_control").glob("*.yaml"))
+    + sorted((SHARED / "scenarios").glob("*.yaml"))
+)
 SENDS = {"email", "sms", "fee", "bs"}
 
 
@@ -107,3 +110,21 @@ def test_the_cli_simulates_basic_with_out_dir(tmp_path: Path):
     assert len(emails) == 6
     assert "Content-Type: multipart/alternative" in emails[0].read_text()
     assert len(sorted(out.rglob("*.sms.txt"))) == 4
+
+
+REASONS = sorted((HERE / "run_control").glob("*.reasons.json"))
+
+
+@pytest.mark.parametrize("reasons", REASONS, ids=lambda p: p.name.split(".")[0])
+def test_stopped_runs_say_what_to_fix(reasons: Path):
+    # Given the words each aborted/paused run's reason must contain (the contract: the unknown id,
+    # the inactive connection, the journal and the number of entries)
+    wanted = json.loads(reasons.read_text())
+    effects = [public(e) for e in run(reasons.with_name(reasons.name.split(".")[0] + ".yaml"))]
+    for expectation in wanted:
+        fields = {k: v for k, v in expectation.items() if k != "reason_contains"}
+        matching = [e for e in effects if all(e.get(k) == v for k, v in fields.items())]
+        assert matching, expectation
+        for effect in matching:
+            for fragment in expectation["reason_contains"]:
+                assert fragment in effect["reason"], (effect, fragment)
