@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from email.utils import formataddr
 from typing import Any, Protocol
 
+from shared.domain.channels import unreachable
 from shared.domain.effects import reminder_effect, skipped_effect
 from shared.domain.money import money_text
 from shared.domain.settings import TenantSettings
@@ -76,8 +77,8 @@ def deliver_email(
 ) -> dict[str, Any]:
     """Render the reminder in the customer's language and send it with SES."""
     customer = _customer(repo, message, settings)
-    if not customer.email:
-        return _skip(repo, message, "the customer has no e-mail address")
+    if (reason := unreachable("email", customer, settings)) or not customer.email:
+        return _skip(repo, message, reason or "the customer has no e-mail address")
     rendered = render_email(_content(message, customer, settings))
     message_id = mailer.send(
         sender, customer.email, mime_message(settings.display_name, sender, customer.email, rendered)
@@ -96,8 +97,8 @@ def deliver_sms(
 ) -> dict[str, Any]:
     """Render a short reminder and send it to the customer's E.164 number."""
     customer = _customer(repo, message, settings)
-    if not customer.phone:
-        return _skip(repo, message, "the customer has no phone number")
+    if (reason := unreachable("sms", customer, settings)) or not customer.phone:
+        return _skip(repo, message, reason or "the customer has no phone number")
     try:
         phone = normalize_phone(customer.phone)
     except ValueError as error:
@@ -148,13 +149,9 @@ def record_bs_reminder(
     parameter ``BsCreditorNumber``; without one the reminder is refused.
     """
     customer = _customer(repo, message, settings)
-    if not settings.bs.enabled:
-        return _skip(repo, message, "Betalingsservice is not enabled for this tenant (settings.bs.enabled)")
-    creditor_number = settings.bs.creditor_number or stack_creditor_number
-    if not creditor_number:
-        return _skip(repo, message, "Betalingsservice has no creditor number (settings.bs.creditor_number)")
-    if not customer.address:
-        return _skip(repo, message, "the customer has no postal address, which a BS payment slip needs")
+    if reason := unreachable("bs", customer, settings, stack_creditor_number):
+        return _skip(repo, message, reason)
+    creditor_number = str(settings.bs.creditor_number or stack_creditor_number)
     effect = reminder_effect(message, "bs", creditor_number=creditor_number)
     record = BsRecordModel(
         pk=f"BS#{message.run_date.isoformat()}",

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from shared.domain.channels import unreachable
 from shared.domain.effects import effect_sort_key
 from shared.domain.planning import HeldBack, InvoiceState, PlannedReminder
 from shared.domain.run_control import CheckOutcome
@@ -18,6 +19,7 @@ from shared.rendering.reports import (
     MoneyLine,
     ReportedReminder,
     RunNotification,
+    SkippedAction,
     StatusReport,
     render_notification,
     render_status_report,
@@ -40,6 +42,28 @@ class TenantMailReporter:
     def _name(self, customer_id: str) -> str:
         customer = self._repo.get_customer(customer_id)
         return customer.name if customer else customer_id
+
+    def _reported(self, settings: TenantSettings, reminder: PlannedReminder) -> ReportedReminder:
+        """A sent reminder with the channels it goes out on and those the customer cannot receive."""
+        customer = self._repo.get_customer(reminder.key.customer_id)
+        actions = reminder.template.step(reminder.key.step_number).action_kinds
+        reasons = {
+            action: unreachable(action, customer, settings) if customer else "unknown customer" for action in actions
+        }
+        return ReportedReminder(
+            customer_id=reminder.key.customer_id,
+            customer_name=customer.name if customer else reminder.key.customer_id,
+            step_name=reminder.step_name,
+            template_version=reminder.template.version_id,
+            invoice_ids=reminder.invoice_ids,
+            open_total=reminder.open_total,
+            channels=[action for action in actions if reasons[action] is None],  # type: ignore[misc]
+            skipped=[
+                SkippedAction(action=action, reason=reason)  # type: ignore[arg-type]
+                for action, reason in reasons.items()
+                if reason is not None
+            ],
+        )
 
     def _send(self, settings: TenantSettings, to: str, rendered: Any) -> str:
         if not self._sender:
@@ -118,18 +142,7 @@ class TenantMailReporter:
             run_id=summary.run_id,
             run_date=date.fromisoformat(summary.run_date),
             run_kind=RUN_KINDS[summary.kind],  # type: ignore[arg-type]
-            reminders=[
-                ReportedReminder(
-                    customer_id=r.key.customer_id,
-                    customer_name=self._name(r.key.customer_id),
-                    step_name=r.step_name,
-                    template_version=r.template.version_id,
-                    invoice_ids=r.invoice_ids,
-                    open_total=r.open_total,
-                    channels=r.template.step(r.key.step_number).action_kinds,  # type: ignore[arg-type]
-                )
-                for r in reminders
-            ],
+            reminders=[self._reported(settings, r) for r in reminders],
             held_back=[
                 HeldBackLine(
                     customer_id=h.reminder.key.customer_id,

@@ -1,0 +1,35 @@
+"""Whether a customer can receive an action at all — one rule for the consumers (which skip)
+and the status report (which says so)."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from shared.domain.settings import TenantSettings
+
+
+class Contact(Protocol):
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def phone(self) -> str | None: ...
+    @property
+    def address(self) -> dict[str, Any] | None: ...
+
+
+def unreachable(
+    action: str, customer: Contact, settings: TenantSettings, stack_creditor_number: str | None = None
+) -> str | None:
+    """Why ``action`` cannot reach ``customer`` (a `skipped` reason), or None when it can."""
+    if action == "email" and not customer.email:
+        return "the customer has no e-mail address"
+    if action == "sms" and not customer.phone:
+        return "the customer has no phone number"
+    if action == "bs":
+        if not settings.bs.enabled:
+            return "Betalingsservice is not enabled for this tenant (settings.bs.enabled)"
+        if not (settings.bs.creditor_number or stack_creditor_number):
+            return "Betalingsservice has no creditor number (settings.bs.creditor_number)"
+        if not customer.address:
+            return "the customer has no postal address, which a BS payment slip needs"
+    return None
