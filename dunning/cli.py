@@ -103,6 +103,14 @@ def _redrive(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bank_connection(args: argparse.Namespace) -> int:
+    from shared.storage.repository import DunningRepository
+
+    DunningRepository(args.table).put_bank_connection(args.name, args.state == "active")
+    print(f"bank connection {args.name!r} is now {args.state}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dunning", description="Dunning engine: local tools.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -143,6 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
     redrive.add_argument("dead_letter_queue_url")
     redrive.add_argument("--to", required=True, metavar="QUEUE_URL")
     redrive.set_defaults(run=_redrive)
+    bank = commands.add_parser("bank-connection", help="record a bank connection's state (checked by O5)")
+    bank.add_argument("name")
+    bank.add_argument("state", choices=["active", "inactive"])
+    bank.add_argument("--table", required=True)
+    bank.set_defaults(run=_bank_connection)
     return parser
 
 
