@@ -33,6 +33,16 @@ def _summarise(result: DayResult) -> list[str]:
         f"  {customer:<6} {step:<12} {template:<13} {invoices:<22} {', '.join(channels)}"
         for (customer, step, template, invoices), channels in reminders.items()
     ]
+    for effect in result.effects:
+        if effect["kind"] in ("settlement", "write_off", "fee_reversal"):
+            lines.append(
+                f"  {effect['customer']:<6} {effect['kind']:<12} {'':<13} {', '.join(effect['invoices']):<22} "
+                f"{effect['amount']} kr."
+            )
+        elif effect["kind"] in ("report", "notification"):
+            lines.append(
+                f"  {effect['kind']} to {effect['to']}" + (f": {effect['reason']}" if "reason" in effect else "")
+            )
     runs = [e for e in result.effects if e["kind"] == "run" and e["status"] != "completed"]
     lines += [f"  run {run['status']}: {run['reason']}" for run in runs]
     return lines
@@ -50,6 +60,7 @@ def run_demo(out_dir: Path) -> int:
         f"{scenario.simulate.run_time:%H:%M} ({scenario.tenant_settings().timezone})\n"
     )
     done = 0
+    out = sys.stdout  # the functions' own output is redirected below; the summary is ours
 
     def on_day(result: DayResult) -> None:
         nonlocal done
@@ -62,8 +73,8 @@ def run_demo(out_dir: Path) -> int:
         lines = _summarise(result)
         if lines:
             sys.stderr.write("\r" + " " * 60 + "\r")
-            print(result.day.isoformat())
-            print("\n".join(lines))
+            print(result.day.isoformat(), file=out)
+            print("\n".join(lines), file=out, flush=True)
 
     with function_output_to_stderr():
         simulate(scenario, SimulationOptions(out_dir=out_dir), on_day=on_day)
