@@ -41,7 +41,7 @@ build: install-sam  ## sam build of every function (artifacts in .aws-sam/build)
 	scripts/sam-build.sh
 
 test: install lint template-lint build  ## the whole suite, as CI runs it
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 unit: install
 	$(BIN)/python -m pytest tests/unit

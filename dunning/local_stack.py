@@ -212,7 +212,7 @@ class LocalStack:
                 stats.failed += len(failed)
             if not busy:
                 break
-        if not keep_dead_letters:
+        if stats.failed and not keep_dead_letters:  # only a failed delivery can have reached a DLQ
             stats.dead_letters = self._collect_dead_letters(sqs)
         return stats
 

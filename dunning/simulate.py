@@ -184,6 +184,11 @@ class Simulation:
                 written.append(_write(folder / f"{name}.eml", raw))
             elif effect["kind"] == "sms" and (text := self.stack.sent_sms(effect.get("_message_id", ""))):
                 written.append(_write(folder / f"{name}.sms.txt", f"To: {effect['to']}\n\n{text}\n"))
+            elif effect["kind"] in ("report", "notification") and (
+                raw := self.stack.sent_email(effect.get("_message_id", ""))
+            ):
+                run = _slug(effect.get("_run", ""))
+                written.append(_write(folder / f"tenant-{effect['kind']}-{run}.eml", raw))
         records = self.repo.bs_records(day)
         if records:
             lines = [

@@ -14,6 +14,7 @@ from shared.domain.run_control import CheckOutcome
 from shared.domain.settings import TenantSettings
 from shared.rendering.reports import (
     ExcludedLine,
+    FailureLine,
     HeldBackLine,
     JournalEntryLine,
     MoneyLine,
@@ -29,6 +30,27 @@ from shared.services.scheduling import RunSummary
 from shared.storage.repository import DunningRepository
 
 RUN_KINDS = {"scheduled": "scheduled", "manual": "manual", "resume": "resumed"}
+
+
+def _failures(summary: RunSummary) -> list[FailureLine]:
+    """What went wrong in the run itself; a consumer's failure retries, then raises the DLQ alarm."""
+    failures = []
+    if summary.lost_races:
+        failures.append(
+            FailureLine(
+                what="concurrent run",
+                detail=f"{summary.lost_races} reminder(s) were taken "
+                "by another run at the same time and are not in this report",
+            )
+        )
+    if summary.resent:
+        failures.append(
+            FailureLine(
+                what="earlier run interrupted",
+                detail=f"{summary.resent} message(s) an earlier run had committed were sent now",
+            )
+        )
+    return failures
 
 
 class TenantMailReporter:
@@ -160,6 +182,7 @@ class TenantMailReporter:
             settlements=money_lines("settlement"),
             write_offs=money_lines("write_off"),
             fee_reversals=money_lines("fee_reversal"),
+            failures=_failures(summary),
         )
         message_id = self._send(settings, settings.status_report_to, render_status_report(report))
         return {

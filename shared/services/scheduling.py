@@ -132,6 +132,7 @@ def schedule_due_reminders(
     if holder is not None:
         summary.status, summary.reason = "queued", f"waiting for run {holder}"
         _save_run(repo, summary, now)
+        repo.queue_run(run_id, {"time": now.isoformat(), "kind": kind})
         return summary
     _save_run(repo, summary, now)
     try:
@@ -146,7 +147,7 @@ def schedule_due_reminders(
         return summary  # keeps the slot: the continuation is the same run
     repo.release_run_lock(run_id)
     _record_run(repo, summary)
-    for queued in [run for run in repo.list_runs() if run.get("status") == "queued"]:
+    for queued in repo.take_queued_runs():
         # A request that arrived while this run held the slot (O2: "waiting for robot").
         schedule_due_reminders(repo, sink, datetime.fromisoformat(queued["time"]), queued["kind"], reporter)
     return summary

@@ -534,6 +534,18 @@ class DunningRepository:
     def list_runs(self, newest_first: bool = True, limit: int = 50) -> list[dict[str, Any]]:
         return [dict(item.data) for item in RunModel.query("RUN", scan_index_forward=not newest_first, limit=limit)]
 
+    def queue_run(self, run_id: str, data: dict[str, Any]) -> None:
+        """A run request that arrived while another run held the slot (O2: "waiting for robot")."""
+        RecordModel(pk="RUNQUEUE", sk=run_id, data=data).save()
+
+    def take_queued_runs(self) -> list[dict[str, Any]]:
+        """The waiting run requests, oldest first, removed from the queue as they are handed out."""
+        taken = []
+        for item in RecordModel.query("RUNQUEUE"):
+            item.delete()
+            taken.append(dict(item.data))
+        return taken
+
     def acquire_run_lock(self, run_id: str, now_epoch: int, lease_seconds: int) -> str | None:
         """Take the tenant's single run slot; returns the holder's run id when another run has it.
 

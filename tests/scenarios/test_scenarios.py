@@ -128,3 +128,20 @@ def test_stopped_runs_say_what_to_fix(reasons: Path):
         for effect in matching:
             for fragment in expectation["reason_contains"]:
                 assert fragment in effect["reason"], (effect, fragment)
+
+
+def test_tenant_e_mails_are_written_with_out(tmp_path: Path):
+    # Given a scenario whose runs pause and report
+    scenario = load_scenario(HERE / "run_control" / "journal_pause.yaml")
+    from dunning.simulate import SimulationOptions
+
+    simulate(scenario, SimulationOptions(out_dir=tmp_path))
+    # Then the pause notification is on disk as sent: Danish, with the resume command and the entries
+    notifications = sorted(tmp_path.rglob("tenant-notification-*.eml"))
+    assert notifications
+    import email
+
+    message = email.message_from_bytes(notifications[0].read_bytes())
+    text = next(p for p in message.walk() if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
+    assert "dunning resume" in text and "Indbetalinger" in text
+    assert any(p.get_content_type() == "text/html" for p in message.walk())
