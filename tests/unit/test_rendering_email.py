@@ -1,7 +1,6 @@
 import re
 from datetime import date
 from decimal import Decimal
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -11,6 +10,7 @@ from pydantic import ValidationError
 from shared.messages import ActionMessage, InvoiceLine
 from shared.rendering.content import ReminderContent
 from shared.rendering.email import _environment, render_email
+from tests.unit.html_check import parsed
 
 TAG = re.compile(r"</?[a-zA-Z!][^>]*>")
 
@@ -39,27 +39,6 @@ def reminder(**overrides: Any) -> ReminderContent:
     }
     fields.update(overrides)
     return ReminderContent(**fields)
-
-
-class _TagBalance(HTMLParser):
-    """Records the document's elements and whether every opened element is closed."""
-
-    VOID = frozenset({"meta", "br", "img", "hr", "link", "input"})
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.stack: list[str] = []
-        self.seen: list[str] = []
-        self.errors: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.seen.append(tag)
-        if tag not in self.VOID:
-            self.stack.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if not self.stack or self.stack.pop() != tag:
-            self.errors.append(tag)
 
 
 # --- subject -------------------------------------------------------------------------
@@ -208,9 +187,7 @@ def test_html_is_a_complete_balanced_document(language: str) -> None:
     # Given a reminder
     # When its HTML part is parsed
     email = render_email(reminder(language=language))
-    parser = _TagBalance()
-    parser.feed(email.html)
-    parser.close()
+    parser = parsed(email.html)
     # Then it is a full document in the customer's language with every element closed,
     # and the invoice table has one body row per invoice
     assert email.html.startswith("<!doctype html>\n")

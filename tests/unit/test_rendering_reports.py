@@ -1,7 +1,6 @@
 import re
 from datetime import date
 from decimal import Decimal
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -21,6 +20,7 @@ from shared.rendering.reports import (
     render_notification,
     render_status_report,
 )
+from tests.unit.html_check import parsed
 
 TAG = re.compile(r"</?[a-zA-Z!][^>]*>")
 RUN_DATE = date(2026, 1, 29)
@@ -117,34 +117,6 @@ def abort(**overrides: Any) -> RunNotification:
     }
     fields.update(overrides)
     return notification(**fields)
-
-
-class _TagBalance(HTMLParser):
-    """Records the document's elements and whether every opened element is closed."""
-
-    VOID = frozenset({"meta", "br", "img", "hr", "link", "input"})
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.stack: list[str] = []
-        self.seen: list[str] = []
-        self.errors: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.seen.append(tag)
-        if tag not in self.VOID:
-            self.stack.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if not self.stack or self.stack.pop() != tag:
-            self.errors.append(tag)
-
-
-def parsed(html: str) -> _TagBalance:
-    parser = _TagBalance()
-    parser.feed(html)
-    parser.close()
-    return parser
 
 
 def section(text: str, title: str) -> list[str]:

@@ -1,0 +1,31 @@
+"""A small well-formedness check for the rendered e-mails."""
+
+from html.parser import HTMLParser
+
+
+class TagBalance(HTMLParser):
+    """Records the document's elements and whether every opened element is closed."""
+
+    VOID = frozenset({"meta", "br", "img", "hr", "link", "input"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.seen: list[str] = []
+        self.errors: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.seen.append(tag)
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack.pop() != tag:
+            self.errors.append(tag)
+
+
+def parsed(html: str) -> TagBalance:
+    parser = TagBalance()
+    parser.feed(html)
+    parser.close()
+    return parser
