@@ -260,12 +260,12 @@ def _run(
     sink.send(outgoing)
     summary.messages += len(outgoing)
     repo.clear_outbox(list(committed))
-    if summary.status == "continuing":
-        return
-    summary.status = "completed"
+    if summary.status != "continuing":
+        summary.status = "completed"
     if reporter is not None and settings.status_report_to and sent:
+        # A run that continues in a fresh invocation reports each part: what this part sent.
         report = reporter.run_report(settings, summary, sent, plan.held_back, excluded, housekeeping)
-        _record(repo, report, f"{summary.tag}#report")
+        _record(repo, report, f"{summary.tag}#report" + (f"#{summary.parts}" if summary.parts > 1 else ""))
 
 
 def _record(repo: DunningRepository, effect: dict[str, Any] | None, key: str) -> None:

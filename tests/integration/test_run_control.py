@@ -162,3 +162,19 @@ def test_the_cli_lists_runs_and_shows_one(capsys: pytest.CaptureFixture[str]):
         assert main(["run", "2026-03-02T05:00:00Z", "--table", stack.table_name]) == 0
         assert '"invoices_advanced": 10' in capsys.readouterr().out
         assert main(["run", "no-such-run", "--table", stack.table_name]) == 1
+
+
+def test_a_continued_run_reports_each_part_and_together_they_list_every_reminder():
+    with LocalStack("acme") as stack:
+        repo = DunningRepository(stack.table_name)
+        due = seed(repo, 120, 0.5)
+        settings = repo.get_settings()
+        assert settings is not None
+        repo.put_settings(settings.updated({"status_report_to": "bogholderi@acme.example"}))
+        # Given invocations with room for 25 reminders each
+        summary = stack.run_scheduler(RUN_EVENT, ShortLivedContext(calls_per_invocation=25))
+        # Then each part sent its report, and the reports together name every reminder once
+        reports = [e.data for e in EffectModel.query("EFFECTS#2026-03-02") if e.data["kind"] == "report"]
+        assert summary["status"] == "completed" and len(reports) == summary["parts"] >= 3
+        reminded = [line["customer"] for report in reports for line in report["reminders"]]
+        assert len(reminded) == len(set(reminded)) == due
