@@ -23,13 +23,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from shared.domain.money import money_text
 from shared.domain.planning import InvoiceState, next_step_on
 from shared.domain.settings import BsSettings, TenantSettings
 from shared.domain.templates import TemplateDefinition, TemplateVersion
 from shared.services import admin
 from shared.storage.models import InvoiceModel
-from shared.storage.repository import Agreement, Customer, DunningRepository, due_shard
+from shared.storage.repository import Agreement, Customer, DunningRepository, new_invoice_item
 
 RUN_DATE = date(2026, 3, 2)
 RUN_TIME = time(6, 0)
@@ -119,22 +118,7 @@ def _invoice_item(index: int, customer: int, version: TemplateVersion, respite: 
     )
     first_step_on = next_step_on(state, version, respite)
     assert first_step_on is not None and (first_step_on <= RUN_DATE) == due_now
-    return InvoiceModel(
-        pk=f"INVOICE#{invoice_id}",
-        sk="INVOICE",
-        invoice_id=invoice_id,
-        customer_id=state.customer_id,
-        agreement_id=state.agreement_id,
-        template_version=state.template_version,
-        amount=money_text(state.amount),
-        open_amount=money_text(state.open_amount),
-        issued=state.issued.isoformat(),
-        due=state.due.isoformat(),
-        steps_done=0,
-        status="open",
-        due_shard=due_shard(invoice_id),
-        due_key=f"{first_step_on.isoformat()}#{invoice_id}",
-    )
+    return new_invoice_item(state, first_step_on)
 
 
 def seed(repo: DunningRepository, settings: TenantSettings, n: int) -> Seeded:

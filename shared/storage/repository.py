@@ -91,6 +91,34 @@ def _due_key(on: date, invoice_id: str) -> str:
     return f"{on.isoformat()}#{invoice_id}"
 
 
+def new_invoice_item(invoice: InvoiceState, first_step_on: date | None) -> InvoiceModel:
+    """A new invoice's item: in the due-index while a step waits, in the open-index while money is owed.
+
+    Bulk loaders (``batch_write``) build their items here too, so every invoice is filed alike.
+    """
+    item = InvoiceModel(
+        pk=f"INVOICE#{invoice.invoice_id}",
+        sk="INVOICE",
+        invoice_id=invoice.invoice_id,
+        customer_id=invoice.customer_id,
+        agreement_id=invoice.agreement_id,
+        template_version=invoice.template_version,
+        amount=money_text(invoice.amount),
+        open_amount=money_text(invoice.open_amount),
+        issued=invoice.issued.isoformat(),
+        due=invoice.due.isoformat(),
+        steps_done=invoice.steps_done,
+        status="open" if first_step_on else "paid",
+    )
+    if first_step_on is not None:
+        item.due_shard = due_shard(invoice.invoice_id)
+        item.due_key = _due_key(first_step_on, invoice.invoice_id)
+    if invoice.open_amount > 0:
+        item.open_customer = invoice.customer_id
+        item.open_key = _due_key(invoice.due, invoice.invoice_id)
+    return item
+
+
 def _invoice_state(item: InvoiceModel) -> InvoiceState:
     return InvoiceState(
         invoice_id=item.invoice_id,
@@ -252,26 +280,7 @@ class DunningRepository:
 
     # -- invoices -------------------------------------------------------------
     def create_invoice(self, invoice: InvoiceState, first_step_on: date | None) -> None:
-        item = InvoiceModel(
-            pk=f"INVOICE#{invoice.invoice_id}",
-            sk="INVOICE",
-            invoice_id=invoice.invoice_id,
-            customer_id=invoice.customer_id,
-            agreement_id=invoice.agreement_id,
-            template_version=invoice.template_version,
-            amount=money_text(invoice.amount),
-            open_amount=money_text(invoice.open_amount),
-            issued=invoice.issued.isoformat(),
-            due=invoice.due.isoformat(),
-            steps_done=0,
-            status="open" if first_step_on else "paid",
-        )
-        if first_step_on is not None:
-            item.due_shard = due_shard(invoice.invoice_id)
-            item.due_key = _due_key(first_step_on, invoice.invoice_id)
-        if invoice.open_amount > 0:
-            item.open_customer = invoice.customer_id
-            item.open_key = _due_key(invoice.due, invoice.invoice_id)
+        item = new_invoice_item(invoice, first_step_on)
         try:
             item.save(condition=InvoiceModel.pk.does_not_exist())
         except PutError as error:

@@ -4,6 +4,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import botocore.client
@@ -11,11 +12,12 @@ import pytest
 
 from bench.moto_patches import fast_transactions
 from dunning.local_stack import LocalStack
+from shared.domain.planning import InvoiceState
 from shared.domain.settings import TenantSettings
 from shared.domain.templates import TemplateDefinition
 from shared.services import admin
 from shared.storage.models import AgreementModel, CustomerModel, InvoiceModel
-from shared.storage.repository import DunningRepository, due_shard
+from shared.storage.repository import DunningRepository, new_invoice_item
 
 RUN_DATE = date(2026, 3, 2)
 READ_OPERATIONS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
@@ -76,24 +78,17 @@ def seed(repo: DunningRepository, invoices: int, due_share: float) -> int:
             due += is_due
             first_step = RUN_DATE - timedelta(days=1) if is_due else RUN_DATE + timedelta(days=5 + number % 60)
             invoice_id = f"I{number:06d}"
-            batch.save(
-                InvoiceModel(
-                    pk=f"INVOICE#{invoice_id}",
-                    sk="INVOICE",
-                    invoice_id=invoice_id,
-                    customer_id=f"C{number // 2}",
-                    agreement_id=f"A{number // 2}",
-                    template_version="standard_v1",
-                    amount="500.00",
-                    open_amount="500.00",
-                    issued="2026-01-01",
-                    due=(first_step - timedelta(days=4)).isoformat(),
-                    steps_done=0,
-                    status="open",
-                    due_shard=due_shard(invoice_id),
-                    due_key=f"{first_step.isoformat()}#{invoice_id}",
-                )
+            invoice = InvoiceState(
+                invoice_id=invoice_id,
+                customer_id=f"C{number // 2}",
+                agreement_id=f"A{number // 2}",
+                template_version="standard_v1",
+                amount=Decimal("500.00"),
+                open_amount=Decimal("500.00"),
+                issued=date(2026, 1, 1),
+                due=first_step - timedelta(days=4),
             )
+            batch.save(new_invoice_item(invoice, first_step))
     return due
 
 
