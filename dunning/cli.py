@@ -8,16 +8,23 @@ import sys
 from pathlib import Path
 
 from dunning.cli_output import function_output_to_stderr
-from dunning.scenario import ScenarioError, load_scenario
+from dunning.scenario import Scenario, ScenarioError, load_scenario
+
+
+def _scenario(args: argparse.Namespace) -> Scenario | None:
+    """The command's scenario, or None after saying on stderr what is wrong with it."""
+    try:
+        return load_scenario(Path(args.scenario))
+    except ScenarioError as error:
+        print(f"dunning {args.command}: {error}", file=sys.stderr)
+        return None
 
 
 def _simulate(args: argparse.Namespace) -> int:
     from dunning.simulate import DayResult, SimulationOptions, effect_line, simulate
 
-    try:
-        scenario = load_scenario(Path(args.scenario))
-    except ScenarioError as error:
-        print(f"dunning simulate: {error}", file=sys.stderr)
+    scenario = _scenario(args)
+    if scenario is None:
         return 2
     out = sys.stdout
     options = SimulationOptions(out_dir=Path(args.out) if args.out else None)
@@ -42,10 +49,8 @@ def _load(args: argparse.Namespace) -> int:
     from dunning.simulate import load_world
     from shared.storage.repository import AlreadyExists, DunningRepository
 
-    try:
-        scenario = load_scenario(Path(args.scenario))
-    except ScenarioError as error:
-        print(f"dunning load: {error}", file=sys.stderr)
+    scenario = _scenario(args)
+    if scenario is None:
         return 2
     try:
         load_world(DunningRepository(args.table), scenario)

@@ -27,7 +27,7 @@ from shared.rendering.reports import (
 )
 from shared.services.delivery import Mailer, mime_message
 from shared.services.scheduling import RunSummary
-from shared.storage.repository import DunningRepository
+from shared.storage.repository import Customer, DunningRepository
 
 RUN_KINDS = {"scheduled": "scheduled", "manual": "manual", "resume": "resumed"}
 
@@ -58,16 +58,22 @@ class TenantMailReporter:
 
     def __init__(self, repo: DunningRepository, mailer: Mailer, sender: str | None) -> None:
         self._repo = repo
+        self._customers: dict[str, Customer | None] = {}  # one read per customer per run (one reporter per run)
         self._mailer = mailer
         self._sender = sender
 
+    def _customer(self, customer_id: str) -> Customer | None:
+        if customer_id not in self._customers:
+            self._customers[customer_id] = self._repo.get_customer(customer_id)
+        return self._customers[customer_id]
+
     def _name(self, customer_id: str) -> str:
-        customer = self._repo.get_customer(customer_id)
+        customer = self._customer(customer_id)
         return customer.name if customer else customer_id
 
     def _reported(self, settings: TenantSettings, reminder: PlannedReminder) -> ReportedReminder:
         """A sent reminder with the channels it goes out on and those the customer cannot receive."""
-        customer = self._repo.get_customer(reminder.key.customer_id)
+        customer = self._customer(reminder.key.customer_id)
         actions = reminder.template.step(reminder.key.step_number).action_kinds
         reasons = {
             action: unreachable(action, customer, settings) if customer else "unknown customer" for action in actions
