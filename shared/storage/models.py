@@ -23,6 +23,12 @@ bank connection     ``BANK``                    ``<name>``
 journal             ``JOURNAL#<name>``          ``JOURNAL`` / ``ENTRY#<id>``
 ==================  ==========================  ===========================
 
+``customer-index`` (``customer_id``/``invoice_id``) lists a customer's invoices of
+every status; only invoice items carry both attributes. The operator API also
+keeps a customer directory (``CUSTOMERS``/``<id>``), ledger entries
+(``LEDGER#payment``/``LEDGER#credit_note`` + ``<id>``, and ``INVOICE#<id>``/``ENTRY#<id>``
+for entries on one invoice) and sales in draft (``SALE``/``<id>``).
+
 ``open-index`` is a second sparse index: ``open_customer`` (the customer) and
 ``open_key`` (``<due date>#<invoice id>``) are set only while an invoice has an
 open balance, so "this customer's open invoices, oldest due first" is one
@@ -52,6 +58,7 @@ from pynamodb.models import Model
 
 DUE_INDEX_NAME = "due-index"
 OPEN_INDEX_NAME = "open-index"
+CUSTOMER_INDEX_NAME = "customer-index"
 DUE_SHARDS = 4
 
 
@@ -106,6 +113,21 @@ class OpenIndex(GlobalSecondaryIndex["InvoiceModel"]):
     open_key = UnicodeAttribute(range_key=True)
 
 
+class CustomerIndex(GlobalSecondaryIndex["InvoiceModel"]):
+    """Every invoice of a customer, whatever its status (the operator API lists them).
+
+    Built on attributes every invoice item already has, so no writer needs to know
+    about it; other items carry no ``invoice_id`` and stay out of it.
+    """
+
+    class Meta:
+        index_name = CUSTOMER_INDEX_NAME
+        projection = AllProjection()
+
+    customer_id = UnicodeAttribute(hash_key=True)
+    invoice_id = UnicodeAttribute(range_key=True)
+
+
 class InvoiceModel(_TableModel):
     invoice_id = UnicodeAttribute()
     customer_id = UnicodeAttribute()
@@ -124,6 +146,7 @@ class InvoiceModel(_TableModel):
     open_customer = UnicodeAttribute(null=True)
     open_key = UnicodeAttribute(null=True)
     open_index = OpenIndex()
+    customer_index = CustomerIndex()
 
 
 class BillingLineModel(_TableModel):

@@ -119,6 +119,20 @@ def new_invoice_item(invoice: InvoiceState, first_step_on: date | None) -> Invoi
     return item
 
 
+TRANSACTION_LIMIT = 100
+
+
+def _customer(data: dict[str, Any]) -> Customer:
+    return Customer(
+        customer_id=data["id"],
+        name=data["name"],
+        email=data.get("email"),
+        phone=data.get("phone"),
+        language=data.get("language") or "da",
+        address=data.get("address"),
+    )
+
+
 def _invoice_state(item: InvoiceModel) -> InvoiceState:
     return InvoiceState(
         invoice_id=item.invoice_id,
@@ -225,6 +239,7 @@ class DunningRepository:
             customer_id=customer.customer_id,
             data=customer.as_data(),
         ).save()
+        self._file_in_customer_directory([customer])
 
     def get_customer(self, customer_id: str) -> Customer | None:
         try:
@@ -581,6 +596,166 @@ class DunningRepository:
         except DeleteError as error:
             if not _conditional_failed(error):
                 raise
+
+    # -- operator API: listings, ledger, sales, bulk writes --------------------------------
+    def _file_in_customer_directory(self, customers: list[Customer]) -> None:
+        """The customer directory (pk ``CUSTOMERS``): lists customers without a Scan."""
+        with RecordModel.batch_write() as batch:
+            for customer in customers:
+                batch.save(
+                    RecordModel(
+                        pk="CUSTOMERS", sk=customer.customer_id, data={"id": customer.customer_id} | customer.as_data()
+                    )
+                )
+
+    def put_customers(self, customers: list[Customer]) -> None:
+        """Many customers at once (25 per request): profiles, then their directory entries."""
+        with CustomerModel.batch_write() as batch:
+            for customer in customers:
+                batch.save(
+                    CustomerModel(
+                        pk=f"CUSTOMER#{customer.customer_id}",
+                        sk="PROFILE",
+                        customer_id=customer.customer_id,
+                        data=customer.as_data(),
+                    )
+                )
+        self._file_in_customer_directory(customers)
+
+    def list_customers(self) -> list[Customer]:
+        return [_customer(item.data) for item in RecordModel.query("CUSTOMERS")]
+
+    def existing_customers(self, customer_ids: set[str]) -> set[str]:
+        keys = [(f"CUSTOMER#{customer_id}", "PROFILE") for customer_id in customer_ids]
+        return {item.customer_id for item in CustomerModel.batch_get(keys)}
+
+    def existing_agreements(self, agreement_ids: set[str]) -> dict[str, Agreement]:
+        keys = [("AGREEMENT", agreement_id) for agreement_id in agreement_ids]
+        return {
+            item.agreement_id: Agreement(item.agreement_id, item.customer_id, item.template_version)
+            for item in AgreementModel.batch_get(keys)
+        }
+
+    def existing_invoices(self, invoice_ids: set[str]) -> set[str]:
+        keys = [(f"INVOICE#{invoice_id}", "INVOICE") for invoice_id in invoice_ids]
+        return {item.invoice_id for item in InvoiceModel.batch_get(keys)}
+
+    def create_agreements(self, agreements: list[Agreement]) -> None:
+        """Create agreements in transactions of up to 100, each only if it does not exist yet."""
+        for start in range(0, len(agreements), TRANSACTION_LIMIT):
+            try:
+                with TransactWrite(connection=AgreementModel._get_connection().connection) as transaction:
+                    for agreement in agreements[start : start + TRANSACTION_LIMIT]:
+                        transaction.save(
+                            AgreementModel(
+                                pk="AGREEMENT",
+                                sk=agreement.agreement_id,
+                                agreement_id=agreement.agreement_id,
+                                customer_id=agreement.customer_id,
+                                template_version=agreement.template_version,
+                            ),
+                            condition=AgreementModel.pk.does_not_exist(),
+                        )
+            except TransactWriteError as error:
+                if _conditional_failed(error):
+                    raise AlreadyExists("an agreement of the batch was created meanwhile") from error
+                raise
+
+    def create_invoices(self, invoices: list[tuple[InvoiceState, date | None]]) -> None:
+        """Create invoices in transactions of up to 100, each only if it does not exist yet."""
+        for start in range(0, len(invoices), TRANSACTION_LIMIT):
+            try:
+                with TransactWrite(connection=InvoiceModel._get_connection().connection) as transaction:
+                    for invoice, first_step_on in invoices[start : start + TRANSACTION_LIMIT]:
+                        transaction.save(
+                            new_invoice_item(invoice, first_step_on), condition=InvoiceModel.pk.does_not_exist()
+                        )
+            except TransactWriteError as error:
+                if _conditional_failed(error):
+                    raise AlreadyExists("an invoice of the batch was created meanwhile") from error
+                raise
+
+    def customer_invoices(self, customer_id: str) -> list[InvoiceState]:
+        """Every invoice of the customer, paid and finished ones too (customer-index)."""
+        return [_invoice_state(item) for item in InvoiceModel.customer_index.query(customer_id)]
+
+    def invoice_status(self, invoice_id: str) -> str | None:
+        try:
+            return str(InvoiceModel.get(f"INVOICE#{invoice_id}", "INVOICE").status)
+        except InvoiceModel.DoesNotExist:
+            return None
+
+    def template_versions(self, name: str) -> list[tuple[TemplateVersion, str]]:
+        """Every version of one template, oldest first, with the date it was defined."""
+        items = TemplateVersionModel.query("TEMPLATE", TemplateVersionModel.sk.startswith(f"{name}#V#"))
+        return [(_template_version(item), str(item.created_on)) for item in items]
+
+    def all_template_versions(self) -> list[tuple[TemplateVersion, str]]:
+        return [(_template_version(item), str(item.created_on)) for item in TemplateVersionModel.query("TEMPLATE")]
+
+    def add_ledger_entry(self, kind: str, entry: dict[str, Any]) -> bool:
+        """File a payment or credit note under its id (and on its invoice); False if the id is taken."""
+        try:
+            with TransactWrite(connection=RecordModel._get_connection().connection) as transaction:
+                transaction.save(
+                    RecordModel(pk=f"LEDGER#{kind}", sk=entry["id"], data=entry),
+                    condition=RecordModel.pk.does_not_exist(),
+                )
+                if entry.get("invoice"):
+                    transaction.save(
+                        RecordModel(pk=f"INVOICE#{entry['invoice']}", sk=f"ENTRY#{kind}#{entry['id']}", data=entry)
+                    )
+        except TransactWriteError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+        return True
+
+    def add_ledger_result(self, kind: str, entry: dict[str, Any]) -> None:
+        """Store what applying an entry did (applied / left on account) beside it."""
+        RecordModel(pk=f"LEDGER#{kind}", sk=entry["id"], data=entry).save()
+        if entry.get("invoice"):
+            RecordModel(pk=f"INVOICE#{entry['invoice']}", sk=f"ENTRY#{kind}#{entry['id']}", data=entry).save()
+
+    def add_journal_entry_once(self, journal: str, entry_id: str, entry: dict[str, Any]) -> bool:
+        """An unposted journal entry; False when the journal has one with that id already."""
+        try:
+            self.add_journal_entry(journal, entry_id, entry)
+        except PutError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+        return True
+
+    def get_ledger_entry(self, kind: str, entry_id: str) -> dict[str, Any] | None:
+        try:
+            return dict(RecordModel.get(f"LEDGER#{kind}", entry_id).data)
+        except RecordModel.DoesNotExist:
+            return None
+
+    def ledger_entries(self, kind: str) -> list[dict[str, Any]]:
+        return [dict(item.data) for item in RecordModel.query(f"LEDGER#{kind}")]
+
+    def invoice_entries(self, invoice_id: str) -> list[dict[str, Any]]:
+        """Payments and credit notes recorded against one invoice."""
+        items = RecordModel.query(f"INVOICE#{invoice_id}", RecordModel.sk.startswith("ENTRY#"))
+        return [dict(item.data) | {"kind": item.sk.split("#")[1]} for item in items]
+
+    def put_sale(self, sale: dict[str, Any]) -> None:
+        RecordModel(pk="SALE", sk=sale["id"], data=sale).save()
+
+    def get_sale(self, sale_id: str) -> dict[str, Any] | None:
+        try:
+            return dict(RecordModel.get("SALE", sale_id).data)
+        except RecordModel.DoesNotExist:
+            return None
+
+    def list_sales(self) -> list[dict[str, Any]]:
+        return [dict(item.data) for item in RecordModel.query("SALE")]
+
+    def runs_between(self, first: str, last: str) -> list[dict[str, Any]]:
+        """Runs whose id (their ISO start time) lies in [first, last], oldest first."""
+        return [dict(item.data) for item in RunModel.query("RUN", RunModel.sk.between(first, last + "~~"))]
 
 
 @cache
