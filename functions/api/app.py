@@ -60,7 +60,7 @@ class LambdaRunLauncher:
 
 
 def _config() -> ApiConfig:
-    return app.context["config"]  # type: ignore[no-any-return]
+    return app.context["config"]
 
 
 def _repo() -> DunningRepository:
