@@ -116,6 +116,57 @@ def _bank_connection(args: argparse.Namespace) -> int:
     return 0
 
 
+def _proposals(args: argparse.Namespace) -> int:
+    from shared.services.approval import list_proposals, proposals_by_invoice
+    from shared.storage.repository import DunningRepository
+
+    proposals = list_proposals(DunningRepository(args.table))
+    if args.by == "invoice":
+        rows = proposals_by_invoice(proposals)
+        if args.json:
+            print(json.dumps(rows, indent=2, ensure_ascii=False))
+            return 0
+        print(f"{'invoice':<16} {'customer':<12} {'step':<16} {'proposed':<10}")
+        for row in rows:
+            print(f"{row['invoice']:<16} {row['customer']:<12} {row['step']:<16} {row['proposed_on']:<10}")
+        return 0
+    if args.json:
+        print(json.dumps([vars(p) for p in proposals], indent=2, ensure_ascii=False))
+        return 0
+    print(f"{'customer':<12} {'step':<16} {'kind':<10} {'proposed':<10} {'amount':>12}  invoices")
+    for p in proposals:
+        print(f"{p.customer:<12} {p.step:<16} {p.kind:<10} {p.proposed_on:<10} {p.amount:>12}  {', '.join(p.invoices)}")
+    return 0
+
+
+def _decide(args: argparse.Namespace) -> int:
+    from dunning.operations import decide_proposals
+
+    if not args.all and not args.customer:
+        print(f"dunning {args.command}: name --all or at least one --customer ID", file=sys.stderr)
+        return 2
+    result = decide_proposals(args.function, args.command, None if args.all else args.customer)
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _usage(args: argparse.Namespace) -> int:
+    from shared.services.metering import usage
+    from shared.storage.repository import DunningRepository
+
+    try:
+        counters = usage(DunningRepository(args.table), args.month)
+    except ValueError as error:
+        print(f"dunning usage: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(counters, indent=2))
+        return 0
+    for name, value in counters.items():
+        print(f"{name:<20} {value:>12}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dunning", description="Dunning engine: local tools.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -161,6 +212,22 @@ def build_parser() -> argparse.ArgumentParser:
     bank.add_argument("state", choices=["active", "inactive"])
     bank.add_argument("--table", required=True)
     bank.set_defaults(run=_bank_connection)
+    proposals = commands.add_parser("proposals", help="reminders and collection cases waiting for approval (O9)")
+    proposals.add_argument("--table", required=True)
+    proposals.add_argument("--by", choices=["customer", "invoice"], default="customer")
+    proposals.add_argument("--json", action="store_true")
+    proposals.set_defaults(run=_proposals)
+    for name, what in (("approve", "send them at once (cases go to the partner)"), ("reject", "drop them")):
+        decide = commands.add_parser(name, help=f"pending proposals: {what}")
+        decide.add_argument("--all", action="store_true", help="every pending proposal")
+        decide.add_argument("--customer", action="append", metavar="ID", help="this customer's proposals (repeat)")
+        decide.add_argument("--function", required=True, help="the scheduler function, e.g. acme-dunning-scheduler")
+        decide.set_defaults(run=_decide)
+    usage = commands.add_parser("usage", help="a month's usage: runs, reminders per channel, fees, cases (O15)")
+    usage.add_argument("--month", required=True, metavar="YYYY-MM")
+    usage.add_argument("--table", required=True)
+    usage.add_argument("--json", action="store_true")
+    usage.set_defaults(run=_usage)
     return parser
 
 

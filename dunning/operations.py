@@ -57,6 +57,17 @@ def start_run(function_name: str, resume_run_id: str | None = None) -> dict[str,
     return event
 
 
+def decide_proposals(function_name: str, decision: str, customers: list[str] | None) -> dict[str, Any]:
+    """Approve or reject pending proposals (O9) through the scheduler function, which holds the queues."""
+    event = {
+        "source": decision,
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "customers": customers,
+    }
+    response = boto3.client("lambda").invoke(FunctionName=function_name, Payload=json.dumps(event).encode())
+    return dict(json.loads(response["Payload"].read()))
+
+
 def list_runs(table: str, limit: int = 20) -> list[dict[str, Any]]:
     return DunningRepository(table).list_runs(limit=limit)
 

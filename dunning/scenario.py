@@ -120,6 +120,15 @@ class AssignTemplate(_Strict):
     agreements: Literal["all"] | list[ID]
 
 
+class CustomersChoice(_Strict):
+    """Which customers' pending proposals an approve or reject names."""
+
+    customers: list[ID] = Field(min_length=1)
+
+
+Decision = Literal["all"] | CustomersChoice
+
+
 TIMELINE_KINDS = (
     "payment",
     "credit_note",
@@ -134,6 +143,8 @@ TIMELINE_KINDS = (
     "post_journal",
     "resume",
     "run_now",
+    "approve",
+    "reject",
 )
 
 
@@ -153,6 +164,8 @@ class TimelineEntry(_Strict):
     post_journal: str | None = None
     resume: Literal[True] | None = None
     run_now: Literal[True] | None = None
+    approve: Decision | None = None
+    reject: Decision | None = None
 
     @field_validator("time", mode="before")
     @classmethod
@@ -338,6 +351,11 @@ def _check_references(scenario: Scenario, settings: TenantSettings) -> str | Non
         elif entry.post_journal is not None:
             if entry.post_journal not in journals:
                 return f"{where}.post_journal: unknown journal {entry.post_journal!r}"
+        elif (decision := entry.approve or entry.reject) is not None and decision != "all":
+            assert isinstance(decision, CustomersChoice)
+            for position, customer_id in enumerate(decision.customers):
+                if customer_id not in customers:
+                    return f"{where}.{entry.kind}.customers[{position}]: unknown customer {customer_id!r}"
         elif entry.template is not None:
             add_template(entry.template)
         elif entry.assign_template is not None:

@@ -119,6 +119,10 @@ class Simulation:
             admin.post_journal(self.repo, entry.post_journal, day)
         elif entry.run_now:
             self._run({"source": "manual", "time": self._utc(day, entry.time or time(0))})
+        elif (decision := entry.approve or entry.reject) is not None:
+            chosen = None if decision == "all" else decision.customers  # type: ignore[union-attr]
+            source = "approve" if entry.approve is not None else "reject"
+            self._run({"source": source, "time": self._utc(day, entry.time or time(0)), "customers": chosen})
         elif entry.resume:
             paused = [
                 run

@@ -12,7 +12,7 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from shared.messages import ACTIONS
+from shared.messages import ACTIONS, QUEUE_OF
 
 
 class ConfigError(RuntimeError):
@@ -56,8 +56,8 @@ class SchedulerConfig(_EnvModel):
 
     @property
     def queue_urls(self) -> dict[str, str]:
-        """action -> SQS queue URL"""
-        return {action: getattr(self, f"{action}_queue_url") for action in ACTIONS}
+        """action -> SQS queue URL (a collection case goes to the e-mail consumer)"""
+        return {action: getattr(self, f"{queue}_queue_url") for action, queue in QUEUE_OF.items()}
 
 
 class ConsumerConfig(_EnvModel):

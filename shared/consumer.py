@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from shared.config import ConsumerConfig
 from shared.domain.settings import TenantSettings
-from shared.messages import ActionMessage
+from shared.messages import QUEUE_OF, ActionMessage
 from shared.observability import logger, metrics
 from shared.storage.repository import DunningRepository, repository_for
 
@@ -48,6 +48,7 @@ Deliver = Callable[..., dict[str, Any]]
 
 
 def parse_message(body: str, action: str) -> ActionMessage:
+    """One SQS body as an ActionMessage for this queue (the e-mail queue also carries collection cases)."""
     try:
         message = ActionMessage.model_validate_json(body)
     except ValidationError as error:
@@ -56,7 +57,7 @@ def parse_message(body: str, action: str) -> ActionMessage:
             for problem in error.errors()
         )
         raise InvalidMessage(f"not an action message: {problems}") from None
-    if message.action != action:
+    if QUEUE_OF[message.action] != action:
         raise InvalidMessage(f"action: expected {action!r} on this queue, got {message.action!r}")
     return message
 

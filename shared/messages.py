@@ -16,8 +16,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Action = Literal["email", "sms", "fee", "bs"]
+Action = Literal["email", "sms", "fee", "bs", "collection"]
+# The actions with a queue and consumer of their own; a collection case travels on the e-mail queue.
 ACTIONS: tuple[Action, ...] = ("email", "sms", "fee", "bs")
+QUEUE_OF: dict[str, str] = {action: action for action in ACTIONS} | {"collection": "email"}
 
 
 class InvoiceLine(BaseModel):
@@ -49,6 +51,7 @@ class ActionMessage(BaseModel):
     step_count: int = Field(ge=1, description="How many steps the template version has")
     invoices: list[InvoiceLine] = Field(min_length=1)
     step_fee: Decimal | None = Field(default=None, description="The step's fee, if it carries one")
+    case_key: str | None = Field(default=None, description="A collection case: the key of its stored case")
     currency: Literal["DKK"] = "DKK"
 
     @field_validator("invoices")

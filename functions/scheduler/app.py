@@ -15,24 +15,44 @@ from pydantic import AwareDatetime
 from shared.aws import SesMailer, SqsSink, continue_in_new_invocation
 from shared.config import SchedulerConfig
 from shared.observability import logger, metrics, tracer
+from shared.services import approval
 from shared.services.reporting import TenantMailReporter
-from shared.services.scheduling import RunKind, schedule_due_reminders
-from shared.storage.repository import repository_for
+from shared.services.scheduling import RunKind, TenantNotConfigured, schedule_due_reminders
+from shared.storage.repository import DunningRepository, repository_for
 
 
 class RunRequest(BaseModel):
     """The schedule's Input (``{"source": "schedule", "time": "<aws.scheduler.scheduled-time>"}``),
     a manual start (``{"source": "manual", "time": …}``, O1), a resume of a paused run
-    (``{"source": "resume", "run_id": …, "time": …}``, O6), or a plain EventBridge event."""
+    (``{"source": "resume", "run_id": …, "time": …}``, O6), a plain EventBridge event, or a
+    decision on proposals (``{"source": "approve" | "reject", "time": …, "customers": [...]}``, O9;
+    no ``customers`` and no ``keys`` means every pending proposal)."""
 
-    source: Literal["schedule", "manual", "resume", "aws.events", "aws.scheduler"] = "schedule"
+    source: Literal["schedule", "manual", "resume", "approve", "reject", "aws.events", "aws.scheduler"] = "schedule"
     time: AwareDatetime
     run_id: str | None = None
     continuation: int = 0
+    customers: list[str] | None = None
+    keys: list[str] | None = None
 
     @property
     def kind(self) -> RunKind:
         return "manual" if self.source == "manual" else "resume" if self.source == "resume" else "scheduled"
+
+
+def _decide(request: RunRequest, repo: DunningRepository, sink: SqsSink) -> dict[str, Any]:
+    """Approve (send at once) or reject pending proposals (O9, O14)."""
+    settings = repo.get_settings()
+    if settings is None:
+        raise TenantNotConfigured("no tenant settings stored; load the tenant's settings first")
+    if request.source == "approve":
+        decision = approval.approve(repo, sink, settings, request.time, request.customers, request.keys)
+    else:
+        decision = approval.reject(repo, settings, request.time, request.customers, request.keys)
+    metrics.add_metric(name="ProposalsApproved", unit="Count", value=len(decision.approved))
+    metrics.add_metric(name="ProposalsRejected", unit="Count", value=len(decision.rejected))
+    logger.info("proposals decided", extra=asdict(decision))
+    return asdict(decision)
 
 
 @logger.inject_lambda_context
@@ -43,6 +63,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     config = SchedulerConfig.from_env()
     now: datetime = request.time
     repo = repository_for(config.table_name)
+    if request.source in ("approve", "reject"):
+        return _decide(request, repo, SqsSink(config.queue_urls))
     reporter = TenantMailReporter(repo, SesMailer(), config.sender_email)
     summary = schedule_due_reminders(
         repo,
@@ -55,6 +77,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     )
     metrics.add_metric(name="RemindersPlanned", unit="Count", value=summary.reminders)
     metrics.add_metric(name="MessagesSent", unit="Count", value=summary.messages)
+    metrics.add_metric(name="ProposalsFiled", unit="Count", value=summary.proposals)
+    metrics.add_metric(name="Runs", unit="Count", value=1)
     logger.info("run finished", extra=asdict(summary))
     result = asdict(summary)
     if summary.status == "continuing":

@@ -11,7 +11,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from shared.domain.money import money_text
+from shared.domain.planning import PlannedReminder
 from shared.messages import ActionMessage
+
+# Debt-collection cases sort before every step (O16), whatever their template's length.
+CASE_STEP_NUMBER = 1000
 
 KIND_ORDER = {
     "settlement": 0,
@@ -24,6 +29,7 @@ KIND_ORDER = {
     "fee": 7,
     "bs": 8,
     "skipped": 9,
+    "rejected": 9,
     "dead_letter": 10,
     "report": 11,
     "notification": 12,
@@ -54,6 +60,21 @@ def reminder_effect(message: ActionMessage, kind: str, **fields: Any) -> dict[st
         **fields,
         "_run": message.run_id,
         "_step_number": message.step_number,
+    }
+
+
+def proposal_effect(reminder: PlannedReminder, on: date, run_tag: str) -> dict[str, Any]:
+    """A reminder or debt-collection case that waits for approval (O9, O14): nothing was sent."""
+    return {
+        "date": on.isoformat(),
+        "kind": "proposal",
+        "customer": reminder.key.customer_id,
+        "invoices": reminder.invoice_ids,
+        "step": reminder.step_name,
+        "template": reminder.template.version_id,
+        "amount": money_text(reminder.open_total),
+        "_run": run_tag,
+        "_step_number": CASE_STEP_NUMBER if reminder.is_case else reminder.key.step_number,
     }
 
 

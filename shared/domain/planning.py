@@ -30,21 +30,38 @@ class InvoiceState:
     due: date
     steps_done: int = 0
     last_step_on: date | None = None
+    warned_on: date | None = None  # when the collection warning step was sent (inkassoloven § 10)
 
     @property
     def is_paid(self) -> bool:
         return self.open_amount <= ZERO
 
 
-def next_step_on(invoice: InvoiceState, template: TemplateVersion, respite_days: int) -> date | None:
-    """The date the invoice's next step becomes due, or None when its template is done.
+# The name a debt-collection case carries where a reminder carries its step's name (O14).
+COLLECTION_STEP = "Inkasso"
+# inkassoloven § 10: the warning's deadline is at least 10 days from sending.
+WARNING_DAYS = 10
+
+
+def next_step_on(
+    invoice: InvoiceState, template: TemplateVersion, respite_days: int, collection_after_days: int | None = None
+) -> date | None:
+    """The date the invoice's next step becomes due, or None when nothing more will happen.
 
     Step 1 is due ``days`` after the invoice's due date; step k>1 ``max(days,
     respite)`` after the date step k-1 actually happened (O11), so a late run
-    pushes the following steps along instead of bunching them up.
+    pushes the following steps along instead of bunching them up. After the
+    last step, with debt collection on (O14), the case is due
+    ``collection_after_days`` after the last step, but never sooner than
+    :data:`WARNING_DAYS` after the collection warning was sent.
     """
-    if invoice.is_paid or invoice.steps_done >= template.step_count:
+    if invoice.is_paid:
         return None
+    if invoice.steps_done >= template.step_count:
+        if collection_after_days is None or invoice.last_step_on is None:
+            return None
+        warned = invoice.warned_on or invoice.last_step_on
+        return max(invoice.last_step_on + timedelta(days=collection_after_days), warned + timedelta(days=WARNING_DAYS))
     step = template.step(invoice.steps_done + 1)
     if invoice.steps_done == 0:
         return invoice.due + timedelta(days=step.days)
@@ -69,8 +86,13 @@ class PlannedReminder:
     invoices: list[InvoiceState] = field(default_factory=list)
 
     @property
+    def is_case(self) -> bool:
+        """A debt-collection case: the 'step' after the template's last (O14)."""
+        return self.key.step_number > self.template.step_count
+
+    @property
     def step_name(self) -> str:
-        return self.template.step(self.key.step_number).name
+        return COLLECTION_STEP if self.is_case else self.template.step(self.key.step_number).name
 
     @property
     def open_total(self) -> Decimal:
@@ -102,6 +124,7 @@ def plan_reminders(
     run_date: date,
     respite_days: int,
     min_overdue_amount: Decimal,
+    collection_after_days: int | None = None,
 ) -> RunPlan:
     """Group the due invoices into consolidated reminders, apply de-minimis and sort by O16.
 
@@ -113,7 +136,7 @@ def plan_reminders(
     not_yet_due: list[InvoiceState] = []
     for invoice in candidates:
         template = templates[invoice.template_version]
-        due_on = next_step_on(invoice, template, respite_days)
+        due_on = next_step_on(invoice, template, respite_days, collection_after_days)
         if due_on is None or due_on > run_date:
             not_yet_due.append(invoice)
             continue
@@ -137,6 +160,6 @@ def plan_reminders(
     return RunPlan(send=send, held_back=held_back, not_yet_due=not_yet_due)
 
 
-def o16_order(reminder: PlannedReminder) -> tuple[int, str, str]:
-    """O16: the last step first … the first step last; then by customer and template."""
-    return (-reminder.key.step_number, reminder.key.customer_id, reminder.key.template_version)
+def o16_order(reminder: PlannedReminder) -> tuple[bool, int, str, str]:
+    """O16: debt collection first, then the last step … the first step; then by customer and template."""
+    return (not reminder.is_case, -reminder.key.step_number, reminder.key.customer_id, reminder.key.template_version)

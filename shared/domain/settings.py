@@ -28,6 +28,15 @@ class BsSettings(BaseModel):
         return self.enabled and self.creditor_number is not None
 
 
+class CollectionSettings(BaseModel):
+    """Debt collection (O14): when an unpaid invoice becomes a proposed case, and who gets it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    after_days: int = Field(ge=0, le=3650, description="days after the last step before a case is proposed")
+    partner_email: str = Field(pattern=EMAIL_PATTERN, description="the debt-collection partner's inbox")
+
+
 class TenantSettings(BaseModel):
     """Everything a run needs to know about the tenant; stored as one item."""
 
@@ -51,13 +60,20 @@ class TenantSettings(BaseModel):
     settle_open_items: bool = False
     write_off_below: Annotated[Money, Field(gt=0)] | None = None
     reverse_fees_when_paid: bool = False
+    collection: CollectionSettings | None = None
 
     @field_validator("approval_required")
     @classmethod
-    def _approval_not_yet(cls, value: bool | list[str]) -> bool | list[str]:
-        if value:
-            raise ValueError("approval of reminders is not available yet; set approval_required: false")
+    def _step_names(cls, value: bool | list[str]) -> bool | list[str]:
+        if isinstance(value, list) and any(not name.strip() for name in value):
+            raise ValueError("expected true, false or a list of step names (non-empty)")
         return value
+
+    def needs_approval(self, step_name: str) -> bool:
+        """O9: does a reminder at this step wait for a person? (Collection cases always do.)"""
+        if isinstance(self.approval_required, bool):
+            return self.approval_required
+        return step_name in self.approval_required
 
     @field_validator("timezone")
     @classmethod

@@ -42,6 +42,7 @@ class Step(BaseModel):
     name: str = Field(min_length=1, max_length=60)
     days: int = Field(ge=0, le=3650)
     actions: list[StepAction] = Field(min_length=1)
+    inkassovarsel: bool = Field(default=False, description="the collection warning (inkassoloven § 10)")
 
     @field_validator("actions")
     @classmethod
@@ -107,6 +108,12 @@ class TemplateVersion:
     @property
     def step_count(self) -> int:
         return len(self.steps)
+
+    @property
+    def warning_step(self) -> int:
+        """The step that is the collection warning (inkassoloven § 10): the marked one, else the last."""
+        marked = [number for number, step in enumerate(self.steps, 1) if step.inkassovarsel]
+        return marked[-1] if marked else self.step_count
 
 
 def version_id(name: str, number: int) -> str:

@@ -1,9 +1,10 @@
 """E-mails to the tenant about its own reminder runs: the status report and run notifications.
 
-:class:`StatusReport` says what one run did (reminders sent, reminders held back below the
-de-minimis limit, excluded customers, settlements, write-offs, fee reversals, failures).
-:class:`RunNotification` says that a run stopped, paused or waits for approval, why, and
-exactly how to continue.
+:class:`StatusReport` says what one run did (reminders sent, proposals awaiting approval,
+reminders held back below the de-minimis limit, excluded customers, settlements, write-offs,
+fee reversals, failures). :class:`RunNotification` says that a run stopped, paused or waits
+for approval, why, and exactly how to continue; one waiting for approval lists its proposals
+(:class:`ProposalLine`: reminders and debt-collection cases) and how to approve or reject them.
 
 Both render through the reminder e-mail's sandboxed environment and templates in
 ``shared/templates/email`` (``status_report_*``, ``notification_*``), one set per language.
@@ -20,7 +21,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.messages import Action
 from shared.rendering.email import RenderedEmail, _environment, _single_line
@@ -28,6 +29,7 @@ from shared.rendering.formatting import Language, format_date, format_money
 
 RunKind = Literal["scheduled", "manual", "resumed"]
 NotificationKind = Literal["aborted", "paused", "approval_pending"]
+ProposalKind = Literal["reminder", "collection"]
 
 # What an aborted run tells the tenant to start the run again with, once the problems are fixed.
 RUN_NOW_COMMAND = "dunning run-now"
@@ -37,6 +39,8 @@ _ACTION_NAMES: dict[Language, dict[Action, str]] = {
     "da": {"email": "e-mail", "sms": "SMS", "fee": "gebyr", "bs": "Betalingsservice"},
     "en": {"email": "email", "sms": "SMS", "fee": "fee", "bs": "Betalingsservice"},
 }
+# How a proposal that hands a customer to debt collection is marked in the proposals' tables.
+_CASE_MARK: dict[Language, str] = {"da": "inkassosag", "en": "debt collection"}
 
 
 class _Frozen(BaseModel):
@@ -61,6 +65,18 @@ class ReportedReminder(_Frozen):
     open_total: Decimal = Field(description="What is unpaid across the reminder's invoices, DKK")
     channels: list[Action] = Field(description="The actions carried out, e.g. ['email', 'fee']")
     skipped: list[SkippedAction] = Field(default_factory=list)
+
+
+class ProposalLine(_Frozen):
+    """A reminder, or a debt-collection case, that a run proposed and that waits for approval (O9, O14)."""
+
+    customer_id: str = Field(min_length=1)
+    customer_name: str = Field(min_length=1)
+    step_name: str = Field(min_length=1, description="The reminder step's name, or 'Inkasso' for a case")
+    kind: ProposalKind
+    template_version: str = Field(min_length=1)
+    invoice_ids: list[str] = Field(min_length=1)
+    open_total: Decimal = Field(description="What is unpaid across the proposal's invoices, DKK")
 
 
 class HeldBackLine(_Frozen):
@@ -106,6 +122,7 @@ class StatusReport(_Frozen):
     run_date: date = Field(description="The run's business date in the tenant's time zone")
     run_kind: RunKind
     reminders: list[ReportedReminder] = Field(default_factory=list)
+    proposals: list[ProposalLine] = Field(default_factory=list, description="Filed for approval, not sent")
     held_back: list[HeldBackLine] = Field(default_factory=list)
     excluded: list[ExcludedLine] = Field(default_factory=list)
     settlements: list[MoneyLine] = Field(default_factory=list)
@@ -138,6 +155,17 @@ class RunNotification(_Frozen):
         default=None, description="The command or URL that resumes (or approves) the run, e.g. 'dunning resume …'"
     )
     fix_hint: str | None = Field(default=None, description="How to fix the problems, in the tenant's language")
+    proposals: list[ProposalLine] = Field(default_factory=list, description="What waits for approval")
+    reject_hint: str | None = Field(
+        default=None, description="The command or URL that rejects the proposals, e.g. 'dunning reject --all …'"
+    )
+
+    @model_validator(mode="after")
+    def _proposals_only_await_approval(self) -> RunNotification:
+        # An aborted or paused run has nothing to approve; proposals there would be a caller's mix-up.
+        if self.kind != "approval_pending" and (self.proposals or self.reject_hint):
+            raise ValueError(f"proposals and reject_hint belong to an approval_pending notification, not {self.kind!r}")
+        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +223,32 @@ def _money_rows(lines: Sequence[MoneyLine], language: Language) -> dict[str, Any
     }
 
 
+def _proposal_rows(proposals: Sequence[ProposalLine], language: Language) -> dict[str, Any]:
+    rows = []
+    for proposal in proposals:
+        step = _single_line(proposal.step_name)
+        case_mark = _CASE_MARK[language] if proposal.kind == "collection" else None
+        step_and_version = f"{step} ({proposal.template_version})"
+        rows.append(
+            {
+                **_customer(proposal.customer_id, proposal.customer_name),
+                "step": step,
+                "template_version": proposal.template_version,
+                "case_mark": case_mark,
+                # The text part has no badge: the mark goes into the step column.
+                "step_and_version": f"{step_and_version} – {case_mark}" if case_mark else step_and_version,
+                "invoices": _ids(proposal.invoice_ids),
+                "open_total": format_money(proposal.open_total, language),
+            }
+        )
+    return {
+        "rows": rows,
+        "total": format_money(sum((p.open_total for p in proposals), Decimal("0")), language),
+        "reminders": sum(1 for p in proposals if p.kind == "reminder"),
+        "cases": sum(1 for p in proposals if p.kind == "collection"),
+    }
+
+
 def _report_context(report: StatusReport) -> dict[str, Any]:
     """The values the status-report templates see: strings and counts, all formatted."""
     language = report.language
@@ -222,6 +276,7 @@ def _report_context(report: StatusReport) -> dict[str, Any]:
             for reminder in report.reminders
         ],
         "reminders_total": format_money(sum((r.open_total for r in report.reminders), Decimal("0")), language),
+        "proposals": _proposal_rows(report.proposals, language),
         "held_back": [
             {
                 **_customer(line.customer_id, line.customer_name),
@@ -255,8 +310,8 @@ def _render(name: str, language: Language, context: dict[str, Any]) -> RenderedE
 def render_status_report(report: StatusReport) -> RenderedEmail:
     """Render the status report of one run in the tenant's language.
 
-    The subject names the run date and how many reminders were sent (and failures, if any).
-    The body has a summary line of counts and one table per non-empty section; empty
+    The subject names the run date and how many reminders were sent (and how many proposals
+    wait for approval, and failures, if any). The body has a summary line of counts and one table per non-empty section; empty
     sections are left out. Every value is escaped in the HTML part.
     """
     return _render("status_report", report.language, _report_context(report))
@@ -273,6 +328,7 @@ def _resume_link(hint: str | None) -> str | None:
 def _notification_context(notification: RunNotification) -> dict[str, Any]:
     language = notification.language
     resume_hint = _single_line(notification.resume_hint) if notification.resume_hint else None
+    reject_hint = _single_line(notification.reject_hint) if notification.reject_hint else None
     return {
         "lang": language,
         "tenant_name": notification.tenant_name,
@@ -292,6 +348,9 @@ def _notification_context(notification: RunNotification) -> dict[str, Any]:
         ],
         "resume_hint": resume_hint,
         "resume_link": _resume_link(resume_hint),
+        "reject_hint": reject_hint,
+        "reject_link": _resume_link(reject_hint),
+        "proposals": _proposal_rows(notification.proposals, language),
         "fix_hint": notification.fix_hint,
         "run_now_command": RUN_NOW_COMMAND,
         "columns": _text_table,
@@ -304,6 +363,7 @@ def render_notification(notification: RunNotification) -> RenderedEmail:
     The body says what happened and why, lists every problem and every unposted journal
     entry, and says exactly how to continue: after an abort, fix and start the run again
     with :data:`RUN_NOW_COMMAND`; after a pause, the resume hint, or else post the entries
-    and wait for the next run; for an approval, the hint that approves the run.
+    and wait for the next run; for an approval, its proposals with their total, the hint that
+    approves them and the one that rejects them.
     """
     return _render("notification", notification.language, _notification_context(notification))

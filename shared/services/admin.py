@@ -19,19 +19,28 @@ class InvalidReference(ValueError):
     """An operation names something that does not exist."""
 
 
+def _collection_days(settings: TenantSettings) -> int | None:
+    return settings.collection.after_days if settings.collection else None
+
+
 def update_settings(repo: DunningRepository, settings: TenantSettings) -> None:
-    """Store new settings; a changed respite re-files every waiting invoice under its real date."""
+    """Store new settings; a changed respite or collection delay re-files every waiting invoice
+    (parked ones too) under its real date."""
     previous = repo.get_settings()
     repo.put_settings(settings)
-    if previous is not None and previous.min_days_between_reminders != settings.min_days_between_reminders:
-        refile_waiting_invoices(repo, settings.min_days_between_reminders)
+    if previous is not None and (
+        previous.min_days_between_reminders != settings.min_days_between_reminders
+        or _collection_days(previous) != _collection_days(settings)
+    ):
+        refile_waiting_invoices(repo, settings)
 
 
-def refile_waiting_invoices(repo: DunningRepository, respite_days: int) -> int:
+def refile_waiting_invoices(repo: DunningRepository, settings: TenantSettings) -> int:
     moved = 0
     for invoice in repo.waiting_invoices():
         template = repo.get_template(invoice.template_version)
-        repo.refile_invoice(invoice, next_step_on(invoice, template, respite_days))
+        next_on = next_step_on(invoice, template, settings.min_days_between_reminders, _collection_days(settings))
+        repo.refile_invoice(invoice, next_on)
         moved += 1
     return moved
 

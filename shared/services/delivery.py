@@ -172,3 +172,42 @@ def record_bs_reminder(
     )
     repo.add_bs_record(record, effect, message.idempotency_key)
     return effect
+
+
+def deliver_collection_case(
+    message: ActionMessage, repo: DunningRepository, settings: TenantSettings, mailer: Mailer, sender: str
+) -> dict[str, Any]:
+    """O14: e-mail an approved case to the collection partner — a summary and the case as JSON."""
+    from shared.domain.effects import CASE_STEP_NUMBER
+    from shared.rendering.collection import (
+        CollectionCase,
+        case_attachment,
+        collection_mime,
+        render_collection_case,
+    )
+
+    if message.tenant != settings.tenant:
+        raise PermanentFailure(f"message for tenant {message.tenant!r} reached tenant {settings.tenant!r}")
+    stored = repo.get_case(message.case_key or "")
+    if stored is None:
+        raise PermanentFailure(f"collection case {message.case_key!r} does not exist")
+    stored.pop("key", None)
+    case = CollectionCase.model_validate(stored)
+    rendered = render_collection_case(case, language="da")
+    raw = collection_mime(settings.display_name, sender, case.partner_email, rendered, case_attachment(case))
+    message_id = mailer.send(sender, case.partner_email, raw)
+    effect = {
+        "date": message.run_date.isoformat(),
+        "kind": "collection",
+        "customer": message.customer_id,
+        "invoices": message.invoice_ids,
+        "to": case.partner_email,
+        "amount": money_text(message.open_total),
+        "template": message.template_version,
+        "step": message.step_name,
+        "_run": message.run_id,
+        "_step_number": CASE_STEP_NUMBER,
+        "_message_id": message_id,
+    }
+    repo.record_effect(effect, message.idempotency_key)
+    return effect

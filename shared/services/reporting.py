@@ -18,6 +18,7 @@ from shared.rendering.reports import (
     HeldBackLine,
     JournalEntryLine,
     MoneyLine,
+    ProposalLine,
     ReportedReminder,
     RunNotification,
     SkippedAction,
@@ -93,6 +94,51 @@ class TenantMailReporter:
             ],
         )
 
+    def _proposal_lines(self, proposed: list[PlannedReminder]) -> list[ProposalLine]:
+        return [
+            ProposalLine(
+                customer_id=p.key.customer_id,
+                customer_name=self._name(p.key.customer_id),
+                step_name=p.step_name,
+                kind="collection" if p.is_case else "reminder",
+                template_version=p.template.version_id,
+                invoice_ids=p.invoice_ids,
+                open_total=p.open_total,
+            )
+            for p in sorted(proposed, key=lambda p: (p.key.customer_id, p.step_name))
+        ]
+
+    def proposals_waiting(
+        self, settings: TenantSettings, summary: RunSummary, proposed: list[PlannedReminder]
+    ) -> dict[str, Any] | None:
+        """O9: tell the tenant that reminders (or collection cases) wait for approval."""
+        if not settings.notify_to:
+            return None
+        cases = sum(1 for p in proposed if p.is_case)
+        reason = f"{len(proposed)} proposal(s) await approval" + (
+            f", {cases} of them debt-collection case(s)" if cases else ""
+        )
+        function = f"{settings.tenant}-dunning-scheduler"
+        notification = RunNotification(
+            tenant_name=settings.display_name,
+            run_id=summary.run_id,
+            run_date=date.fromisoformat(summary.run_date),
+            kind="approval_pending",
+            reason=reason,
+            proposals=self._proposal_lines(proposed),
+            resume_hint=f"dunning approve --all --function {function}",
+            reject_hint=f"dunning reject --customer ID --function {function}",
+        )
+        message_id = self._send(settings, settings.notify_to, render_notification(notification))
+        return {
+            "date": summary.run_date,
+            "kind": "notification",
+            "to": settings.notify_to,
+            "reason": reason,
+            "_run": summary.tag,
+            "_message_id": message_id,
+        }
+
     def _send(self, settings: TenantSettings, to: str, rendered: Any) -> str:
         if not self._sender:
             raise RuntimeError("SENDER_EMAIL is not set for the scheduler; the tenant cannot be told")
@@ -145,6 +191,7 @@ class TenantMailReporter:
         held_back: list[HeldBack],
         excluded: list[InvoiceState],
         housekeeping: list[dict[str, Any]],
+        proposed: list[PlannedReminder],
     ) -> dict[str, Any] | None:
         if not settings.status_report_to:
             return None
@@ -189,6 +236,7 @@ class TenantMailReporter:
             write_offs=money_lines("write_off"),
             fee_reversals=money_lines("fee_reversal"),
             failures=_failures(summary),
+            proposals=self._proposal_lines(proposed),
         )
         message_id = self._send(settings, settings.status_report_to, render_status_report(report))
         return {
@@ -196,6 +244,10 @@ class TenantMailReporter:
             "kind": "report",
             "to": settings.status_report_to,
             "reminders": [{"customer": r.key.customer_id, "step": r.step_name} for r in reminders],
+            "proposals": [
+                {"customer": p.key.customer_id, "step": p.step_name}
+                for p in sorted(proposed, key=lambda p: (p.key.customer_id, p.step_name))
+            ],
             "_run": summary.tag,
             "_message_id": message_id,
         }

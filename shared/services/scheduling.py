@@ -16,19 +16,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any, Literal, Protocol
 
-from shared.domain.effects import run_effect
+from shared.domain.effects import proposal_effect, run_effect
+from shared.domain.money import money_text
 from shared.domain.planning import HeldBack, InvoiceState, PlannedReminder, next_step_on, plan_reminders
 from shared.domain.run_control import CheckOutcome, check_run
 from shared.domain.settings import TenantSettings
-from shared.domain.templates import TemplateVersion
 from shared.messages import ActionMessage, InvoiceLine, reminder_key
 from shared.services.housekeeping import reverse_paid_fees, settle_open_items, write_off_small_remainders
-from shared.storage.repository import DunningRepository
+from shared.storage.repository import Advance, DunningRepository
 
-# One transaction holds the outbox item and one update per invoice: at most 100 items.
-MAX_INVOICES_PER_REMINDER = 99
+# One transaction holds the outbox (or proposal and its effect) and one update per invoice: at most 100 items.
+MAX_INVOICES_PER_REMINDER = 98
 
 
 class MessageSink(Protocol):
@@ -58,6 +59,7 @@ class RunSummary:
     held_back: int = 0
     lost_races: int = 0
     resent: int = 0
+    proposals: int = 0
     parts: int = 1
     kind: str = "scheduled"
     tag: str = ""
@@ -87,6 +89,11 @@ class Reporter(Protocol):
         held_back: list[HeldBack],
         excluded: list[InvoiceState],
         housekeeping: list[dict[str, Any]],
+        proposed: list[PlannedReminder],
+    ) -> dict[str, Any] | None: ...
+
+    def proposals_waiting(
+        self, settings: TenantSettings, summary: RunSummary, proposed: list[PlannedReminder]
     ) -> dict[str, Any] | None: ...
 
 
@@ -126,7 +133,7 @@ def schedule_due_reminders(
     previous = repo.get_run(run_id)
     if previous is not None and previous.get("status") == "continuing":
         summary.parts = int(previous.get("parts", 1)) + 1
-        for counter in ("reminders", "messages", "invoices_advanced", "lost_races", "resent", "held_back"):
+        for counter in ("reminders", "messages", "invoices_advanced", "lost_races", "resent", "held_back", "proposals"):
             setattr(summary, counter, int(previous.get(counter, 0)))
     holder = repo.acquire_run_lock(run_id, int(now.timestamp()), RUN_LEASE_SECONDS)
     if holder is not None:
@@ -204,13 +211,16 @@ def _run(
         housekeeping += settle_open_items(repo, run_date, summary.tag)
 
     respite = settings.min_days_between_reminders
+    after_days = settings.collection.after_days if settings.collection else None
     candidates = list(repo.due_invoices(run_date))
     templates = {version: repo.get_template(version) for version in {c.template_version for c in candidates}}
     excluded = [c for c in candidates if c.customer_id in settings.excluded_customers]
     candidates = [c for c in candidates if c.customer_id not in settings.excluded_customers]
     if settings.write_off_below is not None:
         due_now = [
-            c for c in candidates if (on := next_step_on(c, templates[c.template_version], respite)) and on <= run_date
+            c
+            for c in candidates
+            if (on := next_step_on(c, templates[c.template_version], respite, after_days)) and on <= run_date
         ]
         effects, written_off = write_off_small_remainders(
             repo, due_now, settings.write_off_below, run_date, summary.tag
@@ -220,9 +230,9 @@ def _run(
     if settings.reverse_fees_when_paid:
         housekeeping += reverse_paid_fees(repo, run_date, summary.tag)
 
-    plan = plan_reminders(candidates, templates, run_date, respite, settings.min_overdue_amount)
+    plan = plan_reminders(candidates, templates, run_date, respite, settings.min_overdue_amount, after_days)
     for invoice in plan.not_yet_due:  # filed under an older date (e.g. respite grew): move it
-        repo.refile_invoice(invoice, next_step_on(invoice, templates[invoice.template_version], respite))
+        repo.refile_invoice(invoice, next_step_on(invoice, templates[invoice.template_version], respite, after_days))
     summary.held_back = len(plan.held_back)
 
     for version in {reminder.template.version_id for reminder in plan.send}:
@@ -231,26 +241,20 @@ def _run(
 
     committed: dict[str, list[ActionMessage]] = {}
     sent: list[PlannedReminder] = []
+    proposed: list[PlannedReminder] = []
     for reminder in plan.send:
         if time_left_ms() < CONTINUE_BELOW_MS:
             summary.status = "continuing"
             break
         for part in _transaction_sized(reminder):
-            messages = _messages_for(part, settings.tenant, summary)
-            key = reminder_key(
-                settings.tenant,
-                part.key.customer_id,
-                part.template.version_id,
-                part.key.step_number,
-                part.invoice_ids,
-                "reminder",
-            )
-            advances = [
-                (invoice, run_date, _following_step(invoice, part.template, run_date, respite))
-                for invoice in part.invoices
-            ]
-            if repo.commit_reminder(key, summary.tag, [m.model_dump_json() for m in messages], advances):
-                committed[key] = messages
+            if part.is_case or settings.needs_approval(part.step_name):
+                if _propose(repo, part, settings.tenant, summary):
+                    proposed.append(part)
+                continue
+            messages = messages_for(part, settings.tenant, summary.tag, run_date, summary.by_action)
+            advances = advances_for(part, run_date, respite, after_days)
+            if repo.commit_reminder(reminder_key_of(part, settings.tenant), summary.tag, _bodies(messages), advances):
+                committed[reminder_key_of(part, settings.tenant)] = messages
                 sent.append(part)
                 summary.reminders += 1
                 summary.invoices_advanced += len(part.invoices)
@@ -262,10 +266,63 @@ def _run(
     repo.clear_outbox(list(committed))
     if summary.status != "continuing":
         summary.status = "completed"
-    if reporter is not None and settings.status_report_to and sent:
+    if reporter is not None and proposed:
+        _record(repo, reporter.proposals_waiting(settings, summary, proposed), f"{summary.tag}#proposals")
+    if reporter is not None and settings.status_report_to and (sent or proposed):
         # A run that continues in a fresh invocation reports each part: what this part sent.
-        report = reporter.run_report(settings, summary, sent, plan.held_back, excluded, housekeeping)
+        report = reporter.run_report(settings, summary, sent, plan.held_back, excluded, housekeeping, proposed)
         _record(repo, report, f"{summary.tag}#report" + (f"#{summary.parts}" if summary.parts > 1 else ""))
+
+
+def reminder_key_of(reminder: PlannedReminder, tenant: str) -> str:
+    """The business key of a consolidated reminder (its outbox item)."""
+    return reminder_key(
+        tenant,
+        reminder.key.customer_id,
+        reminder.template.version_id,
+        reminder.key.step_number,
+        reminder.invoice_ids,
+        "reminder",
+    )
+
+
+def _bodies(messages: list[ActionMessage]) -> list[str]:
+    return [message.model_dump_json() for message in messages]
+
+
+def _propose(repo: DunningRepository, reminder: PlannedReminder, tenant: str, summary: RunSummary) -> bool:
+    """O9/O14: file the reminder (or case) as a proposal instead of sending it."""
+    key = (
+        reminder_key(
+            tenant,
+            reminder.key.customer_id,
+            reminder.template.version_id,
+            reminder.key.step_number,
+            reminder.invoice_ids,
+            "proposal",
+        )
+        + f"@{summary.tag}"
+    )
+    proposal = {
+        "kind": "collection" if reminder.is_case else "reminder",
+        "customer": reminder.key.customer_id,
+        "template": reminder.template.version_id,
+        "step_number": reminder.key.step_number,
+        "step": reminder.step_name,
+        "invoices": [
+            {"invoice_id": i.invoice_id, "steps_done": i.steps_done, "open_amount": money_text(i.open_amount)}
+            for i in reminder.invoices
+        ],
+        "amount": money_text(reminder.open_total),
+        "proposed_on": summary.run_date,
+        "run_id": summary.tag,
+    }
+    effect = proposal_effect(reminder, date.fromisoformat(summary.run_date), summary.tag)
+    if repo.commit_proposal(key, proposal, effect, reminder.invoices):
+        summary.proposals += 1
+        return True
+    summary.lost_races += 1
+    return False
 
 
 def _record(repo: DunningRepository, effect: dict[str, Any] | None, key: str) -> None:
@@ -306,13 +363,33 @@ def _transaction_sized(reminder: PlannedReminder) -> list[PlannedReminder]:
     ]
 
 
-def _following_step(invoice: InvoiceState, template: TemplateVersion, run_date: date, respite: int) -> date | None:
-    """When the step after the one taken today becomes due."""
-    advanced = replace(invoice, steps_done=invoice.steps_done + 1, last_step_on=run_date)
-    return next_step_on(advanced, template, respite)
+def advances_for(reminder: PlannedReminder, on: date, respite: int, collection_after_days: int | None) -> list[Advance]:
+    """How each invoice of a reminder moves when its step happens on ``on``."""
+    template = reminder.template
+    number = reminder.key.step_number
+    step = template.step(number)
+    warning = number == template.warning_step
+    history = {"date": on.isoformat(), "step": step.name, "actions": step.action_kinds, "fee": _text(step.fee)}
+    advances = []
+    for invoice in reminder.invoices:
+        advanced = replace(
+            invoice,
+            steps_done=invoice.steps_done + 1,
+            last_step_on=on,
+            warned_on=on if warning else invoice.warned_on,
+        )
+        following = next_step_on(advanced, template, respite, collection_after_days)
+        advances.append(Advance(invoice, on, following, history, warning))
+    return advances
 
 
-def _messages_for(reminder: PlannedReminder, tenant: str, summary: RunSummary) -> list[ActionMessage]:
+def _text(amount: Decimal | None) -> str | None:
+    return None if amount is None else money_text(amount)
+
+
+def messages_for(
+    reminder: PlannedReminder, tenant: str, run_tag: str, run_date: date, by_action: dict[str, int]
+) -> list[ActionMessage]:
     """One message per action of the reminder's step, each with its business key."""
     step = reminder.template.step(reminder.key.step_number)
     lines = [
@@ -331,8 +408,8 @@ def _messages_for(reminder: PlannedReminder, tenant: str, summary: RunSummary) -
                 action,
             ),
             tenant=tenant,
-            run_id=summary.tag,
-            run_date=summary.run_date,  # type: ignore[arg-type]
+            run_id=run_tag,
+            run_date=run_date,
             action=action,  # type: ignore[arg-type]
             customer_id=reminder.key.customer_id,
             template_version=reminder.template.version_id,
@@ -342,7 +419,7 @@ def _messages_for(reminder: PlannedReminder, tenant: str, summary: RunSummary) -
             invoices=lines,
             step_fee=step.fee,
         )
-        summary.by_action[action] = summary.by_action.get(action, 0) + 1
+        by_action[action] = by_action.get(action, 0) + 1
         messages.append(message)
     return messages
 

@@ -21,6 +21,9 @@ on-account credit   ``CREDIT``                  ``<customer>#<yyyy-mm-dd>#<id>``
 fee not yet billed  ``FEE_PENDING``             ``<business key>``
 bank connection     ``BANK``                    ``<name>``
 journal             ``JOURNAL#<name>``          ``JOURNAL`` / ``ENTRY#<id>``
+pending proposal    ``PROPOSAL``                ``<reminder key>``
+collection case     ``CASE``                    ``<reminder key>``
+usage of a month    ``USAGE``                   ``<yyyy-mm>``
 ==================  ==========================  ===========================
 
 ``customer-index`` (``customer_id``/``invoice_id``) lists a customer's invoices of
@@ -37,8 +40,11 @@ query — settlement needs it.
 The first secondary index is ``due-index``: a *sparse* index over invoices
 that wait for their next step. ``due_shard`` spreads writes over a few
 partitions; ``due_key`` is ``<next step date>#<invoice id>`` so "everything due
-on or before D" is one range query per shard. An invoice that is paid, or has
-finished its template, has neither attribute and so is not in the index.
+on or before D" is one range query per shard. An invoice that is paid, waits for
+approval of a proposal, or went to debt collection has neither attribute and
+so is not in the index. An unpaid invoice that finished its template is
+*parked* under ``9999-12-31`` (never in a run's range), so switching debt
+collection on later finds it again (``waiting_invoices``).
 
 Nothing here reads ``os.environ``: :func:`bind_table` points the models at a
 table when a handler starts.
@@ -139,7 +145,10 @@ class InvoiceModel(_TableModel):
     due = UnicodeAttribute()
     steps_done = NumberAttribute(default=0)
     last_step_on = UnicodeAttribute(null=True)
-    status = UnicodeAttribute(default="open")  # open | paid | finished
+    warned_on = UnicodeAttribute(null=True)  # the collection warning step was sent (inkassoloven § 10)
+    pending_proposal = UnicodeAttribute(null=True)  # key of the proposal that waits for approval (O9)
+    history = ListAttribute(null=True)  # [{date, step, actions, fee}] — every reminder, for collection cases
+    status = UnicodeAttribute(default="open")  # open | paid | finished | collection
     due_shard = UnicodeAttribute(null=True)
     due_key = UnicodeAttribute(null=True)
     due_index = DueIndex()
@@ -180,6 +189,29 @@ class RecordModel(_TableModel):
     data = JSONAttribute()
 
 
+class UsageModel(_TableModel):
+    """Usage of one calendar month (O15), added to in the same transaction that records each effect.
+
+    Amounts are in øre (integers), so an atomic ADD never rounds.
+    """
+
+    runs = NumberAttribute(null=True)
+    email = NumberAttribute(null=True)
+    sms = NumberAttribute(null=True)
+    sms_segments = NumberAttribute(null=True)
+    fees = NumberAttribute(null=True)
+    fee_ore = NumberAttribute(null=True)
+    bs = NumberAttribute(null=True)
+    proposals = NumberAttribute(null=True)
+    collection_cases = NumberAttribute(null=True)
+    collection_ore = NumberAttribute(null=True)
+    interest = NumberAttribute(null=True)
+    interest_ore = NumberAttribute(null=True)
+    compensation = NumberAttribute(null=True)
+    compensation_ore = NumberAttribute(null=True)
+    bs_deliveries = NumberAttribute(null=True)
+
+
 class RunLockModel(_TableModel):
     """The tenant's single run slot: a lease held by one run at a time."""
 
@@ -207,6 +239,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     OutboxModel,
     RecordModel,
     RunLockModel,
+    UsageModel,
 )
 
 

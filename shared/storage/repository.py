@@ -19,6 +19,7 @@ from typing import Any
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from shared.domain.metering import COUNTERS, month_of, usage_increments
 from shared.domain.money import money_text
 from shared.domain.planning import InvoiceState
 from shared.domain.settings import TenantSettings
@@ -37,8 +38,12 @@ from shared.storage.models import (
     RunModel,
     SettingsModel,
     TemplateVersionModel,
+    UsageModel,
     bind_table,
 )
+
+# Where an unpaid invoice that finished its template waits: in the due-index, beyond every run's range.
+PARKED = date(9999, 12, 31)
 
 
 class AlreadyExists(Exception):
@@ -81,6 +86,17 @@ class Agreement:
     agreement_id: str
     customer_id: str
     template_version: str
+
+
+@dataclass(frozen=True)
+class Advance:
+    """One invoice taking its next step on ``on``; ``next_step`` is when the one after is due."""
+
+    invoice: InvoiceState
+    on: date
+    next_step: date | None
+    history: dict[str, Any]
+    warning: bool = False  # this step is the collection warning (inkassoloven § 10)
 
 
 def due_shard(invoice_id: str) -> str:
@@ -145,6 +161,7 @@ def _invoice_state(item: InvoiceModel) -> InvoiceState:
         due=date.fromisoformat(item.due),
         steps_done=int(item.steps_done),
         last_step_on=date.fromisoformat(item.last_step_on) if item.last_step_on else None,
+        warned_on=date.fromisoformat(item.warned_on) if item.warned_on else None,
     )
 
 
@@ -341,23 +358,34 @@ class DunningRepository:
         item.update(actions=actions, condition=InvoiceModel.open_amount == money_text(invoice.open_amount))
 
     def commit_reminder(
-        self, key: str, run_id: str, messages: list[str], advances: list[tuple[InvoiceState, date, date | None]]
+        self,
+        key: str,
+        run_id: str,
+        messages: list[str],
+        advances: list[Advance],
+        proposal_key: str | None = None,
     ) -> bool:
         """Advance the reminder's invoices and file its messages in the outbox — all or nothing.
 
-        Each invoice moves only from the step it was read at; if any was moved
-        meanwhile (another run), nothing is written and False comes back.
+        Each invoice moves only from the step it was read at (and, for an
+        approved proposal, only while that proposal still holds it, which is
+        then removed); if anything moved meanwhile, nothing is written and
+        False comes back.
         """
         outbox = OutboxModel(pk="OUTBOX", sk=key, messages=messages, run_id=run_id)
         try:
             with TransactWrite(connection=OutboxModel._get_connection().connection) as transaction:
                 transaction.save(outbox, condition=OutboxModel.pk.does_not_exist())
-                for invoice, run_date, next_step in advances:
-                    item = InvoiceModel(pk=f"INVOICE#{invoice.invoice_id}", sk="INVOICE")
+                if proposal_key is not None:
+                    transaction.delete(RecordModel(pk="PROPOSAL", sk=proposal_key), condition=RecordModel.pk.exists())
+                for advance in advances:
+                    condition = InvoiceModel.steps_done == advance.invoice.steps_done
+                    if proposal_key is not None:
+                        condition &= InvoiceModel.pending_proposal == proposal_key
                     transaction.update(
-                        item,
-                        actions=self._advance_actions(invoice, run_date, next_step),
-                        condition=InvoiceModel.steps_done == invoice.steps_done,
+                        InvoiceModel(pk=f"INVOICE#{advance.invoice.invoice_id}", sk="INVOICE"),
+                        actions=self._advance_actions(advance),
+                        condition=condition,
                     )
         except TransactWriteError as error:
             if _conditional_failed(error):
@@ -375,43 +403,162 @@ class DunningRepository:
                 batch.delete(OutboxModel(pk="OUTBOX", sk=key))
 
     @staticmethod
-    def _advance_actions(invoice: InvoiceState, run_date: date, next_step: date | None) -> list[Any]:
+    def _advance_actions(advance: Advance) -> list[Any]:
+        invoice = advance.invoice
         actions: list[Any] = [
             InvoiceModel.steps_done.set(invoice.steps_done + 1),
-            InvoiceModel.last_step_on.set(run_date.isoformat()),
+            InvoiceModel.last_step_on.set(advance.on.isoformat()),
+            InvoiceModel.pending_proposal.remove(),
+            InvoiceModel.history.set((InvoiceModel.history | []).append([advance.history])),
+            InvoiceModel.due_shard.set(due_shard(invoice.invoice_id)),
+            InvoiceModel.due_key.set(_due_key(advance.next_step or PARKED, invoice.invoice_id)),
         ]
-        if next_step is None:
-            actions += [
-                InvoiceModel.status.set("finished"),
-                InvoiceModel.due_shard.remove(),
-                InvoiceModel.due_key.remove(),
-            ]
-        else:
-            actions.append(InvoiceModel.due_key.set(_due_key(next_step, invoice.invoice_id)))
+        if advance.warning:
+            actions.append(InvoiceModel.warned_on.set(advance.on.isoformat()))
+        if advance.next_step is None:
+            actions.append(InvoiceModel.status.set("finished"))
         return actions
 
     def refile_invoice(self, invoice: InvoiceState, next_step: date | None) -> None:
-        """Move a waiting invoice to the date its next step is really due (or out of the index)."""
+        """Move a waiting invoice to the date its next step is really due (parked when nothing is)."""
         item = InvoiceModel(pk=f"INVOICE#{invoice.invoice_id}", sk="INVOICE")
-        if next_step is None:
+        if next_step is None and invoice.open_amount <= 0:
             actions: list[Any] = [InvoiceModel.due_shard.remove(), InvoiceModel.due_key.remove()]
         else:
             actions = [
                 InvoiceModel.due_shard.set(due_shard(invoice.invoice_id)),
-                InvoiceModel.due_key.set(_due_key(next_step, invoice.invoice_id)),
+                InvoiceModel.due_key.set(_due_key(next_step or PARKED, invoice.invoice_id)),
             ]
         try:
-            item.update(actions=actions, condition=InvoiceModel.steps_done == invoice.steps_done)
+            item.update(
+                actions=actions,
+                condition=(InvoiceModel.steps_done == invoice.steps_done) & InvoiceModel.due_key.exists(),
+            )
         except UpdateError as error:
             if not _conditional_failed(error):
                 raise
 
+    # -- proposals waiting for approval (O9) and debt-collection cases (O14) -----------
+    def commit_proposal(
+        self, key: str, proposal: dict[str, Any], effect: dict[str, Any], invoices: list[InvoiceState]
+    ) -> bool:
+        """File a proposal, record its effect and take its invoices out of the due-index — all or nothing.
+
+        While the proposal waits, no run sees its invoices, so it is never proposed twice.
+        """
+        try:
+            with TransactWrite(connection=RecordModel._get_connection().connection) as transaction:
+                transaction.save(
+                    RecordModel(pk="PROPOSAL", sk=key, data=proposal), condition=RecordModel.pk.does_not_exist()
+                )
+                self._write_effect(transaction, effect, key)
+                for invoice in invoices:
+                    transaction.update(
+                        InvoiceModel(pk=f"INVOICE#{invoice.invoice_id}", sk="INVOICE"),
+                        actions=[
+                            InvoiceModel.pending_proposal.set(key),
+                            InvoiceModel.due_shard.remove(),
+                            InvoiceModel.due_key.remove(),
+                        ],
+                        condition=(InvoiceModel.steps_done == invoice.steps_done) & InvoiceModel.due_key.exists(),
+                    )
+        except TransactWriteError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+        return True
+
+    def pending_proposals(self) -> list[dict[str, Any]]:
+        return [item.data | {"key": item.sk} for item in RecordModel.query("PROPOSAL")]
+
+    def drop_proposal(
+        self, key: str, invoices: list[tuple[InvoiceState, date | None]], effect: dict[str, Any] | None
+    ) -> bool:
+        """Remove a proposal (rejected, or nothing left to send) and put its invoices back in the due-index."""
+        try:
+            with TransactWrite(connection=RecordModel._get_connection().connection) as transaction:
+                transaction.delete(RecordModel(pk="PROPOSAL", sk=key), condition=RecordModel.pk.exists())
+                if effect is not None:
+                    self._write_effect(transaction, effect, key)
+                for invoice, refile_on in invoices:
+                    actions: list[Any] = [InvoiceModel.pending_proposal.remove()]
+                    if refile_on is not None:
+                        actions += [
+                            InvoiceModel.due_shard.set(due_shard(invoice.invoice_id)),
+                            InvoiceModel.due_key.set(_due_key(refile_on, invoice.invoice_id)),
+                        ]
+                    transaction.update(
+                        InvoiceModel(pk=f"INVOICE#{invoice.invoice_id}", sk="INVOICE"),
+                        actions=actions,
+                        condition=InvoiceModel.pending_proposal == key,
+                    )
+        except TransactWriteError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+        return True
+
+    def hand_over_case(self, key: str, case: dict[str, Any], message: str, invoices: list[InvoiceState]) -> bool:
+        """An approved collection case: file it, queue its e-mail to the partner (outbox) and take
+        its invoices out of the reminder process (both indexes) — all or nothing."""
+        try:
+            with TransactWrite(connection=RecordModel._get_connection().connection) as transaction:
+                transaction.delete(RecordModel(pk="PROPOSAL", sk=key), condition=RecordModel.pk.exists())
+                transaction.save(RecordModel(pk="CASE", sk=key, data=case), condition=RecordModel.pk.does_not_exist())
+                transaction.save(
+                    OutboxModel(pk="OUTBOX", sk=key, messages=[message], run_id=case["run_id"]),
+                    condition=OutboxModel.pk.does_not_exist(),
+                )
+                for invoice in invoices:
+                    transaction.update(
+                        InvoiceModel(pk=f"INVOICE#{invoice.invoice_id}", sk="INVOICE"),
+                        actions=[
+                            InvoiceModel.status.set("collection"),
+                            InvoiceModel.pending_proposal.remove(),
+                            InvoiceModel.open_customer.remove(),
+                            InvoiceModel.open_key.remove(),
+                        ],
+                        condition=(InvoiceModel.pending_proposal == key)
+                        & (InvoiceModel.open_amount == money_text(invoice.open_amount)),
+                    )
+        except TransactWriteError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+        return True
+
+    def cases(self) -> list[dict[str, Any]]:
+        return [item.data | {"key": item.sk} for item in RecordModel.query("CASE")]
+
+    def get_case(self, key: str) -> dict[str, Any] | None:
+        try:
+            return dict(RecordModel.get("CASE", key).data) | {"key": key}
+        except RecordModel.DoesNotExist:
+            return None
+
+    def invoice_history(self, invoice_id: str) -> list[dict[str, Any]]:
+        """Every reminder step the invoice has had: date, step, actions, fee."""
+        try:
+            item = InvoiceModel.get(f"INVOICE#{invoice_id}", "INVOICE")
+        except InvoiceModel.DoesNotExist:
+            return []
+        return [dict(entry) for entry in (item.history or [])]
+
     # -- effects of the consumers ----------------------------------------------
     def record_effect(self, effect: dict[str, Any], key: str) -> bool:
-        """Store one effect under its business key; False when it was recorded before."""
+        """Store one effect under its business key (and meter it); False when it was recorded before."""
+        if not usage_increments(effect):
+            try:
+                self._effect_item(effect, key).save(condition=EffectModel.pk.does_not_exist())
+            except PutError as error:
+                if _conditional_failed(error):
+                    return False
+                raise
+            return True
         try:
-            self._effect_item(effect, key).save(condition=EffectModel.pk.does_not_exist())
-        except PutError as error:
+            with TransactWrite(connection=EffectModel._get_connection().connection) as transaction:
+                self._write_effect(transaction, effect, key)
+        except TransactWriteError as error:
             if _conditional_failed(error):
                 return False
             raise
@@ -421,6 +568,24 @@ class DunningRepository:
     def _effect_item(effect: dict[str, Any], key: str) -> EffectModel:
         return EffectModel(pk=f"EFFECTS#{effect['date']}", sk=f"{effect['kind']}#{key}", data=effect)
 
+    def _write_effect(self, transaction: TransactWrite, effect: dict[str, Any], key: str) -> None:
+        """Inside a transaction: the effect, once, and its month's usage counters (O15)."""
+        transaction.save(self._effect_item(effect, key), condition=EffectModel.pk.does_not_exist())
+        increments = usage_increments(effect)
+        if increments:
+            transaction.update(
+                UsageModel(pk="USAGE", sk=month_of(effect)),
+                actions=[getattr(UsageModel, name).add(value) for name, value in sorted(increments.items())],
+            )
+
+    def usage(self, month: str) -> dict[str, int]:
+        """The counters of one calendar month (``yyyy-mm``); zeros when nothing happened."""
+        try:
+            item = UsageModel.get("USAGE", month)
+        except UsageModel.DoesNotExist:
+            return dict.fromkeys(COUNTERS, 0)
+        return {name: int(getattr(item, name) or 0) for name in COUNTERS}
+
     def effects_on(self, on: date) -> list[dict[str, Any]]:
         return [item.data for item in EffectModel.query(f"EFFECTS#{on.isoformat()}")]
 
@@ -429,7 +594,7 @@ class DunningRepository:
         try:
             with TransactWrite(connection=BillingLineModel._get_connection().connection) as transaction:
                 transaction.save(line, condition=BillingLineModel.pk.does_not_exist())
-                transaction.save(self._effect_item(effect, key), condition=EffectModel.pk.does_not_exist())
+                self._write_effect(transaction, effect, key)
                 # Mirrored under one key so a run can find fees not yet billed (O13 fee reversal).
                 transaction.save(
                     RecordModel(
@@ -452,7 +617,7 @@ class DunningRepository:
         try:
             with TransactWrite(connection=BsRecordModel._get_connection().connection) as transaction:
                 transaction.save(record, condition=BsRecordModel.pk.does_not_exist())
-                transaction.save(self._effect_item(effect, key), condition=EffectModel.pk.does_not_exist())
+                self._write_effect(transaction, effect, key)
         except TransactWriteError as error:
             if _conditional_failed(error):
                 return False
@@ -508,9 +673,7 @@ class DunningRepository:
                     actions=[BillingLineModel.kind.set("fee_reversed")],
                     condition=BillingLineModel.pk.exists(),
                 )
-                transaction.save(
-                    self._effect_item(effect, f"reversal#{key}"), condition=EffectModel.pk.does_not_exist()
-                )
+                self._write_effect(transaction, effect, f"reversal#{key}")
         except TransactWriteError as error:
             if _conditional_failed(error):
                 return False

@@ -18,6 +18,7 @@ CHECKER = SHARED / "tools" / "check_effects.py"
 SCENARIOS = (
     sorted(HERE.glob("*.yaml"))
     + sorted((HERE / "run_control").glob("*.yaml"))
+    + sorted((HERE / "approval").glob("*.yaml"))
     + sorted((SHARED / "scenarios").glob("*.yaml"))
 )
 SENDS = {"email", "sms", "fee", "bs"}

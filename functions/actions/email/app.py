@@ -1,4 +1,5 @@
-"""E-mail consumer: renders each reminder (da/en, HTML + text) and sends it with SES v2."""
+"""E-mail consumer: renders each reminder (da/en, HTML + text) and sends it with SES v2;
+also hands approved debt-collection cases to the collection partner."""
 
 from typing import Any
 
@@ -8,12 +9,14 @@ from shared.aws import SesMailer
 from shared.consumer import ActionContext, handle_action_batch
 from shared.messages import ActionMessage
 from shared.observability import logger, metrics, tracer
-from shared.services.delivery import deliver_email
+from shared.services.delivery import deliver_collection_case, deliver_email
 
 
 def send_email(message: ActionMessage, ctx: ActionContext) -> dict[str, Any]:
     if not ctx.config.sender_email:
         raise RuntimeError("SENDER_EMAIL is not set for the e-mail function")
+    if message.action == "collection":  # an approved debt-collection case, to the partner (O14)
+        return deliver_collection_case(message, ctx.repo, ctx.settings, SesMailer(), ctx.config.sender_email)
     return deliver_email(message, ctx.repo, ctx.settings, SesMailer(), ctx.config.sender_email)
 
 
