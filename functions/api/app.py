@@ -22,14 +22,13 @@ from pydantic import ValidationError
 
 from shared.api import models as m
 from shared.api.config import ApiConfig
-from shared.aws import SqsSink, client
+from shared.aws import client
 from shared.domain.planning import InvoiceState
 from shared.domain.settings import TenantSettings
 from shared.domain.templates import TemplateDefinition, TemplateVersion
 from shared.observability import logger, tracer
 from shared.services import approval_gateway, operator
-from shared.services.operator import BulkRefused, OperatorError, RunLauncher
-from shared.services.scheduling import MessageSink
+from shared.services.operator import BulkRefused, OperatorError, SchedulerGateway
 from shared.storage.repository import Customer, DunningRepository, NotFound, repository_for
 
 app = APIGatewayRestResolver(enable_validation=True)
@@ -42,18 +41,27 @@ IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=ID_PATTERN)]
 JSON = "application/json"
 
 
-class LambdaRunLauncher:
-    """Starts the scheduler function asynchronously (InvocationType Event) with a run event."""
+class LambdaScheduler:
+    """The tenant's scheduler function: a run starts asynchronously (InvocationType Event),
+    a decision on proposals is a synchronous call whose result is returned."""
 
     def __init__(self, function_name: str | None) -> None:
         self.function_name = function_name
 
-    def start(self, event: dict[str, Any]) -> None:
+    def _name(self) -> str:
         if not self.function_name:
             raise operator.Conflict("this stack has no scheduler function configured", "run")
-        client("lambda").invoke(
-            FunctionName=self.function_name, InvocationType="Event", Payload=json.dumps(event).encode()
-        )
+        return self.function_name
+
+    def start(self, event: dict[str, Any]) -> None:
+        client("lambda").invoke(FunctionName=self._name(), InvocationType="Event", Payload=json.dumps(event).encode())
+
+    def call(self, event: dict[str, Any]) -> dict[str, Any]:
+        response = client("lambda").invoke(FunctionName=self._name(), Payload=json.dumps(event).encode())
+        result = json.loads(response["Payload"].read() or b"{}")
+        if response.get("FunctionError"):
+            raise operator.Conflict(f"the scheduler refused: {result.get('errorMessage', result)}", "proposals")
+        return dict(result)
 
 
 # ----------------------------------------------------------------- request context
@@ -61,6 +69,10 @@ class LambdaRunLauncher:
 
 def _config() -> ApiConfig:
     return app.context["config"]
+
+
+def _scheduler() -> SchedulerGateway:
+    return app.context["scheduler"]
 
 
 def _repo() -> DunningRepository:
@@ -511,8 +523,7 @@ def post_journal(journal: Annotated[str, Path(min_length=1, max_length=64)], bod
 @app.post("/runs", tags=["runs"])
 def start_run(body: m.StartRunIn) -> Response[m.StartRunOut]:
     """Start the reminder flow now (O1), or resume a paused run (O6); the run reports its status (O2)."""
-    launcher: RunLauncher = app.context["launcher"]
-    started = operator.start_run(_repo(), launcher, _now(), body.resume)
+    started = operator.start_run(_repo(), _scheduler(), _now(), body.resume)
     return Response(status_code=202, content_type=JSON, body=m.StartRunOut.model_validate(started))
 
 
@@ -541,14 +552,14 @@ def list_proposals(
 
 @app.post("/proposals/approve", tags=["approval"])
 def approve_proposals(body: m.ProposalDecisionIn) -> dict[str, Any]:
-    """Approve the named proposals (keys), every one of some customers, or all (neither): they are sent."""
-    sink: MessageSink = app.context.get("sink") or SqsSink(_config().queue_urls)
-    return approval_gateway.approve(_repo(), sink, _now(), customers=body.customers, keys=body.keys)
+    """Approve the named proposals (keys), those of some customers, or all (neither): they are sent now."""
+    return approval_gateway.decide(_repo(), _scheduler(), "approve", _now(), body.customers, body.keys)
 
 
 @app.post("/proposals/reject", tags=["approval"])
 def reject_proposals(body: m.ProposalDecisionIn) -> dict[str, Any]:
-    return approval_gateway.reject(_repo(), _now(), customers=body.customers, keys=body.keys)
+    """Reject proposals: their invoices are due again, the next run proposes them anew."""
+    return approval_gateway.decide(_repo(), _scheduler(), "reject", _now(), body.customers, body.keys)
 
 
 @app.get("/collection-cases", tags=["approval"])
@@ -568,15 +579,10 @@ def read_usage(month: Annotated[str, Path(pattern=MONTH_PATTERN)]) -> dict[str, 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler
-def handler(
-    event: dict[str, Any],
-    context: LambdaContext,
-    launcher: RunLauncher | None = None,
-    sink: MessageSink | None = None,
-) -> dict[str, Any]:
-    """API Gateway proxy event in, proxy response out. ``launcher``/``sink`` replace the AWS ones locally."""
+def handler(event: dict[str, Any], context: LambdaContext, scheduler: SchedulerGateway | None = None) -> dict[str, Any]:
+    """API Gateway proxy event in, proxy response out. ``scheduler`` replaces the Lambda one locally."""
     config = ApiConfig.from_env()
-    app.append_context(config=config, launcher=launcher or LambdaRunLauncher(config.scheduler_function_name), sink=sink)
+    app.append_context(config=config, scheduler=scheduler or LambdaScheduler(config.scheduler_function_name))
     return app.resolve(event, context)
 
 

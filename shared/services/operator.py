@@ -665,14 +665,19 @@ def import_invoices(
 # ----------------------------------------------------------------- runs (O1, O2, O6)
 
 
-class RunLauncher(Protocol):
-    """Starts the scheduler with a run event: asynchronously in AWS, in-process locally."""
+class SchedulerGateway(Protocol):
+    """The scheduler function: started asynchronously for a run, called for a decision on proposals.
+
+    In AWS a Lambda invoke; locally the handler in-process.
+    """
 
     def start(self, event: dict[str, Any]) -> None: ...
 
+    def call(self, event: dict[str, Any]) -> dict[str, Any]: ...
+
 
 def start_run(
-    repo: DunningRepository, launcher: RunLauncher, now: datetime, resume_run_id: str | None = None
+    repo: DunningRepository, launcher: SchedulerGateway, now: datetime, resume_run_id: str | None = None
 ) -> dict[str, Any]:
     """O1 "start the reminder flow now", or O6 "resume the paused run"; returns the run id and the event."""
     if repo.get_settings() is None:
