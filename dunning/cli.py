@@ -228,6 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     usage.add_argument("--table", required=True)
     usage.add_argument("--json", action="store_true")
     usage.set_defaults(run=_usage)
+    from dunning.operator_cli import register
+
+    register(commands)  # the operator API's commands (local stack or --api-url)
     return parser
 
 

@@ -37,9 +37,7 @@ class LocalApi:
         self.scheduler = LocalScheduler(stack)
         self.request_time_ms = request_time_ms
 
-    def request(
-        self, method: str, path: str, body: Any = None, query: dict[str, str] | None = None
-    ) -> tuple[int, Any]:
+    def request(self, method: str, path: str, body: Any = None, query: dict[str, str] | None = None) -> tuple[int, Any]:
         from functions.api.app import handler
 
         event = api_event(method, path, body, query, request_time_ms=self.request_time_ms)

@@ -1,0 +1,76 @@
+"""Clients of the operator API: a deployed stack over HTTPS (SigV4), or the local stack in-process."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Protocol
+from urllib.parse import quote, urlencode
+
+from dunning.local_server import LocalServerError, ServerStack, read_state, state_path
+
+
+class Api(Protocol):
+    def request(
+        self, method: str, path: str, body: Any = None, query: dict[str, str] | None = None
+    ) -> tuple[int, Any]: ...
+
+
+def path_of(*parts: str) -> str:
+    """``path_of("templates", name)`` -> ``/templates/<name, escaped>``"""
+    return "/" + "/".join(quote(part, safe="") for part in parts)
+
+
+class HttpApi:
+    """A deployed stack's API (its ``OperatorApiUrl`` output), every request signed with SigV4."""
+
+    def __init__(self, base_url: str, region: str | None = None, timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        found = re.search(r"execute-api\.([a-z0-9-]+)\.", self.base_url)
+        self.region = region or (found.group(1) if found else os.environ.get("AWS_DEFAULT_REGION", "eu-north-1"))
+        self.timeout = timeout
+
+    def request(self, method: str, path: str, body: Any = None, query: dict[str, str] | None = None) -> tuple[int, Any]:
+        import botocore.session
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+
+        url = self.base_url + path + (f"?{urlencode(query)}" if query else "")
+        data = json.dumps(body).encode() if body is not None else None
+        credentials = botocore.session.get_session().get_credentials()
+        if credentials is None:
+            raise LocalServerError("no AWS credentials found for signing the request")
+        signed = AWSRequest(method=method, url=url, data=data, headers={"Content-Type": "application/json"})
+        SigV4Auth(credentials.get_frozen_credentials(), "execute-api", self.region).add_auth(signed)
+        request = urllib.request.Request(url, data=data, headers=dict(signed.headers.items()), method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                text = response.read().decode()
+                return response.status, json.loads(text) if text else None
+        except urllib.error.HTTPError as error:
+            text = error.read().decode()
+            try:
+                return error.code, json.loads(text)
+            except json.JSONDecodeError:
+                return error.code, {"error": "http", "reason": text or str(error)}
+
+
+@contextmanager
+def connect(api_url: str | None, local_state: str | None = None) -> Iterator[Api]:
+    """The API to talk to: ``api_url`` when given, else the running local stack (``dunning local up``)."""
+    if api_url:
+        yield HttpApi(api_url)
+        return
+    path = state_path(local_state)
+    state = read_state(path)
+    if state is None:
+        raise LocalServerError(f"no local stack is running ({path}); start one with `dunning local up`")
+    from dunning.local_api import LocalApi
+
+    with ServerStack(state) as stack:
+        yield LocalApi(stack)

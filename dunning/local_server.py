@@ -1,0 +1,177 @@
+"""``dunning local up``: the tenant's stack on a moto server that keeps running in the background.
+
+The server process (``python -m dunning.local_server``) starts moto's ThreadedMotoServer on
+127.0.0.1, creates the tenant's tables and queues from ``template.yaml`` (the same way
+:class:`~dunning.local_stack.LocalStack` does in-process) and writes a small state file:
+the endpoint, its pid and the environment the functions need. CLI commands read that
+file, point boto3/PynamoDB at the endpoint and call the API handler in-process
+(:class:`ServerStack`); the data lives as long as the server does. ``dunning local down``
+stops it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from dunning.local_stack import REGION, LocalStack
+from shared.aws import reset_clients
+from shared.storage.models import ALL_MODELS
+from shared.storage.repository import reset_repositories
+
+DEFAULT_STATE = Path(".dunning") / "local.json"
+BASE_ENV = {
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_NAMESPACE": "Dunning",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+}
+
+
+class LocalServerError(RuntimeError):
+    """The local stack is not running, or did not start."""
+
+
+def state_path(given: str | None = None) -> Path:
+    return Path(given or os.environ.get("DUNNING_LOCAL_STATE") or DEFAULT_STATE)
+
+
+def read_state(path: Path) -> dict[str, Any] | None:
+    """The running server's state, or None when there is none (or its process is gone)."""
+    try:
+        state = json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+    try:
+        os.kill(int(state["pid"]), 0)
+    except (ProcessLookupError, PermissionError, KeyError, ValueError):
+        return None
+    return dict(state)
+
+
+def _reset_connections() -> None:
+    """Forget every client and PynamoDB connection: they remember the endpoint they were made for."""
+    reset_clients()
+    reset_repositories()
+    for model in ALL_MODELS:
+        model._connection = None
+
+
+class ServerStack(LocalStack):
+    """A :class:`LocalStack` attached to the running local server instead of an in-process moto."""
+
+    def __init__(self, state: dict[str, Any]) -> None:
+        super().__init__(state["tenant"], state["env"]["SENDER_EMAIL"])
+        self.state = state
+
+    def __enter__(self) -> ServerStack:
+        self._set_env(BASE_ENV | dict(self.state["env"]) | {"AWS_ENDPOINT_URL": self.state["endpoint"]})
+        _reset_connections()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        _reset_connections()
+
+
+def up(tenant: str, path: Path, port: int = 0, timeout: float = 60.0) -> dict[str, Any]:
+    """Start the server in the background (or return the one already running)."""
+    running = read_state(path)
+    if running is not None:
+        return running
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    log = open(path.with_suffix(".log"), "w")  # noqa: SIM115 - the child keeps it open
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dunning.local_server", "--tenant", tenant, "--port", str(port), "--state", str(path)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = read_state(path)
+        if state is not None and state["pid"] == process.pid:
+            return state
+        if process.poll() is not None:
+            raise LocalServerError(f"the local stack did not start; see {path.with_suffix('.log')}")
+        time.sleep(0.1)
+    process.terminate()
+    raise LocalServerError(f"the local stack did not start within {timeout:.0f} s")
+
+
+def down(path: Path, timeout: float = 10.0) -> bool:
+    """Stop the server; False when none was running."""
+    state = read_state(path)
+    path.unlink(missing_ok=True)
+    if state is None:
+        return False
+    pid = int(state["pid"])
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    return True
+
+
+def serve(tenant: str, port: int, path: Path) -> None:
+    """The background process: moto server, the tenant's resources, the state file; until SIGTERM."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    host, bound = server.get_host_and_port()
+    endpoint = f"http://{host}:{bound}"
+    stack = LocalStack(tenant)
+    stack._set_env(BASE_ENV | {"AWS_ENDPOINT_URL": endpoint})
+    _reset_connections()
+    stack._create_resources()
+    import boto3
+
+    boto3.client("sesv2", region_name=REGION).create_email_identity(EmailIdentity=stack.sender_email.split("@", 1)[1])
+    state = {"pid": os.getpid(), "tenant": tenant, "endpoint": endpoint, "env": stack.env}
+    partial = path.with_suffix(".tmp")
+    partial.write_text(json.dumps(state, indent=2))
+    partial.replace(path)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    stopped.wait()
+    server.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m dunning.local_server")
+    parser.add_argument("--tenant", required=True)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--state", required=True)
+    args = parser.parse_args(argv)
+    serve(args.tenant, args.port, Path(args.state))
+
+
+if __name__ == "__main__":
+    main()
