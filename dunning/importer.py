@@ -199,11 +199,13 @@ def run_import(
     kind: str | None,
     skip_invalid: bool,
     dry_run: bool,
-    out: TextIO = sys.stdout,
-    err: TextIO = sys.stderr,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
     progress: Callable[..., Any] | None = None,
 ) -> int:
     """Import the files; returns the exit code (0 done, 1 bad rows and nothing imported, 2 unreadable)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
     rows: list[Row] = []
     for path in paths:
         try:

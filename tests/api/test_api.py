@@ -145,7 +145,9 @@ def test_customers_agreements_and_invoices_are_created_listed_and_updated(tenant
     assert status == 422 and error["field"] == "customer"
     assert api.request("GET", "/invoices/I9")[0] == 404
     status, error = api.request(
-        "POST", "/invoices", {"id": "I3", "agreement": "A-C1", "amount": "1.00", "issued": "2026-02-01", "due": "2026-01-01"}
+        "POST",
+        "/invoices",
+        {"id": "I3", "agreement": "A-C1", "amount": "1.00", "issued": "2026-02-01", "due": "2026-01-01"},
     )
     assert status == 422 and "due" in error["reason"]
 
@@ -162,7 +164,10 @@ def test_a_bulk_request_with_a_bad_row_writes_nothing(tenant: LocalApi):
     assert [(e["index"], e["field"]) for e in error["errors"]] == [(1, "agreement"), (2, "id")]
     assert api.request("GET", "/invoices/I10")[0] == 404
     # A dry run of the good row passes and still writes nothing
-    assert ok(api.request("POST", "/invoices/bulk", {"items": rows[:1], "dry_run": True})) == {"dry_run": True, "count": 1}
+    assert ok(api.request("POST", "/invoices/bulk", {"items": rows[:1], "dry_run": True})) == {
+        "dry_run": True,
+        "count": 1,
+    }
     assert api.request("GET", "/invoices/I10")[0] == 404
 
 
@@ -174,7 +179,9 @@ def test_payments_and_credit_notes_reduce_invoices_or_wait_on_account(tenant: Lo
     ok(api.request("POST", "/payments", payment), 200)
     assert ok(api.request("GET", "/invoices/I1"))["open_amount"] == "1000.00"
     assert api.request("POST", "/payments", payment | {"amount": "1.00"})[0] == 409
-    credit = ok(api.request("POST", "/credit-notes", {"id": "K1", "customer": "C2", "amount": "50.00", "on": "2026-01-26"}), 201)
+    credit = ok(
+        api.request("POST", "/credit-notes", {"id": "K1", "customer": "C2", "amount": "50.00", "on": "2026-01-26"}), 201
+    )
     assert credit["on_account"] == "50.00"
     assert [p["id"] for p in ok(api.request("GET", "/payments", query={"customer": "C1"}))] == ["P1"]
     assert [c["id"] for c in ok(api.request("GET", "/credit-notes"))] == ["K1"]
@@ -261,7 +268,11 @@ def test_the_lambda_scheduler_starts_a_run_asynchronously():
         stub.add_response(
             "invoke",
             {"StatusCode": 202},
-            {"FunctionName": "acme-dunning-scheduler", "InvocationType": "Event", "Payload": json.dumps(event).encode()},
+            {
+                "FunctionName": "acme-dunning-scheduler",
+                "InvocationType": "Event",
+                "Payload": json.dumps(event).encode(),
+            },
         )
         payload = StreamingBody(io.BytesIO(b'{"approved": ["k"]}'), len(b'{"approved": ["k"]}'))
         stub.add_response("invoke", {"StatusCode": 200, "Payload": payload})

@@ -1,0 +1,130 @@
+"""The operator commands of ``dunning`` against the persistent local stack (``dunning local up``)."""
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dunning.cli import main
+
+TEMPLATE = """name: standard
+steps:
+  - {name: Rykker 1, days: 4, actions: [email]}
+  - {name: Rykker 2, days: 10, actions: [email, {fee: "100.00"}]}
+"""
+CUSTOMERS = "id,name,email,phone\nC1,Jens Hansen,jens@example.dk,+4520123456\nC2,Mette Jensen,mette@example.dk,\n"
+AGREEMENTS = "id,customer\nA1,C1\nA2,C2\n"
+INVOICES = "id,agreement,amount,issued,due\nI1,A1,1250.00,2026-01-01,2026-01-15\nI2,A2,500.00,2026-01-05,2026-01-20\n"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One local stack (a background moto server) for the module; its state file."""
+    state = tmp_path_factory.mktemp("local") / "local.json"
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    assert main(["local", "up", "--tenant", "acme", "--local-state", str(state)]) == 0
+    yield state
+    assert main(["local", "down", "--local-state", str(state)]) == 0
+    assert not state.exists()
+
+
+def run(capsys: pytest.CaptureFixture[str], state: Path, *argv: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main([*argv, "--local-state", str(state)])
+    out, err = capsys.readouterr()
+    assert "AWS_ENDPOINT_URL" not in os.environ  # the CLI leaves the process as it found it
+    return code, out, err
+
+
+def test_the_operator_session_import_default_template_run_approve_status(
+    stack: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    # Given a template file and an accounting export as CSV
+    (tmp_path / "standard.yaml").write_text(TEMPLATE)
+    for name, text in (("customers", CUSTOMERS), ("agreements", AGREEMENTS), ("invoices", INVOICES)):
+        (tmp_path / f"{name}.csv").write_text(text)
+    files = [str(tmp_path / f"{n}.csv") for n in ("customers", "agreements", "invoices")]
+    # When the operator defines the template, makes it the default and requires approval
+    assert run(capsys, stack, "templates", "define", "--file", str(tmp_path / "standard.yaml"))[1].strip() == (
+        "created: standard_v1"
+    )
+    code, out, _ = run(capsys, stack, "settings", "set", "default_template=standard", "approval_required=true")
+    assert code == 0 and "standard" in out
+    # And imports the export
+    code, out, err = run(capsys, stack, "import", *files)
+    assert code == 0, err
+    assert "imported 2 customers, 2 agreements, 2 invoices" in out
+    code, out, _ = run(capsys, stack, "invoices", "list", "--customer", "C1", "--json")
+    assert [(i["id"], i["template"]) for i in json.loads(out)] == [("I1", "standard_v1")]
+    # And starts a run: with approval required it proposes instead of sending
+    code, out, _ = run(capsys, stack, "start", "--json")
+    run_id = json.loads(out)["run_id"]
+    code, out, _ = run(capsys, stack, "run", run_id, "--json")
+    status = json.loads(out)
+    assert status["status"] == "completed" and status["proposals"] == 2 and status["messages"] == 0
+    code, out, _ = run(capsys, stack, "proposals", "--json")
+    proposals = json.loads(out)
+    assert sorted(p["customer"] for p in proposals) == ["C1", "C2"]
+    code, out, _ = run(capsys, stack, "proposals", "--by", "invoice")
+    assert out.splitlines()[0].split() == ["invoice", "customer", "step", "proposed_on", "key"]
+    # Then approving all sends them, and the timeline shows the e-mail
+    code, out, _ = run(capsys, stack, "approve", "--all")
+    assert code == 0 and len(json.loads(out)["approved"]) == 2
+    code, out, _ = run(capsys, stack, "invoices", "timeline", "I1", "--json")
+    assert "email" in [event["kind"] for event in json.loads(out)["events"]]
+    code, out, _ = run(capsys, stack, "runs")
+    assert run_id in out and "completed" in out
+    code, out, _ = run(capsys, stack, "usage", "--month", run_id[:7], "--json")
+    assert json.loads(out)["runs"] == 1
+
+
+def test_import_reports_every_bad_row_by_line_and_imports_nothing_unless_told(
+    stack: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    # Given a customers file with two bad rows among good ones
+    bad = tmp_path / "kunder.csv"
+    bad.write_text(
+        "kundenummer;navn;email\nK1;Anna;anna@example.dk\nK2;;b@example.dk\nK3;Carl;not-an-address\nK1;Dup;d@example.dk\n"
+    )
+    # When it is imported
+    code, _, err = run(capsys, stack, "import", str(bad))
+    # Then every bad row is named with its line and field, and nothing was imported
+    assert code == 1
+    assert "kunder.csv:3: customer name" in err
+    assert "kunder.csv:4: customer email" in err
+    assert "kunder.csv:5: customer id" in err and "appears twice" in err
+    assert run(capsys, stack, "customers", "show", "K1")[0] == 1
+    # And with --skip-invalid the good rows go in
+    code, out, err = run(capsys, stack, "import", str(bad), "--skip-invalid")
+    assert code == 0 and "imported 1 customers" in out and "skipped 3 bad row(s)" in out
+    assert run(capsys, stack, "customers", "show", "K1")[0] == 0
+
+
+def test_a_json_export_with_a_bad_reference_is_refused_by_line(
+    stack: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    export = {
+        "customers": [{"id": "J1", "name": "Json Kunde"}],
+        "agreements": [{"id": "JA1", "customer": "J1"}, {"id": "JA2", "customer": "NOBODY"}],
+    }
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(export, indent=2))
+    code, _, err = run(capsys, stack, "import", str(path), "--dry-run")
+    assert code == 1
+    (line,) = [line for line in err.splitlines() if "NOBODY" in line]
+    assert line.startswith(f"{path}:13: agreement customer")  # the line JA2's object opens on
+    assert run(capsys, stack, "customers", "show", "J1")[0] == 1
+
+
+def test_commands_refuse_clearly(stack: Path, capsys: pytest.CaptureFixture[str]):
+    code, _, err = run(capsys, stack, "settings", "set", "min_days_between_reminders=-3")
+    assert code == 1 and "min_days_between_reminders" in err
+    code, _, err = run(capsys, stack, "templates", "show", "nope")
+    assert code == 1 and "404" in err
+
+
+def test_without_a_local_stack_the_cli_says_how_to_start_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    code = main(["customers", "list", "--local-state", str(tmp_path / "none.json")])
+    assert code == 2 and "dunning local up" in capsys.readouterr().err
