@@ -46,6 +46,7 @@ DENMARK = "DK"
 
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _POSTCODE_DK = re.compile(r"[0-9]{4}")
+_DELSYSTEM = re.compile(r"[A-Z0-9]{3}")
 
 
 class DueDateTooEarlyError(ValueError):
@@ -87,6 +88,8 @@ def reminder_text_lines(text: str, width: int = TEXT_WIDTH) -> list[str]:
     unless one is longer than ``width``. Nothing is transliterated: æ, ø and
     å are ISO-8859-1 and go into the delivery as they are.
     """
+    if not 1 <= width <= TEXT_WIDTH:
+        raise ValueError(f"width must be 1-{TEXT_WIDTH}, got {width}")
     lines: list[str] = []
     for paragraph in text.splitlines():
         if not paragraph.strip():
@@ -169,7 +172,7 @@ class DeliveryHeader:
             "creditor_account_no",
             _digits("DeliveryHeader.creditor_account_no", self.creditor_account_no, 10, exact=False),
         )
-        if not isinstance(self.delsystem, str) or len(self.delsystem) != 3 or not self.delsystem.isalnum():
+        if not isinstance(self.delsystem, str) or not _DELSYSTEM.fullmatch(self.delsystem):
             raise FieldError("DeliveryHeader.delsystem", '3 letters or digits, e.g. "BS1"', self.delsystem)
         set_(self, "creditor_id", _text("DeliveryHeader.creditor_id", self.creditor_id, 15, required=False))
         if self.section_date is not None:

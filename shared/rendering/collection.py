@@ -123,7 +123,9 @@ class CollectionCase(_Frozen):
         # The claim is the invoices' open amounts; a case that says otherwise must not reach the partner.
         owed = sum((invoice.open_amount for invoice in self.invoices), Decimal("0"))
         if owed != self.amount:
-            raise ValueError(f"amount {money_text(self.amount)} differs from the invoices' open amounts {money_text(owed)}")
+            raise ValueError(
+                f"amount {money_text(self.amount)} differs from the invoices' open amounts {money_text(owed)}"
+            )
         return self
 
     @property
@@ -137,7 +139,7 @@ class CollectionCase(_Frozen):
             (reminder.date, reminder.step): reminder.fee
             for invoice in self.invoices
             for reminder in invoice.reminders
-            if reminder.fee is not None and "fee" in reminder.actions
+            if reminder.fee is not None
         }
         return sum(charged.values(), Decimal("0.00"))
 
@@ -166,6 +168,13 @@ def _case_context(case: CollectionCase, language: Language) -> dict[str, Any]:
 
     debtor = case.debtor
     address = debtor.address
+    # Street lines, "postcode city", country: the order of an envelope.
+    address_lines = (
+        [_single_line(line) for line in address.lines]
+        + [_single_line(f"{address.postcode} {address.city}"), _display_name("country", address.country, language)]
+        if address
+        else []
+    )
     filename = attachment_filename(case)
     return {
         "lang": language,
@@ -179,12 +188,7 @@ def _case_context(case: CollectionCase, language: Language) -> dict[str, Any]:
             "label": _debtor_label(debtor),
             "id": _single_line(debtor.id),
             "name": _single_line(debtor.name) if debtor.name else None,
-            "address": (
-                [_single_line(line) for line in address.lines]
-                + [_single_line(f"{address.postcode} {address.city}"), _display_name("country", address.country, language)]
-                if address
-                else []
-            ),
+            "address": address_lines,
             "email": _single_line(debtor.email) if debtor.email else None,
             "phone": _single_line(debtor.phone) if debtor.phone else None,
             "language": _display_name("language", debtor.language, language) if debtor.language else None,

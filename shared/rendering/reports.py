@@ -311,8 +311,9 @@ def render_status_report(report: StatusReport) -> RenderedEmail:
     """Render the status report of one run in the tenant's language.
 
     The subject names the run date and how many reminders were sent (and how many proposals
-    wait for approval, and failures, if any). The body has a summary line of counts and one table per non-empty section; empty
-    sections are left out. Every value is escaped in the HTML part.
+    wait for approval, and failures, if any). The body has a summary line of counts and one
+    table per non-empty section; empty sections are left out. Every value is escaped in the
+    HTML part.
     """
     return _render("status_report", report.language, _report_context(report))
 

@@ -13,6 +13,7 @@ from shared.rendering.reports import (
     HeldBackLine,
     JournalEntryLine,
     MoneyLine,
+    ProposalLine,
     ReportedReminder,
     RunNotification,
     SkippedAction,
@@ -114,6 +115,48 @@ def abort(**overrides: Any) -> RunNotification:
         "problems": ["Kunde C-9 findes ikke i e-conomic", "Bankforbindelsen til Danske Bank er inaktiv"],
         "journal_entries": [],
         "resume_hint": None,
+    }
+    fields.update(overrides)
+    return notification(**fields)
+
+
+def proposal(customer_id: str = "C-1001", customer_name: str = "Jens Jensen", **overrides: Any) -> ProposalLine:
+    fields: dict[str, Any] = {
+        "customer_id": customer_id,
+        "customer_name": customer_name,
+        "step_name": "Rykker 2",
+        "kind": "reminder",
+        "template_version": "standard_v3",
+        "invoice_ids": ["10231", "10245"],
+        "open_total": Decimal("1250.00"),
+    }
+    fields.update(overrides)
+    return ProposalLine(**fields)
+
+
+def case(customer_id: str = "C-1017", customer_name: str = "Bager Olsen I/S", **overrides: Any) -> ProposalLine:
+    fields: dict[str, Any] = {
+        "step_name": "Inkasso",
+        "kind": "collection",
+        "invoice_ids": ["10190"],
+        "open_total": Decimal("18450.75"),
+    }
+    fields.update(overrides)
+    return proposal(customer_id, customer_name, **fields)
+
+
+APPROVE = "dunning approve --all --function acme-dunning-scheduler"
+REJECT = "dunning reject --all --function acme-dunning-scheduler"
+
+
+def approval(**overrides: Any) -> RunNotification:
+    fields: dict[str, Any] = {
+        "kind": "approval_pending",
+        "reason": "2 forslag venter på godkendelse",
+        "journal_entries": [],
+        "proposals": [proposal(), case()],
+        "resume_hint": APPROVE,
+        "reject_hint": REJECT,
     }
     fields.update(overrides)
     return notification(**fields)
@@ -451,3 +494,180 @@ def test_notification_html_is_balanced_and_text_has_no_tags(language: str, kind:
     assert TAG.search(email.text) is None
     assert email.text.endswith("\n")
     assert not email.text.endswith("\n\n")
+
+
+# --- proposals awaiting approval (O9, O14) -------------------------------------------
+
+
+def test_approval_lists_every_proposal_with_the_total_and_how_to_approve_and_reject() -> None:
+    # Given a run waiting for approval of one reminder and one debt-collection case
+    # When the notification is rendered
+    email = render_notification(approval())
+    # Then both parts list each proposal's customer, step, invoices and amount, and the total
+    for part in (email.html, email.text):
+        assert "Forslag til godkendelse (2)" in part
+        for value in ("Jens Jensen", "C-1001", "Rykker 2", "10231, 10245", "1.250,00 kr."):
+            assert value in part
+        for value in ("Bager Olsen I/S", "C-1017", "Inkasso", "10190", "18.450,75 kr."):
+            assert value in part
+        assert "19.700,75 kr." in part
+        # And say what approval does and give both commands
+        assert "Der sendes intet, og ingen sag overdrages til inkasso, før forslagene er godkendt." in part
+        assert "godkendte inkassosager overdrages til inkassopartneren" in part
+        assert "Godkend forslagene med:" in part
+        assert "Afvis forslagene med:" in part
+        assert "Afviste forslag foreslås igen ved næste kørsel" in part
+        assert part.index(APPROVE) < part.index(REJECT)
+    assert f">{REJECT}</code>" in email.html
+    assert parsed(email.html).seen.count("tr") == 4  # header, two proposals, total
+    assert "I alt: 19.700,75 kr." in email.text
+
+
+def test_a_debt_collection_case_is_marked_in_both_parts() -> None:
+    # Given a reminder proposal and a case proposal
+    # When the notification is rendered
+    email = render_notification(approval())
+    # Then only the case carries the debt-collection mark
+    assert email.html.count(">Inkassosag</span>") == 1
+    rows = section(email.text, "Forslag til godkendelse")[3:5]
+    assert rows[0].startswith("Jens Jensen (C-1001)")
+    assert "inkassosag" not in rows[0]
+    assert "Inkasso (standard_v3) – inkassosag" in rows[1]
+
+
+def test_english_approval() -> None:
+    # Given the same approval for an English-speaking tenant
+    # When it is rendered
+    email = render_notification(approval(language="en"))
+    # Then headings, wording and amounts are English
+    for part in (email.html, email.text):
+        assert "Proposals awaiting approval (2)" in part
+        assert "DKK 18,450.75" in part
+        assert "Total" in part
+        assert (
+            "Nothing is sent and no case is handed over for debt collection until the proposals are approved." in part
+        )
+        assert "Approve the proposals with:" in part
+        assert "Reject the proposals with:" in part
+        assert APPROVE in part
+        assert REJECT in part
+        for danish in ("Forslag", "Kunde", "Ubetalt", "I alt", "inkassosag", "Godkend", "Afvis"):
+            assert danish not in part
+    assert ">Debt collection</span>" in email.html
+    assert "Inkasso (standard_v3) – debt collection" in email.text
+
+
+def test_approval_wording_follows_what_is_proposed() -> None:
+    # Given an approval of reminders only, and one of cases only, neither with a reject hint
+    reminders = render_notification(approval(proposals=[proposal()], reject_hint=None))
+    cases = render_notification(approval(proposals=[case()], reject_hint=None))
+    # When the wording is read
+    # Then it speaks only of what was proposed, and nothing of rejecting
+    for part in (reminders.html, reminders.text):
+        assert "Der sendes intet, før forslagene er godkendt. Godkendte rykkere sendes med det samme." in part
+        assert "inkasso" not in part.lower()
+        assert "Afvis" not in part
+    for part in (cases.html, cases.text):
+        assert "Godkendte inkassosager overdrages med det samme til inkassopartneren." in part
+        assert "rykkere sendes" not in part
+
+
+def test_proposal_table_is_aligned_with_amounts_to_the_right() -> None:
+    # Given proposals with amounts of different widths
+    # When the notification is rendered
+    lines = section(render_notification(approval()).text, "Forslag til godkendelse")
+    # Then every amount ends where the header "Ubetalt" ends, and the invoices start together
+    header, rule, *rows, total = lines[1:]
+    assert total == "I alt: 19.700,75 kr."
+    end = header.index("Ubetalt") + len("Ubetalt")
+    assert [row[:end].endswith(" kr.") for row in rows] == [True, True]
+    assert set(rule[end - 7 : end]) == {"-"}
+    start = header.index("Fakturaer")
+    assert [row[start:] for row in rows] == ["10231, 10245", "10190"]
+
+
+def test_approval_escapes_a_customer_name_with_a_script() -> None:
+    # Given a proposal for a customer whose name is a script
+    content = approval(proposals=[proposal(customer_name="<script>alert(1)</script>")])
+    # When it is rendered
+    email = render_notification(content)
+    # Then the HTML shows it as text, and the text part verbatim
+    assert "<script>" not in email.html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in email.html
+    assert "script" not in parsed(email.html).seen
+    assert "<script>alert(1)</script> (C-1001)" in email.text
+
+
+def test_a_reject_url_becomes_a_link() -> None:
+    # Given an approval whose hints are web addresses
+    email = render_notification(
+        approval(resume_hint="https://app.example/approve?run=1", reject_hint="https://app.example/reject?run=1&x=2")
+    )
+    # When it is rendered
+    # Then both are links, and the text part shows the addresses
+    assert '<a href="https://app.example/approve?run=1"' in email.html
+    assert '<a href="https://app.example/reject?run=1&amp;x=2"' in email.html
+    assert "Afvis forslagene her:" in email.text
+    assert "https://app.example/reject?run=1&x=2" in email.text
+
+
+def test_only_an_approval_carries_proposals() -> None:
+    # Given a paused and an aborted run
+    # When either is built with proposals or a reject hint
+    # Then validation refuses: there is nothing to approve
+    with pytest.raises(ValidationError, match="approval_pending"):
+        notification(proposals=[proposal()])
+    with pytest.raises(ValidationError, match="approval_pending"):
+        abort(reject_hint=REJECT)
+    with pytest.raises(ValidationError):
+        proposal(kind="letter")
+
+
+def test_a_run_that_only_proposed_reads_sensibly() -> None:
+    # Given a run that sent nothing and proposed a reminder and a case
+    content = report(reminders=[], proposals=[proposal(), case()])
+    # When the report is rendered
+    email = render_status_report(content)
+    # Then the subject and summary say so, and the proposals have a section of their own
+    assert email.subject == "Rykkerkørsel 29. januar 2026: 0 rykkere sendt, 2 forslag venter på godkendelse"
+    assert parsed(email.html).seen.count("table") == 1
+    for part in (email.html, email.text):
+        assert "0 rykkere sendt · 2 forslag venter på godkendelse · ingen fejl" in part
+        assert "Venter på godkendelse (2)" in part
+        assert "Sendte rykkere" not in part
+        assert "19.700,75 kr." in part
+    assert email.html.count(">Inkassosag</span>") == 1
+    assert section(email.text, "Venter på godkendelse")[-1] == "I alt: 19.700,75 kr."
+    assert "Inkasso (standard_v3) – inkassosag" in email.text
+
+
+def test_english_report_counts_proposals_and_failures() -> None:
+    # Given an English report with sent reminders, one proposal and a failure
+    content = report(language="en", proposals=[case()], failures=[FailureLine(what="SMS", detail="timeout")])
+    # When it is rendered
+    email = render_status_report(content)
+    # Then the subject counts all three, and the proposal section comes after failures, before reminders
+    assert email.subject == "Reminder run 29 January 2026: 3 reminders sent, 1 proposal awaiting approval, 1 failure"
+    for part in (email.html, email.text):
+        assert "3 reminders sent · 1 proposal awaiting approval · 1 failure" in part
+        positions = [part.index(title) for title in ("Failures (1)", "Awaiting approval (1)", "Reminders sent (3)")]
+        assert positions == sorted(positions)
+        assert "debt collection" in part.lower()
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_proposal_html_is_balanced(language: str) -> None:
+    # Given an approval and a report with proposals, in each language
+    emails = [
+        render_notification(approval(language=language)),
+        render_status_report(full_report(language=language, proposals=[proposal(), case()])),
+    ]
+    # When their HTML is parsed
+    # Then each is a complete balanced document, and the text part is plain
+    for email in emails:
+        parser = parsed(email.html)
+        assert parser.errors == []
+        assert parser.stack == []
+        assert f'<html lang="{language}">' in email.html
+        assert TAG.search(email.text) is None
+        assert not email.text.endswith("\n\n")
