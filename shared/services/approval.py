@@ -143,7 +143,9 @@ def reject(
             "_run": f"rejection@{now.astimezone(UTC).isoformat()}",
             "_step_number": CASE_STEP_NUMBER if record["kind"] == "collection" else record["step_number"],
         }
-        back = [(invoice, date.fromisoformat(record["proposed_on"])) for invoice in invoices]
+        back: list[tuple[InvoiceState, date | None]] = [
+            (invoice, date.fromisoformat(record["proposed_on"])) for invoice in invoices
+        ]
         if repo.drop_proposal(record["key"], back, effect):
             decision.rejected.append(record["key"])
     return decision

@@ -11,7 +11,6 @@ from functions.api.app import LambdaScheduler
 from shared.aws import client
 from tests.api.conftest import REQUEST_TIME, STANDARD, ok
 
-
 # ----------------------------------------------------------------- settings
 
 
@@ -185,7 +184,7 @@ def test_payments_and_credit_notes_reduce_invoices_or_wait_on_account(tenant: Lo
     assert credit["on_account"] == "50.00"
     assert [p["id"] for p in ok(api.request("GET", "/payments", query={"customer": "C1"}))] == ["P1"]
     assert [c["id"] for c in ok(api.request("GET", "/credit-notes"))] == ["K1"]
-    status, error = api.request("POST", "/payments", {"id": "P2", "amount": "1.00", "on": "2026-01-25"})
+    status, _ = api.request("POST", "/payments", {"id": "P2", "amount": "1.00", "on": "2026-01-25"})
     assert status == 422
 
 

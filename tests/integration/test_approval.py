@@ -7,9 +7,9 @@ from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
 
+from dunning.local_stack import LocalStack
 from dunning.scenario import load_scenario
 from dunning.simulate import Simulation, SimulationOptions, _days
-from dunning.local_stack import LocalStack
 from shared.domain.metering import COUNTERS, usage_increments
 from shared.rendering.collection import parse_case_attachment
 from shared.services.metering import usage
