@@ -120,9 +120,9 @@ class Simulation:
         elif entry.run_now:
             self._run({"source": "manual", "time": self._utc(day, entry.time or time(0))})
         elif (decision := entry.approve or entry.reject) is not None:
-            chosen = None if decision == "all" else decision.customers  # type: ignore[union-attr]
+            customers = None if isinstance(decision, str) else decision.customers
             source = "approve" if entry.approve is not None else "reject"
-            self._run({"source": source, "time": self._utc(day, entry.time or time(0)), "customers": chosen})
+            self._run({"source": source, "time": self._utc(day, entry.time or time(0)), "customers": customers})
         elif entry.resume:
             paused = [
                 run

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 Action = Literal["email", "sms", "fee", "bs", "collection"]
 # The actions with a queue and consumer of their own; a collection case travels on the e-mail queue.
 ACTIONS: tuple[Action, ...] = ("email", "sms", "fee", "bs")
-QUEUE_OF: dict[str, str] = {action: action for action in ACTIONS} | {"collection": "email"}
+QUEUE_OF: dict[str, str] = {str(action): str(action) for action in ACTIONS} | {"collection": "email"}
 
 
 class InvoiceLine(BaseModel):

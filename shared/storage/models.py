@@ -46,6 +46,8 @@ table when a handler starts.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
@@ -125,7 +127,8 @@ class InvoiceModel(_TableModel):
     last_step_on = UnicodeAttribute(null=True)
     warned_on = UnicodeAttribute(null=True)  # the collection warning step was sent (inkassoloven § 10)
     pending_proposal = UnicodeAttribute(null=True)  # key of the proposal that waits for approval (O9)
-    history = ListAttribute(null=True)  # [{date, step, actions, fee}] — every reminder, for collection cases
+    # [{date, step, actions, fee}]: every reminder the invoice had, for its collection case
+    history: ListAttribute[Any] = ListAttribute(null=True)
     status = UnicodeAttribute(default="open")  # open | paid | finished | collection
     due_shard = UnicodeAttribute(null=True)
     due_key = UnicodeAttribute(null=True)

@@ -9,7 +9,7 @@ effect is recorded once per business key.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -457,7 +457,7 @@ class DunningRepository:
         return [item.data | {"key": item.sk} for item in RecordModel.query("PROPOSAL")]
 
     def drop_proposal(
-        self, key: str, invoices: list[tuple[InvoiceState, date | None]], effect: dict[str, Any] | None
+        self, key: str, invoices: Sequence[tuple[InvoiceState, date | None]], effect: dict[str, Any] | None
     ) -> bool:
         """Remove a proposal (rejected, or nothing left to send) and put its invoices back in the due-index."""
         try:
