@@ -172,7 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     simulate = commands.add_parser("simulate", help="replay a scenario day by day through the real functions")
     simulate.add_argument("scenario", help="scenario file (YAML or JSON), see docs/simulate.md")
-    simulate.add_argument("--out", metavar="DIR", help="also write the sent e-mails, SMS and BS records here")
+    simulate.add_argument(
+        "--out", metavar="DIR", help="also write the sent e-mails, SMS and Betalingsservice deliveries here"
+    )
     simulate.set_defaults(run=_simulate)
     demo = commands.add_parser("demo", help="run the shipped demo tenant and print a per-day summary")
     demo.add_argument("--out", metavar="DIR", default="out/demo", help="where to write what was sent")

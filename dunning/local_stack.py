@@ -1,12 +1,12 @@
-"""The embedded local AWS: moto in-process, with the tables and queues created
-from ``template.yaml`` itself, and a poor man's event-source mapping that
-feeds each queue to its consumer function.
+"""The embedded local AWS: moto in-process, with the tables, queues and bucket
+created from ``template.yaml`` itself, and a poor man's event-source mapping
+that feeds each queue to its consumer function.
 
-Only the ``AWS::DynamoDB::Table`` and ``AWS::SQS::Queue`` resources (and the
-Parameters) are taken from the template and created through moto's
-CloudFormation, so the local tables have exactly the deployed keys, indexes
-and redrive policies. Lambda functions are called in-process: moto cannot
-invoke them without Docker.
+Only the ``AWS::DynamoDB::Table``, ``AWS::SQS::Queue`` and ``AWS::S3::Bucket``
+resources (and the Parameters) are taken from the template and created
+through moto's CloudFormation, so the local tables have exactly the deployed
+keys, indexes and redrive policies. Lambda functions are called in-process:
+moto cannot invoke them without Docker.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from shared.storage.repository import reset_repositories
 REGION = "eu-north-1"
 TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "template.yaml"
 ACTIONS = ("email", "sms", "fee", "bs")
-LOCAL_RESOURCE_TYPES = {"AWS::DynamoDB::Table", "AWS::SQS::Queue"}
+LOCAL_RESOURCE_TYPES = {"AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::S3::Bucket"}
+HANDLER_MODULES = {"scheduler": "functions.scheduler.app", "bs_delivery": "functions.bs_delivery.app"}
 
 
 @dataclass
@@ -59,7 +60,7 @@ class DeliveryStats:
 
 
 def local_resources(template: dict[str, Any]) -> dict[str, Any]:
-    """The part of the SAM template moto can create: parameters, tables and queues."""
+    """The part of the SAM template moto can create: parameters, tables, queues and the bucket."""
     resources = {
         name: resource for name, resource in template["Resources"].items() if resource["Type"] in LOCAL_RESOURCE_TYPES
     }
@@ -144,6 +145,7 @@ class LocalStack:
             "IDEMPOTENCY_TABLE_NAME": physical["IdempotencyTable"],
             "SENDER_EMAIL": self.sender_email,
             "SMS_SENDER_ID": "Rykker",
+            "DELIVERY_BUCKET_NAME": physical["DeliveryBucket"],
         }
         for action in ACTIONS:
             env[f"{action.upper()}_QUEUE_URL"] = physical[f"{action.capitalize()}Queue"]
@@ -163,7 +165,7 @@ class LocalStack:
         if name not in self._handlers:
             import importlib
 
-            module = "functions.scheduler.app" if name == "scheduler" else f"functions.actions.{name}.app"
+            module = HANDLER_MODULES.get(name, f"functions.actions.{name}.app")
             self._handlers[name] = importlib.import_module(module)
         return self._handlers[name].handler
 
@@ -173,6 +175,20 @@ class LocalStack:
         while "continue_with" in result:
             result = dict(self.handler("scheduler")(result["continue_with"], context or FakeLambdaContext("scheduler")))
         return result
+
+    def run_bs_delivery(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+        """Invoke the Betalingsservice delivery function (``{"time": …}``), as its daily schedule would."""
+        return dict(self.handler("bs_delivery")(event, context or FakeLambdaContext(f"{self.tenant}-bs-delivery")))
+
+    @property
+    def delivery_bucket(self) -> str:
+        return self.env["DELIVERY_BUCKET_NAME"]
+
+    def delivery_object(self, key: str) -> bytes | None:
+        """An object of the delivery bucket (e.g. ``bs/<date>/bs0601-<tenant>-<date>.txt``); None if absent."""
+        from shared.aws import S3DeliveryStore
+
+        return S3DeliveryStore(self.delivery_bucket).get(key)
 
     def drain(
         self, deliveries_per_message: int = 1, max_rounds: int = 1000, keep_dead_letters: bool = False

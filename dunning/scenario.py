@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from shared.domain.danish_rules import template_fee_problem
 from shared.domain.money import Money
 from shared.domain.settings import TenantSettings
 from shared.domain.templates import TemplateDefinition, split_version_id
@@ -63,6 +64,7 @@ class CustomerIn(_Strict):
     phone: str | None = Field(default=None, min_length=3, max_length=20)
     language: Literal["da", "en"] = "da"
     address: Address | None = None
+    business: bool = False
 
 
 class AgreementIn(_Strict):
@@ -115,6 +117,15 @@ class JournalEntryIn(_Strict):
     text: str = Field(default="", max_length=200)
 
 
+class DisputeIn(_Strict):
+    invoice: ID
+    until: dt.date | None = None
+
+
+class DisputeResolvedIn(_Strict):
+    invoice: ID
+
+
 class AssignTemplate(_Strict):
     template: str = Field(min_length=1)
     agreements: Literal["all"] | list[ID]
@@ -145,6 +156,8 @@ TIMELINE_KINDS = (
     "run_now",
     "approve",
     "reject",
+    "dispute",
+    "dispute_resolved",
 )
 
 
@@ -166,6 +179,8 @@ class TimelineEntry(_Strict):
     run_now: Literal[True] | None = None
     approve: Decision | None = None
     reject: Decision | None = None
+    dispute: DisputeIn | None = None
+    dispute_resolved: DisputeResolvedIn | None = None
 
     @field_validator("time", mode="before")
     @classmethod
@@ -238,7 +253,8 @@ def _first_error(error: ValidationError, prefix: tuple[int | str, ...] = ()) -> 
     if problem["type"] == "extra_forbidden":
         message = "unknown field (not in the scenario format)"
     elif "actions" in problem["loc"] and problem["type"] in {"literal_error", "model_type", "dict_type"}:
-        message = 'expected one of email, sms, bs or {fee: "100.00"}'  # instead of one error per union member
+        # instead of one error per union member
+        message = 'expected one of email, sms, bs, {fee: "100.00"}, {interest: true} or {compensation: true}'
     return f"{_path(prefix + tuple(problem['loc']))}: {message}"
 
 
@@ -282,8 +298,11 @@ def _check_references(scenario: Scenario, settings: TenantSettings) -> str | Non
             return reference in templates
         return versioned[0] in templates and versioned[1] <= templates[versioned[0]]
 
-    def add_template(definition: TemplateDefinition) -> None:
+    def add_template(definition: TemplateDefinition, where: str) -> str | None:
+        if problem := _fee_problem(definition, settings.b2b_contractual_fees):
+            return f"{where}.{problem}"
         templates[definition.name] = templates.get(definition.name, 0) + 1
+        return None
 
     def add(kind: str, seen: set[str], new_id: str, where: str) -> str | None:
         if new_id in seen:
@@ -297,7 +316,8 @@ def _check_references(scenario: Scenario, settings: TenantSettings) -> str | Non
                 f"templates[{index}].name: template {definition.name!r} is defined twice; "
                 "put later versions in the timeline"
             )
-        add_template(definition)
+        if problem := add_template(definition, f"templates[{index}]"):
+            return problem
     if settings.default_template and not template_known(settings.default_template):
         return f"settings.default_template: unknown template {settings.default_template!r}"
     for index, customer in enumerate(scenario.customers):
@@ -357,7 +377,11 @@ def _check_references(scenario: Scenario, settings: TenantSettings) -> str | Non
                 if customer_id not in customers:
                     return f"{where}.{entry.kind}.customers[{position}]: unknown customer {customer_id!r}"
         elif entry.template is not None:
-            add_template(entry.template)
+            if problem := add_template(entry.template, f"{where}.template"):
+                return problem
+        elif (disputed := entry.dispute or entry.dispute_resolved) is not None:
+            if disputed.invoice not in invoices:
+                return f"{where}.{entry.kind}.invoice: unknown invoice {disputed.invoice!r}"
         elif entry.assign_template is not None:
             if not template_known(entry.assign_template.template):
                 return f"{where}.assign_template.template: unknown template {entry.assign_template.template!r}"
@@ -375,6 +399,17 @@ def _check_references(scenario: Scenario, settings: TenantSettings) -> str | Non
             default = settings.default_template
             if default and not template_known(default):
                 return f"{where}.settings.default_template: unknown template {default!r}"
+    return None
+
+
+def _fee_problem(definition: TemplateDefinition, b2b_contractual_fees: bool) -> str | None:
+    """renteloven § 9 b at definition: 'steps[i]: …' for a fee over the cap, 'steps: …' for too many fees."""
+    fees = [(step.name, step.fee) for step in definition.steps]
+    for index, (name, fee) in enumerate(fees):
+        if problem := template_fee_problem([(name, fee)], b2b_contractual_fees):
+            return f"steps[{index}]: {problem}"
+    if problem := template_fee_problem(fees, b2b_contractual_fees):
+        return f"steps: {problem}"
     return None
 
 

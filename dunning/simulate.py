@@ -4,7 +4,9 @@ Each simulated day: the timeline entries due before the run are applied, the
 scheduler handler is invoked with an EventBridge Scheduler event whose
 ``time`` is that day's ``run_time`` in the tenant's zone, every queue is
 drained through its consumer handler, the entries after the run are applied,
-and the effects recorded that day are printed in O16 order.
+the Betalingsservice delivery function is invoked for the day (the deployed
+stack does this late in the day, after the last run), and the effects
+recorded that day are printed in O16 order.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from shared.services import admin
 from shared.storage.repository import Customer, DunningRepository
 
 Effect = dict[str, Any]
+BS_DELIVERY_TIME = time(23, 59)
+"""The simulated day's delivery comes after its scheduled run and every timed entry."""
 
 
 @dataclass
@@ -58,6 +62,7 @@ def _customer(entry: Any) -> Customer:
         phone=entry.phone,
         language=entry.language,
         address=address,
+        business=entry.business,
     )
 
 
@@ -95,7 +100,7 @@ class Simulation:
             agreement = entry.agreement
             admin.create_agreement(self.repo, agreement.id, agreement.customer, agreement.template, self.settings)
         elif entry.template is not None:
-            admin.define_template(self.repo, entry.template, day)
+            admin.define_template(self.repo, entry.template, day, self.settings.b2b_contractual_fees)
         elif entry.assign_template is not None:
             chosen = entry.assign_template.agreements
             admin.assign_template(self.repo, entry.assign_template.template, None if chosen == "all" else chosen)
@@ -117,12 +122,16 @@ class Simulation:
             )
         elif entry.post_journal is not None:
             admin.post_journal(self.repo, entry.post_journal, day)
+        elif entry.dispute is not None:
+            admin.dispute_invoice(self.repo, entry.dispute.invoice, entry.dispute.until, self.settings)
+        elif entry.dispute_resolved is not None:
+            admin.dispute_invoice(self.repo, entry.dispute_resolved.invoice, None, self.settings, resolved=True)
         elif entry.run_now:
             self._run({"source": "manual", "time": self._utc(day, entry.time or time(0))})
         elif (decision := entry.approve or entry.reject) is not None:
-            named = None if isinstance(decision, str) else decision.customers
+            customers = None if isinstance(decision, str) else decision.customers
             source = "approve" if entry.approve is not None else "reject"
-            self._run({"source": source, "time": self._utc(day, entry.time or time(0)), "customers": named})
+            self._run({"source": source, "time": self._utc(day, entry.time or time(0)), "customers": customers})
         elif entry.resume:
             paused = [
                 run
@@ -160,6 +169,8 @@ class Simulation:
             self.apply(entry, f"t{index}")
         if not scheduled_done:
             self._run({"source": "schedule", "time": self._utc(day, run_time)})
+        for _ in range(self.options.runs_per_day):  # twice: the delivery must not change (idempotent)
+            self.stack.run_bs_delivery({"time": self._utc(day, BS_DELIVERY_TIME)})
         effects = sorted(self.repo.effects_on(day), key=effect_sort_key)
         files = self._write_out(day, effects) if self.options.out_dir else []
         return DayResult(day=day, effects=effects, files=files)
@@ -193,16 +204,9 @@ class Simulation:
             ):
                 run = _slug(effect.get("_run", ""))
                 written.append(_write(folder / f"tenant-{effect['kind']}-{run}.eml", raw))
-        records = self.repo.bs_records(day)
-        if records:
-            lines = [
-                json.dumps(
-                    {"key": r.sk, "customer": r.customer_id, "creditor_number": r.creditor_number, **r.data},
-                    ensure_ascii=False,
-                )
-                for r in records
-            ]
-            written.append(_write(folder / "bs-records.jsonl", "\n".join(lines) + "\n"))
+            elif effect["kind"] == "bs_delivery" and (body := self.stack.delivery_object(effect["_key"])):
+                # The 0601 file byte for byte (ISO-8859-1, CR LF), at the path the effect names.
+                written.append(_write_bytes(self.options.out_dir / effect["file"], body))
         return written
 
 
@@ -212,7 +216,7 @@ def load_world(repo: DunningRepository, scenario: Scenario) -> None:
     settings = scenario.tenant_settings()
     admin.update_settings(repo, settings)
     for definition in scenario.templates:
-        admin.define_template(repo, definition, start)
+        admin.define_template(repo, definition, start, settings.b2b_contractual_fees)
     for customer in scenario.customers:
         admin.put_customer(repo, _customer(customer))
     for agreement in scenario.agreements:
@@ -232,6 +236,12 @@ def _slug(text: str) -> str:
 def _write(path: Path, content: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(content, encoding="utf-8")
+    return path
+
+
+def _write_bytes(path: Path, content: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
     return path
 
 

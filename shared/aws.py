@@ -93,6 +93,23 @@ class SnsSms:
         return str(response["MessageId"])
 
 
+class S3DeliveryStore:
+    """Betalingsservice delivery files in the tenant's delivery bucket (encrypted by the bucket's default)."""
+
+    def __init__(self, bucket: str) -> None:
+        self._bucket = bucket
+
+    def put(self, key: str, body: bytes) -> None:
+        client("s3").put_object(Bucket=self._bucket, Key=key, Body=body, ContentType="text/plain; charset=iso-8859-1")
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            response = client("s3").get_object(Bucket=self._bucket, Key=key)
+        except client("s3").exceptions.NoSuchKey:
+            return None
+        return bytes(response["Body"].read())
+
+
 def continue_in_new_invocation(function_name: str, event: dict[str, Any]) -> None:
     """Invoke a function asynchronously with ``event`` (a run continuing where it stopped)."""
     client("lambda").invoke(FunctionName=function_name, InvocationType="Event", Payload=json.dumps(event).encode())

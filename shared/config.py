@@ -82,3 +82,21 @@ class ConsumerConfig(_EnvModel):
                 "bs_creditor_number": "BS_CREDITOR_NUMBER",
             },
         )
+
+
+class BsDeliveryConfig(_EnvModel):
+    tenant_id: str
+    table_name: str
+    delivery_bucket_name: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> BsDeliveryConfig:
+        env = os.environ if env is None else env
+        return cls._from(
+            env,
+            {
+                "tenant_id": "TENANT_ID",
+                "table_name": "TABLE_NAME",
+                "delivery_bucket_name": "DELIVERY_BUCKET_NAME",
+            },
+        )

@@ -16,10 +16,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Action = Literal["email", "sms", "fee", "bs", "collection"]
-# The actions with a queue and consumer of their own; a collection case travels on the e-mail queue.
+Action = Literal["email", "sms", "fee", "bs", "collection", "interest", "compensation"]
+# The actions with a queue and consumer of their own. A collection case travels on the e-mail
+# queue; interest and the B2B compensation go onto the billing queue with the fees.
 ACTIONS: tuple[Action, ...] = ("email", "sms", "fee", "bs")
-QUEUE_OF: dict[str, str] = {str(action): str(action) for action in ACTIONS} | {"collection": "email"}
+QUEUE_OF: dict[str, str] = {str(action): str(action) for action in ACTIONS} | {
+    "collection": "email",
+    "interest": "fee",
+    "compensation": "fee",
+}
 
 
 class InvoiceLine(BaseModel):
@@ -52,6 +57,11 @@ class ActionMessage(BaseModel):
     invoices: list[InvoiceLine] = Field(min_length=1)
     step_fee: Decimal | None = Field(default=None, description="The step's fee, if it carries one")
     case_key: str | None = Field(default=None, description="A collection case: the key of its stored case")
+    warning_deadline: date | None = Field(
+        default=None, description="The step is the collection warning (inkassoloven § 10): pay by this date"
+    )
+    charge_amount: Decimal | None = Field(default=None, description="Interest or compensation to bill, DKK")
+    interest_rate: Decimal | None = Field(default=None, description="The annual late-payment rate in force, %")
     currency: Literal["DKK"] = "DKK"
 
     @field_validator("invoices")

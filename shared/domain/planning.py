@@ -31,6 +31,12 @@ class InvoiceState:
     steps_done: int = 0
     last_step_on: date | None = None
     warned_on: date | None = None  # when the collection warning step was sent (inkassoloven § 10)
+    # Danish rules: fees charged, disputes, interest and compensation so far (renteloven §§ 5, 9 a, 9 b)
+    fee_dates: tuple[date, ...] = ()
+    disputed_until: date | None = None  # no reminders before this date (9999-12-31: until resolved)
+    disputed_ever: bool = False
+    interest_to: date | None = None  # interest charged up to and including this date
+    compensated: bool = False
 
     @property
     def is_paid(self) -> bool:
@@ -53,8 +59,18 @@ def next_step_on(
     pushes the following steps along instead of bunching them up. After the
     last step, with debt collection on (O14), the case is due
     ``collection_after_days`` after the last step, but never sooner than
-    :data:`WARNING_DAYS` after the collection warning was sent.
+    :data:`WARNING_DAYS` after the collection warning was sent. A disputed
+    invoice waits until its dispute ends.
     """
+    due_on = _next_on(invoice, template, respite_days, collection_after_days)
+    if due_on is not None and invoice.disputed_until is not None:
+        return max(due_on, invoice.disputed_until)  # no reminders while disputed
+    return due_on
+
+
+def _next_on(
+    invoice: InvoiceState, template: TemplateVersion, respite_days: int, collection_after_days: int | None
+) -> date | None:
     if invoice.is_paid:
         return None
     if invoice.steps_done >= template.step_count:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from shared.domain.interest import DEFAULT_RATES, STATUTORY_MARKUP, RatePeriod, RateTable
 from shared.domain.money import Money
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -37,6 +39,22 @@ class CollectionSettings(BaseModel):
     partner_email: str = Field(pattern=EMAIL_PATTERN, description="the debt-collection partner's inbox")
 
 
+class InterestRateEntry(BaseModel):
+    """A tenant's entry in the late-payment rate table: the full annual rate from a 1 Jan / 1 Jul."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    effective_from: date = Field(alias="from")
+    rate: Annotated[Money, Field(ge=0, le=100)]
+
+    @field_validator("effective_from")
+    @classmethod
+    def _half_year(cls, value: date) -> date:
+        if (value.month, value.day) not in ((1, 1), (7, 1)):
+            raise ValueError(f"a rate takes effect on 1 January or 1 July (renteloven § 5), not {value}")
+        return value
+
+
 class TenantSettings(BaseModel):
     """Everything a run needs to know about the tenant; stored as one item."""
 
@@ -61,6 +79,10 @@ class TenantSettings(BaseModel):
     write_off_below: Annotated[Money, Field(gt=0)] | None = None
     reverse_fees_when_paid: bool = False
     collection: CollectionSettings | None = None
+    # Danish rules (renteloven §§ 5, 9 a, 9 b)
+    b2b_contractual_fees: bool = False
+    interest_rates: list[InterestRateEntry] = Field(default_factory=list)
+    interest_day_count: Literal["30E/360", "actual/365"] = "30E/360"
 
     @field_validator("approval_required")
     @classmethod
@@ -92,7 +114,12 @@ class TenantSettings(BaseModel):
     def display_name(self) -> str:
         return self.tenant_name or self.tenant
 
+    def rate_table(self) -> RateTable:
+        """The statutory rate table with the tenant's own entries (corrections, later half-years)."""
+        entries = [RatePeriod(e.effective_from, e.rate - STATUTORY_MARKUP, e.rate) for e in self.interest_rates]
+        return DEFAULT_RATES.with_entries(entries)
+
     def updated(self, changes: dict[str, object]) -> TenantSettings:
         """A partial update, validated as a whole."""
-        merged = self.model_dump(mode="json") | changes
+        merged = self.model_dump(mode="json", by_alias=True) | changes
         return TenantSettings.model_validate(merged)

@@ -31,7 +31,21 @@ class FeeAction(BaseModel):
     fee: Annotated[Money, Field(gt=0)]
 
 
-StepAction = SimpleAction | FeeAction
+class InterestAction(BaseModel):
+    """Statutory late-payment interest onto the billing queue (renteloven § 5)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    interest: Literal[True]
+
+
+class CompensationAction(BaseModel):
+    """The B2B fixed compensation of 310 kr onto the billing queue (renteloven § 9 a, stk. 3)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    compensation: Literal[True]
+
+
+StepAction = SimpleAction | FeeAction | InterestAction | CompensationAction
 
 
 class Step(BaseModel):
@@ -66,7 +80,13 @@ class Step(BaseModel):
 
 
 def action_kind(action: StepAction) -> str:
-    return "fee" if isinstance(action, FeeAction) else action
+    if isinstance(action, FeeAction):
+        return "fee"
+    if isinstance(action, InterestAction):
+        return "interest"
+    if isinstance(action, CompensationAction):
+        return "compensation"
+    return action
 
 
 class TemplateDefinition(BaseModel):

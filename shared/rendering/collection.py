@@ -80,6 +80,7 @@ class CaseDebtor(_Frozen):
     phone: str | None = None
     language: str | None = None
     address: CaseAddress | None = None
+    business: bool = False
 
 
 class CaseReminder(_Frozen):

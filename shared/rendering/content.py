@@ -37,6 +37,9 @@ class ReminderContent(BaseModel):
         default=None, ge=0, description="The reminder fee this step adds to the customer's next invoice"
     )
     currency: str = Field(default="DKK", pattern=r"^[A-Z]{3}$")
+    warning_deadline: date | None = Field(
+        default=None, description="The collection warning (inkassoloven § 10): pay by this date or collection follows"
+    )
 
     @model_validator(mode="after")
     def _step_within_template(self) -> ReminderContent:
@@ -79,4 +82,5 @@ class ReminderContent(BaseModel):
             invoices=list(message.invoices),
             fee=message.step_fee,
             currency=message.currency,
+            warning_deadline=message.warning_deadline,
         )

@@ -78,6 +78,7 @@ def _email_context(content: ReminderContent) -> dict[str, Any]:
         "open_total": money(content.open_total),
         "fee": money(fee) if fee is not None else None,
         "is_last_step": content.is_last_step,
+        "warning_deadline": format_date(content.warning_deadline, language) if content.warning_deadline else None,
     }
 
 

@@ -59,3 +59,8 @@ def format_date(day: date, language: Language) -> str:
     """Format a date in long form: ``15. januar 2026`` (da) or ``15 January 2026`` (en)."""
     locale = _locale(language)
     return babel_format_date(day, _DATE_PATTERNS[language], locale=locale)
+
+
+def format_short_date(day: date) -> str:
+    """A date in Danish numeric form, ``15.01.2026`` — where space is short (a Betalingsservice slip line)."""
+    return babel_format_date(day, "dd.MM.y", locale=_LOCALES["da"])

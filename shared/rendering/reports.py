@@ -36,8 +36,24 @@ RUN_NOW_COMMAND = "dunning run-now"
 
 # The actions of a reminder as the tenant's staff call them; the same in both parts of the e-mail.
 _ACTION_NAMES: dict[Language, dict[Action, str]] = {
-    "da": {"email": "e-mail", "sms": "SMS", "fee": "gebyr", "bs": "Betalingsservice"},
-    "en": {"email": "email", "sms": "SMS", "fee": "fee", "bs": "Betalingsservice"},
+    "da": {
+        "email": "e-mail",
+        "sms": "SMS",
+        "fee": "gebyr",
+        "bs": "Betalingsservice",
+        "interest": "morarente",
+        "compensation": "kompensation",
+        "collection": "inkasso",
+    },
+    "en": {
+        "email": "email",
+        "sms": "SMS",
+        "fee": "fee",
+        "bs": "Betalingsservice",
+        "interest": "interest",
+        "compensation": "compensation",
+        "collection": "debt collection",
+    },
 }
 # How a proposal that hands a customer to debt collection is marked in the proposals' tables.
 _CASE_MARK: dict[Language, str] = {"da": "inkassosag", "en": "debt collection"}

@@ -20,7 +20,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from phonenumbers import NumberParseException, ValidationResult
 
 from shared.rendering.content import ReminderContent
-from shared.rendering.formatting import format_money
+from shared.rendering.formatting import format_date, format_money
 
 SmsEncodingName = Literal["GSM-7", "UCS-2"]
 
@@ -141,6 +141,9 @@ def _sms_context(content: ReminderContent, *, with_invoice_ids: bool) -> dict[st
         "open_total": money(content.open_total),
         "fee": money(fee) if fee is not None else None,
         "is_last_step": content.is_last_step,
+        "warning_deadline": format_date(content.warning_deadline, content.language)
+        if content.warning_deadline
+        else None,
     }
 
 

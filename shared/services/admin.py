@@ -5,14 +5,17 @@ drives these today; the operator API will call the same functions.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
+from shared.domain.danish_rules import template_fee_problem
 from shared.domain.money import ZERO
 from shared.domain.planning import InvoiceState, next_step_on
 from shared.domain.settings import TenantSettings
 from shared.domain.templates import TemplateDefinition, TemplateVersion, decide_version, split_version_id
-from shared.storage.repository import Agreement, Customer, DunningRepository, NotFound
+from shared.services.housekeeping import set_balance
+from shared.storage.repository import PARKED, Agreement, Customer, DunningRepository, NotFound
 
 
 class InvalidReference(ValueError):
@@ -45,8 +48,21 @@ def refile_waiting_invoices(repo: DunningRepository, settings: TenantSettings) -
     return moved
 
 
-def define_template(repo: DunningRepository, definition: TemplateDefinition, today: date) -> TemplateVersion:
-    """C8: create version 1, replace an unused latest version, or add the next version."""
+class RefusedByLaw(ValueError):
+    """A definition Danish law does not allow (renteloven § 9 b: fee caps)."""
+
+
+def define_template(
+    repo: DunningRepository, definition: TemplateDefinition, today: date, b2b_contractual_fees: bool = False
+) -> TemplateVersion:
+    """C8: create version 1, replace an unused latest version, or add the next version.
+
+    Refused when a fee exceeds 100.00 (unless the tenant has agreed higher fees with businesses)
+    or more than 3 steps carry a fee.
+    """
+    problem = template_fee_problem([(step.name, step.fee) for step in definition.steps], b2b_contractual_fees)
+    if problem:
+        raise RefusedByLaw(f"template {definition.name!r}: {problem}")
     latest = repo.latest_template(definition.name)
     decision = decide_version(definition, latest)
     if decision.unchanged and latest is not None:
@@ -137,7 +153,7 @@ def reduce_invoice(
     if invoice is None:
         raise InvalidReference(f"invoice {invoice_id!r} does not exist")
     new_open = max(invoice.open_amount - amount, ZERO)
-    repo.set_open_amount(invoice, new_open)
+    set_balance(repo, invoice, new_open, on)
     excess = amount - (invoice.open_amount - new_open)
     if excess > ZERO:
         repo.add_credit(invoice.customer_id, kind, excess, on, entry_id)
@@ -164,3 +180,18 @@ def post_journal(repo: DunningRepository, journal: str, on: date) -> int:
 
 def put_customer(repo: DunningRepository, customer: Customer) -> None:
     repo.put_customer(customer)
+
+
+def dispute_invoice(
+    repo: DunningRepository, invoice_id: str, until: date | None, settings: TenantSettings, resolved: bool = False
+) -> None:
+    """An invoice the customer disputes gets no reminders until ``until`` (open-ended: until resolved),
+    and its reminders carry no fee afterwards (renteloven § 9 b, stk. 1)."""
+    invoice = repo.get_invoice(invoice_id)
+    if invoice is None:
+        raise InvalidReference(f"invoice {invoice_id!r} does not exist")
+    end = None if resolved else (until or PARKED)
+    template = repo.get_template(invoice.template_version)
+    after_days = settings.collection.after_days if settings.collection else None
+    updated = replace(invoice, disputed_until=end, disputed_ever=invoice.disputed_ever or not resolved)
+    repo.set_dispute(invoice, end, next_step_on(updated, template, settings.min_days_between_reminders, after_days))

@@ -23,10 +23,12 @@ from shared.domain.money import ZERO, money_text
 from shared.domain.planning import GroupKey, InvoiceState, PlannedReminder
 from shared.domain.settings import TenantSettings
 from shared.messages import ActionMessage, InvoiceLine, reminder_key
+from shared.services.charges import ChargeContext
 from shared.services.scheduling import (
     MessageSink,
     advances_for,
     messages_for,
+    record_skipped_charges,
     reminder_key_of,
 )
 from shared.storage.repository import DunningRepository
@@ -178,12 +180,14 @@ def _send(
         invoices=sorted(invoices, key=lambda invoice: invoice.invoice_id),
     )
     after_days = settings.collection.after_days if settings.collection else None
-    messages = messages_for(reminder, settings.tenant, tag, today, {})
-    advances = advances_for(reminder, today, settings.min_days_between_reminders, after_days)
+    charges = ChargeContext(repo, settings).decide(reminder, today)
+    messages = messages_for(reminder, settings, tag, today, {}, charges)
+    advances = advances_for(reminder, today, settings.min_days_between_reminders, after_days, charges)
     key = reminder_key_of(reminder, settings.tenant)
     bodies = [message.model_dump_json() for message in messages]
-    if not repo.commit_reminder(key, tag, bodies, advances, proposal_key=record["key"]):
+    if not repo.commit_reminder(key, tag, bodies, advances, proposal_key=record["key"], periods=charges.periods):
         return False
+    record_skipped_charges(repo, reminder, settings.tenant, tag, today, charges)
     sink.send(messages)
     repo.clear_outbox([key])
     decision.messages += len(messages)

@@ -118,25 +118,40 @@ def deliver_sms(
 
 
 def charge_fee(message: ActionMessage, repo: DunningRepository, settings: TenantSettings) -> dict[str, Any]:
-    """Put the step's fee on the customer's billing queue, due at once (O10), exactly once."""
+    """Put the step's fee — or its late-payment interest, or the B2B compensation — on the
+    customer's billing queue, due at once (O10), exactly once."""
     customer = _customer(repo, message, settings)
-    if message.step_fee is None:
-        raise PermanentFailure("a fee message without step_fee")
-    amount = money_text(message.step_fee)
-    effect = reminder_effect(message, "fee", amount=amount, currency=message.currency)
+    if message.action == "fee":
+        if message.step_fee is None:
+            raise PermanentFailure("a fee message without step_fee")
+        amount = money_text(message.step_fee)
+        effect = reminder_effect(message, "fee", amount=amount, currency=message.currency)
+        reason = f"Rykkergebyr: {message.step_name}"
+    else:
+        if message.charge_amount is None:
+            raise PermanentFailure(f"an {message.action} message without charge_amount")
+        amount = money_text(message.charge_amount)
+        if message.action == "interest":
+            rate = money_text(message.interest_rate) if message.interest_rate is not None else None
+            effect = reminder_effect(message, "interest", amount=amount, rate=rate, currency=message.currency)
+            reason = f"Morarente (renteloven § 5), {rate} % p.a.: {message.step_name}"
+        else:
+            effect = reminder_effect(message, "compensation", amount=amount, currency=message.currency)
+            reason = f"Kompensationsbeløb (renteloven § 9 a): {message.step_name}"
     line = BillingLineModel(
         pk=f"CUSTOMER#{customer.customer_id}",
         sk=f"BILLING#{message.idempotency_key}",
         customer_id=customer.customer_id,
-        kind="fee",
+        kind=message.action,
         amount=amount,
         currency=message.currency,
-        reason=f"Rykkergebyr: {message.step_name} ({', '.join(message.invoice_ids)})",
+        reason=f"{reason} ({', '.join(message.invoice_ids)})",
         invoice_ids=message.invoice_ids,
         due=message.run_date.isoformat(),
         created_on=message.run_date.isoformat(),
     )
-    repo.add_fee_line(line, effect, message.idempotency_key)
+    # Only reminder fees are reversed once their invoices are paid (O13).
+    repo.add_fee_line(line, effect, message.idempotency_key, reversible=message.action == "fee")
     return effect
 
 
@@ -147,28 +162,47 @@ def record_bs_reminder(
 
     The creditor number comes from the tenant settings, else from the stack
     parameter ``BsCreditorNumber``; without one the reminder is refused.
+
+    The record holds everything its payment slip needs — the slip's amount
+    (open total plus the step's fee when it is charged), its Danish text lines
+    and a reference — and the slip is built once here, so a customer whose
+    name, number or address cannot go into a 0601 delivery gets a ``skipped``
+    effect now instead of failing the whole day's delivery later
+    (``shared/services/bs_delivery.py``).
     """
+    from shared.betalingsservice import FieldError
+    from shared.services.bs_delivery import slip_amount, slip_due_date, slip_from_record, slip_reference, slip_text
+
     customer = _customer(repo, message, settings)
     if reason := unreachable("bs", customer, settings, stack_creditor_number):
         return _skip(repo, message, reason)
     creditor_number = str(settings.bs.creditor_number or stack_creditor_number)
+    data = {
+        "customer_name": customer.name,
+        "address": customer.address,
+        "amount": money_text(message.open_total),
+        "invoices": message.invoice_ids,
+        "step": message.step_name,
+        "template": message.template_version,
+        "cvr": settings.bs.cvr,
+        "debtor_group": settings.bs.debtor_group,
+        "due": message.run_date.isoformat(),
+        "fee": money_text(message.step_fee) if message.step_fee is not None else None,
+        "slip_amount": money_text(slip_amount(message)),
+        "text_lines": slip_text(message),
+        "reference": slip_reference(message.idempotency_key),
+    }
+    try:
+        slip_from_record(customer.customer_id, message.idempotency_key, data, slip_due_date(message.run_date))
+    except FieldError as error:  # the field and what it expects; not the customer's data
+        return _skip(repo, message, f"does not fit a Betalingsservice slip: {error.field} must be {error.expected}")
     effect = reminder_effect(message, "bs", creditor_number=creditor_number)
     record = BsRecordModel(
         pk=f"BS#{message.run_date.isoformat()}",
         sk=message.idempotency_key,
         customer_id=customer.customer_id,
         creditor_number=creditor_number,
-        data={
-            "customer_name": customer.name,
-            "address": customer.address,
-            "amount": money_text(message.open_total),
-            "invoices": message.invoice_ids,
-            "step": message.step_name,
-            "template": message.template_version,
-            "cvr": settings.bs.cvr,
-            "debtor_group": settings.bs.debtor_group,
-            "due": message.run_date.isoformat(),
-        },
+        data=data,
     )
     repo.add_bs_record(record, effect, message.idempotency_key)
     return effect

@@ -27,6 +27,22 @@ def _effect(day: date, kind: str, run_tag: str, customer: str, invoices: list[st
     }
 
 
+def set_balance(repo: DunningRepository, invoice: InvoiceState, new_open: Decimal, day: date) -> None:
+    """Record a new open balance. When the invoice is cleared and its agreement has nothing else
+    overdue, the agreement's unbroken arrears period ends (renteloven § 9 b, stk. 2): the next one
+    counts its fees afresh."""
+    repo.set_open_amount(invoice, new_open)
+    if new_open > ZERO:
+        return
+    still_overdue = [
+        other
+        for other in repo.open_invoices(invoice.customer_id)
+        if other.agreement_id == invoice.agreement_id and other.invoice_id != invoice.invoice_id and other.due < day
+    ]
+    if not still_overdue:
+        repo.end_arrears_period(invoice.agreement_id)
+
+
 def settle_open_items(repo: DunningRepository, day: date, run_tag: str) -> list[dict[str, Any]]:
     """O7: each customer's on-account payments and open credit notes, oldest first, against
     their open invoices, oldest due date first. One ``settlement`` effect per credit used."""
@@ -47,7 +63,7 @@ def settle_open_items(repo: DunningRepository, day: date, run_tag: str) -> list[
                 continue
             for allocation in used:
                 invoice = invoices[allocation.invoice_id]
-                repo.set_open_amount(invoice, invoice.open_amount - allocation.amount)
+                set_balance(repo, invoice, invoice.open_amount - allocation.amount, day)
                 invoices[invoice.invoice_id] = replace(invoice, open_amount=invoice.open_amount - allocation.amount)
             applied = sum((a.amount for a in used), ZERO)
             repo.set_credit_remaining(credit["key"], Decimal(credit["remaining"]) - applied, credit["remaining"])
@@ -64,7 +80,7 @@ def write_off_small_remainders(
     small = write_offs(due, below)
     by_customer: dict[str, list[InvoiceState]] = defaultdict(list)
     for invoice in small:
-        repo.set_open_amount(invoice, ZERO)
+        set_balance(repo, invoice, ZERO, day)
         by_customer[invoice.customer_id].append(invoice)
     effects = []
     for customer, invoices in sorted(by_customer.items()):

@@ -28,7 +28,7 @@ from shared.rendering.reports import (
 )
 from shared.services.delivery import Mailer, mime_message
 from shared.services.scheduling import RunSummary
-from shared.storage.repository import Customer, DunningRepository
+from shared.storage.repository import PARKED, Customer, DunningRepository
 
 RUN_KINDS = {"scheduled": "scheduled", "manual": "manual", "resume": "resumed"}
 
@@ -139,6 +139,25 @@ class TenantMailReporter:
             "_message_id": message_id,
         }
 
+    def _disputes(self, run_date: date) -> list[HeldBackLine]:
+        """Invoices on hold because the customer disputes them (renteloven § 9 b: no reminders meanwhile)."""
+        lines = []
+        for dispute in sorted(self._repo.disputes(), key=lambda d: (d["customer"], d["invoice"])):
+            until = date.fromisoformat(dispute["until"])
+            if until <= run_date:
+                continue
+            reason = "disputed until resolved" if until == PARKED else f"disputed until {until.isoformat()}"
+            lines.append(
+                HeldBackLine(
+                    customer_id=dispute["customer"],
+                    customer_name=self._name(dispute["customer"]),
+                    step_name="–",
+                    invoice_ids=[dispute["invoice"]],
+                    reason=reason,
+                )
+            )
+        return lines
+
     def _send(self, settings: TenantSettings, to: str, rendered: Any) -> str:
         if not self._sender:
             raise RuntimeError("SENDER_EMAIL is not set for the scheduler; the tenant cannot be told")
@@ -227,7 +246,8 @@ class TenantMailReporter:
                     reason=h.reason,
                 )
                 for h in held_back
-            ],
+            ]
+            + self._disputes(date.fromisoformat(summary.run_date)),
             excluded=[
                 ExcludedLine(customer_id=c, customer_name=self._name(c), invoice_ids=sorted(ids))
                 for c, ids in sorted(excluded_by_customer.items())

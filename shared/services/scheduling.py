@@ -15,16 +15,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
 from shared.domain.effects import proposal_effect, run_effect
 from shared.domain.money import money_text
-from shared.domain.planning import HeldBack, InvoiceState, PlannedReminder, next_step_on, plan_reminders
+from shared.domain.planning import (
+    WARNING_DAYS,
+    HeldBack,
+    InvoiceState,
+    PlannedReminder,
+    next_step_on,
+    plan_reminders,
+)
 from shared.domain.run_control import CheckOutcome, check_run
 from shared.domain.settings import TenantSettings
 from shared.messages import ActionMessage, InvoiceLine, reminder_key
+from shared.services.charges import ChargeContext, StepCharges
 from shared.services.housekeeping import reverse_paid_fees, settle_open_items, write_off_small_remainders
 from shared.storage.repository import Advance, DunningRepository
 
@@ -242,6 +250,7 @@ def _run(
     committed: dict[str, list[ActionMessage]] = {}
     sent: list[PlannedReminder] = []
     proposed: list[PlannedReminder] = []
+    charging = ChargeContext(repo, settings)
     for reminder in plan.send:
         if time_left_ms() < CONTINUE_BELOW_MS:
             summary.status = "continuing"
@@ -251,10 +260,14 @@ def _run(
                 if _propose(repo, part, settings.tenant, summary):
                     proposed.append(part)
                 continue
-            messages = messages_for(part, settings.tenant, summary.tag, run_date, summary.by_action)
-            advances = advances_for(part, run_date, respite, after_days)
-            if repo.commit_reminder(reminder_key_of(part, settings.tenant), summary.tag, _bodies(messages), advances):
-                committed[reminder_key_of(part, settings.tenant)] = messages
+            charges = charging.decide(part, run_date)
+            messages = messages_for(part, settings, summary.tag, run_date, summary.by_action, charges)
+            advances = advances_for(part, run_date, respite, after_days, charges)
+            key = reminder_key_of(part, settings.tenant)
+            if repo.commit_reminder(key, summary.tag, _bodies(messages), advances, periods=charges.periods):
+                charging.committed(charges, run_date)
+                record_skipped_charges(repo, part, settings.tenant, summary.tag, run_date, charges)
+                committed[key] = messages
                 sent.append(part)
                 summary.reminders += 1
                 summary.invoices_advanced += len(part.invoices)
@@ -350,26 +363,34 @@ def _send_pending_outbox(repo: DunningRepository, sink: MessageSink) -> int:
 
 
 def _transaction_sized(reminder: PlannedReminder) -> list[PlannedReminder]:
-    """A reminder and its invoice updates must fit one DynamoDB transaction (100 items)."""
-    if len(reminder.invoices) <= MAX_INVOICES_PER_REMINDER:
+    """A reminder and its invoice updates must fit one DynamoDB transaction (100 items); a step that
+    charges may also update one agreement per invoice."""
+    charges = not reminder.is_case and bool(
+        {"fee", "compensation"} & set(reminder.template.step(reminder.key.step_number).action_kinds)
+    )
+    size = MAX_INVOICES_PER_REMINDER // 2 if charges else MAX_INVOICES_PER_REMINDER
+    if len(reminder.invoices) <= size:
         return [reminder]
     return [
         PlannedReminder(
             key=reminder.key,
             template=reminder.template,
-            invoices=reminder.invoices[start : start + MAX_INVOICES_PER_REMINDER],
+            invoices=reminder.invoices[start : start + size],
         )
-        for start in range(0, len(reminder.invoices), MAX_INVOICES_PER_REMINDER)
+        for start in range(0, len(reminder.invoices), size)
     ]
 
 
-def advances_for(reminder: PlannedReminder, on: date, respite: int, collection_after_days: int | None) -> list[Advance]:
-    """How each invoice of a reminder moves when its step happens on ``on``."""
+def advances_for(
+    reminder: PlannedReminder, on: date, respite: int, collection_after_days: int | None, charges: StepCharges
+) -> list[Advance]:
+    """How each invoice of a reminder moves when its step happens on ``on``, with what it was charged."""
     template = reminder.template
     number = reminder.key.step_number
     step = template.step(number)
     warning = number == template.warning_step
-    history = {"date": on.isoformat(), "step": step.name, "actions": step.action_kinds, "fee": _text(step.fee)}
+    actions = [action for action in step.action_kinds if action not in charges.skipped]
+    history = {"date": on.isoformat(), "step": step.name, "actions": actions, "fee": _text(charges.fee)}
     advances = []
     for invoice in reminder.invoices:
         advanced = replace(
@@ -379,8 +400,47 @@ def advances_for(reminder: PlannedReminder, on: date, respite: int, collection_a
             warned_on=on if warning else invoice.warned_on,
         )
         following = next_step_on(advanced, template, respite, collection_after_days)
-        advances.append(Advance(invoice, on, following, history, warning))
+        advances.append(
+            Advance(
+                invoice,
+                on,
+                following,
+                history,
+                warning,
+                fee_charged=charges.fee is not None,
+                interest_to=charges.interest_to,
+                compensated=invoice.invoice_id in charges.compensated_invoices,
+            )
+        )
     return advances
+
+
+def record_skipped_charges(
+    repo: DunningRepository, reminder: PlannedReminder, tenant: str, run_tag: str, on: date, charges: StepCharges
+) -> None:
+    """A fee, interest or compensation the Danish rules did not allow: never silently dropped."""
+    for action, reason in charges.skipped.items():
+        key = reminder_key(
+            tenant,
+            reminder.key.customer_id,
+            reminder.template.version_id,
+            reminder.key.step_number,
+            reminder.invoice_ids,
+            action,
+        )
+        effect = {
+            "date": on.isoformat(),
+            "kind": "skipped",
+            "customer": reminder.key.customer_id,
+            "invoices": reminder.invoice_ids,
+            "step": reminder.step_name,
+            "template": reminder.template.version_id,
+            "action": action,
+            "reason": reason,
+            "_run": run_tag,
+            "_step_number": reminder.key.step_number,
+        }
+        repo.record_effect(effect, key)
 
 
 def _text(amount: Decimal | None) -> str | None:
@@ -388,9 +448,20 @@ def _text(amount: Decimal | None) -> str | None:
 
 
 def messages_for(
-    reminder: PlannedReminder, tenant: str, run_tag: str, run_date: date, by_action: dict[str, int]
+    reminder: PlannedReminder,
+    settings: TenantSettings,
+    run_tag: str,
+    run_date: date,
+    by_action: dict[str, int],
+    charges: StepCharges,
 ) -> list[ActionMessage]:
-    """One message per action of the reminder's step, each with its business key."""
+    """One message per action of the reminder's step, each with its business key; a charge the
+    rules did not allow gets none (see :func:`record_skipped_charges`)."""
+    tenant = settings.tenant
+    number = reminder.key.step_number
+    template = reminder.template
+    warns = number == template.warning_step and (template.step(number).inkassovarsel or settings.collection is not None)
+    amounts: dict[str, Decimal | None] = {"interest": charges.interest, "compensation": charges.compensation}
     step = reminder.template.step(reminder.key.step_number)
     lines = [
         InvoiceLine(invoice_id=i.invoice_id, amount=i.amount, open_amount=i.open_amount, issued=i.issued, due=i.due)
@@ -398,6 +469,8 @@ def messages_for(
     ]
     messages = []
     for action in step.action_kinds:
+        if action in charges.skipped:
+            continue
         message = ActionMessage(
             idempotency_key=reminder_key(
                 tenant,
@@ -417,7 +490,10 @@ def messages_for(
             step_number=reminder.key.step_number,
             step_count=reminder.template.step_count,
             invoices=lines,
-            step_fee=step.fee,
+            step_fee=charges.fee,
+            warning_deadline=run_date + timedelta(days=WARNING_DAYS) if warns else None,
+            charge_amount=amounts.get(action),
+            interest_rate=charges.interest_rate if action == "interest" else None,
         )
         by_action[action] = by_action.get(action, 0) + 1
         messages.append(message)

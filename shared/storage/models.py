@@ -101,6 +101,10 @@ class AgreementModel(_TableModel):
     agreement_id = UnicodeAttribute()
     customer_id = UnicodeAttribute()
     template_version = UnicodeAttribute()
+    # The current unbroken arrears period (renteloven § 9 b, stk. 2; § 9 a): reset when nothing is overdue
+    period_fees = NumberAttribute(default=0)
+    period_last_fee_on = UnicodeAttribute(null=True)
+    period_compensated = BooleanAttribute(default=False)
 
 
 class DueIndex(GlobalSecondaryIndex["InvoiceModel"]):
@@ -149,9 +153,13 @@ class InvoiceModel(_TableModel):
     last_step_on = UnicodeAttribute(null=True)
     warned_on = UnicodeAttribute(null=True)  # the collection warning step was sent (inkassoloven § 10)
     pending_proposal = UnicodeAttribute(null=True)  # key of the proposal that waits for approval (O9)
-    history: ListAttribute[Any] = ListAttribute(
-        null=True
-    )  # [{date, step, actions, fee}] — every reminder, for collection cases
+    # [{date, step, actions, fee}]: every reminder the invoice had, for its collection case
+    history: ListAttribute[Any] = ListAttribute(null=True)
+    fee_dates: ListAttribute[Any] = ListAttribute(null=True)  # ISO dates of the fees charged for it
+    disputed_until = UnicodeAttribute(null=True)
+    disputed_ever = BooleanAttribute(default=False)
+    interest_to = UnicodeAttribute(null=True)
+    compensated = BooleanAttribute(default=False)
     status = UnicodeAttribute(default="open")  # open | paid | finished | collection
     due_shard = UnicodeAttribute(null=True)
     due_key = UnicodeAttribute(null=True)

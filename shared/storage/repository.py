@@ -9,8 +9,8 @@ effect is recorded once per business key.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
@@ -70,6 +70,7 @@ class Customer:
     phone: str | None = None
     language: str = "da"
     address: dict[str, Any] | None = None
+    business: bool = False  # a business customer (B2B): compensation and agreed higher fees may apply
 
     def as_data(self) -> dict[str, Any]:
         return {
@@ -78,6 +79,7 @@ class Customer:
             "phone": self.phone,
             "language": self.language,
             "address": self.address,
+            "business": self.business,
         }
 
 
@@ -97,6 +99,19 @@ class Advance:
     next_step: date | None
     history: dict[str, Any]
     warning: bool = False  # this step is the collection warning (inkassoloven § 10)
+    fee_charged: bool = False
+    interest_to: date | None = None  # interest was charged up to this date
+    compensated: bool = False
+
+
+@dataclass(frozen=True)
+class PeriodCharge:
+    """What a reminder adds to an agreement's current arrears period (fees counted, compensation)."""
+
+    agreement_id: str
+    fees_before: int  # the count it was read at: the update is conditional on it
+    fee: bool
+    compensated: bool
 
 
 def due_shard(invoice_id: str) -> str:
@@ -162,6 +177,11 @@ def _invoice_state(item: InvoiceModel) -> InvoiceState:
         steps_done=int(item.steps_done),
         last_step_on=date.fromisoformat(item.last_step_on) if item.last_step_on else None,
         warned_on=date.fromisoformat(item.warned_on) if item.warned_on else None,
+        fee_dates=tuple(date.fromisoformat(str(day)) for day in item.fee_dates or ()),
+        disputed_until=date.fromisoformat(item.disputed_until) if item.disputed_until else None,
+        disputed_ever=bool(item.disputed_ever),
+        interest_to=date.fromisoformat(item.interest_to) if item.interest_to else None,
+        compensated=bool(item.compensated),
     )
 
 
@@ -271,6 +291,7 @@ class DunningRepository:
             phone=data.get("phone"),
             language=data.get("language") or "da",
             address=data.get("address"),
+            business=bool(data.get("business", False)),
         )
 
     def create_agreement(self, agreement: Agreement) -> None:
@@ -364,6 +385,7 @@ class DunningRepository:
         messages: list[str],
         advances: list[Advance],
         proposal_key: str | None = None,
+        periods: Sequence[PeriodCharge] = (),
     ) -> bool:
         """Advance the reminder's invoices and file its messages in the outbox — all or nothing.
 
@@ -378,6 +400,14 @@ class DunningRepository:
                 transaction.save(outbox, condition=OutboxModel.pk.does_not_exist())
                 if proposal_key is not None:
                     transaction.delete(RecordModel(pk="PROPOSAL", sk=proposal_key), condition=RecordModel.pk.exists())
+                for period in periods:
+                    transaction.update(
+                        AgreementModel(pk="AGREEMENT", sk=period.agreement_id),
+                        actions=self._period_actions(period, advances[0].on),
+                        condition=AgreementModel.period_fees == period.fees_before
+                        if period.fees_before
+                        else AgreementModel.period_fees.does_not_exist() | (AgreementModel.period_fees == 0),
+                    )
                 for advance in advances:
                     condition = InvoiceModel.steps_done == advance.invoice.steps_done
                     if proposal_key is not None:
@@ -403,6 +433,65 @@ class DunningRepository:
                 batch.delete(OutboxModel(pk="OUTBOX", sk=key))
 
     @staticmethod
+    def _period_actions(period: PeriodCharge, on: date) -> list[Any]:
+        actions: list[Any] = []
+        if period.fee:
+            actions += [
+                AgreementModel.period_fees.set(period.fees_before + 1),
+                AgreementModel.period_last_fee_on.set(on.isoformat()),
+            ]
+        if period.compensated:
+            actions.append(AgreementModel.period_compensated.set(True))
+        return actions
+
+    def agreement_periods(self, agreement_ids: set[str]) -> dict[str, tuple[int, date | None, bool]]:
+        """Each agreement's current arrears period: (fees charged, last fee date, compensated)."""
+        periods = {}
+        for item in AgreementModel.batch_get([("AGREEMENT", agreement_id) for agreement_id in agreement_ids]):
+            last = date.fromisoformat(item.period_last_fee_on) if item.period_last_fee_on else None
+            periods[item.agreement_id] = (int(item.period_fees or 0), last, bool(item.period_compensated))
+        return periods
+
+    def end_arrears_period(self, agreement_id: str) -> None:
+        """The agreement has nothing overdue any more: its next overdue invoice starts a new period."""
+        try:
+            AgreementModel(pk="AGREEMENT", sk=agreement_id).update(
+                actions=[
+                    AgreementModel.period_fees.set(0),
+                    AgreementModel.period_last_fee_on.remove(),
+                    AgreementModel.period_compensated.set(False),
+                ],
+                condition=AgreementModel.pk.exists(),
+            )
+        except UpdateError as error:
+            if not _conditional_failed(error):
+                raise
+
+    def set_dispute(self, invoice: InvoiceState, until: date | None, next_step: date | None) -> None:
+        """Start (``until`` given: the dispute's end, 9999-12-31 for open-ended) or end a dispute
+        (``until`` None) and re-file the invoice if it waits for a step."""
+        actions: list[Any] = [
+            InvoiceModel.disputed_until.set(until.isoformat()) if until else InvoiceModel.disputed_until.remove()
+        ]
+        if until is not None:
+            actions.append(InvoiceModel.disputed_ever.set(True))
+        item = InvoiceModel(pk=f"INVOICE#{invoice.invoice_id}", sk="INVOICE")
+        item.update(actions=actions, condition=InvoiceModel.pk.exists())
+        if next_step is not None:
+            self.refile_invoice(replace(invoice, disputed_until=until), next_step)
+        if until is not None:
+            RecordModel(
+                pk="DISPUTE",
+                sk=invoice.invoice_id,
+                data={"invoice": invoice.invoice_id, "customer": invoice.customer_id, "until": until.isoformat()},
+            ).save()
+        else:
+            RecordModel(pk="DISPUTE", sk=invoice.invoice_id).delete()
+
+    def disputes(self) -> list[dict[str, Any]]:
+        return [dict(item.data) for item in RecordModel.query("DISPUTE")]
+
+    @staticmethod
     def _advance_actions(advance: Advance) -> list[Any]:
         invoice = advance.invoice
         actions: list[Any] = [
@@ -415,6 +504,12 @@ class DunningRepository:
         ]
         if advance.warning:
             actions.append(InvoiceModel.warned_on.set(advance.on.isoformat()))
+        if advance.fee_charged:
+            actions.append(InvoiceModel.fee_dates.set((InvoiceModel.fee_dates | []).append([advance.on.isoformat()])))
+        if advance.interest_to is not None:
+            actions.append(InvoiceModel.interest_to.set(advance.interest_to.isoformat()))
+        if advance.compensated:
+            actions.append(InvoiceModel.compensated.set(True))
         if advance.next_step is None:
             actions.append(InvoiceModel.status.set("finished"))
         return actions
@@ -472,7 +567,7 @@ class DunningRepository:
         return [item.data | {"key": item.sk} for item in RecordModel.query("PROPOSAL")]
 
     def drop_proposal(
-        self, key: str, invoices: list[tuple[InvoiceState, date | None]], effect: dict[str, Any] | None
+        self, key: str, invoices: Sequence[tuple[InvoiceState, date | None]], effect: dict[str, Any] | None
     ) -> bool:
         """Remove a proposal (rejected, or nothing left to send) and put its invoices back in the due-index."""
         try:
@@ -589,20 +684,25 @@ class DunningRepository:
     def effects_on(self, on: date) -> list[dict[str, Any]]:
         return [item.data for item in EffectModel.query(f"EFFECTS#{on.isoformat()}")]
 
-    def add_fee_line(self, line: BillingLineModel, effect: dict[str, Any], key: str) -> bool:
+    def add_fee_line(self, line: BillingLineModel, effect: dict[str, Any], key: str, reversible: bool = True) -> bool:
         """Put a fee on the billing queue and record it, both or neither; False if done before."""
         try:
             with TransactWrite(connection=BillingLineModel._get_connection().connection) as transaction:
                 transaction.save(line, condition=BillingLineModel.pk.does_not_exist())
                 self._write_effect(transaction, effect, key)
                 # Mirrored under one key so a run can find fees not yet billed (O13 fee reversal).
-                transaction.save(
-                    RecordModel(
-                        pk="FEE_PENDING",
-                        sk=key,
-                        data={"customer": line.customer_id, "invoices": list(line.invoice_ids), "amount": line.amount},
+                if reversible:
+                    transaction.save(
+                        RecordModel(
+                            pk="FEE_PENDING",
+                            sk=key,
+                            data={
+                                "customer": line.customer_id,
+                                "invoices": list(line.invoice_ids),
+                                "amount": line.amount,
+                            },
+                        )
                     )
-                )
         except TransactWriteError as error:
             if _conditional_failed(error):
                 return False

@@ -28,7 +28,7 @@ RESOURCES: dict[str, dict[str, Any]] = TEMPLATE["Resources"]
 GLOBAL_FUNCTION: dict[str, Any] = TEMPLATE.get("Globals", {}).get("Function", {})
 
 # Resource types the local runner lifts out of the template on their own.
-LOCAL_STACK_TYPES = {"AWS::DynamoDB::Table", "AWS::SQS::Queue"}
+LOCAL_STACK_TYPES = {"AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::S3::Bucket"}
 FOURTEEN_DAYS = 14 * 24 * 3600
 
 
@@ -290,6 +290,54 @@ def test_scheduler_gets_a_queue_url_for_every_consumer_queue() -> None:
         assert variables[f"{action}_QUEUE_URL"] == {"Ref": queue}
 
 
+# ------------------------------------------------------------------ Betalingsservice delivery
+
+
+def test_delivery_bucket_is_private_encrypted_versioned_and_retained() -> None:
+    bucket = RESOURCES["DeliveryBucket"]
+    props = bucket["Properties"]
+    assert bucket["DeletionPolicy"] == "Retain"
+    assert bucket["UpdateReplacePolicy"] == "Retain"
+    (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
+    assert props["PublicAccessBlockConfiguration"] == dict.fromkeys(
+        ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"), True
+    )
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    # And plain HTTP is refused by the bucket policy
+    (policy,) = [r for r in RESOURCES.values() if r["Type"] == "AWS::S3::BucketPolicy"]
+    assert _target(policy["Properties"]["Bucket"]) == "DeliveryBucket"
+    (deny,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_bs_delivery_runs_daily_in_the_tenant_zone_with_least_privilege() -> None:
+    # Given the delivery function and its ScheduleV2 event
+    props = FUNCTIONS["BsDeliveryFunction"]["Properties"]
+    (schedule,) = [e["Properties"] for e in props["Events"].values() if e["Type"] == "ScheduleV2"]
+
+    # Then it runs on its own expression, in the tenant's time zone, late in the day by default
+    assert schedule["ScheduleExpression"] == {"Ref": "BsDeliverySchedule"}
+    assert schedule["ScheduleExpressionTimezone"] == {"Ref": "TenantTimezone"}
+    assert TEMPLATE["Parameters"]["BsDeliverySchedule"]["Default"] == "cron(0 17 * * ? *)"
+    assert schedule["RetryPolicy"]["MaximumRetryAttempts"] >= 1
+    assert _target(schedule["DeadLetterConfig"]["Arn"]) in QUEUES
+    on_failure = props["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
+    assert _target(on_failure["Destination"]) in QUEUES
+
+    # And the business day comes from the schedule's time, in the sample event's shape
+    assert json.loads(schedule["Input"]) == {"time": "<aws.scheduler.scheduled-time>"}
+    sample = json.loads((ROOT / "events" / "bs-delivery.json").read_text())
+    assert sample.keys() == json.loads(schedule["Input"]).keys()
+
+    # And it may touch the table and the delivery bucket, nothing else
+    assert props["Policies"] == [
+        {"DynamoDBCrudPolicy": {"TableName": {"Ref": "DunningTable"}}},
+        {"S3CrudPolicy": {"BucketName": {"Ref": "DeliveryBucket"}}},
+    ]
+    assert props["Environment"]["Variables"]["DELIVERY_BUCKET_NAME"] == {"Ref": "DeliveryBucket"}
+
+
 # ------------------------------------------------------------------ functions
 
 
@@ -331,9 +379,9 @@ def test_function_has_a_powertools_service_name(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(n for n, r in RESOURCES.items() if r["Type"] in LOCAL_STACK_TYPES))
-def test_tables_and_queues_stand_alone(name: str) -> None:
-    # The local runner creates only tables and queues; anything else they
-    # referenced would be missing there.
+def test_tables_queues_and_buckets_stand_alone(name: str) -> None:
+    # The local runner creates only tables, queues and buckets; anything else
+    # they referenced would be missing there.
     allowed = set(TEMPLATE["Parameters"]) | {n for n, r in RESOURCES.items() if r["Type"] in LOCAL_STACK_TYPES}
     for reference in _references(RESOURCES[name]):
         assert reference in allowed or reference.startswith("AWS::"), reference

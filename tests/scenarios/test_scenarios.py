@@ -19,6 +19,7 @@ SCENARIOS = (
     sorted(HERE.glob("*.yaml"))
     + sorted((HERE / "run_control").glob("*.yaml"))
     + sorted((HERE / "approval").glob("*.yaml"))
+    + sorted((HERE / "danish").glob("*.yaml"))
     + sorted((SHARED / "scenarios").glob("*.yaml"))
 )
 SENDS = {"email", "sms", "fee", "bs"}
@@ -61,13 +62,17 @@ def test_every_effect_has_a_date_and_a_kind_and_reminders_have_their_fields():
             assert effect["invoices"] == sorted(effect["invoices"])
 
 
-MALFORMED = json.loads((HERE / "malformed" / "expected_errors.json").read_text())
+REFUSED = [
+    (folder, name, fragment)
+    for folder in (HERE / "malformed", HERE / "danish" / "refused")
+    for name, fragment in sorted(json.loads((folder / "expected_errors.json").read_text()).items())
+]
 
 
-@pytest.mark.parametrize(("name", "fragment"), sorted(MALFORMED.items()))
-def test_a_malformed_scenario_is_refused_naming_the_field(name: str, fragment: str):
+@pytest.mark.parametrize(("folder", "name", "fragment"), REFUSED, ids=lambda v: v if isinstance(v, str) else "")
+def test_a_malformed_or_unlawful_scenario_is_refused_naming_the_field(folder: Path, name: str, fragment: str):
     with pytest.raises(ScenarioError) as refused:
-        load_scenario(HERE / "malformed" / name)
+        load_scenario(folder / name)
     assert fragment in str(refused.value)
     assert name in str(refused.value)
 

@@ -292,3 +292,31 @@ def test_content_from_action_message_maps_run_date_and_fee() -> None:
     assert content.fee == Decimal("100")
     assert [line.invoice_id for line in content.invoices] == ["1001", "1002"]
     assert content.open_total == message.open_total
+
+
+def test_a_collection_warning_is_in_both_parts_with_its_deadline() -> None:
+    # Given the collection-warning step, and an ordinary one
+    base: dict[str, Any] = dict(
+        tenant_name="Acme ApS",
+        customer_name="Jens Hansen",
+        language="da",
+        step_name="Rykker 2",
+        step_number=2,
+        step_count=3,
+        reminder_date=date(2026, 3, 13),
+        invoices=[
+            InvoiceLine(
+                invoice_id="I1",
+                amount=Decimal("100.00"),
+                open_amount=Decimal("100.00"),
+                issued=date(2026, 2, 1),
+                due=date(2026, 3, 1),
+            )
+        ],
+    )
+    warned = render_email(ReminderContent(**base, warning_deadline=date(2026, 3, 23)))
+    plain = render_email(ReminderContent(**base))
+    # Then only the warning says so, with its date, in the text and the HTML part
+    assert "INKASSOVARSEL" in warned.text and "23. marts 2026" in warned.text.replace("\xa0", " ")
+    assert "INKASSOVARSEL" in warned.html
+    assert "INKASSOVARSEL" not in plain.text

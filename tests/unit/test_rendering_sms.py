@@ -330,3 +330,15 @@ def test_error_message_does_not_repeat_the_number() -> None:
         normalize_phone("12345678")
     # Then the message names the problem, not the digits
     assert "12345678" not in str(error.value)
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_a_collection_warning_names_its_deadline_and_stays_gsm7(language: str) -> None:
+    # Given the step that is the collection warning (inkassoloven § 10)
+    content = reminder(language=language, warning_deadline=date(2026, 3, 23))
+    # When the SMS is rendered
+    rendered = render_sms(content)
+    # Then it says so, with the deadline, and no character forces UCS-2
+    assert ("INKASSOVARSEL" if language == "da" else "DEBT COLLECTION WARNING") in rendered.text
+    assert "2026" in rendered.text and "23" in rendered.text
+    assert rendered.encoding == "GSM-7"

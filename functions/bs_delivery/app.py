@@ -1,0 +1,43 @@
+"""Betalingsservice delivery: late each day, the day's BS reminders become one 0601 file in the delivery bucket.
+
+The business day is the event's time in the tenant's time zone, never the
+machine clock, so a retried or replayed event builds the same day's delivery.
+"""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.parser import BaseModel, parse
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import AwareDatetime
+
+from shared.aws import S3DeliveryStore
+from shared.config import BsDeliveryConfig
+from shared.observability import logger, metrics, tracer
+from shared.services.bs_delivery import deliver_bs_at
+from shared.storage.repository import repository_for
+
+
+class DeliveryRequest(BaseModel):
+    """The schedule's Input, ``{"time": "<aws.scheduler.scheduled-time>"}``."""
+
+    time: AwareDatetime
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = parse(event=event, model=DeliveryRequest)
+    config = BsDeliveryConfig.from_env()
+    effect = deliver_bs_at(
+        repository_for(config.table_name), S3DeliveryStore(config.delivery_bucket_name), request.time
+    )
+    if effect is None:
+        logger.info("no new Betalingsservice delivery", extra={"time": request.time.isoformat()})
+        return {"delivered": False}
+    metrics.add_metric(name="BsDeliveries", unit="Count", value=1)
+    metrics.add_metric(name="BsPayments", unit="Count", value=effect["payments"])
+    # Counts and the file name only: the delivery itself holds names and addresses.
+    summary = {name: effect[name] for name in ("date", "file", "sections", "payments", "amount")}
+    logger.info("Betalingsservice delivery written", extra=summary)
+    return {"delivered": True, **summary}

@@ -1,0 +1,283 @@
+"""The tenant's daily Betalingsservice delivery: the day's BS reminders as one 0601 file (C3).
+
+The BS consumer stores one record per BS reminder under ``BS#<date>`` (see
+:func:`shared.services.delivery.record_bs_reminder`), already holding what its
+payment slip needs: name and address, amount (open total plus the fee charged
+by the same step), the slip's text lines and a reference. Late in the day
+:func:`deliver_bs` turns that day's records into one Leverance 0601 (section
+0117 per debtor group), stores the file and records one ``bs_delivery``
+effect. See docs/betalingsservice.md.
+
+Idempotent: the file's name, delivery number and content follow from the day
+and its records alone, so a second call for the same day rebuilds the same
+bytes, rewrites the file only if it is missing or differs, and records
+nothing new.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Protocol
+
+from shared.betalingsservice import (
+    BsSlip,
+    Delivery,
+    DeliveryHeader,
+    build_delivery,
+    earliest_due_date,
+    next_bank_day,
+    reminder_text_lines,
+)
+from shared.betalingsservice.writer import ADDRESS_WIDTH, DENMARK
+from shared.domain.money import money_text
+from shared.domain.settings import TenantSettings
+from shared.messages import ActionMessage
+from shared.rendering.formatting import format_money, format_short_date
+from shared.services.scheduling import TenantNotConfigured
+from shared.storage.models import BsRecordModel
+from shared.storage.repository import DunningRepository
+
+KIND = "bs_delivery"
+RUN_TAG = "~bs-delivery"
+"""The effect's ``_run``: sorts after every run of the day, so the delivery is printed last."""
+PAYMENT_DAYS = 10
+"""A slip is due this many days after the delivery (rolled to a bank day), and never before BS allows."""
+DELIVERY_NUMBER_EPOCH = date(2000, 1, 1)
+FEE_LAW = "renteloven § 9 b"
+
+
+class DeliveryStore(Protocol):
+    """Where delivery files are kept (S3 in Lambda and on the local stack)."""
+
+    def put(self, key: str, body: bytes) -> None: ...
+
+    def get(self, key: str) -> bytes | None: ...
+
+
+class LateBsRecordsError(RuntimeError):
+    """BS reminders were recorded for a day after its delivery was built; they are in no file."""
+
+
+# ----------------------------------------------------------------- names and numbers
+
+
+def delivery_file(tenant: str, on: date) -> str:
+    """The delivery's path below the ``bs/`` prefix (and below ``--out DIR``): ``<day>/bs0601-<tenant>-<day>.txt``."""
+    return f"{on.isoformat()}/bs0601-{tenant}-{on.isoformat()}.txt"
+
+
+def delivery_key(tenant: str, on: date) -> str:
+    """The delivery's object key in the delivery bucket."""
+    return f"bs/{delivery_file(tenant, on)}"
+
+
+def delivery_number(on: date) -> int:
+    """The delivery's running number: days since 2000-01-01, so one a day, rising, and the same on a rerun."""
+    return (on - DELIVERY_NUMBER_EPOCH).days
+
+
+def slip_due_date(on: date) -> date:
+    """Due date of the slips delivered on ``on``: ten days later on a bank day, and at least BS' two bank days."""
+    return next_bank_day(max(on + timedelta(days=PAYMENT_DAYS), earliest_due_date(on)))
+
+
+def slip_reference(*keys: str) -> str:
+    """A short stable reference (9 characters, A-Z and 2-7) of the reminder(s) a slip carries; 0602 returns it."""
+    digest = hashlib.sha256("\x1f".join(sorted(keys)).encode()).digest()
+    return base64.b32encode(digest).decode()[:9]
+
+
+def _digest(keys: Iterable[str]) -> str:
+    return hashlib.sha256("\x1f".join(sorted(keys)).encode()).hexdigest()[:32]
+
+
+# ----------------------------------------------------------------- one reminder's slip
+
+
+def slip_amount(message: ActionMessage) -> Decimal:
+    """What the slip collects: the open total of the reminder's invoices plus the step's fee, when charged."""
+    return message.open_total + (message.step_fee or Decimal("0"))
+
+
+def slip_text(message: ActionMessage) -> list[str]:
+    """The slip's Danish text, at most 60 characters a line: step and invoices, amounts, the collection warning."""
+    word = "faktura" if len(message.invoices) == 1 else "fakturaer"
+    paragraphs = [
+        f"{message.step_name.upper()} - {word} {', '.join(message.invoice_ids)}",
+        f"Skyldigt beløb {format_money(message.open_total, 'da')}",
+    ]
+    if message.step_fee is not None:
+        paragraphs.append(f"Rykkergebyr ({FEE_LAW}) {format_money(message.step_fee, 'da')}")
+        paragraphs.append(f"I alt {format_money(slip_amount(message), 'da')}")
+    if message.warning_deadline is not None:
+        paragraphs.append(
+            f"Betales senest {format_short_date(message.warning_deadline)}, ellers overgives kravet til inkasso."
+        )
+    return reminder_text_lines("\n".join(paragraphs))
+
+
+def _address(address: dict[str, Any] | None) -> tuple[list[str], str | None, str]:
+    """Address lines, postcode and country of a slip. BS prints the town from a Danish postcode itself;
+    abroad, "postcode town" becomes the last address line."""
+    if not address:
+        return [], None, DENMARK
+    lines = [str(line) for line in address.get("lines") or []]
+    country = str(address.get("country") or DENMARK).upper()
+    postcode = str(address.get("postcode") or "")
+    if country == DENMARK:
+        return lines, postcode, country
+    return [*lines, f"{postcode} {address.get('city') or ''}".strip()], None, country
+
+
+def slip_from_record(customer_id: str, key: str, data: dict[str, Any], due_date: date) -> BsSlip:
+    """The payment slip of one stored BS reminder (raises ``FieldError`` for what does not fit)."""
+    lines, postcode, country = _address(data.get("address"))
+    amount = data.get("slip_amount") or data["amount"]
+    text_lines = data.get("text_lines") or reminder_text_lines(
+        f"{str(data['step']).upper()} - faktura {', '.join(data['invoices'])}"
+    )
+    return BsSlip(
+        customer_number=customer_id,
+        # BS prints 35 characters of a name; a longer name is cut rather than the reminder lost.
+        name=str(data["customer_name"])[:ADDRESS_WIDTH].rstrip(),
+        address_lines=lines,
+        postcode=postcode,
+        country=country,
+        due_date=due_date,
+        amount=Decimal(amount),
+        text_lines=list(text_lines),
+        reference=data.get("reference") or slip_reference(key),
+        debtor_group=data.get("debtor_group"),
+    )
+
+
+# ----------------------------------------------------------------- the day's delivery
+
+
+def _merge(slips: Sequence[tuple[str, BsSlip]], default_group: str) -> list[BsSlip]:
+    """One slip per customer, due date and debtor group (BS takes one payment per customer per date per section).
+
+    Two reminders of one customer on one day (two template versions, or invoices at different steps)
+    become one slip: the amounts are added, the texts follow each other with an empty line between.
+    """
+    groups: dict[tuple[str, str, date], list[tuple[str, BsSlip]]] = {}
+    for key, slip in slips:
+        section = slip.debtor_group or default_group
+        groups.setdefault((section, slip.customer_number, slip.due_date), []).append((key, slip))
+    merged = []
+    for group in groups.values():
+        (_, first), *rest = group
+        if not rest:
+            merged.append(first)
+            continue
+        texts: list[str] = list(first.text_lines)
+        for _, slip in rest:
+            texts += ["", *slip.text_lines]
+        merged.append(
+            BsSlip(
+                customer_number=first.customer_number,
+                name=first.name,
+                address_lines=first.address_lines,
+                postcode=first.postcode,
+                country=first.country,
+                due_date=first.due_date,
+                amount=sum((slip.amount for _, slip in group), Decimal("0")),
+                text_lines=texts,
+                reference=slip_reference(*(key for key, _ in group)),
+                debtor_group=first.debtor_group,
+            )
+        )
+    return merged
+
+
+def build_day_delivery(
+    records: Sequence[BsRecordModel], settings: TenantSettings, on: date, delivery_id: int
+) -> Delivery:
+    """The 0601 delivery of one day's BS records (plain Python: records in, the delivery out)."""
+    creditors = sorted({record.creditor_number for record in records})
+    if len(creditors) != 1:
+        raise ValueError(f"the BS records of {on.isoformat()} name {len(creditors)} creditor numbers: {creditors}")
+    due = slip_due_date(on)
+    ordered = sorted(records, key=lambda record: str(record.sk))
+    slips = _merge(
+        [(str(r.sk), slip_from_record(r.customer_id, str(r.sk), dict(r.data), due)) for r in ordered],
+        settings.bs.debtor_group,
+    )
+    header = DeliveryHeader(
+        cvr=settings.bs.cvr,
+        creditor_number=creditors[0],
+        debtor_group=settings.bs.debtor_group,
+        delivery_id=delivery_id,
+        created=on,
+    )
+    return build_delivery(header, slips)
+
+
+def _existing_effect(repo: DunningRepository, on: date) -> dict[str, Any] | None:
+    return next((effect for effect in repo.effects_on(on) if effect.get("kind") == KIND), None)
+
+
+def deliver_bs(
+    repo: DunningRepository,
+    store: DeliveryStore,
+    settings: TenantSettings,
+    on: date,
+    delivery_id: int | None = None,
+) -> dict[str, Any] | None:
+    """Write the day's 0601 delivery to ``store`` and record its ``bs_delivery`` effect, once per day.
+
+    Returns the effect when this call recorded it; None on a day without BS
+    reminders, and on a second call for a day already delivered (which
+    rewrites the same file only if it is missing or differs). Raises
+    :class:`LateBsRecordsError` when reminders were recorded for the day after
+    its delivery was built: they are in no file, and someone must act.
+    """
+    records = repo.bs_records(on)
+    if not records:
+        return None
+    keys_digest = _digest(str(record.sk) for record in records)
+    delivery = build_day_delivery(records, settings, on, delivery_number(on) if delivery_id is None else delivery_id)
+    body = delivery.encode()
+    key = delivery_key(settings.tenant, on)
+
+    existing = _existing_effect(repo, on)
+    if existing is not None:
+        if existing.get("_records") != keys_digest:
+            raise LateBsRecordsError(
+                f"the BS delivery of {on.isoformat()} was built from {existing.get('payments')} payment(s); "
+                f"{len(records)} BS reminder record(s) exist now. Those recorded later are in no delivery."
+            )
+        if store.get(key) != body:
+            store.put(key, body)
+        return None
+
+    store.put(key, body)  # before the effect: a retry after a crash in between writes the same bytes again
+    effect = {
+        "date": on.isoformat(),
+        "kind": KIND,
+        "file": delivery_file(settings.tenant, on),
+        "sections": delivery.sections,
+        "payments": delivery.payments,
+        "amount": money_text(delivery.amount),
+        "_run": RUN_TAG,
+        "_delivery_id": delivery.header.delivery_id,
+        "_key": key,
+        "_records": keys_digest,
+    }
+    if not repo.record_effect(effect, f"bs-delivery#{on.isoformat()}"):
+        return None  # a concurrent call recorded it first (from the same records: the same file)
+    return effect
+
+
+def deliver_bs_at(repo: DunningRepository, store: DeliveryStore, now: datetime) -> dict[str, Any] | None:
+    """The delivery for the business day of ``now`` (the event's time, in the tenant's time zone)."""
+    if now.tzinfo is None:
+        raise ValueError("now must be time-zone aware")
+    settings = repo.get_settings()
+    if settings is None:
+        raise TenantNotConfigured("no tenant settings stored; load the tenant's settings first")
+    return deliver_bs(repo, store, settings, now.astimezone(settings.zone).date())
