@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from shared.domain.danish_rules import (
+    MAX_REMINDER_FEE,
     AgreementArrears,
     InvoiceFeeHistory,
     compensation_due,
@@ -50,6 +51,7 @@ class ChargeContext:
         self._repo = repo
         self._settings = settings
         self._periods: Periods = {}
+        self._absent: set[str] = set()
         self._customers: dict[str, Customer | None] = {}
 
     def customer(self, customer_id: str) -> Customer | None:
@@ -58,10 +60,23 @@ class ChargeContext:
         return self._customers[customer_id]
 
     def periods(self, agreement_ids: set[str]) -> Periods:
-        missing = agreement_ids - self._periods.keys()
+        missing = agreement_ids - self._periods.keys() - self._absent
         if missing:
-            self._periods |= self._repo.agreement_periods(missing)
+            found = self._repo.agreement_periods(missing)
+            self._periods |= found
+            self._absent |= missing - found.keys()
         return {agreement_id: self._periods.get(agreement_id, (0, None, False)) for agreement_id in agreement_ids}
+
+    def prefetch(self, reminders: list[PlannedReminder]) -> None:
+        """Read the arrears periods of every agreement the run's charging steps touch, in batches."""
+        agreement_ids = {
+            invoice.agreement_id
+            for reminder in reminders
+            if not reminder.is_case
+            and {"fee", "compensation"} & set(reminder.template.step(reminder.key.step_number).action_kinds)
+            for invoice in reminder.invoices
+        }
+        self.periods(agreement_ids)
 
     def committed(self, charges: StepCharges, on: date) -> None:
         """The reminder was committed: later reminders of this run see its fee and compensation."""
@@ -95,7 +110,9 @@ class ChargeContext:
                 {invoice.agreement_id for invoice in reminder.invoices}
             ).items()
         }
-        customer = self.customer(reminder.key.customer_id)
+        # The customer is read only when it matters: a fee above the consumer cap, or the compensation.
+        needs_customer = "compensation" in actions or (step.fee is not None and step.fee > MAX_REMINDER_FEE)
+        customer = self.customer(reminder.key.customer_id) if needs_customer else None
         business = bool(customer and customer.business)
         fee_by_agreement: set[str] = set()
         if "fee" in actions and step.fee is not None:

@@ -251,6 +251,7 @@ def _run(
     sent: list[PlannedReminder] = []
     proposed: list[PlannedReminder] = []
     charging = ChargeContext(repo, settings)
+    charging.prefetch([reminder for reminder in plan.send if not settings.needs_approval(reminder.step_name)])
     for reminder in plan.send:
         if time_left_ms() < CONTINUE_BELOW_MS:
             summary.status = "continuing"
