@@ -22,6 +22,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from shared.config import ConsumerConfig
+from shared.domain.metering import usage_increments
 from shared.domain.settings import TenantSettings
 from shared.messages import QUEUE_OF, ActionMessage
 from shared.observability import logger, metrics
@@ -45,6 +46,11 @@ class ActionContext:
 
 
 Deliver = Callable[..., dict[str, Any]]
+
+
+def _metric_name(counter: str) -> str:
+    """'sms_segments' -> 'UsageSmsSegments'."""
+    return "Usage" + "".join(part.capitalize() for part in counter.split("_"))
 
 
 def parse_message(body: str, action: str) -> ActionMessage:
@@ -101,6 +107,9 @@ def handle_action_batch(
             logger.error("rejected message", extra={"message_id": record.message_id, "error": str(error)})
             raise
         effect = run(message=message, ctx=ctx)
+        # Usage as CloudWatch metrics (O15); the exact monthly counters are in the table (shared/domain/metering.py).
+        for counter, value in usage_increments(effect).items():
+            metrics.add_metric(name=_metric_name(counter), unit="Count", value=value)
         metrics.add_metric(name=f"{effect['kind'].capitalize()}Effects", unit="Count", value=1)
         logger.info("action done", extra={"key": message.idempotency_key, "kind": effect["kind"]})
         return effect

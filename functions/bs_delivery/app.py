@@ -32,11 +32,11 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     effect = deliver_bs_at(
         repository_for(config.table_name), S3DeliveryStore(config.delivery_bucket_name), request.time
     )
+    metrics.add_metric(name="BsDeliveries", unit="Count", value=0 if effect is None else 1)
+    metrics.add_metric(name="BsPayments", unit="Count", value=0 if effect is None else effect["payments"])
     if effect is None:
         logger.info("no new Betalingsservice delivery", extra={"time": request.time.isoformat()})
         return {"delivered": False}
-    metrics.add_metric(name="BsDeliveries", unit="Count", value=1)
-    metrics.add_metric(name="BsPayments", unit="Count", value=effect["payments"])
     # Counts and the file name only: the delivery itself holds names and addresses.
     summary = {name: effect[name] for name in ("date", "file", "sections", "payments", "amount")}
     logger.info("Betalingsservice delivery written", extra=summary)
