@@ -24,7 +24,7 @@ from dunning.scenario import Scenario, TimelineEntry
 from shared.domain.effects import effect_sort_key, public
 from shared.domain.money import money_text
 from shared.domain.settings import TenantSettings
-from shared.services import admin
+from shared.services import admin, metering
 from shared.storage.repository import Customer, DunningRepository
 
 Effect = dict[str, Any]
@@ -175,6 +175,17 @@ class Simulation:
         files = self._write_out(day, effects) if self.options.out_dir else []
         return DayResult(day=day, effects=effects, files=files)
 
+    def write_usage(self, months: list[str]) -> list[Path]:
+        """``usage-<yyyy-mm>.json`` per simulated month with effects: what ``dunning usage`` shows (O15)."""
+        assert self.options.out_dir is not None
+        return [
+            _write(
+                self.options.out_dir / f"usage-{month}.json",
+                json.dumps(metering.usage(self.repo, month), indent=2) + "\n",
+            )
+            for month in months
+        ]
+
     def _record_dead_letters(self, day: date, dead_letters: list[dict[str, Any]]) -> None:
         for number, letter in enumerate(dead_letters):
             try:
@@ -261,6 +272,8 @@ def simulate(
             every.extend(result.effects)
             if on_day is not None:
                 on_day(result)
+        if options.out_dir is not None:
+            simulation.write_usage(sorted({effect["date"][:7] for effect in every}))
     return every
 
 

@@ -151,3 +151,44 @@ def test_tenant_e_mails_are_written_with_out(tmp_path: Path):
     text = next(p for p in message.walk() if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
     assert "dunning resume" in text and "Indbetalinger" in text
     assert any(p.get_content_type() == "text/html" for p in message.walk())
+
+
+def test_the_usage_of_each_simulated_month_matches_the_effects_printed(tmp_path: Path):
+    # Given a scenario with runs, e-mails, fees, proposals and a collection case, simulated by the CLI
+    from shared.domain.metering import COUNTERS, ore, usage_increments
+
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dunning.cli",
+            "simulate",
+            str(HERE / "approval" / "collection_case.yaml"),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    printed = [json.loads(line) for line in result.stdout.splitlines()]
+    months = sorted({effect["date"][:7] for effect in printed})
+    # Then each month's usage file (what `dunning usage` shows) adds up exactly what was printed that month
+    for month in months:
+        usage = json.loads((out / f"usage-{month}.json").read_text())
+        expected: dict[str, int] = dict.fromkeys(COUNTERS, 0)
+        for effect in printed:
+            if effect["date"].startswith(month):
+                for counter, value in usage_increments(effect).items():
+                    expected[counter] += value
+        shown = {
+            counter: ore(usage[counter.removesuffix("_ore") + "_amount"])
+            if counter.endswith("_ore")
+            else usage[counter]
+            for counter in COUNTERS
+        }
+        assert shown == expected, month
+    assert sum(json.loads((out / f"usage-{m}.json").read_text())["collection_cases"] for m in months) == 1
