@@ -215,6 +215,9 @@ class Simulation:
             ):
                 run = _slug(effect.get("_run", ""))
                 written.append(_write(folder / f"tenant-{effect['kind']}-{run}.eml", raw))
+            elif effect["kind"] == "collection" and (raw := self.stack.sent_email(effect.get("_message_id", ""))):
+                # The case as the collection partner got it: summary plus the JSON attachment.
+                written.append(_write(folder / f"{effect['customer']}-inkassosag.eml", raw))
             elif effect["kind"] == "bs_delivery" and (body := self.stack.delivery_object(effect["_key"])):
                 # The 0601 file byte for byte (ISO-8859-1, CR LF), at the path the effect names.
                 written.append(_write_bytes(self.options.out_dir / effect["file"], body))

@@ -124,7 +124,9 @@ class TenantMailReporter:
             run_id=summary.run_id,
             run_date=date.fromisoformat(summary.run_date),
             kind="approval_pending",
-            reason=reason,
+            # The e-mail speaks the tenant's language (Danish); the effect keeps the English reason.
+            reason=f"{len(proposed)} forslag venter på godkendelse"
+            + (f", heraf {cases} inkassosag(er)" if cases else ""),
             proposals=self._proposal_lines(proposed),
             resume_hint=f"dunning approve --all --function {function}",
             reject_hint=f"dunning reject --customer ID --function {function}",
