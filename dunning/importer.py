@@ -42,7 +42,10 @@ ALIASES = {
     "dato": "issued",
     "due_date": "due",
     "forfald": "due",
+    "erhverv": "business",
 }
+# Yes/no as accounting exports write it (the business column); true/false/1/0 pydantic reads itself.
+YES_NO = {"ja": "true", "nej": "false", "j": "true", "n": "false"}
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,8 @@ def _normalise(record: dict[str, Any]) -> dict[str, Any]:
             value = value.strip()
             if value == "":
                 continue
+            if name == "business":
+                value = YES_NO.get(value.lower(), value)
         out[name] = value
     return out
 

@@ -190,6 +190,8 @@ def _invoice_out(invoice: InvoiceState) -> m.InvoiceOut:
         due=invoice.due,
         steps_done=invoice.steps_done,
         last_step_on=invoice.last_step_on,
+        disputed_until=invoice.disputed_until,
+        disputed_ever=invoice.disputed_ever,
     )
 
 
@@ -200,7 +202,8 @@ def _customer(customer_id: str, fields: m.CustomerFields | m.CustomerIn) -> Cust
         email=fields.email,
         phone=fields.phone,
         language=fields.language,
-        address=fields.address,
+        address=fields.address.model_dump(mode="json") if fields.address else None,
+        business=fields.business,
     )
 
 
@@ -249,7 +252,7 @@ def list_templates() -> list[m.TemplateOut]:
 def define_template(body: m.TemplateIn) -> Response[m.DefineOut]:
     """Define a template: version 1, the next version when the latest was used (C8), or unchanged."""
     definition = TemplateDefinition.model_validate(body.model_dump(mode="json"))
-    result = operator.define_template(_repo(), definition, _today())
+    result = operator.define_template(_repo(), definition, _today(), _settings().b2b_contractual_fees)
     version = operator.get_version(_repo(), result.version.name, result.version.number)
     out = m.DefineOut(outcome=result.outcome, version=_version_out(version.version, version.created_on))
     return _created(out, result.outcome != "unchanged")
@@ -278,7 +281,7 @@ def replace_version(
 ) -> Response[m.DefineOut]:
     """Replace a version in place — refused (409) once a reminder has used it (C8)."""
     steps = TemplateDefinition.model_validate({"name": "x", **body.model_dump(mode="json")}).steps
-    result = operator.replace_version(_repo(), name, number, steps, _today())
+    result = operator.replace_version(_repo(), name, number, steps, _today(), _settings().b2b_contractual_fees)
     view = operator.get_version(_repo(), result.version.name, result.version.number)
     return _created(m.DefineOut(outcome=result.outcome, version=_version_out(view.version, view.created_on)), False)
 
@@ -321,9 +324,11 @@ def put_customer(customer_id: IdPath, body: m.CustomerFields) -> Response[m.Cust
 
 @app.patch("/customers/<customer_id>", tags=["customers"])
 def patch_customer(customer_id: IdPath, body: m.CustomerPatch) -> m.CustomerOut:
-    changes = body.model_dump(exclude_unset=True)
+    changes = body.model_dump(mode="json", exclude_unset=True)
     if changes.get("name", "") is None:
         raise operator.Invalid("a customer always has a name", "name")
+    if changes.get("business", False) is None:
+        raise operator.Invalid("a customer is a business (true) or not (false)", "business")
     return _customer_out(operator.patch_customer(_repo(), customer_id, changes))
 
 
@@ -433,6 +438,19 @@ def import_invoices(body: m.InvoicesBulkIn) -> m.BulkOut:
 @app.get("/invoices/<invoice_id>", tags=["invoices"])
 def read_invoice(invoice_id: IdPath) -> m.InvoiceOut:
     return _invoice_out(operator.get_invoice(_repo(), invoice_id))
+
+
+@app.post("/invoices/<invoice_id>/dispute", tags=["invoices"])
+def dispute_invoice(invoice_id: IdPath, body: m.DisputeIn) -> m.InvoiceOut:
+    """The customer disputes the invoice: no reminders until ``until`` (omitted: until resolved),
+    and no fee on its reminders afterwards (renteloven § 9 b, stk. 1)."""
+    return _invoice_out(operator.dispute_invoice(_repo(), _settings(), invoice_id, body.until))
+
+
+@app.post("/invoices/<invoice_id>/dispute/resolve", tags=["invoices"])
+def resolve_dispute(invoice_id: IdPath) -> m.InvoiceOut:
+    """The dispute is resolved: the invoice's next step is due again (still without a fee)."""
+    return _invoice_out(operator.dispute_invoice(_repo(), _settings(), invoice_id, None, resolved=True))
 
 
 @app.get("/invoices/<invoice_id>/timeline", tags=["invoices"])
@@ -545,9 +563,9 @@ def read_run(run_id: Annotated[str, Path(min_length=1, max_length=80)]) -> dict[
 def list_proposals(
     invoice: Annotated[str | None, Query(max_length=64)] = None,
     customer: Annotated[str | None, Query(max_length=64)] = None,
-) -> list[dict[str, Any]]:
-    """Reminders and collections waiting for approval (O9), by invoice or by customer."""
-    return approval_gateway.list_proposals(_repo(), invoice, customer)
+) -> list[m.ProposalOut]:
+    """Reminders and collection cases (kind) waiting for approval (O9), by invoice or by customer."""
+    return [m.ProposalOut.model_validate(p) for p in approval_gateway.list_proposals(_repo(), invoice, customer)]
 
 
 @app.post("/proposals/approve", tags=["approval"])

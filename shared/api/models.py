@@ -10,8 +10,19 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
+from shared.betalingsservice.records import printable_latin1_problem
 from shared.domain.money import money_text, parse_money
 
 MONEY_PATTERN = r"^[0-9]{1,12}(\.[0-9]{2})?$"
@@ -64,6 +75,34 @@ class BsSettingsPatch(_In):
     debtor_group: Annotated[str, Field(pattern=r"^[0-9]{5}$")] | None = None
 
 
+StepName = Annotated[str, Field(min_length=1, max_length=60)]
+
+
+class CollectionIn(_In):
+    """Debt collection (O14): both fields; ``null`` instead of the object switches collection off."""
+
+    after_days: Annotated[int, Field(ge=0, le=3650)] = Field(
+        description="days after the last step before a collection case is proposed"
+    )
+    partner_email: Email = Field(description="the debt-collection partner's inbox")
+
+
+class InterestRateIn(_In):
+    """The full annual late-payment rate from a 1 January or 1 July (renteloven § 5)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    effective_from: date = Field(alias="from", description="1 January or 1 July")
+    rate: Annotated[Amount, Field(le=100)] = Field(description='percent a year, e.g. "9.50"')
+
+    @field_validator("effective_from")
+    @classmethod
+    def _half_year(cls, value: date) -> date:
+        if (value.month, value.day) not in ((1, 1), (7, 1)):
+            raise ValueError(f"a rate takes effect on 1 January or 1 July (renteloven § 5), not {value}")
+        return value
+
+
 class SettingsPatch(_In):
     """Only the fields given change; the result is validated as a whole."""
 
@@ -74,7 +113,9 @@ class SettingsPatch(_In):
     min_days_between_reminders: Annotated[int, Field(ge=0, le=365)] | None = Field(
         default=None, description="O11: respite"
     )
-    approval_required: bool | None = Field(default=None, description="O9")
+    approval_required: bool | Annotated[list[StepName], Field(max_length=20)] | None = Field(
+        default=None, description="O9: true, false, or the names of the steps whose reminders wait for approval"
+    )
     status_report_to: Email | None = None
     notify_to: Email | None = None
     timezone: Annotated[str, Field(max_length=64)] | None = None
@@ -85,23 +126,56 @@ class SettingsPatch(_In):
     settle_open_items: bool | None = None
     write_off_below: PositiveAmount | None = None
     reverse_fees_when_paid: bool | None = None
+    collection: CollectionIn | None = Field(default=None, description="O14: debt collection; null switches it off")
+    b2b_contractual_fees: bool | None = Field(
+        default=None, description="reminder fees above 100.00 are agreed with business customers (renteloven § 9 b)"
+    )
+    interest_rates: Annotated[list[InterestRateIn], Field(max_length=200)] | None = Field(
+        default=None, description="the tenant's own entries in the late-payment rate table (renteloven § 5)"
+    )
+    interest_day_count: Literal["30E/360", "actual/365"] | None = None
+
+    @field_validator("approval_required")
+    @classmethod
+    def _step_names(cls, value: bool | list[str] | None) -> bool | list[str] | None:
+        if isinstance(value, list) and any(not name.strip() for name in value):
+            raise ValueError("a step name is not blank")
+        return value
 
     def changes(self) -> dict[str, Any]:
         """The fields the request set (an explicit null clears an optional setting)."""
-        return self.model_dump(mode="json", exclude_unset=True)
+        return self.model_dump(mode="json", exclude_unset=True, by_alias=True)
 
 
 # ----------------------------------------------------------------- templates
 
 
 class FeeIn(_In):
+    """A reminder fee (at most 100.00 and on at most 3 steps, renteloven § 9 b)."""
+
     fee: PositiveAmount
 
 
+class InterestIn(_In):
+    """Statutory late-payment interest (renteloven § 5)."""
+
+    interest: Literal[True]
+
+
+class CompensationIn(_In):
+    """The fixed B2B compensation of 310.00 (renteloven § 9 a, stk. 3)."""
+
+    compensation: Literal[True]
+
+
+Action = Literal["email", "sms", "bs"] | FeeIn | InterestIn | CompensationIn
+
+
 class StepIn(_In):
-    name: Annotated[str, Field(min_length=1, max_length=60)]
+    name: StepName
     days: Annotated[int, Field(ge=0, le=3650)]
-    actions: Annotated[list[Literal["email", "sms", "bs"] | FeeIn], Field(min_length=1, max_length=4)]
+    actions: Annotated[list[Action], Field(min_length=1, max_length=6)]
+    inkassovarsel: bool = Field(default=False, description="this step is the collection warning (inkassoloven § 10)")
 
 
 class StepsIn(_In):
@@ -115,7 +189,8 @@ class TemplateIn(StepsIn):
 class StepOut(BaseModel):
     name: str
     days: int
-    actions: list[str | dict[str, str]]
+    actions: list[Action]
+    inkassovarsel: bool = False
 
 
 class VersionOut(BaseModel):
@@ -150,12 +225,58 @@ class VersionUsageOut(BaseModel):
 # ----------------------------------------------------------------- customers
 
 
+ADDRESS_WIDTH = 35  # what a Betalingsservice slip prints of a line
+
+
+def _printable(value: str) -> str:
+    problem = printable_latin1_problem(value)
+    if problem is not None:
+        raise ValueError(f"a postal address is printable ISO-8859-1 text: {problem}")
+    if not value.strip():
+        raise ValueError("an address line is not blank")
+    return value
+
+
+AddressText = Annotated[str, Field(min_length=1, max_length=ADDRESS_WIDTH), AfterValidator(_printable)]
+
+
+class AddressIn(_In):
+    """A postal address as the scenario format has it, checked so that a payment slip can carry it:
+    1–4 street lines, a Danish postcode of 4 digits (abroad: at most 3 lines, as "postcode city"
+    becomes the last line), and an ISO 3166 alpha-2 country."""
+
+    lines: Annotated[list[AddressText], Field(min_length=1, max_length=4)]
+    postcode: Annotated[str, Field(min_length=1, max_length=10, pattern=r"^[A-Za-z0-9][A-Za-z0-9 -]*$")]
+    city: AddressText
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] = "DK"
+
+    @model_validator(mode="after")
+    def _fits_a_slip(self) -> AddressIn:
+        if self.country == "DK":
+            if not (len(self.postcode) == 4 and self.postcode.isdigit()):
+                raise ValueError(f"a Danish postcode has 4 digits, not {self.postcode!r}")
+        else:
+            if len(self.lines) > 3:
+                raise ValueError("a foreign address has at most 3 lines (postcode and city make the 4th)")
+            if len(f"{self.postcode} {self.city}") > ADDRESS_WIDTH:
+                raise ValueError(f"postcode and city of a foreign address fit {ADDRESS_WIDTH} characters")
+        return self
+
+
+class AddressOut(BaseModel):
+    lines: list[str] = Field(default_factory=list)
+    postcode: str | None = None
+    city: str | None = None
+    country: str = "DK"
+
+
 class CustomerFields(_In):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     email: Email | None = None
     phone: Annotated[str, Field(max_length=20, pattern=r"^\+?[0-9 ]{4,19}$")] | None = None
     language: Literal["da", "en"] = "da"
-    address: dict[str, Any] | None = None
+    address: AddressIn | None = None
+    business: bool = Field(default=False, description="a business customer (B2B: compensation, agreed fees)")
 
 
 class CustomerIn(CustomerFields):
@@ -167,7 +288,8 @@ class CustomerPatch(_In):
     email: Email | None = None
     phone: Annotated[str, Field(max_length=20, pattern=r"^\+?[0-9 ]{4,19}$")] | None = None
     language: Literal["da", "en"] | None = None
-    address: dict[str, Any] | None = None
+    address: AddressIn | None = Field(default=None, description="the whole address; null removes it")
+    business: bool | None = None
 
 
 class CustomerOut(BaseModel):
@@ -176,7 +298,8 @@ class CustomerOut(BaseModel):
     email: str | None
     phone: str | None
     language: str
-    address: dict[str, Any] | None
+    address: AddressOut | None
+    business: bool = False
 
 
 # ----------------------------------------------------------------- agreements and sales
@@ -268,6 +391,14 @@ class InvoiceOut(BaseModel):
     due: date
     steps_done: int
     last_step_on: date | None
+    disputed_until: date | None = Field(
+        default=None, description="no reminders before this date while disputed (9999-12-31: until resolved)"
+    )
+    disputed_ever: bool = Field(default=False, description="once disputed, its reminders carry no fee")
+
+
+class DisputeIn(_In):
+    until: date | None = Field(default=None, description="the dispute's end; omitted: until resolved")
 
 
 class TimelineOut(BaseModel):
@@ -377,6 +508,19 @@ class StartRunIn(_In):
 class StartRunOut(BaseModel):
     run_id: str
     event: dict[str, Any]
+
+
+class ProposalOut(BaseModel):
+    """A reminder or a collection case waiting for approval (O9, O14)."""
+
+    key: str
+    kind: Literal["reminder", "collection"]
+    customer: str
+    invoices: list[str]
+    step: str
+    template: str
+    proposed_on: str
+    amount: str
 
 
 class ProposalDecisionIn(_In):

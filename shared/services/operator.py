@@ -17,6 +17,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import ValidationError
 
+from shared.domain.danish_rules import MAX_REMINDER_FEE
 from shared.domain.money import money_text
 from shared.domain.planning import InvoiceState, next_step_on
 from shared.domain.settings import TenantSettings
@@ -49,6 +50,12 @@ class Missing(OperatorError):
     """The resource the request is about does not exist (HTTP 404)."""
 
     code = "not_found"
+
+
+class RefusedByLaw(OperatorError):
+    """Danish law does not allow it, e.g. a reminder fee above the cap (HTTP 422)."""
+
+    code = "refused_by_law"
 
 
 class Conflict(OperatorError):
@@ -158,11 +165,28 @@ def get_version(repo: DunningRepository, name: str, number: int) -> VersionView:
     raise Missing(f"template {name!r} has no version {number}", "number")
 
 
-def define_template(repo: DunningRepository, definition: TemplateDefinition, today: date) -> DefineResult:
-    """C8: a used version is never changed — the definition becomes the next version."""
+def _fee_field(definition: TemplateDefinition, b2b_contractual_fees: bool) -> str:
+    """Which part of a definition breaks the fee caps: the step with a fee above the cap, else all steps."""
+    if not b2b_contractual_fees:
+        for index, step in enumerate(definition.steps):
+            if step.fee is not None and step.fee > MAX_REMINDER_FEE:
+                return f"steps[{index}].actions"
+    return "steps"
+
+
+def define_template(
+    repo: DunningRepository, definition: TemplateDefinition, today: date, b2b_contractual_fees: bool = False
+) -> DefineResult:
+    """C8: a used version is never changed — the definition becomes the next version.
+
+    Refused (renteloven § 9 b) for a fee above 100.00 unless the tenant has agreed higher fees
+    with business customers (``b2b_contractual_fees``), or for more than 3 steps with a fee.
+    """
     decision = decide_version(definition, repo.latest_template(definition.name))
     try:
-        version = admin.define_template(repo, definition, today)
+        version = admin.define_template(repo, definition, today, b2b_contractual_fees)
+    except admin.RefusedByLaw as error:
+        raise RefusedByLaw(str(error), _fee_field(definition, b2b_contractual_fees)) from error
     except AlreadyExists as error:  # a run used the version between our read and our write
         raise Conflict(f"{error}; send the definition again to create the next version", "steps") from error
     outcome: Literal["created", "replaced", "unchanged"] = (
@@ -171,7 +195,14 @@ def define_template(repo: DunningRepository, definition: TemplateDefinition, tod
     return DefineResult(version, outcome)
 
 
-def replace_version(repo: DunningRepository, name: str, number: int, steps: list[Step], today: date) -> DefineResult:
+def replace_version(
+    repo: DunningRepository,
+    name: str,
+    number: int,
+    steps: list[Step],
+    today: date,
+    b2b_contractual_fees: bool = False,
+) -> DefineResult:
     """Edit one version in place: only the latest, and only while no reminder has used it."""
     view = get_version(repo, name, number)
     latest = get_template(repo, name)[-1].version
@@ -187,7 +218,7 @@ def replace_version(repo: DunningRepository, name: str, number: int, steps: list
         definition = TemplateDefinition(name=name, steps=steps)
     except ValidationError as error:
         raise _invalid_from(error) from error
-    return define_template(repo, definition, today)
+    return define_template(repo, definition, today, b2b_contractual_fees)
 
 
 @dataclass
@@ -277,6 +308,7 @@ def patch_customer(repo: DunningRepository, customer_id: str, changes: dict[str,
         phone=data.get("phone"),
         language=data.get("language") or "da",
         address=data.get("address"),
+        business=bool(data.get("business")),
     )
     repo.put_customer(updated)
     return updated
@@ -415,6 +447,19 @@ def get_invoice(repo: DunningRepository, invoice_id: str) -> InvoiceState:
     if invoice is None:
         raise Missing(f"invoice {invoice_id!r} does not exist", "invoice_id")
     return invoice
+
+
+def dispute_invoice(
+    repo: DunningRepository,
+    settings: TenantSettings,
+    invoice_id: str,
+    until: date | None,
+    resolved: bool = False,
+) -> InvoiceState:
+    """Start a dispute (until a date, or until resolved) or resolve it; returns the invoice as it is now."""
+    get_invoice(repo, invoice_id)
+    admin.dispute_invoice(repo, invoice_id, until, settings, resolved=resolved)
+    return get_invoice(repo, invoice_id)
 
 
 def list_invoices(repo: DunningRepository, customer: str, agreement: str | None = None) -> list[InvoiceState]:

@@ -9,7 +9,7 @@ effect is recorded once per business key.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -161,6 +161,7 @@ def _customer(data: dict[str, Any]) -> Customer:
         phone=data.get("phone"),
         language=data.get("language") or "da",
         address=data.get("address"),
+        business=bool(data.get("business", False)),
     )
 
 
@@ -196,6 +197,21 @@ def _template_version(item: TemplateVersionModel) -> TemplateVersion:
 
 class DunningRepository:
     """The tenant's table, seen as the domain's objects."""
+
+    @staticmethod
+    def _transact(write: Callable[[TransactWrite], None]) -> bool:
+        """Run ``write``'s items as one DynamoDB transaction: all or nothing.
+
+        False when a condition failed (done before, or changed meanwhile): nothing was written.
+        """
+        try:
+            with TransactWrite(connection=RecordModel._get_connection().connection) as transaction:
+                write(transaction)
+        except TransactWriteError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+        return True
 
     def __init__(self, table_name: str) -> None:
         bind_table(table_name)
@@ -283,16 +299,7 @@ class DunningRepository:
             item = CustomerModel.get(f"CUSTOMER#{customer_id}", "PROFILE")
         except CustomerModel.DoesNotExist:
             return None
-        data = item.data
-        return Customer(
-            customer_id=customer_id,
-            name=data["name"],
-            email=data.get("email"),
-            phone=data.get("phone"),
-            language=data.get("language") or "da",
-            address=data.get("address"),
-            business=bool(data.get("business", False)),
-        )
+        return _customer({"id": customer_id} | dict(item.data))
 
     def create_agreement(self, agreement: Agreement) -> None:
         try:
@@ -395,33 +402,30 @@ class DunningRepository:
         False comes back.
         """
         outbox = OutboxModel(pk="OUTBOX", sk=key, messages=messages, run_id=run_id)
-        try:
-            with TransactWrite(connection=OutboxModel._get_connection().connection) as transaction:
-                transaction.save(outbox, condition=OutboxModel.pk.does_not_exist())
+
+        def write(transaction: TransactWrite) -> None:
+            transaction.save(outbox, condition=OutboxModel.pk.does_not_exist())
+            if proposal_key is not None:
+                transaction.delete(RecordModel(pk="PROPOSAL", sk=proposal_key), condition=RecordModel.pk.exists())
+            for period in periods:
+                transaction.update(
+                    AgreementModel(pk="AGREEMENT", sk=period.agreement_id),
+                    actions=self._period_actions(period, advances[0].on),
+                    condition=AgreementModel.period_fees == period.fees_before
+                    if period.fees_before
+                    else AgreementModel.period_fees.does_not_exist() | (AgreementModel.period_fees == 0),
+                )
+            for advance in advances:
+                condition = InvoiceModel.steps_done == advance.invoice.steps_done
                 if proposal_key is not None:
-                    transaction.delete(RecordModel(pk="PROPOSAL", sk=proposal_key), condition=RecordModel.pk.exists())
-                for period in periods:
-                    transaction.update(
-                        AgreementModel(pk="AGREEMENT", sk=period.agreement_id),
-                        actions=self._period_actions(period, advances[0].on),
-                        condition=AgreementModel.period_fees == period.fees_before
-                        if period.fees_before
-                        else AgreementModel.period_fees.does_not_exist() | (AgreementModel.period_fees == 0),
-                    )
-                for advance in advances:
-                    condition = InvoiceModel.steps_done == advance.invoice.steps_done
-                    if proposal_key is not None:
-                        condition &= InvoiceModel.pending_proposal == proposal_key
-                    transaction.update(
-                        InvoiceModel(pk=f"INVOICE#{advance.invoice.invoice_id}", sk="INVOICE"),
-                        actions=self._advance_actions(advance),
-                        condition=condition,
-                    )
-        except TransactWriteError as error:
-            if _conditional_failed(error):
-                return False
-            raise
-        return True
+                    condition &= InvoiceModel.pending_proposal == proposal_key
+                transaction.update(
+                    InvoiceModel(pk=f"INVOICE#{advance.invoice.invoice_id}", sk="INVOICE"),
+                    actions=self._advance_actions(advance),
+                    condition=condition,
+                )
+
+        return self._transact(write)
 
     def pending_outbox(self) -> list[tuple[str, list[str]]]:
         """Reminders committed by a run that stopped before confirming their messages were sent."""
@@ -541,27 +545,24 @@ class DunningRepository:
 
         While the proposal waits, no run sees its invoices, so it is never proposed twice.
         """
-        try:
-            with TransactWrite(connection=RecordModel._get_connection().connection) as transaction:
-                transaction.save(
-                    RecordModel(pk="PROPOSAL", sk=key, data=proposal), condition=RecordModel.pk.does_not_exist()
+
+        def write(transaction: TransactWrite) -> None:
+            transaction.save(
+                RecordModel(pk="PROPOSAL", sk=key, data=proposal), condition=RecordModel.pk.does_not_exist()
+            )
+            self._write_effect(transaction, effect, key)
+            for invoice in invoices:
+                transaction.update(
+                    InvoiceModel(pk=f"INVOICE#{invoice.invoice_id}", sk="INVOICE"),
+                    actions=[
+                        InvoiceModel.pending_proposal.set(key),
+                        InvoiceModel.due_shard.remove(),
+                        InvoiceModel.due_key.remove(),
+                    ],
+                    condition=(InvoiceModel.steps_done == invoice.steps_done) & InvoiceModel.due_key.exists(),
                 )
-                self._write_effect(transaction, effect, key)
-                for invoice in invoices:
-                    transaction.update(
-                        InvoiceModel(pk=f"INVOICE#{invoice.invoice_id}", sk="INVOICE"),
-                        actions=[
-                            InvoiceModel.pending_proposal.set(key),
-                            InvoiceModel.due_shard.remove(),
-                            InvoiceModel.due_key.remove(),
-                        ],
-                        condition=(InvoiceModel.steps_done == invoice.steps_done) & InvoiceModel.due_key.exists(),
-                    )
-        except TransactWriteError as error:
-            if _conditional_failed(error):
-                return False
-            raise
-        return True
+
+        return self._transact(write)
 
     def pending_proposals(self) -> list[dict[str, Any]]:
         return [item.data | {"key": item.sk} for item in RecordModel.query("PROPOSAL")]
@@ -570,57 +571,51 @@ class DunningRepository:
         self, key: str, invoices: Sequence[tuple[InvoiceState, date | None]], effect: dict[str, Any] | None
     ) -> bool:
         """Remove a proposal (rejected, or nothing left to send) and put its invoices back in the due-index."""
-        try:
-            with TransactWrite(connection=RecordModel._get_connection().connection) as transaction:
-                transaction.delete(RecordModel(pk="PROPOSAL", sk=key), condition=RecordModel.pk.exists())
-                if effect is not None:
-                    self._write_effect(transaction, effect, key)
-                for invoice, refile_on in invoices:
-                    actions: list[Any] = [InvoiceModel.pending_proposal.remove()]
-                    if refile_on is not None:
-                        actions += [
-                            InvoiceModel.due_shard.set(due_shard(invoice.invoice_id)),
-                            InvoiceModel.due_key.set(_due_key(refile_on, invoice.invoice_id)),
-                        ]
-                    transaction.update(
-                        InvoiceModel(pk=f"INVOICE#{invoice.invoice_id}", sk="INVOICE"),
-                        actions=actions,
-                        condition=InvoiceModel.pending_proposal == key,
-                    )
-        except TransactWriteError as error:
-            if _conditional_failed(error):
-                return False
-            raise
-        return True
+
+        def write(transaction: TransactWrite) -> None:
+            transaction.delete(RecordModel(pk="PROPOSAL", sk=key), condition=RecordModel.pk.exists())
+            if effect is not None:
+                self._write_effect(transaction, effect, key)
+            for invoice, refile_on in invoices:
+                actions: list[Any] = [InvoiceModel.pending_proposal.remove()]
+                if refile_on is not None:
+                    actions += [
+                        InvoiceModel.due_shard.set(due_shard(invoice.invoice_id)),
+                        InvoiceModel.due_key.set(_due_key(refile_on, invoice.invoice_id)),
+                    ]
+                transaction.update(
+                    InvoiceModel(pk=f"INVOICE#{invoice.invoice_id}", sk="INVOICE"),
+                    actions=actions,
+                    condition=InvoiceModel.pending_proposal == key,
+                )
+
+        return self._transact(write)
 
     def hand_over_case(self, key: str, case: dict[str, Any], message: str, invoices: list[InvoiceState]) -> bool:
         """An approved collection case: file it, queue its e-mail to the partner (outbox) and take
         its invoices out of the reminder process (both indexes) — all or nothing."""
-        try:
-            with TransactWrite(connection=RecordModel._get_connection().connection) as transaction:
-                transaction.delete(RecordModel(pk="PROPOSAL", sk=key), condition=RecordModel.pk.exists())
-                transaction.save(RecordModel(pk="CASE", sk=key, data=case), condition=RecordModel.pk.does_not_exist())
-                transaction.save(
-                    OutboxModel(pk="OUTBOX", sk=key, messages=[message], run_id=case["run_id"]),
-                    condition=OutboxModel.pk.does_not_exist(),
+
+        def write(transaction: TransactWrite) -> None:
+            transaction.delete(RecordModel(pk="PROPOSAL", sk=key), condition=RecordModel.pk.exists())
+            transaction.save(RecordModel(pk="CASE", sk=key, data=case), condition=RecordModel.pk.does_not_exist())
+            transaction.save(
+                OutboxModel(pk="OUTBOX", sk=key, messages=[message], run_id=case["run_id"]),
+                condition=OutboxModel.pk.does_not_exist(),
+            )
+            for invoice in invoices:
+                transaction.update(
+                    InvoiceModel(pk=f"INVOICE#{invoice.invoice_id}", sk="INVOICE"),
+                    actions=[
+                        InvoiceModel.status.set("collection"),
+                        InvoiceModel.pending_proposal.remove(),
+                        InvoiceModel.open_customer.remove(),
+                        InvoiceModel.open_key.remove(),
+                    ],
+                    condition=(InvoiceModel.pending_proposal == key)
+                    & (InvoiceModel.open_amount == money_text(invoice.open_amount)),
                 )
-                for invoice in invoices:
-                    transaction.update(
-                        InvoiceModel(pk=f"INVOICE#{invoice.invoice_id}", sk="INVOICE"),
-                        actions=[
-                            InvoiceModel.status.set("collection"),
-                            InvoiceModel.pending_proposal.remove(),
-                            InvoiceModel.open_customer.remove(),
-                            InvoiceModel.open_key.remove(),
-                        ],
-                        condition=(InvoiceModel.pending_proposal == key)
-                        & (InvoiceModel.open_amount == money_text(invoice.open_amount)),
-                    )
-        except TransactWriteError as error:
-            if _conditional_failed(error):
-                return False
-            raise
-        return True
+
+        return self._transact(write)
 
     def cases(self) -> list[dict[str, Any]]:
         return [item.data | {"key": item.sk} for item in RecordModel.query("CASE")]
@@ -650,14 +645,11 @@ class DunningRepository:
                     return False
                 raise
             return True
-        try:
-            with TransactWrite(connection=EffectModel._get_connection().connection) as transaction:
-                self._write_effect(transaction, effect, key)
-        except TransactWriteError as error:
-            if _conditional_failed(error):
-                return False
-            raise
-        return True
+
+        def write(transaction: TransactWrite) -> None:
+            self._write_effect(transaction, effect, key)
+
+        return self._transact(write)
 
     @staticmethod
     def _effect_item(effect: dict[str, Any], key: str) -> EffectModel:
@@ -686,43 +678,37 @@ class DunningRepository:
 
     def add_fee_line(self, line: BillingLineModel, effect: dict[str, Any], key: str, reversible: bool = True) -> bool:
         """Put a fee on the billing queue and record it, both or neither; False if done before."""
-        try:
-            with TransactWrite(connection=BillingLineModel._get_connection().connection) as transaction:
-                transaction.save(line, condition=BillingLineModel.pk.does_not_exist())
-                self._write_effect(transaction, effect, key)
-                # Mirrored under one key so a run can find fees not yet billed (O13 fee reversal).
-                if reversible:
-                    transaction.save(
-                        RecordModel(
-                            pk="FEE_PENDING",
-                            sk=key,
-                            data={
-                                "customer": line.customer_id,
-                                "invoices": list(line.invoice_ids),
-                                "amount": line.amount,
-                            },
-                        )
+
+        def write(transaction: TransactWrite) -> None:
+            transaction.save(line, condition=BillingLineModel.pk.does_not_exist())
+            self._write_effect(transaction, effect, key)
+            # Mirrored under one key so a run can find fees not yet billed (O13 fee reversal).
+            if reversible:
+                transaction.save(
+                    RecordModel(
+                        pk="FEE_PENDING",
+                        sk=key,
+                        data={
+                            "customer": line.customer_id,
+                            "invoices": list(line.invoice_ids),
+                            "amount": line.amount,
+                        },
                     )
-        except TransactWriteError as error:
-            if _conditional_failed(error):
-                return False
-            raise
-        return True
+                )
+
+        return self._transact(write)
 
     def billing_lines(self, customer_id: str) -> list[BillingLineModel]:
         return list(BillingLineModel.query(f"CUSTOMER#{customer_id}", BillingLineModel.sk.startswith("BILLING#")))
 
     def add_bs_record(self, record: BsRecordModel, effect: dict[str, Any], key: str) -> bool:
         """Store a BS reminder record for the day's delivery and record it; False if done before."""
-        try:
-            with TransactWrite(connection=BsRecordModel._get_connection().connection) as transaction:
-                transaction.save(record, condition=BsRecordModel.pk.does_not_exist())
-                self._write_effect(transaction, effect, key)
-        except TransactWriteError as error:
-            if _conditional_failed(error):
-                return False
-            raise
-        return True
+
+        def write(transaction: TransactWrite) -> None:
+            transaction.save(record, condition=BsRecordModel.pk.does_not_exist())
+            self._write_effect(transaction, effect, key)
+
+        return self._transact(write)
 
     def bs_records(self, on: date) -> list[BsRecordModel]:
         return list(BsRecordModel.query(f"BS#{on.isoformat()}"))
@@ -765,20 +751,17 @@ class DunningRepository:
 
     def reverse_fee(self, key: str, customer_id: str, effect: dict[str, Any]) -> bool:
         """Take a fee off the billing queue and record it, once; False when it was reversed before."""
-        try:
-            with TransactWrite(connection=RecordModel._get_connection().connection) as transaction:
-                transaction.delete(RecordModel(pk="FEE_PENDING", sk=key), condition=RecordModel.pk.exists())
-                transaction.update(
-                    BillingLineModel(pk=f"CUSTOMER#{customer_id}", sk=f"BILLING#{key}"),
-                    actions=[BillingLineModel.kind.set("fee_reversed")],
-                    condition=BillingLineModel.pk.exists(),
-                )
-                self._write_effect(transaction, effect, f"reversal#{key}")
-        except TransactWriteError as error:
-            if _conditional_failed(error):
-                return False
-            raise
-        return True
+
+        def write(transaction: TransactWrite) -> None:
+            transaction.delete(RecordModel(pk="FEE_PENDING", sk=key), condition=RecordModel.pk.exists())
+            transaction.update(
+                BillingLineModel(pk=f"CUSTOMER#{customer_id}", sk=f"BILLING#{key}"),
+                actions=[BillingLineModel.kind.set("fee_reversed")],
+                condition=BillingLineModel.pk.exists(),
+            )
+            self._write_effect(transaction, effect, f"reversal#{key}")
+
+        return self._transact(write)
 
     # -- bank connections and journals (kept current by the accounting side) ------------
     def put_bank_connection(self, name: str, active: bool) -> None:
@@ -958,21 +941,18 @@ class DunningRepository:
 
     def add_ledger_entry(self, kind: str, entry: dict[str, Any]) -> bool:
         """File a payment or credit note under its id (and on its invoice); False if the id is taken."""
-        try:
-            with TransactWrite(connection=RecordModel._get_connection().connection) as transaction:
+
+        def write(transaction: TransactWrite) -> None:
+            transaction.save(
+                RecordModel(pk=f"LEDGER#{kind}", sk=entry["id"], data=entry),
+                condition=RecordModel.pk.does_not_exist(),
+            )
+            if entry.get("invoice"):
                 transaction.save(
-                    RecordModel(pk=f"LEDGER#{kind}", sk=entry["id"], data=entry),
-                    condition=RecordModel.pk.does_not_exist(),
+                    RecordModel(pk=f"INVOICE#{entry['invoice']}", sk=f"ENTRY#{kind}#{entry['id']}", data=entry)
                 )
-                if entry.get("invoice"):
-                    transaction.save(
-                        RecordModel(pk=f"INVOICE#{entry['invoice']}", sk=f"ENTRY#{kind}#{entry['id']}", data=entry)
-                    )
-        except TransactWriteError as error:
-            if _conditional_failed(error):
-                return False
-            raise
-        return True
+
+        return self._transact(write)
 
     def add_ledger_result(self, kind: str, entry: dict[str, Any]) -> None:
         """Store what applying an entry did (applied / left on account) beside it."""

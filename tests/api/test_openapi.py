@@ -35,6 +35,8 @@ def test_the_served_openapi_document_is_valid_and_lists_every_resource(api: Loca
         "/customers/bulk",
         "/agreements/move",
         "/invoices/{invoice_id}/timeline",
+        "/invoices/{invoice_id}/dispute",
+        "/invoices/{invoice_id}/dispute/resolve",
         "/payments",
         "/credit-notes",
         "/runs",
