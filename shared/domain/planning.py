@@ -59,8 +59,8 @@ def next_step_on(
     pushes the following steps along instead of bunching them up. After the
     last step, with debt collection on (O14), the case is due
     ``collection_after_days`` after the last step, but never sooner than
-    :data:`WARNING_DAYS` after the collection warning was sent. A disputed
-    invoice waits until its dispute ends.
+    :data:`WARNING_DAYS` after the collection warning was sent — and never
+    when none was. A disputed invoice waits until its dispute ends.
     """
     due_on = _next_on(invoice, template, respite_days, collection_after_days)
     if due_on is not None and invoice.disputed_until is not None:
@@ -74,10 +74,12 @@ def _next_on(
     if invoice.is_paid:
         return None
     if invoice.steps_done >= template.step_count:
-        if collection_after_days is None or invoice.last_step_on is None:
-            return None
-        warned = invoice.warned_on or invoice.last_step_on
-        return max(invoice.last_step_on + timedelta(days=collection_after_days), warned + timedelta(days=WARNING_DAYS))
+        if collection_after_days is None or invoice.last_step_on is None or invoice.warned_on is None:
+            return None  # no collection without a warning sent (inkassoloven § 10)
+        return max(
+            invoice.last_step_on + timedelta(days=collection_after_days),
+            invoice.warned_on + timedelta(days=WARNING_DAYS),
+        )
     step = template.step(invoice.steps_done + 1)
     if invoice.steps_done == 0:
         return invoice.due + timedelta(days=step.days)

@@ -389,7 +389,7 @@ def advances_for(
     template = reminder.template
     number = reminder.key.step_number
     step = template.step(number)
-    warning = number == template.warning_step
+    warning = is_collection_warning(reminder, collection_after_days is not None)
     actions = [action for action in step.action_kinds if action not in charges.skipped]
     history = {"date": on.isoformat(), "step": step.name, "actions": actions, "fee": _text(charges.fee)}
     advances = []
@@ -414,6 +414,15 @@ def advances_for(
             )
         )
     return advances
+
+
+def is_collection_warning(reminder: PlannedReminder, collection_on: bool) -> bool:
+    """Is this step the collection warning (inkassoloven § 10)? The step marked ``inkassovarsel``;
+    when none is marked and debt collection is on, the template's last step. Its texts then say so
+    with a deadline, and only after it can a case follow."""
+    template = reminder.template
+    number = reminder.key.step_number
+    return number == template.warning_step and (template.step(number).inkassovarsel or collection_on)
 
 
 def record_skipped_charges(
@@ -459,9 +468,7 @@ def messages_for(
     """One message per action of the reminder's step, each with its business key; a charge the
     rules did not allow gets none (see :func:`record_skipped_charges`)."""
     tenant = settings.tenant
-    number = reminder.key.step_number
-    template = reminder.template
-    warns = number == template.warning_step and (template.step(number).inkassovarsel or settings.collection is not None)
+    warns = is_collection_warning(reminder, settings.collection is not None)
     amounts: dict[str, Decimal | None] = {"interest": charges.interest, "compensation": charges.compensation}
     step = reminder.template.step(reminder.key.step_number)
     lines = [

@@ -1,5 +1,6 @@
 """Step timing, consolidation, de-minimis and order — the pure planning rules."""
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -110,3 +111,24 @@ def test_a_late_run_takes_one_step_only():
     plan = plan_reminders([invoice(due=date(2025, 12, 1))], TEMPLATES, date(2026, 3, 1), 0, Decimal("0"))
     # Then this run sends step 1, not step 3
     assert [r.key.step_number for r in plan.send] == [1]
+
+
+@pytest.mark.parametrize(
+    ("after_days", "warned_on", "expected"),
+    [
+        (10, date(2026, 2, 1), date(2026, 2, 11)),  # after_days decides
+        (3, date(2026, 2, 1), date(2026, 2, 11)),  # never sooner than 10 days after the warning
+        (10, date(2026, 1, 25), date(2026, 2, 11)),  # an earlier warning: after_days decides
+        (10, None, None),  # no warning ever sent: no case (inkassoloven § 10)
+        (None, date(2026, 2, 1), None),  # debt collection off
+    ],
+)
+def test_a_case_follows_the_last_step_only_after_a_collection_warning(after_days, warned_on, expected):
+    finished = replace(invoice(steps_done=3, last_step_on=date(2026, 2, 1)), warned_on=warned_on)
+    assert next_step_on(finished, THREE_STEPS, 0, after_days) == expected
+
+
+def test_a_disputed_invoice_waits_for_its_dispute_to_end():
+    disputed = replace(invoice(), disputed_until=date(2026, 3, 1))
+    assert next_step_on(disputed, THREE_STEPS, 0) == date(2026, 3, 1)
+    assert next_step_on(replace(disputed, disputed_until=date(2026, 1, 2)), THREE_STEPS, 0) == date(2026, 1, 19)
