@@ -265,19 +265,29 @@ def simulate(
     on_day: Callable[[DayResult], None] | None = None,
 ) -> list[Effect]:
     """Run the whole scenario; returns every effect (with bookkeeping fields) in output order."""
+    with LocalStack(scenario.tenant) as stack:
+        return simulate_in(stack, scenario, options, on_day)[1]
+
+
+def simulate_in(
+    stack: LocalStack,
+    scenario: Scenario,
+    options: SimulationOptions | None = None,
+    on_day: Callable[[DayResult], None] | None = None,
+) -> tuple[Simulation, list[Effect]]:
+    """Run the whole scenario on ``stack`` (left open, for a look at its tables afterwards)."""
     options = options or SimulationOptions()
     every: list[Effect] = []
-    with LocalStack(scenario.tenant) as stack:
-        simulation = Simulation(scenario, stack, options)
-        simulation.load()
-        for day in _days(scenario.simulate.start, scenario.simulate.end):
-            result = simulation.run_day(day)
-            every.extend(result.effects)
-            if on_day is not None:
-                on_day(result)
-        if options.out_dir is not None:
-            simulation.write_usage(sorted({effect["date"][:7] for effect in every}))
-    return every
+    simulation = Simulation(scenario, stack, options)
+    simulation.load()
+    for day in _days(scenario.simulate.start, scenario.simulate.end):
+        result = simulation.run_day(day)
+        every.extend(result.effects)
+        if on_day is not None:
+            on_day(result)
+    if options.out_dir is not None:
+        simulation.write_usage(sorted({effect["date"][:7] for effect in every}))
+    return simulation, every
 
 
 def effect_line(effect: Effect) -> str:

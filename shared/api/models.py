@@ -24,6 +24,7 @@ from pydantic import (
 
 from shared.betalingsservice.records import printable_latin1_problem
 from shared.domain.money import money_text, parse_money
+from shared.domain.settings import InterestRateEntry
 
 MONEY_PATTERN = r"^[0-9]{1,12}(\.[0-9]{2})?$"
 
@@ -87,20 +88,8 @@ class CollectionIn(_In):
     partner_email: Email = Field(description="the debt-collection partner's inbox")
 
 
-class InterestRateIn(_In):
-    """The full annual late-payment rate from a 1 January or 1 July (renteloven § 5)."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    effective_from: date = Field(alias="from", description="1 January or 1 July")
-    rate: Annotated[Amount, Field(le=100)] = Field(description='percent a year, e.g. "9.50"')
-
-    @field_validator("effective_from")
-    @classmethod
-    def _half_year(cls, value: date) -> date:
-        if (value.month, value.day) not in ((1, 1), (7, 1)):
-            raise ValueError(f"a rate takes effect on 1 January or 1 July (renteloven § 5), not {value}")
-        return value
+# The domain's own entry: the same checks (1 January / 1 July, 0–100 %) and the alias "from".
+InterestRateIn = InterestRateEntry
 
 
 class SettingsPatch(_In):

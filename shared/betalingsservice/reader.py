@@ -25,6 +25,7 @@ from shared.betalingsservice.records import (
     SECTION_START,
     TEXT,
     RecordLayout,
+    Totals,
     layout_for,
     parse_ddmmyy,
     parse_ddmmyyyy,
@@ -172,7 +173,7 @@ class _Reader:
         if start.layout is not DELIVERY_START:
             raise start.fail("a delivery must start with BS002")
         sections: list[ParsedSection] = []
-        totals = _Counts()
+        totals = Totals()
         while True:
             record = self.next("BS012 or BS992")
             if record.layout is SECTION_START:
@@ -208,10 +209,10 @@ class _Reader:
             address_records=totals.addresses,
         )
 
-    def section(self, start: ParsedRecord) -> tuple[ParsedSection, _Counts]:
+    def section(self, start: ParsedRecord) -> tuple[ParsedSection, Totals]:
         creditor, group = start.fields["creditor_number"], start.fields["debtor_group"]
         slips: list[BsSlip] = []
-        counts = _Counts()
+        counts = Totals()
         parts: _SlipParts | None = None
         seen: dict[tuple[str, str], int] = {}
 
@@ -225,7 +226,7 @@ class _Reader:
                 )
             seen[key] = parts.first.line_no
             slips.append(slip)
-            counts.add(_Counts(1, int(parts.payment.fields["amount_ore"]) if parts.payment else 0, 0, 0))
+            counts.add(Totals(1, int(parts.payment.fields["amount_ore"]) if parts.payment else 0, 0, 0))
 
         while True:
             record = self.next("BS092")
@@ -288,28 +289,6 @@ class _Reader:
             slips=tuple(slips),
         )
         return section, counts
-
-
-@dataclass
-class _Counts:
-    payments: int = 0
-    ore: int = 0
-    texts: int = 0
-    addresses: int = 0
-
-    def add(self, other: _Counts) -> None:
-        self.payments += other.payments
-        self.ore += other.ore
-        self.texts += other.texts
-        self.addresses += other.addresses
-
-    def expected(self) -> dict[str, tuple[int, str]]:
-        return {
-            "payment_count": (self.payments, "BS042 records"),
-            "net_amount_ore": (self.ore, "øre in the BS042 records"),
-            "text_count": (self.texts, "BS052 records"),
-            "address_count": (self.addresses, "BS022 records"),
-        }
 
 
 def _reconcile(record: ParsedRecord, expected: Mapping[str, tuple[int, str]]) -> None:

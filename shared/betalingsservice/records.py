@@ -389,3 +389,28 @@ def parse_ddmmyy(field: str, value: str) -> date:
         return datetime.strptime(value, "%d%m%y").date()
     except ValueError:
         raise FieldError(field, "a date DDMMYY", value) from None
+
+
+@dataclass
+class Totals:
+    """What a section or delivery counts (BS092, BS992): the writer sums them, the reader checks them."""
+
+    payments: int = 0
+    ore: int = 0
+    texts: int = 0
+    addresses: int = 0
+
+    def add(self, other: Totals) -> None:
+        self.payments += other.payments
+        self.ore += other.ore
+        self.texts += other.texts
+        self.addresses += other.addresses
+
+    def expected(self) -> dict[str, tuple[int, str]]:
+        """Field name -> (count, what was counted), as the reader compares them with BS092/BS992."""
+        return {
+            "payment_count": (self.payments, "BS042 records"),
+            "net_amount_ore": (self.ore, "øre in the BS042 records"),
+            "text_count": (self.texts, "BS052 records"),
+            "address_count": (self.addresses, "BS022 records"),
+        }

@@ -25,6 +25,7 @@ from shared.betalingsservice.records import (
     SECTION_START,
     TEXT,
     FieldError,
+    Totals,
     check_digits,
     check_text,
     ddmmyy,
@@ -297,20 +298,6 @@ class Delivery:
         return self.text.encode(ENCODING)
 
 
-@dataclass
-class _Totals:
-    payments: int = 0
-    ore: int = 0
-    texts: int = 0
-    addresses: int = 0
-
-    def add(self, other: _Totals) -> None:
-        self.payments += other.payments
-        self.ore += other.ore
-        self.texts += other.texts
-        self.addresses += other.addresses
-
-
 def build_delivery(header: DeliveryHeader, slips: Iterable[BsSlip]) -> Delivery:
     """The 0601 delivery carrying ``slips``: one section 0117 per debtor group, in order of first appearance.
 
@@ -359,7 +346,7 @@ def build_delivery(header: DeliveryHeader, slips: Iterable[BsSlip]) -> Delivery:
             }
         )
     ]
-    totals = _Totals()
+    totals = Totals()
     for group, group_slips in sections.items():
         section_records, section_totals = _section(header, group, group_slips)
         records.extend(section_records)
@@ -388,7 +375,7 @@ def build_delivery(header: DeliveryHeader, slips: Iterable[BsSlip]) -> Delivery:
     )
 
 
-def _section(header: DeliveryHeader, group: str, slips: Sequence[BsSlip]) -> tuple[list[str], _Totals]:
+def _section(header: DeliveryHeader, group: str, slips: Sequence[BsSlip]) -> tuple[list[str], Totals]:
     """BS012, then per slip its BS022 lines, postcode record, BS042 and BS052 lines, then BS092."""
     common = {"creditor_number": header.creditor_number, "debtor_group": group}
     records = [
@@ -402,7 +389,7 @@ def _section(header: DeliveryHeader, group: str, slips: Sequence[BsSlip]) -> tup
             }
         )
     ]
-    totals = _Totals()
+    totals = Totals()
     for slip in slips:
         customer = {**common, "customer_number": slip.customer_number}
         for record_no, line in enumerate((slip.name, *slip.address_lines), start=1):
@@ -423,7 +410,7 @@ def _section(header: DeliveryHeader, group: str, slips: Sequence[BsSlip]) -> tup
         )
         for record_no, text in enumerate(slip.text_lines, start=1):
             records.append(TEXT.render({**customer, "record_no": record_no, "text": text}))
-        totals.add(_Totals(1, slip.ore, len(slip.text_lines), 2 + len(slip.address_lines)))
+        totals.add(Totals(1, slip.ore, len(slip.text_lines), 2 + len(slip.address_lines)))
     records.append(
         SECTION_END.render(
             {

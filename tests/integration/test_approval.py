@@ -10,22 +10,12 @@ from pathlib import Path
 
 from dunning.local_stack import LocalStack
 from dunning.scenario import load_scenario
-from dunning.simulate import Simulation, SimulationOptions, _days
+from dunning.simulate import simulate_in
 from shared.domain.metering import COUNTERS, ore, usage_increments
 from shared.rendering.collection import parse_case_attachment
 from shared.services.metering import usage
 
 APPROVAL = Path(__file__).resolve().parent.parent / "scenarios" / "approval"
-
-
-def simulate_in(stack: LocalStack, scenario_path: Path) -> tuple[Simulation, list[dict]]:
-    scenario = load_scenario(scenario_path)
-    simulation = Simulation(scenario, stack, SimulationOptions())
-    simulation.load()
-    effects: list[dict] = []
-    for day in _days(scenario.simulate.start, scenario.simulate.end):
-        effects += simulation.run_day(day).effects
-    return simulation, effects
 
 
 def attachments(raw: bytes) -> list[Message]:
@@ -39,7 +29,7 @@ LATER = "2026-06-30T10:00:00Z"  # after every scenario below has ended
 def test_an_approved_case_reaches_the_partner_once_with_its_whole_history_attached():
     with LocalStack("acme") as stack:
         # Given a tenant whose unpaid invoices became a case that was approved
-        simulation, effects = simulate_in(stack, APPROVAL / "collection_case.yaml")
+        simulation, effects = simulate_in(stack, load_scenario(APPROVAL / "collection_case.yaml"))
         [case_effect] = [e for e in effects if e["kind"] == "collection"]
         # When the partner's e-mail is opened
         raw = stack.sent_email(case_effect["_message_id"])
@@ -63,7 +53,7 @@ def test_an_approved_case_reaches_the_partner_once_with_its_whole_history_attach
 def test_approving_again_sends_nothing_more():
     with LocalStack("acme") as stack:
         # Given a scenario whose proposals were all approved or dropped
-        simulation, effects = simulate_in(stack, APPROVAL / "approve_all.yaml")
+        simulation, effects = simulate_in(stack, load_scenario(APPROVAL / "approve_all.yaml"))
         assert simulation.repo.pending_proposals() == []
         # When approval is given again afterwards
         stack.run_scheduler({"source": "approve", "time": LATER})
@@ -77,7 +67,7 @@ def test_approving_again_sends_nothing_more():
 def test_a_months_usage_matches_the_effects_the_simulator_printed():
     with LocalStack("acme") as stack:
         # Given a simulated scenario with runs, e-mails, fees, proposals and a collection case
-        simulation, effects = simulate_in(stack, APPROVAL / "collection_case.yaml")
+        simulation, effects = simulate_in(stack, load_scenario(APPROVAL / "collection_case.yaml"))
         months = sorted({e["date"][:7] for e in effects})
         for month in months:
             # When the month's usage is read

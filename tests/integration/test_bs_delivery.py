@@ -14,7 +14,7 @@ import pytest
 
 from dunning.local_stack import LocalStack
 from dunning.scenario import load_scenario
-from dunning.simulate import Simulation, SimulationOptions, _days
+from dunning.simulate import simulate_in
 from shared.betalingsservice import earliest_due_date, is_bank_day, parse_delivery
 from shared.domain.effects import public
 from shared.services.bs_delivery import LateBsRecordsError, deliver_bs, delivery_key
@@ -24,16 +24,6 @@ from tests.conftest import REPO
 SCENARIO = REPO / "tests" / "scenarios" / "danish" / "bs_delivery.yaml"
 
 
-def simulate_in(stack: LocalStack, scenario_path: Path) -> tuple[Simulation, list[dict]]:
-    scenario = load_scenario(scenario_path)
-    simulation = Simulation(scenario, stack, SimulationOptions())
-    simulation.load()
-    effects: list[dict] = []
-    for day in _days(scenario.simulate.start, scenario.simulate.end):
-        effects += simulation.run_day(day).effects
-    return simulation, effects
-
-
 def deliveries(effects: list[dict]) -> list[dict]:
     return [e for e in effects if e["kind"] == "bs_delivery"]
 
@@ -41,7 +31,7 @@ def deliveries(effects: list[dict]) -> list[dict]:
 def test_each_day_with_bs_reminders_has_one_delivery_that_parses_back_and_agrees_with_its_effect():
     with LocalStack("acme") as stack:
         # Given the hand-worked BS scenario, simulated through the real functions
-        _, effects = simulate_in(stack, SCENARIO)
+        _, effects = simulate_in(stack, load_scenario(SCENARIO))
         bs_days = {e["date"] for e in effects if e["kind"] == "bs"}
         # Then there is exactly one delivery on each day with BS reminders, and none on other days
         assert sorted(e["date"] for e in deliveries(effects)) == sorted(bs_days)
@@ -82,7 +72,7 @@ def test_each_day_with_bs_reminders_has_one_delivery_that_parses_back_and_agrees
 def test_the_slip_amount_is_the_open_total_plus_the_fee_charged_by_the_step():
     with LocalStack("acme") as stack:
         # Given the scenario (C1 paid 300.00 of I1; Rykker 2 charges 100.00, Rykker 3's fee is not charged)
-        _, effects = simulate_in(stack, SCENARIO)
+        _, effects = simulate_in(stack, load_scenario(SCENARIO))
         amounts: dict[str, dict[str, Decimal]] = defaultdict(dict)
         texts: dict[str, dict[str, list[str]]] = defaultdict(dict)
         for effect in deliveries(effects):
@@ -107,7 +97,7 @@ def test_the_slip_amount_is_the_open_total_plus_the_fee_charged_by_the_step():
 def test_running_the_delivery_again_for_a_day_changes_nothing():
     with LocalStack("acme") as stack:
         # Given a simulated scenario whose deliveries were written
-        simulation, effects = simulate_in(stack, SCENARIO)
+        simulation, effects = simulate_in(stack, load_scenario(SCENARIO))
         written = {e["date"]: stack.delivery_object(f"bs/{e['file']}") for e in deliveries(effects)}
         before = {day: simulation.repo.effects_on(date.fromisoformat(day)) for day in written}
         usage_before = simulation.repo.usage("2026-03")
@@ -130,7 +120,7 @@ def test_running_the_delivery_again_for_a_day_changes_nothing():
 def test_a_bs_reminder_recorded_after_the_days_delivery_is_refused_loudly():
     with LocalStack("acme") as stack:
         # Given a day whose delivery was written
-        simulation, _ = simulate_in(stack, SCENARIO)
+        simulation, _ = simulate_in(stack, load_scenario(SCENARIO))
         day = date(2026, 3, 6)
         original = stack.delivery_object(delivery_key("acme", day))
         [existing, *_] = simulation.repo.bs_records(day)
