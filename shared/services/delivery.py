@@ -14,10 +14,11 @@ from email.utils import formataddr
 from typing import Any, Protocol
 
 from shared.domain.channels import unreachable
-from shared.domain.effects import reminder_effect, skipped_effect
+from shared.domain.effects import CASE_STEP_NUMBER, reminder_effect, skipped_effect
 from shared.domain.money import money_text
 from shared.domain.settings import TenantSettings
 from shared.messages import ActionMessage
+from shared.rendering.collection import CollectionCase, case_attachment, collection_mime, render_collection_case
 from shared.rendering.content import ReminderContent
 from shared.rendering.email import RenderedEmail, render_email
 from shared.rendering.sms import normalize_phone, render_sms
@@ -212,14 +213,6 @@ def deliver_collection_case(
     message: ActionMessage, repo: DunningRepository, settings: TenantSettings, mailer: Mailer, sender: str
 ) -> dict[str, Any]:
     """O14: e-mail an approved case to the collection partner — a summary and the case as JSON."""
-    from shared.domain.effects import CASE_STEP_NUMBER
-    from shared.rendering.collection import (
-        CollectionCase,
-        case_attachment,
-        collection_mime,
-        render_collection_case,
-    )
-
     if message.tenant != settings.tenant:
         raise PermanentFailure(f"message for tenant {message.tenant!r} reached tenant {settings.tenant!r}")
     stored = repo.get_case(message.case_key or "")

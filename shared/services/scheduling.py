@@ -280,23 +280,24 @@ def _run(
     repo.clear_outbox(list(committed))
     if summary.status != "continuing":
         summary.status = "completed"
+    # A run that continues in a fresh invocation tells and reports each part: what this part did.
+    suffix = f"#{summary.parts}" if summary.parts > 1 else ""
     if reporter is not None and proposed:
-        _record(repo, reporter.proposals_waiting(settings, summary, proposed), f"{summary.tag}#proposals")
+        _record(repo, reporter.proposals_waiting(settings, summary, proposed), f"{summary.tag}#proposals{suffix}")
     if reporter is not None and settings.status_report_to and (sent or proposed):
-        # A run that continues in a fresh invocation reports each part: what this part sent.
         report = reporter.run_report(settings, summary, sent, plan.held_back, excluded, housekeeping, proposed)
-        _record(repo, report, f"{summary.tag}#report" + (f"#{summary.parts}" if summary.parts > 1 else ""))
+        _record(repo, report, f"{summary.tag}#report{suffix}")
 
 
-def reminder_key_of(reminder: PlannedReminder, tenant: str) -> str:
-    """The business key of a consolidated reminder (its outbox item)."""
+def reminder_key_of(reminder: PlannedReminder, tenant: str, what: str = "reminder") -> str:
+    """The business key of a consolidated reminder (its outbox item), or of one of its actions."""
     return reminder_key(
         tenant,
         reminder.key.customer_id,
         reminder.template.version_id,
         reminder.key.step_number,
         reminder.invoice_ids,
-        "reminder",
+        what,
     )
 
 
@@ -306,17 +307,7 @@ def _bodies(messages: list[ActionMessage]) -> list[str]:
 
 def _propose(repo: DunningRepository, reminder: PlannedReminder, tenant: str, summary: RunSummary) -> bool:
     """O9/O14: file the reminder (or case) as a proposal instead of sending it."""
-    key = (
-        reminder_key(
-            tenant,
-            reminder.key.customer_id,
-            reminder.template.version_id,
-            reminder.key.step_number,
-            reminder.invoice_ids,
-            "proposal",
-        )
-        + f"@{summary.tag}"
-    )
+    key = f"{reminder_key_of(reminder, tenant, 'proposal')}@{summary.tag}"  # proposed again after a reject
     proposal = {
         "kind": "collection" if reminder.is_case else "reminder",
         "customer": reminder.key.customer_id,
@@ -430,14 +421,7 @@ def record_skipped_charges(
 ) -> None:
     """A fee, interest or compensation the Danish rules did not allow: never silently dropped."""
     for action, reason in charges.skipped.items():
-        key = reminder_key(
-            tenant,
-            reminder.key.customer_id,
-            reminder.template.version_id,
-            reminder.key.step_number,
-            reminder.invoice_ids,
-            action,
-        )
+        key = reminder_key_of(reminder, tenant, action)  # the key the action's message would have had
         effect = {
             "date": on.isoformat(),
             "kind": "skipped",
@@ -480,14 +464,7 @@ def messages_for(
         if action in charges.skipped:
             continue
         message = ActionMessage(
-            idempotency_key=reminder_key(
-                tenant,
-                reminder.key.customer_id,
-                reminder.template.version_id,
-                reminder.key.step_number,
-                reminder.invoice_ids,
-                action,
-            ),
+            idempotency_key=reminder_key_of(reminder, tenant, action),
             tenant=tenant,
             run_id=run_tag,
             run_date=run_date,
