@@ -70,6 +70,7 @@ class Decision:
     approved: list[str] = field(default_factory=list)  # proposal keys sent or handed over
     rejected: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)  # nothing left to send: every invoice was paid meanwhile
+    refused: dict[str, str] = field(default_factory=dict)  # still pending, and why
     messages: int = 0
 
 
@@ -114,6 +115,9 @@ def approve(
         if not invoices:
             repo.drop_proposal(record["key"], [], None)
             decision.dropped.append(record["key"])
+            continue
+        if record["kind"] == "collection" and settings.collection is None:
+            decision.refused[record["key"]] = "debt collection is switched off (settings.collection): no partner"
             continue
         if record["kind"] == "collection":
             done = _hand_over(repo, sink, settings, record, invoices, today, tag)
@@ -204,8 +208,7 @@ def _hand_over(
     tag: str,
 ) -> bool:
     """O14: file the case with everything the partner needs, and queue its e-mail."""
-    if settings.collection is None:
-        raise ValueError("settings.collection is not set: there is no collection partner to hand the case to")
+    assert settings.collection is not None  # checked by approve()
     customer = repo.get_customer(record["customer"])
     total = sum((invoice.open_amount for invoice in invoices), ZERO)
     case = {

@@ -10,9 +10,10 @@ from pathlib import Path
 
 from dunning.local_stack import LocalStack
 from dunning.scenario import load_scenario
-from dunning.simulate import simulate_in
+from dunning.simulate import Simulation, SimulationOptions, _days, simulate_in
 from shared.domain.metering import COUNTERS, ore, usage_increments
 from shared.rendering.collection import parse_case_attachment
+from shared.services import admin
 from shared.services.metering import usage
 
 APPROVAL = Path(__file__).resolve().parent.parent / "scenarios" / "approval"
@@ -84,3 +85,25 @@ def test_a_months_usage_matches_the_effects_the_simulator_printed():
                     assert counted[name] == expected[name], (month, name)
         assert sum(usage(simulation.repo, m)["runs"] for m in months) == sum(1 for e in effects if e["kind"] == "run")
         assert sum(usage(simulation.repo, m)["collection_cases"] for m in months) == 1
+
+
+def test_a_case_is_not_approved_once_collection_is_switched_off_and_stays_pending():
+    with LocalStack("acme") as stack:
+        # Given a collection case waiting for approval
+        scenario = load_scenario(APPROVAL / "collection_case.yaml")
+        simulation = Simulation(scenario, stack, SimulationOptions())
+        simulation.load()
+        repo = simulation.repo
+        for day in _days(scenario.simulate.start, scenario.simulate.end):
+            simulation.run_day(day)
+            if any(p["kind"] == "collection" for p in repo.pending_proposals()):
+                break
+        [case] = [p for p in repo.pending_proposals() if p["kind"] == "collection"]
+        # When debt collection is switched off and everything is approved
+        admin.update_settings(repo, simulation.settings.updated({"collection": None}))
+        decision = stack.run_scheduler({"source": "approve", "time": LATER})
+        stack.drain()
+        # Then the case is refused with the reason, nothing is handed over, and it still waits
+        assert "settings.collection" in decision["refused"][case["key"]]
+        assert repo.cases() == []
+        assert [p["key"] for p in repo.pending_proposals()] == [case["key"]]
