@@ -90,24 +90,21 @@ def test_the_cli_exits_2_on_a_malformed_scenario_and_prints_nothing_on_stdout():
     assert "invoices[0].agreement" in result.stderr
 
 
-def test_the_cli_simulates_basic_with_out_dir(tmp_path: Path):
-    # Given the worked example of the contract
-    out = tmp_path / "out"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dunning.cli",
-            "simulate",
-            str(SHARED / "scenarios" / "basic.yaml"),
-            "--out",
-            str(out),
-        ],
+def cli_simulate(scenario: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    """`dunning simulate SCENARIO --out OUT` as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "dunning.cli", "simulate", str(scenario), "--out", str(out)],
         capture_output=True,
         text=True,
         cwd=REPO,
         check=False,
     )
+
+
+def test_the_cli_simulates_basic_with_out_dir(tmp_path: Path):
+    # Given the worked example of the contract
+    out = tmp_path / "out"
+    result = cli_simulate(SHARED / "scenarios" / "basic.yaml", out)
     # Then stdout is pure JSON lines and what was sent is on disk
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
@@ -158,21 +155,7 @@ def test_the_usage_of_each_simulated_month_matches_the_effects_printed(tmp_path:
     from shared.domain.metering import COUNTERS, ore, usage_increments
 
     out = tmp_path / "out"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dunning.cli",
-            "simulate",
-            str(HERE / "approval" / "collection_case.yaml"),
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        check=False,
-    )
+    result = cli_simulate(HERE / "approval" / "collection_case.yaml", out)
     assert result.returncode == 0, result.stderr
     printed = [json.loads(line) for line in result.stdout.splitlines()]
     months = sorted({effect["date"][:7] for effect in printed})
