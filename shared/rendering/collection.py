@@ -38,8 +38,6 @@ import datetime as dt
 import json
 import re
 from decimal import Decimal
-from email.message import EmailMessage
-from email.utils import formataddr
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
@@ -266,20 +264,3 @@ def parse_case_attachment(data: bytes) -> CollectionCase:
     if fees_total is not None and fees_total != money_text(case.fees_total):
         raise ValueError(f"fees_total {fees_total!r} does not match the reminder history")
     return case
-
-
-def collection_mime(
-    sender_name: str, sender: str, recipient: str, rendered: RenderedEmail, attachment: tuple[str, bytes, str]
-) -> bytes:
-    """A multipart/mixed message: the e-mail (multipart/alternative, text then HTML) and the attachment."""
-    filename, data, media_type = attachment
-    maintype, _, subtype = media_type.partition("/")
-    mime = EmailMessage()
-    mime["Subject"] = rendered.subject
-    mime["From"] = formataddr((sender_name, sender))
-    mime["To"] = recipient
-    mime.set_content(rendered.text)
-    mime.add_alternative(rendered.html, subtype="html")
-    # On a multipart/alternative message this wraps it in multipart/mixed, the alternative first.
-    mime.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
-    return mime.as_bytes()

@@ -18,7 +18,7 @@ from shared.domain.effects import CASE_STEP_NUMBER, reminder_effect, skipped_eff
 from shared.domain.money import money_text
 from shared.domain.settings import TenantSettings
 from shared.messages import ActionMessage
-from shared.rendering.collection import CollectionCase, case_attachment, collection_mime, render_collection_case
+from shared.rendering.collection import CollectionCase, case_attachment, render_collection_case
 from shared.rendering.content import ReminderContent
 from shared.rendering.email import RenderedEmail, render_email
 from shared.rendering.sms import normalize_phone, render_sms
@@ -56,14 +56,25 @@ def _content(message: ActionMessage, customer: Customer, settings: TenantSetting
     )
 
 
-def mime_message(sender_name: str, sender: str, recipient: str, rendered: RenderedEmail) -> bytes:
-    """A multipart/alternative message: the plain-text part first, then the HTML."""
+def mime_message(
+    sender_name: str,
+    sender: str,
+    recipient: str,
+    rendered: RenderedEmail,
+    attachment: tuple[str, bytes, str] | None = None,
+) -> bytes:
+    """A multipart/alternative message, the plain-text part first, then the HTML; with an
+    ``attachment`` (filename, bytes, media type) wrapped in multipart/mixed, the e-mail first."""
     mime = EmailMessage()
     mime["Subject"] = rendered.subject
     mime["From"] = formataddr((sender_name, sender))
     mime["To"] = recipient
     mime.set_content(rendered.text)
     mime.add_alternative(rendered.html, subtype="html")
+    if attachment is not None:
+        filename, data, media_type = attachment
+        maintype, _, subtype = media_type.partition("/")
+        mime.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return mime.as_bytes()
 
 
@@ -221,7 +232,7 @@ def deliver_collection_case(
     stored.pop("key", None)
     case = CollectionCase.model_validate(stored)
     rendered = render_collection_case(case, language="da")
-    raw = collection_mime(settings.display_name, sender, case.partner_email, rendered, case_attachment(case))
+    raw = mime_message(settings.display_name, sender, case.partner_email, rendered, case_attachment(case))
     message_id = mailer.send(sender, case.partner_email, raw)
     effect = {
         "date": message.run_date.isoformat(),

@@ -15,10 +15,10 @@ from shared.rendering.collection import (
     SCHEMA,
     CollectionCase,
     case_attachment,
-    collection_mime,
     parse_case_attachment,
     render_collection_case,
 )
+from shared.services.delivery import mime_message
 from tests.unit.html_check import parsed
 
 TAG = re.compile(r"</?[a-zA-Z!][^>]*>")
@@ -360,7 +360,7 @@ def test_mime_message_has_text_html_and_the_json_attachment() -> None:
     rendered = render_collection_case(case)
     attachment = case_attachment(case)
     # When the message is built and parsed back
-    raw = collection_mime("Hansen & Søn ApS", "rykker@dunning.example", case.partner_email, rendered, attachment)
+    raw = mime_message("Hansen & Søn ApS", "rykker@dunning.example", case.partner_email, rendered, attachment)
     message = BytesParser(policy=policy.default).parsebytes(raw)
     assert isinstance(message, EmailMessage)
     # Then it is multipart/mixed: the alternative (text, then HTML) first, then the JSON file
