@@ -26,14 +26,12 @@ The rules and how this module reads them:
   ``b2b_contractual_fees``: that setting only lifts the 100.00 cap, and only
   for business customers.
 
-* **Unbroken arrears period.** An agreement is in arrears on every day on
-  which at least one of its invoices is overdue: from the day after the due
-  date up to, not including, the day its open balance reached 0. Touching or
-  overlapping spans form one period; a single day with nothing overdue ends
-  it. :func:`arrears_period_start` computes it from those spans and
-  :func:`agreement_arrears` counts the fees and compensation charged in it
-  from the customer's ledger of charges, so nothing depends on counters that
-  could drift from the ledger.
+* **Unbroken arrears period.** An agreement is in arrears while at least one
+  of its invoices is overdue; the period ends when a payment, credit note,
+  settlement or write-off leaves it with nothing overdue. The agreement's item
+  counts the fees and compensation of its current period; they are updated in
+  the same transaction as the reminder and reset when the period ends
+  (``shared/services/housekeeping.py`` :func:`set_balance`).
 
 * **B2B compensation (renteloven § 9 a, stk. 3).** 310.00 kr, business
   customers only. The law gives one per overdue invoice, and one per
@@ -44,14 +42,13 @@ The rules and how this module reads them:
   dispute does not change the compensation: the contract ties only fees to
   disputes.
 
-* **Collection warning (inkassoloven § 10).** A case may be proposed only
-  once a step marked ``inkassovarsel`` was sent at least 10 days earlier
-  (the 10 days run from sending).
+The collection warning (inkassoloven § 10) is a step-timing rule and lives
+with the others in ``shared/domain/planning.py`` (:func:`next_step_on`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -62,7 +59,6 @@ MAX_REMINDER_FEE = Decimal("100.00")
 MAX_FEE_REMINDERS = 3
 MIN_DAYS_BETWEEN_FEES = 10
 B2B_COMPENSATION = Decimal("310.00")
-INKASSOVARSEL_MIN_DAYS = 10
 
 _FEE_LAW = "renteloven § 9 b, stk. 2"
 
@@ -131,79 +127,6 @@ class AgreementArrears:
     fees_in_period: int = 0
     last_fee_on: date | None = None
     compensated: bool = False
-
-
-@dataclass(frozen=True)
-class OverdueSpan:
-    """The days an invoice is overdue: ``overdue_from`` (due + 1) up to, not including, ``settled_on``."""
-
-    invoice_id: str
-    overdue_from: date
-    settled_on: date | None = None
-
-
-@dataclass(frozen=True)
-class Charge:
-    """One fee or compensation in the customer's ledger, and the invoices it covered."""
-
-    charged_on: date
-    invoice_ids: frozenset[str]
-
-
-def arrears_period_start(spans: Iterable[OverdueSpan], on: date) -> date | None:
-    """The first day of the unbroken arrears period that contains ``on``; None if nothing is overdue on ``on``.
-
-    Spans that overlap or touch (one invoice settles on the day another is
-    first overdue) form one period.
-    """
-    intervals = sorted(
-        (span.overdue_from, span.settled_on or date.max)
-        for span in spans
-        if span.overdue_from <= on and (span.settled_on is None or span.settled_on > span.overdue_from)
-    )
-    start: date | None = None
-    end = date.min  # exclusive; date.max while still overdue
-    for first, stop in intervals:
-        if start is None or first > end:
-            start, end = first, stop
-        else:
-            end = max(end, stop)
-    if start is None or end <= on:
-        return None
-    return start
-
-
-def agreement_arrears(
-    agreement_id: str,
-    on: date,
-    spans: Iterable[OverdueSpan],
-    fees: Iterable[Charge] = (),
-    compensations: Iterable[Charge] = (),
-) -> AgreementArrears:
-    """The agreement's arrears period on ``on``, with the fees and compensation charged in it.
-
-    ``spans`` are the overdue spans of the agreement's invoices; ``fees`` and
-    ``compensations`` may be the customer's whole ledger — only charges that
-    cover one of the agreement's invoices, on or after the period's first
-    day and not after ``on``, count.
-    """
-    spans = list(spans)
-    since = arrears_period_start(spans, on)
-    if since is None:
-        return AgreementArrears(agreement_id=agreement_id, since=None)
-    own = frozenset(span.invoice_id for span in spans)
-
-    def in_period(charge: Charge) -> bool:
-        return since <= charge.charged_on <= on and not own.isdisjoint(charge.invoice_ids)
-
-    fee_days = [fee.charged_on for fee in fees if in_period(fee)]
-    return AgreementArrears(
-        agreement_id=agreement_id,
-        since=since,
-        fees_in_period=len(fee_days),
-        last_fee_on=max(fee_days, default=None),
-        compensated=any(in_period(charge) for charge in compensations),
-    )
 
 
 # --- fees at send time -------------------------------------------------------------
@@ -336,27 +259,3 @@ def compensation_due(
         if fresh:
             items.append(CompensationItem(agreement_id=agreement_id, invoice_ids=tuple(fresh)))
     return CompensationDue(items=tuple(items))
-
-
-# --- collection warning ----------------------------------------------------------------
-
-
-def inkassovarsel_ok(case_date: date, last_inkassovarsel_on: date | None) -> bool:
-    """Inkassoloven § 10: a warning was sent at least 10 days before ``case_date``."""
-    if last_inkassovarsel_on is None:
-        return False
-    return case_date - last_inkassovarsel_on >= timedelta(days=INKASSOVARSEL_MIN_DAYS)
-
-
-def collection_date(last_step_on: date, after_days: int, inkassovarsel_on: date | None) -> date | None:
-    """The first date a collection case may be proposed; None while no warning has been sent.
-
-    The later of ``after_days`` after the last step (O14) and 10 days after
-    the warning (inkassoloven § 10).
-    """
-    if inkassovarsel_on is None:
-        return None
-    return max(
-        last_step_on + timedelta(days=after_days),
-        inkassovarsel_on + timedelta(days=INKASSOVARSEL_MIN_DAYS),
-    )
