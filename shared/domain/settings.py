@@ -7,12 +7,154 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.domain.interest import DEFAULT_RATES, STATUTORY_MARKUP, RatePeriod, RateTable
 from shared.domain.money import Money
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+def _one_line(value: str) -> str:
+    if any(ord(char) < 0x20 or 0x7F <= ord(char) <= 0x9F for char in value):
+        raise ValueError("expected one line of printable text (no control characters or line breaks)")
+    if value != value.strip():
+        raise ValueError("expected no leading or trailing spaces")
+    return value
+
+
+class PostalAddress(BaseModel):
+    """A Danish (or foreign) postal address as printed on a letter."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    lines: list[Annotated[str, Field(min_length=1, max_length=70)]] = Field(min_length=1, max_length=3)
+    postcode: str = Field(min_length=1, max_length=10, pattern=r"^[0-9A-Za-z -]+$")
+    city: str = Field(min_length=1, max_length=60)
+    country: str = Field(default="DK", pattern=r"^[A-Z]{2}$")
+
+    @field_validator("lines", "city")
+    @classmethod
+    def _printable(cls, value: str | list[str]) -> str | list[str]:
+        for line in [value] if isinstance(value, str) else value:
+            _one_line(line)
+        return value
+
+
+class SenderSettings(BaseModel):
+    """Who the debtor hears from: shown on every letter; ``email`` is every reminder's Reply-To."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=120)
+    cvr: str | None = Field(default=None, pattern=r"^[0-9]{8}$", description="8 digits")
+    address: PostalAddress | None = None
+    phone: str | None = Field(default=None, max_length=30)
+    email: str | None = Field(default=None, pattern=EMAIL_PATTERN, max_length=254)
+
+    @field_validator("name")
+    @classmethod
+    def _name_one_line(cls, value: str) -> str:
+        return _one_line(value)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        import phonenumbers
+
+        try:
+            number = phonenumbers.parse(value, "DK")
+        except phonenumbers.NumberParseException:
+            raise ValueError("expected a phone number, e.g. +4570101010") from None
+        if not phonenumbers.is_valid_number(number):
+            raise ValueError("expected a valid phone number, e.g. +4570101010")
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class BankAccount(BaseModel):
+    """A Danish bank account: reg. no. (4 digits) and account no. (up to 10 digits)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reg: str = Field(pattern=r"^[0-9]{4}$", description="reg. no., 4 digits")
+    account: str = Field(pattern=r"^[0-9]{1,10}$", description="account no., up to 10 digits")
+
+
+class FiCard(BaseModel):
+    """FI-kort (indbetalingskort) +71: a 15-digit payment id with a modulus-10 check digit, then
+    the 8-digit FI creditor number."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: Literal["71"] = "71"
+    creditor: str = Field(pattern=r"^8[0-9]{7}$", description="FI creditor number: 8 digits, the first 8")
+
+
+class PaymentSettings(BaseModel):
+    """How the debtor pays: each way given here is shown on every reminder, with its reference."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    bank: BankAccount | None = None
+    iban: str | None = Field(default=None, description="checked (ISO 13616); needs bic")
+    bic: str | None = None
+    fi: FiCard | None = None
+    mobilepay: str | None = Field(default=None, pattern=r"^[0-9]{4,10}$", description="MobilePay box number")
+    link: str | None = Field(
+        default=None, max_length=500, description="https pay link; {customer} and {reference} are filled in"
+    )
+
+    @field_validator("iban")
+    @classmethod
+    def _iban(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from schwifty import IBAN
+        from schwifty.exceptions import SchwiftyException
+
+        try:
+            return str(IBAN(value).compact)
+        except SchwiftyException as error:
+            raise ValueError(f"expected an IBAN with valid check digits: {error}") from None
+
+    @field_validator("bic")
+    @classmethod
+    def _bic(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from schwifty import BIC
+        from schwifty.exceptions import SchwiftyException
+
+        try:
+            return str(BIC(value).compact)
+        except SchwiftyException as error:
+            raise ValueError(f"expected a BIC (8 or 11 characters): {error}") from None
+
+    @field_validator("link")
+    @classmethod
+    def _link(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        import string
+
+        _one_line(value)
+        if not value.startswith("https://"):
+            raise ValueError("expected an https:// address")
+        try:
+            fields = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+        except ValueError:
+            raise ValueError("expected balanced braces around {customer} or {reference}") from None
+        if unknown := fields - {"customer", "reference"}:
+            raise ValueError(f"unknown placeholder {{{sorted(unknown)[0]}}}; expected {{customer}} or {{reference}}")
+        return value
+
+    @model_validator(mode="after")
+    def _iban_with_bic(self) -> PaymentSettings:
+        if self.iban is not None and self.bic is None:
+            raise ValueError("bic: expected a BIC with the IBAN (payers abroad need both)")
+        return self
 
 
 class BsSettings(BaseModel):
@@ -62,6 +204,8 @@ class TenantSettings(BaseModel):
 
     tenant: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
     tenant_name: str | None = Field(default=None, max_length=120)
+    sender: SenderSettings | None = None
+    payment: PaymentSettings | None = None
     reminders_enabled: bool = True
     default_template: str | None = None
     min_overdue_amount: Annotated[Money, Field(ge=0)] = Decimal("0.00")
@@ -110,8 +254,16 @@ class TenantSettings(BaseModel):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @field_validator("tenant_name")
+    @classmethod
+    def _tenant_name_one_line(cls, value: str | None) -> str | None:
+        return None if value is None else _one_line(value)
+
     @property
     def display_name(self) -> str:
+        """The name letters are signed with: the sender's, else the tenant's name, else its id."""
+        if self.sender is not None:
+            return self.sender.name
         return self.tenant_name or self.tenant
 
     def rate_table(self) -> RateTable:

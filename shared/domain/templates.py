@@ -48,6 +48,21 @@ class CompensationAction(BaseModel):
 StepAction = SimpleAction | FeeAction | InterestAction | CompensationAction
 
 
+class StepTexts(BaseModel):
+    """A tenant's own wording for one step in one language (Jinja2 sources, rendered in a sandbox).
+
+    Each part is optional; a missing part uses the product's own text. The mandatory parts of a
+    letter (sender, ways to pay, the fee statement, the warning's deadline) are added by the
+    product around them, whatever they say.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    subject: str | None = Field(default=None, min_length=1, max_length=2_000)
+    body: str | None = Field(default=None, min_length=1, max_length=20_000)
+    sms: str | None = Field(default=None, min_length=1, max_length=2_000)
+
+
 class Step(BaseModel):
     """One step: ``days`` after the due date (step 1) or after the previous step."""
 
@@ -57,6 +72,9 @@ class Step(BaseModel):
     days: int = Field(ge=0, le=3650)
     actions: list[StepAction] = Field(min_length=1)
     inkassovarsel: bool = Field(default=False, description="the collection warning (inkassoloven § 10)")
+    texts: dict[Literal["da", "en"], StepTexts] | None = Field(
+        default=None, description="the tenant's own wording per language; missing parts use the product's"
+    )
 
     @field_validator("actions")
     @classmethod
