@@ -43,9 +43,16 @@ def set_balance(repo: DunningRepository, invoice: InvoiceState, new_open: Decima
         repo.end_arrears_period(invoice.agreement_id)
 
 
+# One settlement is one transaction (100 items): the credit, the effect, and per invoice its balance and
+# perhaps its agreement. A credit that would touch more invoices is used on the oldest ones this run and
+# on the rest in the next.
+MAX_INVOICES_PER_SETTLEMENT = 48
+
+
 def settle_open_items(repo: DunningRepository, day: date, run_tag: str) -> list[dict[str, Any]]:
     """O7: each customer's on-account payments and open credit notes, oldest first, against
-    their open invoices, oldest due date first. One ``settlement`` effect per credit used."""
+    their open invoices, oldest due date first. One ``settlement`` effect per credit used,
+    written with the credit and the balances in one transaction (a retry applies nothing twice)."""
     by_customer: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for credit in repo.open_credits():
         by_customer[credit["customer"]].append(credit)
@@ -58,25 +65,59 @@ def settle_open_items(repo: DunningRepository, day: date, run_tag: str) -> list[
         allocations = settle([(c["key"], Decimal(c["remaining"])) for c in credits], open_invoices)
         invoices = {invoice.invoice_id: invoice for invoice in open_invoices}
         for credit in credits:
-            used = [a for a in allocations if a.credit_key == credit["key"]]
+            used = [a for a in allocations if a.credit_key == credit["key"]][:MAX_INVOICES_PER_SETTLEMENT]
             if not used:
                 continue
-            for allocation in used:
-                invoice = invoices[allocation.invoice_id]
-                set_balance(repo, invoice, invoice.open_amount - allocation.amount, day)
-                invoices[invoice.invoice_id] = replace(invoice, open_amount=invoice.open_amount - allocation.amount)
+            balances = [(invoices[a.invoice_id], invoices[a.invoice_id].open_amount - a.amount) for a in used]
+            after = dict(invoices) | {
+                invoice.invoice_id: replace(invoice, open_amount=new_open) for invoice, new_open in balances
+            }
             applied = sum((a.amount for a in used), ZERO)
-            repo.set_credit_remaining(credit["key"], Decimal(credit["remaining"]) - applied, credit["remaining"])
             effect = _effect(day, "settlement", run_tag, customer, [a.invoice_id for a in used], applied)
-            if repo.record_effect(effect, f"{run_tag}#{credit['key']}"):
+            ended = _periods_ended([invoice for invoice, new_open in balances if new_open <= ZERO], after, day)
+            remaining = Decimal(credit["remaining"]) - applied
+            if repo.apply_settlement(credit, remaining, balances, ended, effect, f"{run_tag}#{credit['key']}"):
                 effects.append(effect)
+                invoices = after
     return effects
+
+
+def _periods_ended(cleared: list[InvoiceState], invoices: dict[str, InvoiceState], day: date) -> list[str]:
+    """The agreements of the cleared invoices that have nothing else overdue (renteloven § 9 b, stk. 2)."""
+    ended = set()
+    for invoice in cleared:
+        still_overdue = [
+            other
+            for other in invoices.values()
+            if other.agreement_id == invoice.agreement_id and other.open_amount > ZERO and other.due < day
+        ]
+        if not still_overdue:
+            ended.add(invoice.agreement_id)
+    return sorted(ended)
+
+
+def overdue_small_remainders(
+    repo: DunningRepository, below: Decimal | None, day: date, excluded: set[str]
+) -> list[InvoiceState]:
+    """O13 "open balances below this are written off before reminding": every invoice still in the
+    reminder process, overdue on ``day`` (due before it), not in dispute and not of an excluded
+    customer, whose open balance is above 0 and below ``below`` — whether or not a step is due today."""
+    if below is None:
+        return []
+    overdue = [
+        invoice
+        for invoice in repo.overdue_in_process(day)
+        if invoice.customer_id not in excluded
+        and not (invoice.disputed_until is not None and invoice.disputed_until >= day)
+    ]
+    return write_offs(overdue, below)
 
 
 def write_off_small_remainders(
     repo: DunningRepository, due: list[InvoiceState], below: Decimal | None, day: date, run_tag: str
 ) -> tuple[list[dict[str, Any]], set[str]]:
-    """O13: remainders below the threshold on invoices about to be reminded are written off."""
+    """O13: the remainders below the threshold among ``due`` (see :func:`overdue_small_remainders`)
+    are written off; one ``write_off`` effect per customer."""
     small = write_offs(due, below)
     by_customer: dict[str, list[InvoiceState]] = defaultdict(list)
     for invoice in small:

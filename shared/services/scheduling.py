@@ -33,7 +33,12 @@ from shared.domain.run_control import CheckOutcome, check_run
 from shared.domain.settings import TenantSettings
 from shared.messages import ActionMessage, InvoiceLine, reminder_key
 from shared.services.charges import ChargeContext, StepCharges
-from shared.services.housekeeping import reverse_paid_fees, settle_open_items, write_off_small_remainders
+from shared.services.housekeeping import (
+    overdue_small_remainders,
+    reverse_paid_fees,
+    settle_open_items,
+    write_off_small_remainders,
+)
 from shared.storage.repository import Advance, DunningRepository
 
 # One transaction holds the outbox (or proposal and its effect) and one update per invoice: at most 100 items.
@@ -118,6 +123,7 @@ def schedule_due_reminders(
     reporter: Reporter | None = None,
     resume_run_id: str | None = None,
     time_left_ms: Callable[[], int] | None = None,
+    run_queue: bool = True,
 ) -> RunSummary:
     """Run the reminder flow once, as of ``now`` (an aware datetime taken from the event).
 
@@ -126,7 +132,8 @@ def schedule_due_reminders(
     When ``time_left_ms`` drops below :data:`CONTINUE_BELOW_MS` the run sends what
     it committed, keeps its slot and returns status "continuing": invoking it
     again with the same arguments carries on where it stopped (what is done is
-    no longer due).
+    no longer due). A run that finds another holding the tenant's slot is queued and
+    started when that one finishes (``run_queue``: the finishing run starts them).
     """
     if now.tzinfo is None:
         raise ValueError("now must be time-zone aware")
@@ -146,8 +153,9 @@ def schedule_due_reminders(
     holder = repo.acquire_run_lock(run_id, int(now.timestamp()), RUN_LEASE_SECONDS)
     if holder is not None:
         summary.status, summary.reason = "queued", f"waiting for run {holder}"
+        # Everything needed to start it later: a resume names the paused run it continues.
+        repo.queue_run(run_id, {"time": now.isoformat(), "kind": kind, "resume_run_id": resume_run_id})
         _save_run(repo, summary, now)
-        repo.queue_run(run_id, {"time": now.isoformat(), "kind": kind})
         return summary
     _save_run(repo, summary, now)
     try:
@@ -162,10 +170,48 @@ def schedule_due_reminders(
         return summary  # keeps the slot: the continuation is the same run
     repo.release_run_lock(run_id)
     _record_run(repo, summary)
-    for queued in repo.take_queued_runs():
-        # A request that arrived while this run held the slot (O2: "waiting for robot").
-        schedule_due_reminders(repo, sink, datetime.fromisoformat(queued["time"]), queued["kind"], reporter)
+    if run_queue:
+        _run_queued(repo, sink, reporter, time_left_ms)
     return summary
+
+
+def _run_queued(
+    repo: DunningRepository,
+    sink: MessageSink,
+    reporter: Reporter | None,
+    time_left_ms: Callable[[], int] | None,
+) -> None:
+    """Start the requests that arrived while a run held the slot (O2: "waiting for robot"), oldest first.
+
+    A request leaves the queue only once it has run; one that failed, found the slot taken again
+    or must continue in a fresh invocation stays queued, and the end of the next run takes it up.
+    """
+    tried: set[str] = set()
+    while waiting := [queued for queued in repo.queued_runs() if queued["run_id"] not in tried]:
+        queued = waiting[0]
+        tried.add(queued["run_id"])
+        try:
+            result = schedule_due_reminders(
+                repo,
+                sink,
+                datetime.fromisoformat(queued["time"]),
+                queued["kind"],
+                reporter,
+                queued.get("resume_run_id"),
+                time_left_ms,
+                run_queue=False,
+            )
+        except RunNotResumable:
+            repo.dequeue_run(queued["run_id"])  # resumed meanwhile (or never paused): nothing left to do
+            continue
+        except Exception:  # its run record says why; it stays queued for the next run's end
+            continue
+        if result.status in ("queued", "continuing"):
+            break
+        repo.dequeue_run(queued["run_id"])
+
+
+_UNFINISHED = frozenset({"queued", "running", "continuing", "failed"})
 
 
 def _identify_run(repo: DunningRepository, now: datetime, kind: RunKind, resume_run_id: str | None) -> tuple[str, str]:
@@ -174,7 +220,9 @@ def _identify_run(repo: DunningRepository, now: datetime, kind: RunKind, resume_
         if resume_run_id is None:
             raise ValueError("a resume names the paused run (run_id)")
         record = repo.get_run(resume_run_id)
-        if record is None or record.get("status") != "paused":
+        # A resume that was queued, continues in a fresh invocation or failed part-way goes on as the resume.
+        resuming = record is not None and record.get("kind") == "resume" and record.get("status") in _UNFINISHED
+        if record is None or not (record.get("status") == "paused" or resuming):
             raise RunNotResumable(f"run {resume_run_id} is not paused; only a paused run can be resumed")
         return resume_run_id, f"{resume_run_id}#resumed"
     run_id = run_id_for(now) if kind == "scheduled" else f"{run_id_for(now)}~{kind}"
@@ -225,14 +273,9 @@ def _run(
     excluded = [c for c in candidates if c.customer_id in settings.excluded_customers]
     candidates = [c for c in candidates if c.customer_id not in settings.excluded_customers]
     if settings.write_off_below is not None:
-        due_now = [
-            c
-            for c in candidates
-            if (on := next_step_on(c, templates[c.template_version], respite, after_days)) and on <= run_date
-        ]
-        effects, written_off = write_off_small_remainders(
-            repo, due_now, settings.write_off_below, run_date, summary.tag
-        )
+        # Every small overdue remainder in the process, not only those due for a step today (O13).
+        small = overdue_small_remainders(repo, settings.write_off_below, run_date, set(settings.excluded_customers))
+        effects, written_off = write_off_small_remainders(repo, small, settings.write_off_below, run_date, summary.tag)
         housekeeping += effects
         candidates = [c for c in candidates if c.invoice_id not in written_off]
     if settings.reverse_fees_when_paid:

@@ -361,6 +361,18 @@ class DunningRepository:
             for item in InvoiceModel.due_index.query(f"DUE#{shard}", InvoiceModel.due_key < upper):
                 yield _invoice_state(item)
 
+    def overdue_in_process(self, before: date) -> Iterator[InvoiceState]:
+        """Invoices in the reminder process (waiting for a step, not parked after their last one)
+        whose due date is before ``before``: a range query per due-index shard below the parked
+        date, the due date filtered on the server."""
+        for shard in range(DUE_SHARDS):
+            for item in InvoiceModel.due_index.query(
+                f"DUE#{shard}",
+                InvoiceModel.due_key < PARKED.isoformat(),
+                filter_condition=InvoiceModel.due < before.isoformat(),
+            ):
+                yield _invoice_state(item)
+
     def waiting_invoices(self) -> Iterator[InvoiceState]:
         """Every invoice waiting for a step, whatever the date (for re-filing after a settings change)."""
         for shard in range(DUE_SHARDS):
@@ -374,6 +386,13 @@ class DunningRepository:
         nothing more is sent for it.
         """
         item = InvoiceModel(pk=f"INVOICE#{invoice.invoice_id}", sk="INVOICE")
+        item.update(
+            actions=self._balance_actions(new_open),
+            condition=InvoiceModel.open_amount == money_text(invoice.open_amount),
+        )
+
+    @staticmethod
+    def _balance_actions(new_open: Decimal) -> list[Any]:
         actions: list[Any] = [InvoiceModel.open_amount.set(money_text(new_open))]
         if new_open <= 0:
             actions += [
@@ -383,7 +402,7 @@ class DunningRepository:
                 InvoiceModel.open_customer.remove(),
                 InvoiceModel.open_key.remove(),
             ]
-        item.update(actions=actions, condition=InvoiceModel.open_amount == money_text(invoice.open_amount))
+        return actions
 
     def commit_reminder(
         self,
@@ -460,16 +479,19 @@ class DunningRepository:
         """The agreement has nothing overdue any more: its next overdue invoice starts a new period."""
         try:
             AgreementModel(pk="AGREEMENT", sk=agreement_id).update(
-                actions=[
-                    AgreementModel.period_fees.set(0),
-                    AgreementModel.period_last_fee_on.remove(),
-                    AgreementModel.period_compensated.set(False),
-                ],
-                condition=AgreementModel.pk.exists(),
+                actions=self._period_end_actions(), condition=AgreementModel.pk.exists()
             )
         except UpdateError as error:
             if not _conditional_failed(error):
                 raise
+
+    @staticmethod
+    def _period_end_actions() -> list[Any]:
+        return [
+            AgreementModel.period_fees.set(0),
+            AgreementModel.period_last_fee_on.remove(),
+            AgreementModel.period_compensated.set(False),
+        ]
 
     def set_dispute(self, invoice: InvoiceState, until: date | None, next_step: date | None) -> None:
         """Start (``until`` given: the dispute's end, 9999-12-31 for open-ended) or end a dispute
@@ -735,15 +757,47 @@ class DunningRepository:
         """Every on-account credit with money left, by customer and then oldest first."""
         return [item.data | {"key": item.sk} for item in RecordModel.query("CREDIT")]
 
-    def set_credit_remaining(self, key: str, remaining: Decimal, expected: str) -> None:
-        item = RecordModel.get("CREDIT", key)
-        if item.data["remaining"] != expected:
-            raise AlreadyExists(f"credit {key} changed meanwhile")
-        if remaining <= 0:
-            item.delete(condition=RecordModel.pk.exists())
-        else:
-            item.data = item.data | {"remaining": money_text(remaining)}
-            item.save()
+    def apply_settlement(
+        self,
+        credit: dict[str, Any],
+        remaining: Decimal,
+        balances: Sequence[tuple[InvoiceState, Decimal]],
+        periods_ended: Sequence[str],
+        effect: dict[str, Any],
+        effect_key: str,
+    ) -> bool:
+        """Use an on-account credit on invoices — the credit, every balance, the agreements whose
+        arrears period ends and the ``settlement`` effect in one transaction.
+
+        The credit must still hold what it was read with, and each invoice the balance it was
+        computed from, so a retry (or a payment meanwhile) cannot apply the credit twice: it
+        writes nothing and returns False.
+        """
+        stored = {name: value for name, value in credit.items() if name != "key"}
+        item = RecordModel(pk="CREDIT", sk=credit["key"])
+        # ``data`` is one JSON string: the condition compares it whole (written and read in one key order).
+        unchanged = RecordModel.data == stored
+
+        def write(transaction: TransactWrite) -> None:
+            if remaining <= 0:
+                transaction.delete(item, condition=unchanged)
+            else:
+                transaction.update(
+                    item,
+                    actions=[RecordModel.data.set(stored | {"remaining": money_text(remaining)})],
+                    condition=unchanged,
+                )
+            for invoice, new_open in balances:
+                transaction.update(
+                    InvoiceModel(pk=f"INVOICE#{invoice.invoice_id}", sk="INVOICE"),
+                    actions=self._balance_actions(new_open),
+                    condition=InvoiceModel.open_amount == money_text(invoice.open_amount),
+                )
+            for agreement_id in periods_ended:
+                transaction.update(AgreementModel(pk="AGREEMENT", sk=agreement_id), actions=self._period_end_actions())
+            self._write_effect(transaction, effect, effect_key)
+
+        return self._transact(write)
 
     # -- fees still on the billing queue -------------------------------------------------
     def pending_fees(self) -> list[dict[str, Any]]:
@@ -808,13 +862,14 @@ class DunningRepository:
         """A run request that arrived while another run held the slot (O2: "waiting for robot")."""
         RecordModel(pk="RUNQUEUE", sk=run_id, data=data).save()
 
-    def take_queued_runs(self) -> list[dict[str, Any]]:
-        """The waiting run requests, oldest first, removed from the queue as they are handed out."""
-        taken = []
-        for item in RecordModel.query("RUNQUEUE"):
-            item.delete()
-            taken.append(dict(item.data))
-        return taken
+    def queued_runs(self) -> list[dict[str, Any]]:
+        """The waiting run requests, by run id (their time), each with its ``run_id``; they stay
+        queued until :meth:`dequeue_run` says they ran."""
+        return [dict(item.data) | {"run_id": item.sk} for item in RecordModel.query("RUNQUEUE", consistent_read=True)]
+
+    def dequeue_run(self, run_id: str) -> None:
+        """A queued request has run: take it off the queue."""
+        RecordModel(pk="RUNQUEUE", sk=run_id).delete()
 
     def acquire_run_lock(self, run_id: str, now_epoch: int, lease_seconds: int) -> str | None:
         """Take the tenant's single run slot; returns the holder's run id when another run has it.

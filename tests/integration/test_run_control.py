@@ -178,3 +178,97 @@ def test_a_continued_run_reports_each_part_and_together_they_list_every_reminder
         assert summary["status"] == "completed" and len(reports) == summary["parts"] >= 3
         reminded = [line["customer"] for report in reports for line in report["reminders"]]
         assert len(reminded) == len(set(reminded)) == due
+
+
+def test_a_resume_queued_behind_a_running_run_runs_when_that_run_finishes_and_leaves_the_queue():
+    with LocalStack("acme") as stack:
+        repo = DunningRepository(stack.table_name)
+        due = seed(repo, 20, 0.5)
+        settings = repo.get_settings()
+        assert settings is not None
+        repo.put_settings(settings.updated({"check_journals": ["bank"]}))
+        repo.put_journal("bank")
+        repo.add_journal_entry("bank", "E1", {"customer": "C0", "amount": "10.00"})
+        # Given a run paused by an unposted journal entry
+        paused = stack.run_scheduler(RUN_EVENT)
+        assert paused["status"] == "paused"
+        # And another run that holds the tenant's slot
+        holder = "2026-03-02T06:00:00Z"
+        assert repo.acquire_run_lock(holder, 1_772_431_200, 900) is None
+        # When the operator resumes the paused run meanwhile
+        resume = {"source": "resume", "run_id": paused["run_id"], "time": "2026-03-02T06:00:10Z"}
+        queued = stack.run_scheduler(resume)
+        # Then the resume waits, with what it needs to start later
+        assert queued["status"] == "queued"
+        [waiting] = repo.queued_runs()
+        assert waiting["resume_run_id"] == paused["run_id"] and waiting["kind"] == "resume"
+        assert reminder_effects(repo) == Counter()
+        # When the running run finishes (it pauses on the same journal)
+        assert stack.run_scheduler({"source": "schedule", "time": holder})["status"] == "paused"
+        stack.drain()
+        # Then the queued resume ran to the end, reminded every due invoice once, and left the queue
+        resumed = repo.get_run(paused["run_id"])
+        assert resumed is not None and resumed["status"] == "completed"
+        assert resumed["invoices_advanced"] == due
+        assert repo.queued_runs() == []
+        assert Counter(k for k, _ in reminder_effects(repo).elements())["email"] == due
+        assert set(reminder_effects(repo).values()) == {1}
+
+
+def test_a_queued_run_that_fails_stays_queued_and_runs_after_the_next_run(monkeypatch: pytest.MonkeyPatch):
+    with LocalStack("acme") as stack:
+        repo = DunningRepository(stack.table_name)
+        seed(repo, 20, 0.5)
+        # Given a manual start queued behind a running run
+        assert repo.acquire_run_lock("2026-03-02T05:00:00Z", 1_772_427_600, 900) is None
+        manual = stack.run_scheduler({"source": "manual", "time": "2026-03-02T05:00:30Z"})
+        assert manual["status"] == "queued"
+        # When the running run finishes, but the queued one fails (its settings cannot be read once)
+        real_get_settings = DunningRepository.get_settings
+        calls = count()
+
+        def flaky_settings(self):  # type: ignore[no-untyped-def]
+            if next(calls) == 1:  # the first call is the running run's, the second the queued one's
+                raise ConnectionError("DynamoDB unreachable")
+            return real_get_settings(self)
+
+        monkeypatch.setattr(DunningRepository, "get_settings", flaky_settings)
+        assert stack.run_scheduler(RUN_EVENT)["status"] == "completed"
+        # Then it is still queued
+        assert [queued["run_id"] for queued in repo.queued_runs()] == [manual["run_id"]]
+        # And the next run to finish takes it up, and then it leaves the queue
+        stack.run_scheduler({"source": "schedule", "time": "2026-03-03T05:00:00Z"})
+        assert repo.queued_runs() == []
+        after = repo.get_run(manual["run_id"])
+        assert after is not None and after["status"] == "completed"
+
+
+def test_a_settlement_repeated_from_what_it_read_before_applies_the_credit_once():
+    from datetime import date
+    from decimal import Decimal
+
+    from shared.services.housekeeping import settle_open_items
+
+    with LocalStack("acme") as stack:
+        repo = DunningRepository(stack.table_name)
+        seed(repo, 2, 1.0)  # C0 has I000000 and I000001 (500.00 each)
+        repo.add_credit("C0", "payment", Decimal("700.00"), date(2026, 3, 1), "P1")
+        [credit] = repo.open_credits()
+        invoices = repo.open_invoices("C0")
+        # When the settlement runs
+        [effect] = settle_open_items(repo, date(2026, 3, 2), "run-1")
+        # Then the credit, both balances and the effect were written together
+        assert effect["amount"] == "700.00" and effect["invoices"] == ["I000000", "I000001"]
+        assert repo.open_credits() == []
+        assert sorted(str(i.open_amount) for i in repo.open_invoices("C0")) == ["300.00"]
+        # When a retry applies the same credit from what the first attempt had read (a crash after the write)
+        balances = [
+            (invoice, Decimal("0.00") if invoice.invoice_id == "I000000" else Decimal("300.00")) for invoice in invoices
+        ]
+        again = repo.apply_settlement(credit, Decimal("0"), balances, [], effect, "run-1#retry")
+        # Then nothing is written: the credit is not applied twice
+        assert again is False
+        assert sorted(str(i.open_amount) for i in repo.open_invoices("C0")) == ["300.00"]
+        assert [e["kind"] for e in repo.effects_on(date(2026, 3, 2))].count("settlement") == 1
+        # And a later run finds nothing to settle
+        assert settle_open_items(repo, date(2026, 3, 3), "run-2") == []
