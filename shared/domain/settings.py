@@ -62,6 +62,7 @@ class TenantSettings(BaseModel):
 
     tenant: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
     tenant_name: str | None = Field(default=None, max_length=120)
+    language: Literal["da", "en"] = Field(default="da", description="the tenant's language: status reports, notices")
     reminders_enabled: bool = True
     default_template: str | None = None
     min_overdue_amount: Annotated[Money, Field(ge=0)] = Decimal("0.00")

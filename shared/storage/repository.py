@@ -735,6 +735,13 @@ class DunningRepository:
         """Every on-account credit with money left, by customer and then oldest first."""
         return [item.data | {"key": item.sk} for item in RecordModel.query("CREDIT")]
 
+    def customer_credits(self, customer_id: str) -> list[dict[str, Any]]:
+        """One customer's on-account credits with money left, oldest first (one query)."""
+        return [
+            item.data | {"key": item.sk}
+            for item in RecordModel.query("CREDIT", RecordModel.sk.startswith(f"{customer_id}#"))
+        ]
+
     def set_credit_remaining(self, key: str, remaining: Decimal, expected: str) -> None:
         item = RecordModel.get("CREDIT", key)
         if item.data["remaining"] != expected:
