@@ -215,6 +215,8 @@ class Simulation:
             ):
                 run = _slug(effect.get("_run", ""))
                 written.append(_write(folder / f"tenant-{effect['kind']}-{run}.eml", raw))
+            elif effect["kind"] == "statement" and (raw := self.stack.sent_email(effect.get("_message_id", ""))):
+                written.append(_write(folder / f"{effect['customer']}-kontoudtog.eml", raw))
             elif effect["kind"] == "collection" and (raw := self.stack.sent_email(effect.get("_message_id", ""))):
                 # The case as the collection partner got it: summary plus the JSON attachment.
                 written.append(_write(folder / f"{effect['customer']}-inkassosag.eml", raw))

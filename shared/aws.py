@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from shared.messages import ActionMessage
+from shared.messages import QueueMessage
 
 _RETRIES = Config(retries={"max_attempts": 8, "mode": "adaptive"})
 SQS_BATCH_LIMIT = 10
@@ -41,8 +41,8 @@ class SqsSink:
         self._queue_urls = queue_urls
         self._attempts = attempts
 
-    def send(self, messages: Iterable[ActionMessage]) -> int:
-        by_action: dict[str, list[ActionMessage]] = {}
+    def send(self, messages: Iterable[QueueMessage]) -> int:
+        by_action: dict[str, list[QueueMessage]] = {}
         for message in messages:
             by_action.setdefault(message.action, []).append(message)
         calls = 0
@@ -51,7 +51,7 @@ class SqsSink:
                 calls += self._send_batch(self._queue_urls[action], batch[start : start + SQS_BATCH_LIMIT])
         return calls
 
-    def _send_batch(self, queue_url: str, batch: Sequence[ActionMessage]) -> int:
+    def _send_batch(self, queue_url: str, batch: Sequence[QueueMessage]) -> int:
         pending = {str(index): message for index, message in enumerate(batch)}
         for attempt in range(self._attempts):
             response = client("sqs").send_message_batch(

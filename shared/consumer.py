@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from shared.config import ConsumerConfig
 from shared.domain.metering import usage_increments
 from shared.domain.settings import TenantSettings
-from shared.messages import QUEUE_OF, ActionMessage
+from shared.messages import QUEUE_OF, QueueMessage, parse_body
 from shared.observability import logger, metrics
 from shared.storage.repository import DunningRepository, repository_for
 
@@ -53,10 +53,11 @@ def _metric_name(counter: str) -> str:
     return "Usage" + "".join(part.capitalize() for part in counter.split("_"))
 
 
-def parse_message(body: str, action: str) -> ActionMessage:
-    """One SQS body as an ActionMessage for this queue (the e-mail queue also carries collection cases)."""
+def parse_message(body: str, action: str) -> QueueMessage:
+    """One SQS body as a message for this queue (the e-mail queue also carries collection cases and
+    statements of account)."""
     try:
-        message = ActionMessage.model_validate_json(body)
+        message = parse_body(body)
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(part) for part in problem['loc']) or 'body'}: {problem['msg']}"

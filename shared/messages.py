@@ -10,6 +10,7 @@ consumer does the work once.
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import date
 from decimal import Decimal
 from typing import Literal
@@ -17,11 +18,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Action = Literal["email", "sms", "fee", "bs", "collection", "interest", "compensation"]
-# The actions with a queue and consumer of their own. A collection case travels on the e-mail
-# queue; interest and the B2B compensation go onto the billing queue with the fees.
+# The actions with a queue and consumer of their own. A collection case and a statement of account
+# (a StatementMessage) travel on the e-mail queue; interest and the B2B compensation go onto the
+# billing queue with the fees.
 ACTIONS: tuple[Action, ...] = ("email", "sms", "fee", "bs")
 QUEUE_OF: dict[str, str] = {str(action): str(action) for action in ACTIONS} | {
     "collection": "email",
+    "statement": "email",
     "interest": "fee",
     "compensation": "fee",
 }
@@ -97,3 +100,54 @@ def reminder_key(
     """
     digest = hashlib.sha256("\x1f".join(sorted(invoice_ids)).encode()).hexdigest()[:16]
     return f"{tenant}/{customer_id}/{template_version}/{step_number}/{action}/{digest}"
+
+
+class ChargeLine(BaseModel):
+    """A fee, interest or compensation a run put on the customer's billing queue (its business key)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str = Field(min_length=8, description="The charge's business key: its billing line is BILLING#<key>")
+    kind: Literal["fee", "interest", "compensation"]
+    amount: Decimal
+    invoice_ids: list[str]
+    on: date
+
+
+class StatementMessage(BaseModel):
+    """One statement of account (kontoudtog, O16) for one customer: every open item and the balance.
+
+    The consumer reads the open items when it sends; ``charges`` are what the same run put on the
+    billing queue, so the statement lists them whether or not the fee consumer got there first.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    idempotency_key: str = Field(min_length=8)
+    tenant: str = Field(min_length=1)
+    run_id: str = Field(min_length=1)
+    run_date: date = Field(description="The run's business date in the tenant's time zone")
+    action: Literal["statement"] = "statement"
+    customer_id: str = Field(min_length=1)
+    charges: list[ChargeLine] = Field(default_factory=list)
+    currency: Literal["DKK"] = "DKK"
+
+
+QueueMessage = ActionMessage | StatementMessage
+
+
+def parse_body(body: str) -> QueueMessage:
+    """An SQS body (or outbox entry) as the message it is: a statement, or one action of a reminder."""
+    try:
+        action = json.loads(body).get("action")
+    except (ValueError, AttributeError):
+        action = None  # not JSON, or not an object: ActionMessage says what is wrong
+    if action == "statement":
+        return StatementMessage.model_validate_json(body)
+    return ActionMessage.model_validate_json(body)
+
+
+def statement_key(tenant: str, customer_id: str, run_id: str) -> str:
+    """The business key of a customer's statement in one run (or one request): however many of the
+    run's reminders carry it, a re-run or a redelivery, it is this key — one statement."""
+    return f"{tenant}/{customer_id}/statement/{run_id}"

@@ -40,13 +40,17 @@ class RunRequest(BaseModel):
         return "manual" if self.source == "manual" else "resume" if self.source == "resume" else "scheduled"
 
 
-def _decide(request: RunRequest, repo: DunningRepository, sink: SqsSink) -> dict[str, Any]:
-    """Approve (send at once) or reject pending proposals (O9, O14)."""
+def _decide(
+    request: RunRequest, repo: DunningRepository, sink: SqsSink, reporter: TenantMailReporter
+) -> dict[str, Any]:
+    """Approve (send at once, and report what was sent) or reject pending proposals (O9, O14)."""
     settings = repo.get_settings()
     if settings is None:
         raise TenantNotConfigured("no tenant settings stored; load the tenant's settings first")
     if request.source == "approve":
-        decision = approval.approve(repo, sink, settings, request.time, request.customers, request.keys)
+        decision = approval.approve(
+            repo, sink, settings, request.time, request.customers, request.keys, reporter=reporter
+        )
     else:
         decision = approval.reject(repo, settings, request.time, request.customers, request.keys)
     metrics.add_metric(name="ProposalsApproved", unit="Count", value=len(decision.approved))
@@ -63,9 +67,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     config = SchedulerConfig.from_env()
     now: datetime = request.time
     repo = repository_for(config.table_name)
-    if request.source in ("approve", "reject"):
-        return _decide(request, repo, SqsSink(config.queue_urls))
     reporter = TenantMailReporter(repo, SesMailer(), config.sender_email)
+    if request.source in ("approve", "reject"):
+        return _decide(request, repo, SqsSink(config.queue_urls), reporter)
     summary = schedule_due_reminders(
         repo,
         SqsSink(config.queue_urls),

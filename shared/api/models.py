@@ -157,7 +157,7 @@ class CompensationIn(_In):
     compensation: Literal[True]
 
 
-Action = Literal["email", "sms", "bs"] | FeeIn | InterestIn | CompensationIn
+Action = Literal["email", "sms", "bs", "statement"] | FeeIn | InterestIn | CompensationIn
 
 
 class StepIn(_In):

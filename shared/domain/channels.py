@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from shared.domain.reasons import Reason
 from shared.domain.settings import TenantSettings
 
 
@@ -20,16 +21,18 @@ class Contact(Protocol):
 def unreachable(
     action: str, customer: Contact, settings: TenantSettings, stack_creditor_number: str | None = None
 ) -> str | None:
-    """Why ``action`` cannot reach ``customer`` (a `skipped` reason), or None when it can."""
-    if action == "email" and not customer.email:
-        return "the customer has no e-mail address"
+    """Why ``action`` cannot reach ``customer`` (a `skipped` reason with its code), or None when it can.
+
+    A statement of account travels by e-mail, so it needs the e-mail address too."""
+    if action in ("email", "statement") and not customer.email:
+        return Reason("channel.no_email", "the customer has no e-mail address")
     if action == "sms" and not customer.phone:
-        return "the customer has no phone number"
+        return Reason("channel.no_phone", "the customer has no phone number")
     if action == "bs":
         if not settings.bs.enabled:
-            return "Betalingsservice is not enabled for this tenant (settings.bs.enabled)"
+            return Reason("bs.disabled", "Betalingsservice is not enabled for this tenant (settings.bs.enabled)")
         if not (settings.bs.creditor_number or stack_creditor_number):
-            return "Betalingsservice has no creditor number (settings.bs.creditor_number)"
+            return Reason("bs.no_creditor", "Betalingsservice has no creditor number (settings.bs.creditor_number)")
         if not customer.address:
-            return "the customer has no postal address, which a BS payment slip needs"
+            return Reason("bs.no_address", "the customer has no postal address, which a BS payment slip needs")
     return None

@@ -54,6 +54,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from shared.domain.money import ZERO, money_text
+from shared.domain.reasons import Reason
 
 MAX_REMINDER_FEE = Decimal("100.00")
 MAX_FEE_REMINDERS = 3
@@ -167,15 +168,25 @@ def fee_decision(
         if invoice.disputed_ever:
             return FeeDecision(
                 False,
-                f"{invoice.invoice_id} has been disputed; reminders after a dispute carry no fee "
-                "(renteloven § 9 b, stk. 1)",
+                Reason(
+                    "fee.disputed",
+                    f"{invoice.invoice_id} has been disputed; reminders after a dispute carry no fee "
+                    "(renteloven § 9 b, stk. 1)",
+                    invoice=invoice.invoice_id,
+                ),
             )
     for invoice in ordered:
         if len(invoice.fee_dates) >= MAX_FEE_REMINDERS:
             return FeeDecision(
                 False,
-                f"{len(invoice.fee_dates)} fees have already been charged for {invoice.invoice_id}, "
-                f"at most {MAX_FEE_REMINDERS} per claim ({_FEE_LAW})",
+                Reason(
+                    "fee.max_per_invoice",
+                    f"{len(invoice.fee_dates)} fees have already been charged for {invoice.invoice_id}, "
+                    f"at most {MAX_FEE_REMINDERS} per claim ({_FEE_LAW})",
+                    count=len(invoice.fee_dates),
+                    invoice=invoice.invoice_id,
+                    most=MAX_FEE_REMINDERS,
+                ),
             )
     for agreement_id in sorted({invoice.agreement_id for invoice in ordered}):
         arrears = agreements.get(agreement_id)
@@ -183,8 +194,15 @@ def fee_decision(
             since = f" since {arrears.since.isoformat()}" if arrears.since else ""
             return FeeDecision(
                 False,
-                f"{arrears.fees_in_period} fees have already been charged for agreement {agreement_id} in its "
-                f"arrears period{since}, at most {MAX_FEE_REMINDERS} per unbroken period ({_FEE_LAW})",
+                Reason(
+                    "fee.max_per_period",
+                    f"{arrears.fees_in_period} fees have already been charged for agreement {agreement_id} in its "
+                    f"arrears period{since}, at most {MAX_FEE_REMINDERS} per unbroken period ({_FEE_LAW})",
+                    count=arrears.fees_in_period,
+                    agreement=agreement_id,
+                    since=arrears.since,
+                    most=MAX_FEE_REMINDERS,
+                ),
             )
     fee_days = [invoice.last_fee_on for invoice in ordered if invoice.last_fee_on is not None]
     if fee_days:
@@ -193,14 +211,26 @@ def fee_decision(
             invoice_id = next(invoice.invoice_id for invoice in ordered if invoice.last_fee_on == last_on)
             return FeeDecision(
                 False,
-                f"last fee for {invoice_id} was charged on {last_on.isoformat()}, less than "
-                f"{MIN_DAYS_BETWEEN_FEES} days ago ({_FEE_LAW})",
+                Reason(
+                    "fee.too_soon",
+                    f"last fee for {invoice_id} was charged on {last_on.isoformat()}, less than "
+                    f"{MIN_DAYS_BETWEEN_FEES} days ago ({_FEE_LAW})",
+                    invoice=invoice_id,
+                    last_on=last_on,
+                    days=MIN_DAYS_BETWEEN_FEES,
+                ),
             )
     if fee is not None and fee > MAX_REMINDER_FEE and not (business_customer and b2b_contractual_fees):
         who = "a business customer without agreed higher fees" if business_customer else "a consumer"
         return FeeDecision(
             False,
-            f"fee {money_text(fee)} exceeds the {money_text(MAX_REMINDER_FEE)} maximum for {who} ({_FEE_LAW})",
+            Reason(
+                "fee.over_cap",
+                f"fee {money_text(fee)} exceeds the {money_text(MAX_REMINDER_FEE)} maximum for {who} ({_FEE_LAW})",
+                fee=fee,
+                most=MAX_REMINDER_FEE,
+                business=business_customer,
+            ),
         )
     return FeeDecision(True)
 

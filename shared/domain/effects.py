@@ -13,7 +13,7 @@ from typing import Any
 
 from shared.domain.money import money_text
 from shared.domain.planning import PlannedReminder
-from shared.messages import ActionMessage
+from shared.messages import ActionMessage, StatementMessage
 
 # Debt-collection cases sort before every step (O16), whatever their template's length.
 CASE_STEP_NUMBER = 1000
@@ -32,12 +32,16 @@ KIND_ORDER = {
     "bs": 8,
     "skipped": 9,
     "rejected": 9,
-    "dead_letter": 10,
-    "bs_delivery": 10,
-    "report": 11,
-    "notification": 12,
-    "run": 13,
+    "statement": 10,
+    "dead_letter": 11,
+    "bs_delivery": 11,
+    "report": 12,
+    "notification": 13,
+    "run": 14,
 }
+# O16's last row: a run's statements of account come after every reminder of that run (the
+# reminders sort by their step number, last step first; a statement counts as step 0).
+STATEMENT_STEP_NUMBER = 0
 # Within a run: housekeeping first, then the reminders in O16 order, then what the tenant is told, then the run.
 PHASE = {
     kind: 0
@@ -84,6 +88,23 @@ def proposal_effect(reminder: PlannedReminder, on: date, run_tag: str) -> dict[s
 def skipped_effect(message: ActionMessage, reason: str) -> dict[str, Any]:
     """An action the customer (or tenant) cannot receive: never silently dropped."""
     return reminder_effect(message, "skipped", action=message.action, reason=reason)
+
+
+def statement_effect(message: StatementMessage, **fields: Any) -> dict[str, Any]:
+    """A statement of account (``to``, ``balance``, ``items``) e-mailed to the customer."""
+    return {
+        "date": message.run_date.isoformat(),
+        "kind": "statement",
+        "customer": message.customer_id,
+        **fields,
+        "_run": message.run_id,
+        "_step_number": STATEMENT_STEP_NUMBER,
+    }
+
+
+def statement_skipped_effect(message: StatementMessage, reason: str) -> dict[str, Any]:
+    """A statement the customer cannot receive (no e-mail address): never silently dropped."""
+    return statement_effect(message, invoices=[], action="statement", reason=reason) | {"kind": "skipped"}
 
 
 def run_effect(run_date: date, run_id: str, status: str, reason: str | None, **counts: Any) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from shared.domain.money import ZERO
+from shared.domain.reasons import Reason
 from shared.domain.templates import TemplateVersion
 
 
@@ -169,7 +170,12 @@ def plan_reminders(
             held_back.append(
                 HeldBack(
                     reminder,
-                    f"open total {reminder.open_total} is below the de-minimis threshold {min_overdue_amount}",
+                    Reason(
+                        "held_back.de_minimis",
+                        f"open total {reminder.open_total} is below the de-minimis threshold {min_overdue_amount}",
+                        total=reminder.open_total,
+                        threshold=min_overdue_amount,
+                    ),
                 )
             )
         else:

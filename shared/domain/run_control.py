@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from shared.domain.money import ZERO
 from shared.domain.planning import InvoiceState
+from shared.domain.reasons import Reason
 from shared.domain.settings import TenantSettings
 
 
@@ -30,23 +31,42 @@ def check_run(
 ) -> CheckOutcome | None:
     """The checks before anything is sent, in the contract's order: configuration (O4),
     bank connections (O5), journals (O6). None when the run may go ahead."""
-    problems = [f"settings.excluded_customers names unknown customer {c!r}" for c in unknown_customers]
-    problems += [f"settings.check_journals names unknown journal {j!r}" for j in unknown_journals]
+    problems = [
+        Reason("check.unknown_customer", f"settings.excluded_customers names unknown customer {c!r}", customer=c)
+        for c in unknown_customers
+    ]
+    problems += [
+        Reason("check.unknown_journal", f"settings.check_journals names unknown journal {j!r}", journal=j)
+        for j in unknown_journals
+    ]
     if problems:
-        return CheckOutcome("aborted", "configuration: " + "; ".join(problems), tuple(problems))
+        reason = Reason("check.configuration", "configuration: " + "; ".join(problems), problems=tuple(problems))
+        return CheckOutcome("aborted", reason, tuple(problems))
     if settings.check_bank_connections:
         inactive = [str(c["name"]) for c in bank_connections if not c.get("active")]
         if inactive:
-            problems = [f"bank connection {name!r} is inactive" for name in inactive]
-            return CheckOutcome("aborted", "; ".join(problems), tuple(problems))
+            problems = [
+                Reason("check.bank_inactive", f"bank connection {name!r} is inactive", name=name) for name in inactive
+            ]
+            return CheckOutcome("aborted", _all(problems), tuple(problems))
     waiting = {journal: count for journal, count in unposted.items() if count}
     if waiting:
         problems = [
-            f"journal {journal!r} has {count} unposted entr{'y' if count == 1 else 'ies'}"
+            Reason(
+                "check.unposted",
+                f"journal {journal!r} has {count} unposted entr{'y' if count == 1 else 'ies'}",
+                journal=journal,
+                count=count,
+            )
             for journal, count in waiting.items()
         ]
-        return CheckOutcome("paused", "; ".join(problems), tuple(problems))
+        return CheckOutcome("paused", _all(problems), tuple(problems))
     return None
+
+
+def _all(problems: list[Reason]) -> Reason:
+    """Several problems as one reason: their texts joined, each still with its own code."""
+    return Reason("check.all", "; ".join(problems), problems=tuple(problems))
 
 
 @dataclass(frozen=True)

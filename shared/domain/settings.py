@@ -206,6 +206,7 @@ class TenantSettings(BaseModel):
     tenant_name: str | None = Field(default=None, max_length=120)
     sender: SenderSettings | None = None
     payment: PaymentSettings | None = None
+    language: Literal["da", "en"] = Field(default="da", description="the tenant's language: status reports, notices")
     reminders_enabled: bool = True
     default_template: str | None = None
     min_overdue_amount: Annotated[Money, Field(ge=0)] = Decimal("0.00")

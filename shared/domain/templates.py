@@ -21,7 +21,8 @@ from shared.domain.money import Money
 VERSION_ID = re.compile(r"^(?P<name>.+)_v(?P<number>[1-9][0-9]*)$")
 TEMPLATE_NAME = r"^[A-Za-z0-9][A-Za-z0-9 _.-]*$"
 
-SimpleAction = Literal["email", "sms", "bs"]
+# statement: the customer's statement of account (kontoudtog), one per customer per run (O16)
+SimpleAction = Literal["email", "sms", "bs", "statement"]
 
 
 class FeeAction(BaseModel):

@@ -23,11 +23,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.messages import Action
+from shared.domain.reasons import ReasonText
+from shared.messages import Action as MessageAction
 from shared.rendering.email import RenderedEmail, _environment, _single_line
 from shared.rendering.formatting import Language, format_date, format_money
+from shared.rendering.reasons import say
 
-RunKind = Literal["scheduled", "manual", "resumed"]
+# Every action a step can name, and what else a run does for a customer.
+Action = MessageAction | Literal["statement"]
+RunKind = Literal["scheduled", "manual", "resumed", "approval"]
 NotificationKind = Literal["aborted", "paused", "approval_pending"]
 ProposalKind = Literal["reminder", "collection"]
 
@@ -44,6 +48,7 @@ _ACTION_NAMES: dict[Language, dict[Action, str]] = {
         "interest": "morarente",
         "compensation": "kompensation",
         "collection": "inkasso",
+        "statement": "kontoudtog",
     },
     "en": {
         "email": "email",
@@ -53,6 +58,7 @@ _ACTION_NAMES: dict[Language, dict[Action, str]] = {
         "interest": "interest",
         "compensation": "compensation",
         "collection": "debt collection",
+        "statement": "statement of account",
     },
 }
 # How a proposal that hands a customer to debt collection is marked in the proposals' tables.
@@ -67,7 +73,7 @@ class SkippedAction(_Frozen):
     """An action of a reminder's step that was not carried out, and why."""
 
     action: Action
-    reason: str = Field(min_length=1)
+    reason: ReasonText = Field(description="Why; a coded reason is shown in the report's language")
 
 
 class ReportedReminder(_Frozen):
@@ -81,6 +87,9 @@ class ReportedReminder(_Frozen):
     open_total: Decimal = Field(description="What is unpaid across the reminder's invoices, DKK")
     channels: list[Action] = Field(description="The actions carried out, e.g. ['email', 'fee']")
     skipped: list[SkippedAction] = Field(default_factory=list)
+    charges: dict[Action, Decimal] = Field(
+        default_factory=dict, description="What the charging channels actually charged, e.g. {'fee': 100.00}"
+    )
 
 
 class ProposalLine(_Frozen):
@@ -102,7 +111,7 @@ class HeldBackLine(_Frozen):
     customer_name: str = Field(min_length=1)
     step_name: str = Field(min_length=1)
     invoice_ids: list[str]
-    reason: str = Field(min_length=1)
+    reason: ReasonText
 
 
 class ExcludedLine(_Frozen):
@@ -125,8 +134,8 @@ class MoneyLine(_Frozen):
 class FailureLine(_Frozen):
     """Something the run could not do."""
 
-    what: str = Field(min_length=1)
-    detail: str
+    what: ReasonText
+    detail: ReasonText
 
 
 class StatusReport(_Frozen):
@@ -164,8 +173,8 @@ class RunNotification(_Frozen):
     run_id: str = Field(min_length=1)
     run_date: date
     kind: NotificationKind
-    reason: str = Field(min_length=1, description="One line: why the run stopped; also the subject's tail")
-    problems: list[str] = Field(default_factory=list, description="E.g. unknown ids, inactive bank connections")
+    reason: ReasonText = Field(description="One line: why the run stopped; also the subject's tail")
+    problems: list[ReasonText] = Field(default_factory=list, description="E.g. unknown ids, inactive bank connections")
     journal_entries: list[JournalEntryLine] = Field(default_factory=list, description="Unposted entries of a pause")
     resume_hint: str | None = Field(
         default=None, description="The command or URL that resumes (or approves) the run, e.g. 'dunning resume …'"
@@ -283,9 +292,14 @@ def _report_context(report: StatusReport) -> dict[str, Any]:
                 "step_and_version": f"{_single_line(reminder.step_name)} ({reminder.template_version})",
                 "invoices": _ids(reminder.invoice_ids),
                 "open_total": format_money(reminder.open_total, language),
-                "channels": ", ".join(actions[channel] for channel in reminder.channels) or "–",
+                "channels": ", ".join(
+                    actions[channel]
+                    + (f" {format_money(reminder.charges[channel], language)}" if channel in reminder.charges else "")
+                    for channel in reminder.channels
+                )
+                or "–",
                 "skipped": [
-                    {"action": actions[skipped.action], "reason": _single_line(skipped.reason)}
+                    {"action": actions[skipped.action], "reason": _single_line(say(skipped.reason, language))}
                     for skipped in reminder.skipped
                 ],
             }
@@ -298,7 +312,7 @@ def _report_context(report: StatusReport) -> dict[str, Any]:
                 **_customer(line.customer_id, line.customer_name),
                 "step": _single_line(line.step_name),
                 "invoices": _ids(line.invoice_ids),
-                "reason": _single_line(line.reason),
+                "reason": _single_line(say(line.reason, language)),
             }
             for line in report.held_back
         ],
@@ -309,7 +323,10 @@ def _report_context(report: StatusReport) -> dict[str, Any]:
         "settlements": _money_rows(report.settlements, language),
         "write_offs": _money_rows(report.write_offs, language),
         "fee_reversals": _money_rows(report.fee_reversals, language),
-        "failures": [{"what": _single_line(f.what), "detail": _single_line(f.detail)} for f in report.failures],
+        "failures": [
+            {"what": _single_line(say(f.what, language)), "detail": _single_line(say(f.detail, language))}
+            for f in report.failures
+        ],
         "columns": _text_table,
     }
 
@@ -352,8 +369,8 @@ def _notification_context(notification: RunNotification) -> dict[str, Any]:
         "run_id": notification.run_id,
         "run_date": format_date(notification.run_date, language),
         "kind": notification.kind,
-        "reason": _single_line(notification.reason),
-        "problems": [_single_line(problem) for problem in notification.problems],
+        "reason": _single_line(say(notification.reason, language)),
+        "problems": [_single_line(say(problem, language)) for problem in notification.problems],
         "journal_entries": [
             {
                 "journal": _single_line(entry.journal),

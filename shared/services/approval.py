@@ -22,14 +22,18 @@ from shared.domain.effects import CASE_STEP_NUMBER
 from shared.domain.money import ZERO, money_text
 from shared.domain.planning import GroupKey, InvoiceState, PlannedReminder
 from shared.domain.settings import TenantSettings
-from shared.messages import ActionMessage, InvoiceLine, reminder_key
-from shared.services.charges import ChargeContext
+from shared.messages import ActionMessage, ChargeLine, InvoiceLine, QueueMessage, StatementMessage, reminder_key
+from shared.services.charges import ChargeContext, StepCharges
 from shared.services.scheduling import (
     MessageSink,
+    Reporter,
+    RunSummary,
     advances_for,
     messages_for,
+    note_statement_charges,
     record_skipped_charges,
     reminder_key_of,
+    with_run_charges,
 )
 from shared.storage.repository import DunningRepository
 
@@ -61,6 +65,17 @@ class Proposal:
             proposed_on=record["proposed_on"],
             amount=record["amount"],
         )
+
+
+@dataclass
+class _Sent:
+    """What an approval sent, for its status report and the customers' statements of account."""
+
+    reminders: list[PlannedReminder] = field(default_factory=list)
+    charged: dict[str, StepCharges] = field(default_factory=dict)
+    statements: set[str] = field(default_factory=set)  # customers whose statement is filed
+    run_charges: dict[str, list[ChargeLine]] = field(default_factory=dict)
+    held: list[tuple[str, StatementMessage]] = field(default_factory=list)  # (outbox key, statement)
 
 
 @dataclass
@@ -105,11 +120,17 @@ def approve(
     now: datetime,
     customers: list[str] | None = None,
     keys: list[str] | None = None,
+    reporter: Reporter | None = None,
 ) -> Decision:
-    """Send (or hand over) the pending proposals named — all when neither ``customers`` nor ``keys``."""
+    """Send (or hand over) the pending proposals named — all when neither ``customers`` nor ``keys``.
+
+    Like a run, an approval that sent reminders reports them (O8) when ``reporter`` is given and
+    the tenant has a ``status_report_to``; a customer's statement of account goes out once, after
+    all of the customer's approved reminders, with what they charged."""
     today = now.astimezone(settings.zone).date()
     tag = f"approval@{now.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"
     decision = Decision()
+    sent = _Sent()
     for record in _chosen(repo, customers, keys):
         invoices = _still_open(repo, record)
         if not invoices:
@@ -122,8 +143,17 @@ def approve(
         if record["kind"] == "collection":
             done = _hand_over(repo, sink, settings, record, invoices, today, tag)
         else:
-            done = _send(repo, sink, settings, record, invoices, today, tag, decision)
+            done = _send(repo, sink, settings, record, invoices, today, tag, decision, sent)
         (decision.approved if done else decision.dropped).append(record["key"])
+    if sent.held:
+        sink.send(with_run_charges(message, sent.run_charges) for _, message in sent.held)
+        repo.clear_outbox(sorted({key for key, _ in sent.held}))
+    if reporter is not None and settings.status_report_to and sent.reminders:
+        summary = RunSummary(run_id=tag, run_date=today.isoformat(), status="completed", kind="approval", tag=tag)
+        summary.reminders = len(sent.reminders)
+        report = reporter.run_report(settings, summary, sent.reminders, [], [], [], [], charged=sent.charged)
+        if report is not None:
+            repo.record_effect(report, f"{tag}#report")
     return decision
 
 
@@ -176,6 +206,7 @@ def _send(
     today: date,
     tag: str,
     decision: Decision,
+    sent: _Sent,
 ) -> bool:
     template = repo.get_template(record["template"])
     reminder = PlannedReminder(
@@ -185,15 +216,23 @@ def _send(
     )
     after_days = settings.collection.after_days if settings.collection else None
     charges = ChargeContext(repo, settings).decide(reminder, today)
-    messages = messages_for(reminder, settings, tag, today, {}, charges)
+    messages = messages_for(reminder, settings, tag, today, {}, charges, statement_filed=sent.statements)
     advances = advances_for(reminder, today, settings.min_days_between_reminders, after_days, charges)
     key = reminder_key_of(reminder, settings.tenant)
     bodies = [message.model_dump_json() for message in messages]
     if not repo.commit_reminder(key, tag, bodies, advances, proposal_key=record["key"], periods=charges.periods):
         return False
     record_skipped_charges(repo, reminder, settings.tenant, tag, today, charges)
-    sink.send(messages)
-    repo.clear_outbox([key])
+    note_statement_charges(sent.statements, sent.run_charges, messages)
+    sent.reminders.append(reminder)
+    sent.charged[key] = charges
+    # A statement waits for the customer's other approved reminders; its outbox entry stays till then.
+    statements = [message for message in messages if isinstance(message, StatementMessage)]
+    now_going: list[QueueMessage] = [message for message in messages if not isinstance(message, StatementMessage)]
+    sink.send(now_going)
+    sent.held += [(key, statement) for statement in statements]
+    if not statements:
+        repo.clear_outbox([key])
     decision.messages += len(messages)
     return True
 

@@ -23,6 +23,7 @@ from shared.domain.danish_rules import (
 from shared.domain.interest import late_interest
 from shared.domain.money import ZERO
 from shared.domain.planning import PlannedReminder
+from shared.domain.reasons import Reason
 from shared.domain.settings import TenantSettings
 from shared.storage.repository import Customer, DunningRepository, PeriodCharge
 
@@ -123,14 +124,15 @@ class ChargeContext:
                 charges.fee = step.fee
                 fee_by_agreement = set(agreements)
             else:
-                charges.skipped["fee"] = decision.reason or "the fee may not be charged"
+                charges.skipped["fee"] = decision.reason or Reason("fee.refused", "the fee may not be charged")
         if "interest" in actions:
             self._interest(reminder, on, charges)
         compensated_agreements: set[str] = set()
         if "compensation" in actions:
             if not business:
-                charges.skipped["compensation"] = (
-                    "the fixed compensation is only for business customers (renteloven § 9 a, stk. 3)"
+                charges.skipped["compensation"] = Reason(
+                    "compensation.consumer",
+                    "the fixed compensation is only for business customers (renteloven § 9 a, stk. 3)",
                 )
             else:
                 due = compensation_due(business, history, agreements)
@@ -139,8 +141,9 @@ class ChargeContext:
                     charges.compensated_invoices = set(due.invoice_ids)
                     compensated_agreements = {item.agreement_id for item in due.items}
                 else:
-                    charges.skipped["compensation"] = (
-                        "the compensation was charged already in this arrears period (renteloven § 9 a, stk. 3)"
+                    charges.skipped["compensation"] = Reason(
+                        "compensation.already",
+                        "the compensation was charged already in this arrears period (renteloven § 9 a, stk. 3)",
                     )
         for agreement_id in sorted(fee_by_agreement | compensated_agreements):
             charges.periods.append(
@@ -165,4 +168,6 @@ class ChargeContext:
         if total > ZERO:
             charges.interest, charges.interest_rate, charges.interest_to = total, rate, on
         else:
-            charges.skipped["interest"] = "no late-payment interest has accrued since the last charge"
+            charges.skipped["interest"] = Reason(
+                "interest.none", "no late-payment interest has accrued since the last charge"
+            )

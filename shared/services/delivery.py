@@ -14,10 +14,16 @@ from email.utils import formataddr
 from typing import Any, Protocol
 
 from shared.domain.channels import unreachable
-from shared.domain.effects import CASE_STEP_NUMBER, reminder_effect, skipped_effect
+from shared.domain.effects import (
+    CASE_STEP_NUMBER,
+    reminder_effect,
+    skipped_effect,
+    statement_effect,
+    statement_skipped_effect,
+)
 from shared.domain.money import money_text
 from shared.domain.settings import TenantSettings
-from shared.messages import ActionMessage
+from shared.messages import ActionMessage, StatementMessage
 from shared.rendering.collection import CollectionCase, case_attachment, render_collection_case
 from shared.rendering.content import ReminderContent
 from shared.rendering.email import RenderedEmail, render_email
@@ -247,5 +253,34 @@ def deliver_collection_case(
         "_step_number": CASE_STEP_NUMBER,
         "_message_id": message_id,
     }
+    repo.record_effect(effect, message.idempotency_key)
+    return effect
+
+
+def deliver_statement(
+    message: StatementMessage, repo: DunningRepository, settings: TenantSettings, mailer: Mailer, sender: str
+) -> dict[str, Any]:
+    """E-mail the customer's statement of account (O16): every open item as it stands now, and the
+    balance; it charges nothing. Without an e-mail address it is a ``skipped`` effect."""
+    from shared.services.statements import letter_for, statement_of
+
+    if message.tenant != settings.tenant:
+        raise PermanentFailure(f"message for tenant {message.tenant!r} reached tenant {settings.tenant!r}")
+    customer = repo.get_customer(message.customer_id)
+    if customer is None:
+        raise PermanentFailure(f"customer {message.customer_id!r} does not exist")
+    if (reason := unreachable("statement", customer, settings)) or not customer.email:
+        effect = statement_skipped_effect(message, reason or "the customer has no e-mail address")
+        repo.record_effect(effect, message.idempotency_key)
+        return effect
+    statement = statement_of(repo, customer.customer_id, message.run_date, message.charges)
+    rendered = letter_for(statement, customer, settings.display_name)
+    message_id = mailer.send(
+        sender, customer.email, mime_message(settings.display_name, sender, customer.email, rendered)
+    )
+    effect = statement_effect(
+        message, to=customer.email, balance=money_text(statement.balance), items=len(statement.items)
+    )
+    effect["_message_id"] = message_id
     repo.record_effect(effect, message.idempotency_key)
     return effect

@@ -3,6 +3,7 @@ rendered in the tenant's language and sent with SES from the tenant's sender."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from shared.domain.channels import unreachable
 from shared.domain.effects import effect_sort_key
 from shared.domain.planning import HeldBack, InvoiceState, PlannedReminder
+from shared.domain.reasons import Reason
 from shared.domain.run_control import CheckOutcome
 from shared.domain.settings import TenantSettings
 from shared.rendering.reports import (
@@ -26,11 +28,13 @@ from shared.rendering.reports import (
     render_notification,
     render_status_report,
 )
+from shared.rendering.sms import normalize_phone
+from shared.services.charges import StepCharges
 from shared.services.delivery import Mailer, mime_message
-from shared.services.scheduling import RunSummary
+from shared.services.scheduling import RunSummary, reminder_key_of
 from shared.storage.repository import PARKED, Customer, DunningRepository
 
-RUN_KINDS = {"scheduled": "scheduled", "manual": "manual", "resume": "resumed"}
+RUN_KINDS = {"scheduled": "scheduled", "manual": "manual", "resume": "resumed", "approval": "approval"}
 
 
 def _failures(summary: RunSummary) -> list[FailureLine]:
@@ -39,19 +43,43 @@ def _failures(summary: RunSummary) -> list[FailureLine]:
     if summary.lost_races:
         failures.append(
             FailureLine(
-                what="concurrent run",
-                detail=f"{summary.lost_races} reminder(s) were taken "
-                "by another run at the same time and are not in this report",
+                what=Reason("failure.concurrent_run", "concurrent run"),
+                detail=Reason(
+                    "failure.concurrent_run.detail",
+                    f"{summary.lost_races} reminder(s) were taken "
+                    "by another run at the same time and are not in this report",
+                    count=summary.lost_races,
+                ),
             )
         )
     if summary.resent:
         failures.append(
             FailureLine(
-                what="earlier run interrupted",
-                detail=f"{summary.resent} message(s) an earlier run had committed were sent now",
+                what=Reason("failure.interrupted", "earlier run interrupted"),
+                detail=Reason(
+                    "failure.interrupted.detail",
+                    f"{summary.resent} message(s) an earlier run had committed were sent now",
+                    count=summary.resent,
+                ),
             )
         )
     return failures
+
+
+CHARGE_ACTIONS = ("fee", "interest", "compensation")
+
+
+def _channel_problem(action: str, customer: Customer | None, settings: TenantSettings) -> str | None:
+    """Why a delivering action does not reach the customer — the rule its consumer applies."""
+    if customer is None:
+        return Reason("customer.unknown", "unknown customer")
+    reason = unreachable(action, customer, settings)
+    if reason is None and action == "sms" and customer.phone:
+        try:
+            normalize_phone(customer.phone)
+        except ValueError as error:
+            return Reason("channel.bad_phone", f"the customer's phone number is not usable: {error}", problem=error)
+    return reason
 
 
 class TenantMailReporter:
@@ -72,13 +100,40 @@ class TenantMailReporter:
         customer = self._customer(customer_id)
         return customer.name if customer else customer_id
 
-    def _reported(self, settings: TenantSettings, reminder: PlannedReminder) -> ReportedReminder:
-        """A sent reminder with the channels it goes out on and those the customer cannot receive."""
+    def _reported(
+        self,
+        settings: TenantSettings,
+        reminder: PlannedReminder,
+        charges: StepCharges | None,
+        statement_told: set[str],
+    ) -> ReportedReminder:
+        """A sent reminder as it went out: the channels that reach the customer, what was actually
+        charged, and each action left out with its reason (a channel the customer cannot receive,
+        a charge the Danish rules did not allow). The customer's statement is listed once per run."""
         customer = self._customer(reminder.key.customer_id)
-        actions = reminder.template.step(reminder.key.step_number).action_kinds
-        reasons = {
-            action: unreachable(action, customer, settings) if customer else "unknown customer" for action in actions
-        }
+        step = reminder.template.step(reminder.key.step_number)
+        channels: list[str] = []
+        charged: dict[str, Decimal] = {}
+        skipped: list[SkippedAction] = []
+        for action in step.action_kinds:
+            if action == "statement":
+                if reminder.key.customer_id in statement_told:
+                    continue
+                statement_told.add(reminder.key.customer_id)
+            if charges is not None and action in charges.skipped:
+                skipped.append(SkippedAction(action=action, reason=charges.skipped[action]))  # type: ignore[arg-type]
+                continue
+            if action in CHARGE_ACTIONS:
+                amount = _charged(action, step.fee, charges)
+                if amount is not None:
+                    charged[action] = amount
+                channels.append(action)
+                continue
+            problem = _channel_problem(action, customer, settings)
+            if problem is None:
+                channels.append(action)
+            else:
+                skipped.append(SkippedAction(action=action, reason=problem))  # type: ignore[arg-type]
         return ReportedReminder(
             customer_id=reminder.key.customer_id,
             customer_name=customer.name if customer else reminder.key.customer_id,
@@ -86,12 +141,9 @@ class TenantMailReporter:
             template_version=reminder.template.version_id,
             invoice_ids=reminder.invoice_ids,
             open_total=reminder.open_total,
-            channels=[action for action in actions if reasons[action] is None],  # type: ignore[misc]
-            skipped=[
-                SkippedAction(action=action, reason=reason)  # type: ignore[arg-type]
-                for action, reason in reasons.items()
-                if reason is not None
-            ],
+            channels=channels,  # type: ignore[arg-type]
+            skipped=skipped,
+            charges=charged,  # type: ignore[arg-type]
         )
 
     def _proposal_lines(self, proposed: list[PlannedReminder]) -> list[ProposalLine]:
@@ -115,18 +167,22 @@ class TenantMailReporter:
         if not settings.notify_to:
             return None
         cases = sum(1 for p in proposed if p.is_case)
-        reason = f"{len(proposed)} proposal(s) await approval" + (
-            f", {cases} of them debt-collection case(s)" if cases else ""
+        reason = Reason(
+            "approval.pending",
+            f"{len(proposed)} proposal(s) await approval"
+            + (f", {cases} of them debt-collection case(s)" if cases else ""),
+            count=len(proposed),
+            cases=cases,
         )
         function = f"{settings.tenant}-dunning-scheduler"
         notification = RunNotification(
             tenant_name=settings.display_name,
             run_id=summary.run_id,
             run_date=date.fromisoformat(summary.run_date),
+            language=settings.language,
             kind="approval_pending",
-            # The e-mail speaks the tenant's language (Danish); the effect keeps the English reason.
-            reason=f"{len(proposed)} forslag venter på godkendelse"
-            + (f", heraf {cases} inkassosag(er)" if cases else ""),
+            # The e-mail speaks the tenant's language; the effect keeps the English reason.
+            reason=reason,
             proposals=self._proposal_lines(proposed),
             resume_hint=f"dunning approve --all --function {function}",
             reject_hint=f"dunning reject --customer ID --function {function}",
@@ -136,7 +192,7 @@ class TenantMailReporter:
             "date": summary.run_date,
             "kind": "notification",
             "to": settings.notify_to,
-            "reason": reason,
+            "reason": str(reason),
             "_run": summary.tag,
             "_message_id": message_id,
         }
@@ -148,7 +204,11 @@ class TenantMailReporter:
             until = date.fromisoformat(dispute["until"])
             if until <= run_date:
                 continue
-            reason = "disputed until resolved" if until == PARKED else f"disputed until {until.isoformat()}"
+            reason = (
+                Reason("held_back.disputed", "disputed until resolved")
+                if until == PARKED
+                else Reason("held_back.disputed_until", f"disputed until {until.isoformat()}", until=until)
+            )
             lines.append(
                 HeldBackLine(
                     customer_id=dispute["customer"],
@@ -179,6 +239,7 @@ class TenantMailReporter:
             tenant_name=settings.display_name,
             run_id=summary.run_id,
             run_date=date.fromisoformat(summary.run_date),
+            language=settings.language,
             kind="paused" if paused else "aborted",
             reason=outcome.reason,
             problems=list(outcome.problems),
@@ -199,7 +260,7 @@ class TenantMailReporter:
             "date": summary.run_date,
             "kind": "notification",
             "to": settings.notify_to,
-            "reason": outcome.reason,
+            "reason": str(outcome.reason),
             "_run": summary.tag,
             "_message_id": message_id,
         }
@@ -213,9 +274,13 @@ class TenantMailReporter:
         excluded: list[InvoiceState],
         housekeeping: list[dict[str, Any]],
         proposed: list[PlannedReminder],
+        charged: Mapping[str, StepCharges] | None = None,
     ) -> dict[str, Any] | None:
+        """O8: what the run (or an approval) did, in the tenant's language. ``charged`` holds what
+        each sent reminder charged and could not, by its business key (reminder_key_of)."""
         if not settings.status_report_to:
             return None
+        told: set[str] = set()
         reminders = sorted(sent, key=lambda r: (r.key.customer_id, r.step_name))
         excluded_by_customer: dict[str, list[str]] = {}
         for invoice in excluded:
@@ -237,8 +302,17 @@ class TenantMailReporter:
             tenant_name=settings.display_name,
             run_id=summary.run_id,
             run_date=date.fromisoformat(summary.run_date),
+            language=settings.language,
             run_kind=RUN_KINDS[summary.kind],  # type: ignore[arg-type]
-            reminders=[self._reported(settings, r) for r in reminders],
+            reminders=[
+                self._reported(
+                    settings,
+                    r,
+                    None if charged is None else charged.get(reminder_key_of(r, settings.tenant)),
+                    told,
+                )
+                for r in reminders
+            ],
             held_back=[
                 HeldBackLine(
                     customer_id=h.reminder.key.customer_id,
@@ -273,3 +347,10 @@ class TenantMailReporter:
             "_run": summary.tag,
             "_message_id": message_id,
         }
+
+
+def _charged(action: str, step_fee: Decimal | None, charges: StepCharges | None) -> Decimal | None:
+    """What a charging action put on the billing queue; without the run's decision, the step's fee."""
+    if charges is None:
+        return step_fee if action == "fee" else None
+    return {"fee": charges.fee, "interest": charges.interest, "compensation": charges.compensation}[action]

@@ -13,7 +13,7 @@ Why nothing is lost or sent twice:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -31,7 +31,15 @@ from shared.domain.planning import (
 )
 from shared.domain.run_control import CheckOutcome, check_run
 from shared.domain.settings import TenantSettings
-from shared.messages import ActionMessage, InvoiceLine, reminder_key
+from shared.messages import (
+    ActionMessage,
+    ChargeLine,
+    InvoiceLine,
+    QueueMessage,
+    StatementMessage,
+    reminder_key,
+    statement_key,
+)
 from shared.services.charges import ChargeContext, StepCharges
 from shared.services.housekeeping import (
     overdue_small_remainders,
@@ -46,7 +54,7 @@ MAX_INVOICES_PER_REMINDER = 98
 
 
 class MessageSink(Protocol):
-    def send(self, messages: Iterable[ActionMessage]) -> int: ...
+    def send(self, messages: Iterable[QueueMessage]) -> int: ...
 
 
 RunKind = Literal["scheduled", "manual", "resume"]
@@ -103,6 +111,7 @@ class Reporter(Protocol):
         excluded: list[InvoiceState],
         housekeeping: list[dict[str, Any]],
         proposed: list[PlannedReminder],
+        charged: Mapping[str, StepCharges] | None = None,
     ) -> dict[str, Any] | None: ...
 
     def proposals_waiting(
@@ -290,8 +299,11 @@ def _run(
         if not templates[version].used:
             repo.mark_template_used(version)
 
-    committed: dict[str, list[ActionMessage]] = {}
+    committed: dict[str, list[QueueMessage]] = {}
     sent: list[PlannedReminder] = []
+    charged: dict[str, StepCharges] = {}  # what each sent reminder charged, and what it could not
+    statements: set[str] = set()  # customers whose statement this run has filed (one each, O16)
+    run_charges: dict[str, list[ChargeLine]] = {}  # customer -> what the run charged, for the statement
     proposed: list[PlannedReminder] = []
     charging = ChargeContext(repo, settings)
     charging.prefetch([reminder for reminder in plan.send if not settings.needs_approval(reminder.step_name)])
@@ -305,19 +317,24 @@ def _run(
                     proposed.append(part)
                 continue
             charges = charging.decide(part, run_date)
-            messages = messages_for(part, settings, summary.tag, run_date, summary.by_action, charges)
+            messages = messages_for(
+                part, settings, summary.tag, run_date, summary.by_action, charges, statement_filed=statements
+            )
             advances = advances_for(part, run_date, respite, after_days, charges)
             key = reminder_key_of(part, settings.tenant)
             if repo.commit_reminder(key, summary.tag, _bodies(messages), advances, periods=charges.periods):
                 charging.committed(charges, run_date)
                 record_skipped_charges(repo, part, settings.tenant, summary.tag, run_date, charges)
                 committed[key] = messages
+                note_statement_charges(statements, run_charges, messages)
+                charged[key] = charges
                 sent.append(part)
                 summary.reminders += 1
                 summary.invoices_advanced += len(part.invoices)
             else:
                 summary.lost_races += 1
-    outgoing = [message for messages in committed.values() for message in messages]
+    # A statement goes out after the customer's last reminder of the run, listing all its charges.
+    outgoing = [with_run_charges(message, run_charges) for messages in committed.values() for message in messages]
     sink.send(outgoing)
     summary.messages += len(outgoing)
     repo.clear_outbox(list(committed))
@@ -328,7 +345,9 @@ def _run(
     if reporter is not None and proposed:
         _record(repo, reporter.proposals_waiting(settings, summary, proposed), f"{summary.tag}#proposals{suffix}")
     if reporter is not None and settings.status_report_to and (sent or proposed):
-        report = reporter.run_report(settings, summary, sent, plan.held_back, excluded, housekeeping, proposed)
+        report = reporter.run_report(
+            settings, summary, sent, plan.held_back, excluded, housekeeping, proposed, charged=charged
+        )
         _record(repo, report, f"{summary.tag}#report{suffix}")
 
 
@@ -344,7 +363,7 @@ def reminder_key_of(reminder: PlannedReminder, tenant: str, what: str = "reminde
     )
 
 
-def _bodies(messages: list[ActionMessage]) -> list[str]:
+def _bodies(messages: list[QueueMessage]) -> list[str]:
     return [message.model_dump_json() for message in messages]
 
 
@@ -491,9 +510,11 @@ def messages_for(
     run_date: date,
     by_action: dict[str, int],
     charges: StepCharges,
-) -> list[ActionMessage]:
+    statement_filed: Collection[str] = (),
+) -> list[QueueMessage]:
     """One message per action of the reminder's step, each with its business key; a charge the
-    rules did not allow gets none (see :func:`record_skipped_charges`)."""
+    rules did not allow gets none (see :func:`record_skipped_charges`). A ``statement`` is one per
+    customer per run: none when ``statement_filed`` names the customer already."""
     tenant = settings.tenant
     warns = is_collection_warning(reminder, settings.collection is not None)
     amounts: dict[str, Decimal | None] = {"interest": charges.interest, "compensation": charges.compensation}
@@ -502,9 +523,22 @@ def messages_for(
         InvoiceLine(invoice_id=i.invoice_id, amount=i.amount, open_amount=i.open_amount, issued=i.issued, due=i.due)
         for i in reminder.invoices
     ]
-    messages = []
+    messages: list[QueueMessage] = []
     for action in step.action_kinds:
         if action in charges.skipped:
+            continue
+        if action == "statement":
+            if reminder.key.customer_id not in statement_filed:
+                by_action[action] = by_action.get(action, 0) + 1
+                messages.append(
+                    StatementMessage(
+                        idempotency_key=statement_key(tenant, reminder.key.customer_id, run_tag),
+                        tenant=tenant,
+                        run_id=run_tag,
+                        run_date=run_date,
+                        customer_id=reminder.key.customer_id,
+                    )
+                )
             continue
         message = ActionMessage(
             idempotency_key=reminder_key_of(reminder, tenant, action),
@@ -526,6 +560,35 @@ def messages_for(
         by_action[action] = by_action.get(action, 0) + 1
         messages.append(message)
     return messages
+
+
+def note_statement_charges(
+    statements: set[str], run_charges: dict[str, list[ChargeLine]], messages: list[QueueMessage]
+) -> None:
+    """After a commit: note the customer's statement as filed (if the step carried one) and what the
+    reminder charged, so the customer's statement lists every charge of the run."""
+    for message in messages:
+        if isinstance(message, StatementMessage):
+            statements.add(message.customer_id)
+        elif message.action in ("fee", "interest", "compensation"):
+            amount = message.step_fee if message.action == "fee" else message.charge_amount
+            if amount is not None:
+                run_charges.setdefault(message.customer_id, []).append(
+                    ChargeLine(
+                        key=message.idempotency_key,
+                        kind=message.action,
+                        amount=amount,
+                        invoice_ids=message.invoice_ids,
+                        on=message.run_date,
+                    )
+                )
+
+
+def with_run_charges(message: QueueMessage, statements: Mapping[str, list[ChargeLine]]) -> QueueMessage:
+    """A statement carries the charges its run made for the customer (before and after it was filed)."""
+    if isinstance(message, StatementMessage) and statements.get(message.customer_id):
+        return message.model_copy(update={"charges": list(statements[message.customer_id])})
+    return message
 
 
 def _record_run(repo: DunningRepository, summary: RunSummary) -> None:

@@ -799,6 +799,13 @@ class DunningRepository:
 
         return self._transact(write)
 
+    def customer_credits(self, customer_id: str) -> list[dict[str, Any]]:
+        """One customer's on-account credits with money left, oldest first (one query)."""
+        return [
+            item.data | {"key": item.sk}
+            for item in RecordModel.query("CREDIT", RecordModel.sk.startswith(f"{customer_id}#"))
+        ]
+
     # -- fees still on the billing queue -------------------------------------------------
     def pending_fees(self) -> list[dict[str, Any]]:
         return [item.data | {"key": item.sk} for item in RecordModel.query("FEE_PENDING")]

@@ -1,5 +1,6 @@
 """E-mail consumer: renders each reminder (da/en, HTML + text) and sends it with SES v2;
-also hands approved debt-collection cases to the collection partner."""
+also hands approved debt-collection cases to the collection partner and sends statements of
+account (O16)."""
 
 from typing import Any
 
@@ -7,14 +8,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aws import SesMailer
 from shared.consumer import ActionContext, handle_action_batch
-from shared.messages import ActionMessage
+from shared.messages import QueueMessage, StatementMessage
 from shared.observability import logger, metrics, tracer
-from shared.services.delivery import deliver_collection_case, deliver_email
+from shared.services.delivery import deliver_collection_case, deliver_email, deliver_statement
 
 
-def send_email(message: ActionMessage, ctx: ActionContext) -> dict[str, Any]:
+def send_email(message: QueueMessage, ctx: ActionContext) -> dict[str, Any]:
     if not ctx.config.sender_email:
         raise RuntimeError("SENDER_EMAIL is not set for the e-mail function")
+    if isinstance(message, StatementMessage):  # a statement of account (O16)
+        return deliver_statement(message, ctx.repo, ctx.settings, SesMailer(), ctx.config.sender_email)
     if message.action == "collection":  # an approved debt-collection case, to the partner (O14)
         return deliver_collection_case(message, ctx.repo, ctx.settings, SesMailer(), ctx.config.sender_email)
     return deliver_email(message, ctx.repo, ctx.settings, SesMailer(), ctx.config.sender_email)

@@ -1,0 +1,96 @@
+"""The statement of account (kontoudtog, O16): read one customer's open items, render, request.
+
+One path for all three uses: the e-mail consumer sends it (``delivery.deliver_statement``), the
+API previews it without sending (:func:`preview_statement`) and requests it on demand
+(:func:`request_statement`, through the scheduler function, which holds the e-mail queue).
+Reading is three queries: the customer's open invoices (the sparse open-index), their
+on-account credits and their billing-queue lines — never a Scan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from shared.domain.statement import CHARGE_KINDS, OpenCredit, PendingCharge, Statement, build_statement
+from shared.messages import ChargeLine, QueueMessage, StatementMessage, statement_key
+from shared.rendering.email import RenderedEmail
+from shared.rendering.formatting import Language
+from shared.rendering.statement import StatementLetter, render_statement
+from shared.storage.repository import Customer, DunningRepository
+
+BILLING_PREFIX = "BILLING#"
+
+
+class Sink(Protocol):
+    def send(self, messages: Iterable[QueueMessage]) -> int: ...
+
+
+def statement_of(repo: DunningRepository, customer_id: str, on: date, charges: Iterable[ChargeLine] = ()) -> Statement:
+    """The customer's open items now. ``charges`` are those a run has just put on the billing queue,
+    listed even when the fee consumer has not written their billing lines yet (each key once)."""
+    invoices = repo.open_invoices(customer_id)
+    credits = [
+        OpenCredit(
+            kind="credit_note" if credit.get("kind") == "credit_note" else "payment",
+            credit_id=str(credit.get("id") or credit["key"]),
+            on=date.fromisoformat(credit["on"]),
+            remaining=Decimal(credit["remaining"]),
+        )
+        for credit in repo.customer_credits(customer_id)
+    ]
+    pending = [
+        PendingCharge(
+            key=line.sk.removeprefix(BILLING_PREFIX),
+            kind=line.kind,  # type: ignore[arg-type]
+            amount=Decimal(line.amount),
+            invoice_ids=tuple(str(invoice_id) for invoice_id in line.invoice_ids),
+            on=date.fromisoformat(line.created_on),
+        )
+        for line in repo.billing_lines(customer_id)
+        if line.kind in CHARGE_KINDS  # a reversed fee ("fee_reversed") is no longer owed
+    ]
+    pending += [
+        PendingCharge(key=c.key, kind=c.kind, amount=c.amount, invoice_ids=tuple(c.invoice_ids), on=c.on)
+        for c in charges
+    ]
+    return build_statement(customer_id, on, invoices, credits, pending)
+
+
+def letter_for(statement: Statement, customer: Customer, tenant_name: str) -> RenderedEmail:
+    """The statement as the customer reads it, in the customer's language."""
+    language: Language = "en" if customer.language == "en" else "da"
+    return render_statement(StatementLetter(statement, tenant_name, customer.name, language))
+
+
+def preview_statement(repo: DunningRepository, tenant_name: str, customer: Customer, on: date) -> dict[str, Any]:
+    """What the customer would get now, without sending it."""
+    statement = statement_of(repo, customer.customer_id, on)
+    rendered = letter_for(statement, customer, tenant_name)
+    return {
+        "customer": customer.customer_id,
+        "to": customer.email,
+        "date": on.isoformat(),
+        "items": len(statement.items),
+        "balance": f"{statement.balance:.2f}",
+        "subject": rendered.subject,
+        "text": rendered.text,
+        "html": rendered.html,
+    }
+
+
+def request_statement(sink: Sink, tenant: str, customer_id: str, now: datetime, zone: Any) -> StatementMessage:
+    """Queue a statement for one customer on demand; the request's time names it, so a retried
+    call with the same time is the same statement."""
+    tag = f"statement@{now.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"
+    message = StatementMessage(
+        idempotency_key=statement_key(tenant, customer_id, tag),
+        tenant=tenant,
+        run_id=tag,
+        run_date=now.astimezone(zone).date(),
+        customer_id=customer_id,
+    )
+    sink.send([message])
+    return message
