@@ -32,7 +32,11 @@ REGION = "eu-north-1"
 TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "template.yaml"
 ACTIONS = ("email", "sms", "fee", "bs")
 LOCAL_RESOURCE_TYPES = {"AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::S3::Bucket"}
-HANDLER_MODULES = {"scheduler": "functions.scheduler.app", "bs_delivery": "functions.bs_delivery.app"}
+HANDLER_MODULES = {
+    "scheduler": "functions.scheduler.app",
+    "bs_delivery": "functions.bs_delivery.app",
+    "delivery_events": "functions.delivery_events.app",
+}
 
 
 @dataclass
@@ -124,7 +128,8 @@ class LocalStack:
         self.env.update(values)
 
     def _create_resources(self) -> None:
-        template = local_resources(load_template(self.template_path))
+        full = load_template(self.template_path)
+        template = local_resources(full)
         cloudformation = boto3.client("cloudformation", region_name=REGION)
         stack_name = f"{self.tenant}-dunning"
         cloudformation.create_stack(
@@ -146,6 +151,8 @@ class LocalStack:
             "SENDER_EMAIL": self.sender_email,
             "SMS_SENDER_ID": "Rykker",
             "DELIVERY_BUCKET_NAME": physical["DeliveryBucket"],
+            # The send ledger's lease follows the queues' visibility timeout, as deployed.
+            "QUEUE_VISIBILITY_TIMEOUT": str(full["Parameters"]["ConsumerVisibilityTimeout"]["Default"]),
         }
         for action in ACTIONS:
             env[f"{action.upper()}_QUEUE_URL"] = physical[f"{action.capitalize()}Queue"]

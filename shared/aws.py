@@ -25,9 +25,21 @@ def client(service: str) -> Any:
     return boto3.client(service, config=_RETRIES)
 
 
+# Sends to SES and SNS are not idempotent: one attempt per call, so botocore never repeats a
+# request that may have been accepted (shared/send_errors.py relies on it).
+_ONE_ATTEMPT = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+
+
+@cache
+def send_client(service: str) -> Any:
+    """A client for non-idempotent sends (SES, SNS): botocore makes exactly one attempt."""
+    return boto3.client(service, config=_ONE_ATTEMPT)
+
+
 def reset_clients() -> None:
     """Forget the cached clients (tests start a fresh moto between cases)."""
     client.cache_clear()
+    send_client.cache_clear()
 
 
 class SendFailed(RuntimeError):
@@ -69,13 +81,30 @@ class SqsSink:
 
 
 class SesMailer:
-    """Sends a ready MIME message with SES v2 (raw, so HTML and plain text travel together)."""
+    """Sends a ready MIME message with SES v2 (raw, so HTML and plain text travel together).
 
-    def send(self, sender: str, recipient: str, raw_mime: bytes) -> str:
-        response = client("sesv2").send_email(
+    With a ``configuration_set``, SES publishes the message's events (send, delivery, bounce,
+    reject) with its ``tags`` — the send ledger's id — so an unconfirmed send can be resolved
+    from SES's own record (``functions/delivery_events``).
+    """
+
+    def __init__(self, configuration_set: str | None = None, single_attempt: bool = False) -> None:
+        self._configuration_set = configuration_set
+        # The consumers send once per attempt (the ledger decides about retries); the scheduler's
+        # reports to the tenant keep botocore's retries.
+        self._client = send_client if single_attempt else client
+
+    def send(self, sender: str, recipient: str, raw_mime: bytes, tags: dict[str, str] | None = None) -> str:
+        extra: dict[str, Any] = {}
+        if tags:
+            extra["EmailTags"] = [{"Name": name, "Value": value} for name, value in sorted(tags.items())]
+        if self._configuration_set:
+            extra["ConfigurationSetName"] = self._configuration_set
+        response = self._client("sesv2").send_email(
             FromEmailAddress=sender,
             Destination={"ToAddresses": [recipient]},
             Content={"Raw": {"Data": raw_mime}},
+            **extra,
         )
         return str(response["MessageId"])
 
@@ -89,7 +118,7 @@ class SnsSms:
         }
         if sender_id:
             attributes["AWS.SNS.SMS.SenderID"] = {"DataType": "String", "StringValue": sender_id}
-        response = client("sns").publish(PhoneNumber=phone_e164, Message=text, MessageAttributes=attributes)
+        response = send_client("sns").publish(PhoneNumber=phone_e164, Message=text, MessageAttributes=attributes)
         return str(response["MessageId"])
 
 

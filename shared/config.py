@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -60,6 +61,11 @@ class SchedulerConfig(_EnvModel):
         return {action: getattr(self, f"{queue}_queue_url") for action, queue in QUEUE_OF.items()}
 
 
+# A send claim lives this many visibility timeouts: a message whose attempt died comes back after
+# one visibility timeout and must still find the claim live (README, "Exactly once").
+LEASE_PER_VISIBILITY_TIMEOUT = 2
+
+
 class ConsumerConfig(_EnvModel):
     tenant_id: str
     table_name: str
@@ -67,6 +73,15 @@ class ConsumerConfig(_EnvModel):
     sender_email: str | None = None
     sms_sender_id: str | None = None
     bs_creditor_number: str | None = None
+    queue_visibility_timeout: int | None = None  # seconds; the template's ConsumerVisibilityTimeout
+    ses_configuration_set: str | None = None
+
+    @property
+    def send_lease(self) -> timedelta:
+        """How long a send claim holds: longer than the queue's visibility timeout."""
+        if self.queue_visibility_timeout is None:
+            raise ConfigError("environment variable missing: QUEUE_VISIBILITY_TIMEOUT (the send ledger needs it)")
+        return timedelta(seconds=LEASE_PER_VISIBILITY_TIMEOUT * self.queue_visibility_timeout)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ConsumerConfig:
@@ -80,6 +95,8 @@ class ConsumerConfig(_EnvModel):
                 "sender_email": "SENDER_EMAIL",
                 "sms_sender_id": "SMS_SENDER_ID",
                 "bs_creditor_number": "BS_CREDITOR_NUMBER",
+                "queue_visibility_timeout": "QUEUE_VISIBILITY_TIMEOUT",
+                "ses_configuration_set": "SES_CONFIGURATION_SET",
             },
         )
 
@@ -100,3 +117,28 @@ class BsDeliveryConfig(_EnvModel):
                 "delivery_bucket_name": "DELIVERY_BUCKET_NAME",
             },
         )
+
+
+class DeliveryEventsConfig(_EnvModel):
+    """The delivery-events function: SES events and SNS SMS delivery status into the send ledger."""
+
+    tenant_id: str
+    table_name: str
+    queue_visibility_timeout: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> DeliveryEventsConfig:
+        env = os.environ if env is None else env
+        return cls._from(
+            env,
+            {
+                "tenant_id": "TENANT_ID",
+                "table_name": "TABLE_NAME",
+                "queue_visibility_timeout": "QUEUE_VISIBILITY_TIMEOUT",
+            },
+        )
+
+    @property
+    def send_lease(self) -> timedelta:
+        """The consumers' claim lease (see :class:`ConsumerConfig`)."""
+        return timedelta(seconds=LEASE_PER_VISIBILITY_TIMEOUT * self.queue_visibility_timeout)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -26,6 +26,8 @@ from shared.domain.metering import usage_increments
 from shared.domain.settings import TenantSettings
 from shared.messages import QUEUE_OF, QueueMessage, parse_body
 from shared.observability import logger, metrics
+from shared.services.delivery import PermanentFailure
+from shared.storage.ledger import SendLedger
 from shared.storage.repository import DunningRepository, repository_for
 
 # SQS keeps a message 14 days at most; remembering keys for 30 covers every redelivery.
@@ -36,6 +38,11 @@ class InvalidMessage(ValueError):
     """An SQS body that is not an ActionMessage for this queue; the text names the field."""
 
 
+def wall_clock() -> datetime:
+    """The consumers' clock, read at the edge (tests replace it to move time past a lease)."""
+    return datetime.now(UTC)
+
+
 @dataclass(frozen=True)
 class ActionContext:
     """What a delivery function needs besides the message."""
@@ -43,6 +50,11 @@ class ActionContext:
     config: ConsumerConfig
     repo: DunningRepository
     settings: TenantSettings
+
+    @property
+    def ledger(self) -> SendLedger:
+        """The send ledger (e-mail, SMS): claims last ``config.send_lease``."""
+        return SendLedger(self.repo, self.config.send_lease, lambda: wall_clock())
 
 
 Deliver = Callable[..., dict[str, Any]]
@@ -89,7 +101,8 @@ def _once(deliver: Deliver, table_name: str) -> Deliver:
 def handle_action_batch(
     event: dict[str, Any], context: LambdaContext, action: str, deliver: Deliver, idempotent: bool
 ) -> dict[str, Any]:
-    """Process one SQS batch for ``action``; ``idempotent`` wraps external sends in Powertools Idempotency."""
+    """Process one SQS batch for ``action``; ``idempotent`` puts Powertools Idempotency in front (a cache
+    only: e-mail and SMS are made once by the send ledger, :func:`shared.services.delivery.send_once`)."""
     config = ConsumerConfig.from_env()
     repo = repository_for(config.table_name)
     settings = repo.get_settings()
@@ -107,7 +120,11 @@ def handle_action_batch(
         except InvalidMessage as error:
             logger.error("rejected message", extra={"message_id": record.message_id, "error": str(error)})
             raise
-        effect = run(message=message, ctx=ctx)
+        try:
+            effect = run(message=message, ctx=ctx)
+        except PermanentFailure as error:  # names the field and what was expected; no personal data
+            logger.error("permanent failure", extra={"key": message.idempotency_key, "error": str(error)})
+            raise
         # Usage as CloudWatch metrics (O15); the exact monthly counters are in the table (shared/domain/metering.py).
         for counter, value in usage_increments(effect).items():
             metrics.add_metric(name=_metric_name(counter), unit="Count", value=value)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -26,9 +27,11 @@ from shared.aws import client
 from shared.domain.planning import InvoiceState
 from shared.domain.settings import TenantSettings
 from shared.domain.templates import TemplateDefinition, TemplateVersion
+from shared.messages import QUEUE_OF
 from shared.observability import logger, tracer
-from shared.services import approval_gateway, operator
+from shared.services import approval_gateway, operator, sends
 from shared.services.operator import BulkRefused, OperatorError, SchedulerGateway
+from shared.storage.ledger import SendLedger
 from shared.storage.repository import Customer, DunningRepository, NotFound, repository_for
 
 app = APIGatewayRestResolver(enable_validation=True)
@@ -590,6 +593,56 @@ def list_collection_cases() -> list[dict[str, Any]]:
 def read_usage(month: Annotated[str, Path(pattern=MONTH_PATTERN)]) -> dict[str, Any]:
     """Metered robot work of one month, YYYY-MM (O15)."""
     return approval_gateway.usage(_repo(), month)
+
+
+# ----------------------------------------------------------------- unconfirmed sends
+
+
+def _ledger() -> SendLedger:
+    return SendLedger(_repo(), None, _now)  # the API never claims; it reads and resolves
+
+
+def _operator_identity() -> str:
+    """Who decided: the caller's IAM identity from API Gateway, when it is known."""
+    identity = app.current_event.request_context.identity
+    return str(identity.user_arn or identity.caller or identity.user or "operator")
+
+
+def _requeue(action: str, body: str) -> None:
+    queue = {"email": _config().email_queue_url, "sms": _config().sms_queue_url}[QUEUE_OF[action]]
+    if not queue:
+        raise operator.Conflict(f"this stack has no {QUEUE_OF[action]} queue configured", "decision")
+    client("sqs").send_message(QueueUrl=queue, MessageBody=body)
+
+
+@app.get("/sends/unconfirmed", tags=["sends"])
+def list_unconfirmed_sends(older_than_hours: Annotated[int, Query(ge=0, le=24 * 90)] = 24) -> list[m.SendOut]:
+    """E-mails and SMS that may or may not have gone out (unconfirmed, failed, or a claim whose lease ran
+    out), open for longer than ``older_than_hours``: each waits for an operator's decision."""
+    found = sends.needing_decision(_ledger(), _now(), timedelta(hours=older_than_hours))
+    return [m.SendOut.model_validate(entry.as_data()) for entry in found]
+
+
+@app.post("/sends/<send_ref>/resolve", tags=["sends"])
+def resolve_send(send_ref: Annotated[str, Path(min_length=8, max_length=400)], body: m.ResolveSendIn) -> m.SendOut:
+    """Decide an open send: ``sent`` records it as sent; ``resend`` releases it and queues its message
+    again (the send ledger still sends it once). ``send_ref`` is the send id or the URL-encoded key."""
+    key = _send_key(unquote(send_ref))
+    try:
+        entry = sends.resolve(_ledger(), key, body.decision, _operator_identity(), _requeue)
+    except sends.NothingToResolve as error:
+        raise operator.Conflict(str(error), "decision") from None
+    logger.info("send resolved", extra={"send_id": entry.send_id, "decision": body.decision})
+    return m.SendOut.model_validate(entry.as_data())
+
+
+def _send_key(ref: str) -> str:
+    if "/" in ref:
+        return ref
+    entry = _ledger().get_by_id(ref)
+    if entry is None:
+        raise NotFound(f"send {ref!r} does not exist")
+    return entry.key
 
 
 # ----------------------------------------------------------------- entry point

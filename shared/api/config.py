@@ -12,6 +12,8 @@ class ApiConfig(_EnvModel):
     tenant_id: str
     table_name: str
     scheduler_function_name: str | None = None  # runs start there; approvals are decided there
+    email_queue_url: str | None = None  # an operator's "resend" of an unconfirmed send queues it again
+    sms_queue_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ApiConfig:
@@ -22,5 +24,7 @@ class ApiConfig(_EnvModel):
                 "tenant_id": "TENANT_ID",
                 "table_name": "TABLE_NAME",
                 "scheduler_function_name": "SCHEDULER_FUNCTION_NAME",
+                "email_queue_url": "EMAIL_QUEUE_URL",
+                "sms_queue_url": "SMS_QUEUE_URL",
             },
         )

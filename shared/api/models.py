@@ -515,3 +515,29 @@ class ProposalOut(BaseModel):
 class ProposalDecisionIn(_In):
     keys: Annotated[list[Annotated[str, Field(min_length=1, max_length=300)]], Field(max_length=1000)] | None = None
     customers: Annotated[list[Identifier], Field(max_length=1000)] | None = None
+
+
+# ----------------------------------------------------------------- unconfirmed sends
+
+
+class SendOut(BaseModel):
+    """An e-mail or SMS whose outcome is not known (or that the provider did not deliver)."""
+
+    key: str = Field(description="The message's business key")
+    send_id: str = Field(description="The send ledger's id of the key (the SES tag; use it in /sends/{id}/resolve)")
+    channel: str
+    state: Literal["claimed", "unconfirmed", "failed", "sent", "released"]
+    reason: str | None = None
+    since: str | None = None
+    customer: str | None = None
+    invoices: list[str] | None = None
+    step: str | None = None
+    date: str | None = None
+    provider_id: str | None = None
+    resolutions: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class ResolveSendIn(_In):
+    decision: Literal["sent", "resend"] = Field(
+        description="sent: it reached the customer, record it; resend: it did not, queue it again"
+    )

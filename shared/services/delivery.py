@@ -2,13 +2,16 @@
 
 Each function is idempotent on ``message.idempotency_key``: the fee and BS
 record are written together with their effect in one conditional
-transaction; e-mail and SMS sit behind Powertools Idempotency in the
-handlers and record their effect conditionally as well. Each returns the
-effect it recorded (or found), so a duplicate is visible in the logs.
+transaction; e-mail and SMS go through the send ledger (:func:`send_once`):
+claim, send, then record "sent", the effect and the usage in one
+transaction. Each returns the effect it recorded (or found), so a duplicate
+is visible in the logs.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import formataddr
 from typing import Any, Protocol
@@ -23,17 +26,23 @@ from shared.domain.effects import (
 )
 from shared.domain.money import money_text
 from shared.domain.settings import TenantSettings
-from shared.messages import ActionMessage, StatementMessage
+from shared.messages import ActionMessage, QueueMessage, StatementMessage
+from shared.observability import logger
 from shared.rendering.collection import CollectionCase, case_attachment, render_collection_case
 from shared.rendering.content import ReminderContent
 from shared.rendering.email import RenderedEmail, render_email
 from shared.rendering.sms import normalize_phone, render_sms
+from shared.send_errors import classify, clean_reason
+from shared.storage.ledger import PENDING_ID, SendLedger, send_id
 from shared.storage.models import BillingLineModel, BsRecordModel
-from shared.storage.repository import Customer, DunningRepository
+from shared.storage.repository import Customer, DunningRepository, NotFound
+
+# A send that never reached the provider (throttled, no connection) is tried again in place this often.
+NOT_SENT_TRIES = 3
 
 
 class Mailer(Protocol):
-    def send(self, sender: str, recipient: str, raw_mime: bytes) -> str: ...
+    def send(self, sender: str, recipient: str, raw_mime: bytes, tags: dict[str, str] | None = None) -> str: ...
 
 
 class SmsGateway(Protocol):
@@ -42,6 +51,88 @@ class SmsGateway(Protocol):
 
 class PermanentFailure(RuntimeError):
     """The message can never succeed as it is (unknown customer, wrong tenant); goes to the DLQ."""
+
+
+class SendRefused(RuntimeError):
+    """The provider said no (or could not be reached): nothing was sent, the claim is released and
+    SQS delivers the message again."""
+
+
+def send_tags(message: QueueMessage) -> dict[str, str]:
+    """The SES message tags of a send: its ledger id, so SES's events name the ledger entry."""
+    return {"send_id": send_id(message.idempotency_key)}
+
+
+def _unconfirmed(message: QueueMessage, state: str) -> dict[str, Any]:
+    """What a consumer reports for a send it did not make because its outcome is not known.
+
+    Not an effect (nothing is recorded): the ledger holds the key until the provider's record
+    or an operator resolves it.
+    """
+    return {
+        "date": message.run_date.isoformat(),
+        "kind": "unconfirmed",
+        "action": message.action,
+        "state": state,
+        "customer": message.customer_id,
+    }
+
+
+def send_once(
+    ledger: SendLedger,
+    message: QueueMessage,
+    send: Callable[[], str],
+    effect_of: Callable[[str], dict[str, Any]],
+) -> dict[str, Any]:
+    """Send at most once per business key: claim the key, ``send``, then record ``effect_of(id)``.
+
+    Already sent: the recorded effect, nothing sent. Outcome unknown (an ambiguous error now or
+    before, or another delivery's claim is live): nothing sent, the key stays unconfirmed, and
+    the message is finished. The provider refused: the claim is released and
+    :class:`SendRefused` raised, so SQS retries.
+    """
+    key = message.idempotency_key
+    claim = ledger.claim(key, message.action, message.model_dump_json(), effect_of(PENDING_ID))
+    if claim.outcome == "sent" and claim.entry is not None:
+        return claim.entry.effect or effect_of(claim.entry.provider_id or "")
+    if claim.outcome == "held":
+        # Another attempt holds a live claim: it may be sending right now or may have died after
+        # sending. Either way, sending again could send twice.
+        entry = ledger.hold_unconfirmed(claim, "another delivery of this message held the claim")
+        if entry is not None and entry.state == "sent":
+            return entry.effect or effect_of(entry.provider_id or "")
+        logger.warning("send held: another delivery holds the claim", extra={"key": key})
+        return _unconfirmed(message, entry.state if entry else "unconfirmed")
+    if claim.outcome != "claimed":
+        logger.info("send not repeated", extra={"key": key, "state": claim.outcome})
+        return _unconfirmed(message, claim.outcome)
+    for attempt in range(NOT_SENT_TRIES):
+        try:
+            provider_id = send()
+            break
+        except Exception as error:
+            verdict, reason = classify(error), clean_reason(error)
+            if verdict == "ambiguous":
+                try:
+                    ledger.mark_unconfirmed(claim, reason)
+                except Exception as ledger_error:  # the claim stays; it is listed once its lease runs out
+                    logger.error("unconfirmed send not marked", extra={"key": key, "error": clean_reason(ledger_error)})
+                logger.warning("send unconfirmed", extra={"key": key, "reason": reason})
+                return _unconfirmed(message, "unconfirmed")
+            if verdict == "not_sent" and attempt < NOT_SENT_TRIES - 1:
+                time.sleep(0.2 * 2**attempt)
+                continue
+            ledger.release(claim, reason)
+            raise SendRefused(f"{message.action} not sent: {reason}") from None
+    try:
+        return ledger.record_sent(claim, provider_id, effect_of(provider_id))
+    except Exception as error:
+        # Sent, and recording it failed after every retry: raising would have SQS deliver it again,
+        # so the message is finished; the claim lists it for the provider's event or an operator.
+        logger.error(
+            "sent but not recorded", extra={"key": key, "provider_id": provider_id, "error": clean_reason(error)}
+        )
+        return _unconfirmed(message, "claimed")
 
 
 def _customer(repo: DunningRepository, message: ActionMessage, settings: TenantSettings) -> Customer:
@@ -91,19 +182,26 @@ def _skip(repo: DunningRepository, message: ActionMessage, reason: str) -> dict[
 
 
 def deliver_email(
-    message: ActionMessage, repo: DunningRepository, settings: TenantSettings, mailer: Mailer, sender: str
+    message: ActionMessage,
+    repo: DunningRepository,
+    settings: TenantSettings,
+    mailer: Mailer,
+    sender: str,
+    ledger: SendLedger,
 ) -> dict[str, Any]:
-    """Render the reminder in the customer's language and send it with SES."""
+    """Render the reminder in the customer's language and send it with SES, once (the ledger)."""
     customer = _customer(repo, message, settings)
     if (reason := unreachable("email", customer, settings)) or not customer.email:
         return _skip(repo, message, reason or "the customer has no e-mail address")
     rendered = render_email(_content(message, customer, settings))
-    message_id = mailer.send(
-        sender, customer.email, mime_message(settings.display_name, sender, customer.email, rendered)
+    to = customer.email
+    raw = mime_message(settings.display_name, sender, to, rendered)
+    return send_once(
+        ledger,
+        message,
+        lambda: mailer.send(sender, to, raw, tags=send_tags(message)),
+        lambda message_id: reminder_effect(message, "email", to=to, subject=rendered.subject, _message_id=message_id),
     )
-    effect = reminder_effect(message, "email", to=customer.email, subject=rendered.subject, _message_id=message_id)
-    repo.record_effect(effect, message.idempotency_key)
-    return effect
 
 
 def deliver_sms(
@@ -112,8 +210,9 @@ def deliver_sms(
     settings: TenantSettings,
     gateway: SmsGateway,
     sender_id: str | None,
+    ledger: SendLedger,
 ) -> dict[str, Any]:
-    """Render a short reminder and send it to the customer's E.164 number."""
+    """Render a short reminder and send it to the customer's E.164 number, once (the ledger)."""
     customer = _customer(repo, message, settings)
     if (reason := unreachable("sms", customer, settings)) or not customer.phone:
         return _skip(repo, message, reason or "the customer has no phone number")
@@ -122,17 +221,41 @@ def deliver_sms(
     except ValueError as error:
         return _skip(repo, message, f"the customer's phone number is not usable: {error}")
     rendered = render_sms(_content(message, customer, settings))
-    message_id = gateway.send(phone, rendered.text, sender_id)
-    effect = reminder_effect(
+    return send_once(
+        ledger,
         message,
-        "sms",
-        to=phone,
-        segments=rendered.segments,
-        encoding=rendered.encoding,
-        _message_id=message_id,
+        lambda: gateway.send(phone, rendered.text, sender_id),
+        lambda message_id: reminder_effect(
+            message,
+            "sms",
+            to=phone,
+            segments=rendered.segments,
+            encoding=rendered.encoding,
+            _message_id=message_id,
+        ),
     )
-    repo.record_effect(effect, message.idempotency_key)
-    return effect
+
+
+def _check_step_fee(repo: DunningRepository, message: ActionMessage) -> None:
+    """A fee message books exactly its template version's step fee: the queue is not trusted with
+    the amount (a forged or corrupted message cannot book -100 or 99,999,999,999.00)."""
+    try:
+        version = repo.get_template(message.template_version)  # cached: a used version never changes
+    except NotFound as error:
+        raise PermanentFailure(f"template_version: {error}") from None
+    if not 1 <= message.step_number <= version.step_count:
+        raise PermanentFailure(
+            f"step_number: expected 1 to {version.step_count} for {message.template_version}, got {message.step_number}"
+        )
+    step = version.step(message.step_number)
+    if step.name != message.step_name:
+        raise PermanentFailure(f"step_name: does not match step {message.step_number} of {message.template_version}")
+    if step.fee is None or message.step_fee != step.fee:
+        expected = money_text(step.fee) if step.fee is not None else "no fee"
+        raise PermanentFailure(
+            f"step_fee: expected {expected} (step {message.step_number} of {message.template_version}), "
+            f"got {money_text(message.step_fee) if message.step_fee is not None else None}"
+        )
 
 
 def charge_fee(message: ActionMessage, repo: DunningRepository, settings: TenantSettings) -> dict[str, Any]:
@@ -142,6 +265,7 @@ def charge_fee(message: ActionMessage, repo: DunningRepository, settings: Tenant
     if message.action == "fee":
         if message.step_fee is None:
             raise PermanentFailure("a fee message without step_fee")
+        _check_step_fee(repo, message)
         amount = money_text(message.step_fee)
         effect = reminder_effect(message, "fee", amount=amount, currency=message.currency)
         reason = f"Rykkergebyr: {message.step_name}"
@@ -227,7 +351,12 @@ def record_bs_reminder(
 
 
 def deliver_collection_case(
-    message: ActionMessage, repo: DunningRepository, settings: TenantSettings, mailer: Mailer, sender: str
+    message: ActionMessage,
+    repo: DunningRepository,
+    settings: TenantSettings,
+    mailer: Mailer,
+    sender: str,
+    ledger: SendLedger,
 ) -> dict[str, Any]:
     """O14: e-mail an approved case to the collection partner — a summary and the case as JSON."""
     if message.tenant != settings.tenant:
@@ -239,26 +368,33 @@ def deliver_collection_case(
     case = CollectionCase.model_validate(stored)
     rendered = render_collection_case(case, language="da")
     raw = mime_message(settings.display_name, sender, case.partner_email, rendered, case_attachment(case))
-    message_id = mailer.send(sender, case.partner_email, raw)
-    effect = {
-        "date": message.run_date.isoformat(),
-        "kind": "collection",
-        "customer": message.customer_id,
-        "invoices": message.invoice_ids,
-        "to": case.partner_email,
-        "amount": money_text(message.open_total),
-        "template": message.template_version,
-        "step": message.step_name,
-        "_run": message.run_id,
-        "_step_number": CASE_STEP_NUMBER,
-        "_message_id": message_id,
-    }
-    repo.record_effect(effect, message.idempotency_key)
-    return effect
+    return send_once(
+        ledger,
+        message,
+        lambda: mailer.send(sender, case.partner_email, raw, tags=send_tags(message)),
+        lambda message_id: {
+            "date": message.run_date.isoformat(),
+            "kind": "collection",
+            "customer": message.customer_id,
+            "invoices": message.invoice_ids,
+            "to": case.partner_email,
+            "amount": money_text(message.open_total),
+            "template": message.template_version,
+            "step": message.step_name,
+            "_run": message.run_id,
+            "_step_number": CASE_STEP_NUMBER,
+            "_message_id": message_id,
+        },
+    )
 
 
 def deliver_statement(
-    message: StatementMessage, repo: DunningRepository, settings: TenantSettings, mailer: Mailer, sender: str
+    message: StatementMessage,
+    repo: DunningRepository,
+    settings: TenantSettings,
+    mailer: Mailer,
+    sender: str,
+    ledger: SendLedger,
 ) -> dict[str, Any]:
     """E-mail the customer's statement of account (O16): every open item as it stands now, and the
     balance; it charges nothing. Without an e-mail address it is a ``skipped`` effect."""
@@ -275,12 +411,12 @@ def deliver_statement(
         return effect
     statement = statement_of(repo, customer.customer_id, message.run_date, message.charges)
     rendered = letter_for(statement, customer, settings.display_name)
-    message_id = mailer.send(
-        sender, customer.email, mime_message(settings.display_name, sender, customer.email, rendered)
-    )
-    effect = statement_effect(
-        message, to=customer.email, balance=money_text(statement.balance), items=len(statement.items)
-    )
-    effect["_message_id"] = message_id
-    repo.record_effect(effect, message.idempotency_key)
-    return effect
+    raw = mime_message(settings.display_name, sender, customer.email, rendered)
+    to = customer.email
+
+    def effect_of(message_id: str) -> dict[str, Any]:
+        effect = statement_effect(message, to=to, balance=money_text(statement.balance), items=len(statement.items))
+        effect["_message_id"] = message_id
+        return effect
+
+    return send_once(ledger, message, lambda: mailer.send(sender, to, raw, tags=send_tags(message)), effect_of)

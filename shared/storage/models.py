@@ -24,6 +24,7 @@ journal             ``JOURNAL#<name>``          ``JOURNAL`` / ``ENTRY#<id>``
 pending proposal    ``PROPOSAL``                ``<reminder key>``
 collection case     ``CASE``                    ``<reminder key>``
 usage of a month    ``USAGE``                   ``<yyyy-mm>``
+send ledger entry   ``SEND#<send id>``          ``LEDGER``
 ==================  ==========================  ===========================
 
 ``customer-index`` (``customer_id``/``invoice_id``) lists a customer's invoices of
@@ -46,6 +47,13 @@ so is not in the index. An unpaid invoice that finished its template is
 *parked* under ``9999-12-31`` (never in a run's range), so switching debt
 collection on later finds it again (``waiting_invoices``).
 
+``send-index`` is sparse as well: a send ledger entry carries ``send_state``
+(``claimed``, ``unconfirmed`` or ``failed``) and ``send_at`` (``<iso time>#<send id>``:
+the lease's end of a claim, else when it became unconfirmed or failed) only while
+it is open, so "unconfirmed for more than a day" and "claims whose lease ran out"
+are each one range query (``shared/storage/ledger.py``). The send id is a hash of
+the business key, short and plain enough to travel as an SES message tag.
+
 Nothing here reads ``os.environ``: :func:`bind_table` points the models at a
 table when a handler starts.
 """
@@ -67,6 +75,7 @@ from pynamodb.models import Model
 DUE_INDEX_NAME = "due-index"
 OPEN_INDEX_NAME = "open-index"
 CUSTOMER_INDEX_NAME = "customer-index"
+SEND_INDEX_NAME = "send-index"
 DUE_SHARDS = 4
 
 
@@ -238,6 +247,38 @@ class OutboxModel(_TableModel):
     run_id = UnicodeAttribute()
 
 
+class SendIndex(GlobalSecondaryIndex["SendLedgerModel"]):
+    """Open sends only (claimed, unconfirmed, failed): what may need the provider's record or an operator."""
+
+    class Meta:
+        index_name = SEND_INDEX_NAME
+        projection = AllProjection()
+
+    send_state = UnicodeAttribute(hash_key=True)
+    send_at = UnicodeAttribute(range_key=True)
+
+
+class SendLedgerModel(_TableModel):
+    """One external send (e-mail, SMS, collection e-mail) by its business key: claimed → sent,
+    or released (the provider refused), unconfirmed (no one knows) or failed (the provider said so)."""
+
+    key = UnicodeAttribute()  # the message's idempotency key
+    channel = UnicodeAttribute()  # email | sms | collection
+    state = UnicodeAttribute()  # claimed | sent | released | unconfirmed | failed
+    token = UnicodeAttribute(null=True)  # the attempt holding the claim
+    lease_until = NumberAttribute(null=True)  # epoch seconds
+    attempts = NumberAttribute(default=0)
+    message = UnicodeAttribute(null=True)  # the SQS body, to queue again on an operator's "resend"
+    effect = JSONAttribute(null=True)  # pending (claimed) or recorded (sent)
+    provider_id = UnicodeAttribute(null=True)  # SES / SNS message id
+    reason = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    resolutions: ListAttribute[Any] = ListAttribute(null=True)  # [{at, by, decision}]
+    send_state = UnicodeAttribute(null=True)
+    send_at = UnicodeAttribute(null=True)
+    send_index = SendIndex()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     SettingsModel,
     TemplateVersionModel,
@@ -252,6 +293,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     RecordModel,
     RunLockModel,
     UsageModel,
+    SendLedgerModel,
 )
 
 

@@ -673,6 +673,15 @@ class DunningRepository:
 
         return self._transact(write)
 
+    def has_effect(self, effect: dict[str, Any], key: str) -> bool:
+        """Whether the effect of this kind, date and business key is recorded."""
+        item = self._effect_item(effect, key)
+        try:
+            EffectModel.get(item.pk, item.sk, consistent_read=True)
+        except EffectModel.DoesNotExist:
+            return False
+        return True
+
     @staticmethod
     def _effect_item(effect: dict[str, Any], key: str) -> EffectModel:
         return EffectModel(pk=f"EFFECTS#{effect['date']}", sk=f"{effect['kind']}#{key}", data=effect)

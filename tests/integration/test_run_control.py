@@ -6,6 +6,7 @@ from itertools import count
 
 import boto3
 import pytest
+from botocore.exceptions import EndpointConnectionError
 
 from bench.moto_patches import fast_sqs_clock, fast_transactions
 from dunning.local_stack import REGION, FakeLambdaContext, LocalStack
@@ -88,15 +89,16 @@ def test_ses_down_for_a_while_is_retried_and_delivered_once_and_down_for_good_en
         repo = DunningRepository(stack.table_name)
         seed(repo, 20, 0.5)  # 10 due invoices of 10 customers
         real_send = SesMailer.send
-        failures = {"left": 3}
+        # More than one delivery's in-process tries (the send ledger retries "not sent" errors itself).
+        failures = {"left": 4}
 
-        def flaky_send(self, sender, recipient, raw_mime):  # type: ignore[no-untyped-def]
+        def flaky_send(self, sender, recipient, raw_mime, **kwargs):  # type: ignore[no-untyped-def]
             if failures["left"] > 0:
                 failures["left"] -= 1
-                raise ConnectionError("SES unavailable")
-            return real_send(self, sender, recipient, raw_mime)
+                raise EndpointConnectionError(endpoint_url="https://email.eu-north-1.amazonaws.com")
+            return real_send(self, sender, recipient, raw_mime, **kwargs)
 
-        # Given SES fails three times, then recovers
+        # Given SES cannot be reached four times (nothing was sent), then recovers
         monkeypatch.setattr(SesMailer, "send", flaky_send)
         stack.run_scheduler(RUN_EVENT)
         stats = stack.drain()
@@ -113,8 +115,8 @@ def test_redrive_brings_dead_letters_back_and_they_are_delivered_once(monkeypatc
         repo = DunningRepository(stack.table_name)
         seed(repo, 20, 0.5)
 
-        def ses_down(self, sender, recipient, raw_mime):  # type: ignore[no-untyped-def]
-            raise ConnectionError("SES unavailable")
+        def ses_down(self, sender, recipient, raw_mime, **kwargs):  # type: ignore[no-untyped-def]
+            raise EndpointConnectionError(endpoint_url="https://email.eu-north-1.amazonaws.com")
 
         # Given SES is down for good: the e-mails end in the DLQ after the queue's tries
         with monkeypatch.context() as outage:

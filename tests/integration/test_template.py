@@ -202,9 +202,27 @@ def test_consumer_queue_visibility_outlasts_six_function_timeouts(
     # Given the consumer's timeout (function-level or Globals) and its queue
     timeout = _function_setting(FUNCTIONS[function], "Timeout")
     queue = QUEUES[_target(props["Queue"])]["Properties"]
-    # Then a message stays invisible for at least 6 invocations' worth of time
+    # Then a message stays invisible for at least 6 invocations' worth of time (the parameter's least value)
     assert isinstance(timeout, int)
-    assert queue["VisibilityTimeout"] >= 6 * timeout
+    assert queue["VisibilityTimeout"] == {"Ref": "ConsumerVisibilityTimeout"}
+    parameter = TEMPLATE["Parameters"]["ConsumerVisibilityTimeout"]
+    assert parameter["MinValue"] >= 6 * timeout and parameter["Default"] >= parameter["MinValue"]
+
+
+def test_the_send_lease_outlasts_the_visibility_timeout_it_is_computed_from() -> None:
+    from shared.config import ConsumerConfig
+
+    # Given the e-mail and SMS consumers' environment as the template sets it
+    for name in ("EmailFunction", "SmsFunction", "DeliveryEventsFunction"):
+        variables = FUNCTIONS[name]["Properties"]["Environment"]["Variables"]
+        assert variables["QUEUE_VISIBILITY_TIMEOUT"] == {"Ref": "ConsumerVisibilityTimeout"}
+    # When the consumer computes its lease from the default
+    visibility = TEMPLATE["Parameters"]["ConsumerVisibilityTimeout"]["Default"]
+    env = {"TENANT_ID": "t", "TABLE_NAME": "t", "IDEMPOTENCY_TABLE_NAME": "i"}
+    env["QUEUE_VISIBILITY_TIMEOUT"] = str(visibility)
+    lease = ConsumerConfig.from_env(env).send_lease
+    # Then a redelivery (one visibility timeout later) still finds the claim live
+    assert lease.total_seconds() > visibility
 
 
 def _dead_letter_queues() -> set[str]:

@@ -16,15 +16,18 @@ from shared.services.delivery import deliver_collection_case, deliver_email, del
 def send_email(message: QueueMessage, ctx: ActionContext) -> dict[str, Any]:
     if not ctx.config.sender_email:
         raise RuntimeError("SENDER_EMAIL is not set for the e-mail function")
+    mailer = SesMailer(ctx.config.ses_configuration_set, single_attempt=True)
     if isinstance(message, StatementMessage):  # a statement of account (O16)
-        return deliver_statement(message, ctx.repo, ctx.settings, SesMailer(), ctx.config.sender_email)
+        return deliver_statement(message, ctx.repo, ctx.settings, mailer, ctx.config.sender_email, ctx.ledger)
     if message.action == "collection":  # an approved debt-collection case, to the partner (O14)
-        return deliver_collection_case(message, ctx.repo, ctx.settings, SesMailer(), ctx.config.sender_email)
-    return deliver_email(message, ctx.repo, ctx.settings, SesMailer(), ctx.config.sender_email)
+        return deliver_collection_case(message, ctx.repo, ctx.settings, mailer, ctx.config.sender_email, ctx.ledger)
+    return deliver_email(message, ctx.repo, ctx.settings, mailer, ctx.config.sender_email, ctx.ledger)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return handle_action_batch(event, context, "email", send_email, idempotent=True)
+    # The send ledger makes each e-mail once; Powertools Idempotency in front would add only a
+    # second store to fail (and it forgot a send whenever the function raised after it).
+    return handle_action_batch(event, context, "email", send_email, idempotent=False)

@@ -12,11 +12,12 @@ from shared.services.delivery import deliver_sms
 
 
 def send_sms(message: ActionMessage, ctx: ActionContext) -> dict[str, Any]:
-    return deliver_sms(message, ctx.repo, ctx.settings, SnsSms(), ctx.config.sms_sender_id)
+    return deliver_sms(message, ctx.repo, ctx.settings, SnsSms(), ctx.config.sms_sender_id, ctx.ledger)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return handle_action_batch(event, context, "sms", send_sms, idempotent=True)
+    # The send ledger makes each SMS once (see the e-mail consumer).
+    return handle_action_batch(event, context, "sms", send_sms, idempotent=False)
