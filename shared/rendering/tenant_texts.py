@@ -621,7 +621,7 @@ def render_tenant_text(source: str, variables: Mapping[str, Any], *, html: bool,
     return text_to_html(text) if html else text
 
 
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n+")
+_PARAGRAPH_BREAK = re.compile(r"\n(?:[ \t]*\n)+")
 
 
 def text_to_html(text: str) -> str:
