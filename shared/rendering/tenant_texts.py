@@ -17,8 +17,9 @@ it may build, so whatever a tenant writes either renders a bounded text or fails
   sight of the streaming limit, or reach other templates.
 
 A body is plain text. In the HTML part of the e-mail it is escaped as a whole (markup a tenant
-writes shows as written, ``<script>`` in a customer name is inert), blank lines separate
-paragraphs (``<p>``) and a single line break becomes ``<br>``: :func:`text_to_html`.
+writes shows as written, ``<script>`` in a customer name is inert: ``render_tenant_text(…,
+html=True)``), blank lines separate paragraphs (``<p>``) and a single line break becomes
+``<br>``: :func:`text_to_html`.
 """
 
 from __future__ import annotations
@@ -582,10 +583,11 @@ def _compiled(source: str) -> Any:
 def render_tenant_text(source: str, variables: Mapping[str, Any], *, html: bool, limit: int = MAX_BODY_CHARS) -> str:
     """Render a tenant's text with ``variables`` (see :data:`TEXT_VARIABLES`) in the sandbox.
 
-    Plain text, at most ``limit`` characters (:data:`PART_LIMITS`); with ``html`` the result is
-    turned into escaped HTML paragraphs (:func:`text_to_html`). Raises :class:`TextRenderError`
-    for a text that does not compile, reads an unknown variable, reaches for internals, or passes
-    a limit — never anything else.
+    Plain text, at most ``limit`` characters (:data:`PART_LIMITS`). With ``html`` the whole
+    rendered text is HTML-escaped — the values and the tenant's own words alike, so neither a
+    customer's name nor the text itself can carry markup; :func:`text_to_html` (or the letter's
+    layout) then makes paragraphs of it. Raises :class:`TextRenderError` for a text that does not
+    compile, reads an unknown variable, reaches for internals, or passes a limit — never anything else.
     """
     template = _compiled(source)
     token = _BUDGET.set(_Budget(given=frozenset(_given_containers(variables, set()))))
@@ -618,15 +620,15 @@ def render_tenant_text(source: str, variables: Mapping[str, Any], *, html: bool,
     finally:
         _BUDGET.reset(token)
     text = "".join(chunks)
-    return text_to_html(text) if html else text
+    return html_lib.escape(text) if html else text
 
 
 _PARAGRAPH_BREAK = re.compile(r"\n(?:[ \t]*\n)+")
 
 
 def text_to_html(text: str) -> str:
-    """A plain text as HTML: every character escaped, paragraphs (split at blank lines) in ``<p>``,
-    single line breaks as ``<br>``."""
+    """A plain text (a rendered body) as HTML: every character escaped, paragraphs (split at blank
+    lines) in ``<p>``, single line breaks as ``<br>``."""
     normalised = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
     paragraphs = [p for p in _PARAGRAPH_BREAK.split(normalised) if p.strip()]
     return "\n".join(

@@ -9,6 +9,7 @@ invoices, and renders. It renders through the same function a real reminder is r
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -112,23 +113,28 @@ def preview_step(
     chosen: Language = language or ("en" if customer.language == "en" else "da")
     customer = replace(customer, language=chosen)
     warns = step_number == template.warning_step and (step.inkassovarsel or settings.collection is not None)
-    message = ActionMessage(
-        idempotency_key=f"preview:{version_id}:{step_number}:{customer.customer_id}",
-        tenant=settings.tenant,
-        run_id="preview",
-        run_date=today,
-        action="email",
-        customer_id=customer.customer_id,
-        template_version=version_id,
-        step_name=step.name,
-        step_number=step_number,
-        step_count=template.step_count,
-        invoices=lines or sample_invoices(today),
-        step_fee=step.fee,
-        warning_deadline=today + timedelta(days=WARNING_DAYS) if warns else None,
-    )
+    fields: dict[str, Any] = {
+        "idempotency_key": f"preview:{version_id}:{step_number}:{customer.customer_id}",
+        "tenant": settings.tenant,
+        "run_id": "preview",
+        "run_date": today,
+        "action": "email",
+        "customer_id": customer.customer_id,
+        "template_version": version_id,
+        "step_name": step.name,
+        "step_number": step_number,
+        "step_count": template.step_count,
+        "invoices": lines or sample_invoices(today),
+        "step_fee": step.fee,
+        "warning_deadline": today + timedelta(days=WARNING_DAYS) if warns else None,
+    }
+    if "reference" in ActionMessage.model_fields:
+        # A real reminder is given its reference when it is sent (branch "letters" adds the field);
+        # a preview shows the sample one.
+        fields["reference"] = sample_variables(chosen)["reference"]
+    message = ActionMessage.model_validate(fields)
     try:
-        email, sms, slip_lines = render_reminder(message, customer, settings, step.texts)
+        rendered = render_reminder(message, customer, settings, step.texts)
     except TextRenderError as error:  # checked with sample values at definition; real ones can still differ
         field = f"steps[{step_number - 1}].texts.{chosen}"
         raise Invalid(f"the step's own text cannot be rendered for {customer.customer_id}: {error}", field) from None
@@ -142,18 +148,18 @@ def preview_step(
         sample_customer=customer_id is None,
         sample_invoices=not lines,
         message=message,
-        email=email,
-        sms=sms,
-        slip_lines=slip_lines,
+        email=rendered.email,
+        sms=rendered.sms,
+        slip_lines=rendered.slip_lines,
     )
 
 
 # ======================================================================================
 # ADAPTER — to be replaced when branch "letters" is merged.
 #
-# Helper "letters" is writing the one function a reminder's letters are rendered with:
+# Helper "letters" writes the one function a reminder's letters are rendered with:
 #     shared/rendering/letters.py: render_reminder(message, customer, settings, texts)
-#         -> (RenderedEmail, RenderedSms, slip lines)
+#         -> RenderedReminder(email, sms, slip_lines)
 # with the sender, the ways to pay, the reference and the fee statement around the tenant's own
 # texts, and text_variables(...) building the variables of docs/texts.md. Until it is merged,
 # this thin adapter renders with today's render_email / render_sms / slip_text and puts the
@@ -163,9 +169,21 @@ def preview_step(
 # ======================================================================================
 
 
+@dataclass(frozen=True, slots=True)
+class RenderedReminder:
+    """ADAPTER (see the banner): the shape of letters' ``RenderedReminder``."""
+
+    email: RenderedEmail
+    sms: RenderedSms
+    slip_lines: list[str]
+
+
 def render_reminder(
-    message: ActionMessage, customer: Customer, settings: TenantSettings, texts: dict[Any, StepTexts] | None
-) -> tuple[RenderedEmail, RenderedSms, list[str]]:
+    message: ActionMessage,
+    customer: Customer,
+    settings: TenantSettings,
+    texts: Mapping[Language, StepTexts] | None = None,
+) -> RenderedReminder:
     """ADAPTER (see the banner): the reminder's e-mail, SMS and BS slip lines in the customer's language."""
     language = cast(Language, customer.language)
     content = ReminderContent.from_action(
@@ -185,7 +203,7 @@ def render_reminder(
         sms = RenderedSms(
             text=own.sms, encoding=counted.encoding, segments=counted.segments, characters=counted.characters
         )
-    return email, sms, slip_text(message)
+    return RenderedReminder(email=email, sms=sms, slip_lines=slip_text(message))
 
 
 def _text_variables(message: ActionMessage, customer: Customer, settings: TenantSettings) -> dict[str, Any]:

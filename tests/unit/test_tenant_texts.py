@@ -100,9 +100,14 @@ def test_the_html_body_escapes_every_value_and_the_tenants_own_markup():
     variables = sample_variables("da") | {"customer": {"id": "K1", "name": "<script>alert(1)</script>"}}
     source = "Kære {{ customer.name }}\n\n<b>Betal</b> {{ total }}\nsenest i dag"
     # When the body is rendered for the HTML part
-    html = render_tenant_text(source, variables, html=True)
-    # Then nothing is markup: the name and the tenant's tags are escaped, paragraphs are <p>, a line break <br>
-    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    escaped = render_tenant_text(source, variables, html=True)
+    html = render_step_texts(StepTexts(body=source), variables).body_html or ""
+    # Then nothing is markup: the name and the tenant's tags are escaped
+    assert (
+        escaped == "Kære &lt;script&gt;alert(1)&lt;/script&gt;\n\n&lt;b&gt;Betal&lt;/b&gt; 3.730,50 kr.\nsenest i dag"
+    )
+    # And as the e-mail's HTML body, paragraphs are <p> and a line break is <br>
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;</p>" in html
     assert "&lt;b&gt;Betal&lt;/b&gt; 3.730,50 kr.<br>\nsenest i dag</p>" in html
     assert html.count("<p ") == 2
 
