@@ -41,6 +41,11 @@ def test_a_sandbox_escape_and_a_non_compiling_subject_are_refused_at_definition(
     status, error = api.request("POST", "/templates", broken)
     assert (status, error["field"]) == (422, "steps[0].texts.da.subject")
     assert "does not compile" in error["reason"]
+    # And replacing an unused version in place is checked the same way
+    ok(api.request("POST", "/templates", STANDARD), 201)
+    status, error = api.request("PUT", "/templates/standard/versions/1", {"steps": escape["steps"]})
+    assert (status, error["field"]) == (422, "steps[0].texts.en.sms")
+    assert ok(api.request("GET", "/templates/standard/versions/1"))["steps"][0].get("texts") is None
 
 
 def test_defining_texts_shows_each_sms_segment_count_and_the_texts_belong_to_the_version(api: LocalApi):

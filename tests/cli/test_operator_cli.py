@@ -176,6 +176,11 @@ def test_templates_define_counts_sms_segments_and_preview_shows_a_step_without_s
     assert code == 0 and "for a sample customer, sample invoices, in en" in out
     code, _, err = run(capsys, stack, "preview", "brev_v1", "3")
     assert code == 1 and "404" in err and "(step)" in err
+    # And a text with an unknown variable is refused naming its field, and defines nothing
+    (tmp_path / "bad.yaml").write_text(TEXTS_TEMPLATE.replace("customer.name", "kunde.navn"), encoding="utf-8")
+    code, _, err = run(capsys, stack, "templates", "define", "--file", str(tmp_path / "bad.yaml"))
+    assert code == 1 and "unknown variable 'kunde'" in err and "(steps[0].texts.da.body)" in err
+    assert run(capsys, stack, "templates", "show", "brev", "--json")[1].count('"version_id"') == 1
 
 
 def test_without_a_local_stack_the_cli_says_how_to_start_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
