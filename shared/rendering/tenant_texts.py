@@ -8,9 +8,11 @@ A text is a Jinja2 template (``Kære {{ customer.name }}``) that reads the docum
 it may build, so whatever a tenant writes either renders a bounded text or fails fast:
 
 - every value it builds (``'x' * n``, ``a ~ b``, a joined list, a method's result) is at most
-  :data:`MAX_VALUE_CHARS` characters or items, and every number at most
-  :data:`MAX_NUMBER_BITS` bits — checked *before* the value is built where it could be large;
-- the work of one render (loop turns, calls, filters, operators) is at most :data:`MAX_STEPS`;
+  :data:`MAX_VALUE_CHARS` characters, a list or dict it writes at most :data:`MAX_BUILT_ITEMS`
+  items (nested ones counted), and every number at most :data:`MAX_NUMBER_BITS` bits — checked
+  *before* the value is built where it could be large;
+- the work of one render (loop turns, calls, filters, operators, characters built or compared)
+  is at most :data:`MAX_WORK`;
 - the output of a part is at most :data:`PART_LIMITS` characters, counted while it streams;
 - macros, call blocks, ``{% set %}…{% endset %}`` and ``{% filter %}`` blocks, includes,
   imports, ``extends`` and recursive loops are refused: each would let output pile up out of
@@ -32,7 +34,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
 from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
@@ -45,7 +47,9 @@ from jinja2.visitor import NodeTransformer
 from shared.domain.reference import fi_code_line, payment_id
 from shared.domain.templates import Step, StepTexts
 from shared.rendering.formatting import Language, format_date, format_money
-from shared.rendering.sms import SmsEncoding, SmsEncodingName, count_segments
+
+if TYPE_CHECKING:  # sms.py renders tenant SMS texts with this module: import it only where used
+    from shared.rendering.sms import SmsEncoding, SmsEncodingName
 
 TEXT_VARIABLES: frozenset[str] = frozenset(
     {"customer", "invoices", "total", "fee", "deadline", "reference", "payment", "sender", "step"}
@@ -723,6 +727,8 @@ class SmsSegments:
 
 def sms_segments(source: str, language: Language) -> SmsEncoding:
     """Encoding and segment count of an SMS text rendered with :func:`sample_variables`."""
+    from shared.rendering.sms import count_segments
+
     return count_segments(render_tenant_text(source, sample_variables(language), html=False, limit=MAX_LINE_CHARS))
 
 
