@@ -154,7 +154,54 @@ def _templates(args: argparse.Namespace, api: Api) -> int:
 
         definition = yaml.safe_load(Path(args.file).read_text(encoding="utf-8"))
         result = _call(api, "POST", "/templates", definition)
-        print(json.dumps(result, indent=2) if args.json else f"{result['outcome']}: {result['version']['version_id']}")
+        if args.json:
+            print(json.dumps(result, indent=2, ensure_ascii=False))
+        else:
+            print(f"{result['outcome']}: {result['version']['version_id']}")
+            print(table(_defined_steps(result), ("step", "name", "days", "actions", "sms")))
+    return 0
+
+
+def _defined_steps(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per step; ``sms``: the segment count of the step's own SMS text per language."""
+    segments: dict[int, list[str]] = {}
+    for counted in result.get("sms") or []:
+        plural = "" if counted["segments"] == 1 else "s"
+        segments.setdefault(counted["step"], []).append(
+            f"{counted['language']} {counted['segments']} segment{plural} ({counted['encoding']})"
+        )
+    return [
+        {"step": number, "name": step["name"], "days": step["days"], "actions": _actions(step["actions"])}
+        | {"sms": "; ".join(segments.get(number, []))}
+        for number, step in enumerate(result["version"]["steps"], 1)
+    ]
+
+
+def _actions(actions: list[Any]) -> str:
+    return ", ".join(a if isinstance(a, str) else f"fee {a['fee']}" if "fee" in a else next(iter(a)) for a in actions)
+
+
+def _preview(args: argparse.Namespace, api: Api) -> int:
+    query = {"customer": args.customer, "language": args.language}
+    shown = _call(api, "GET", path_of("templates", args.version, "steps", str(args.step), "preview"), query=query)
+    if args.html:
+        Path(args.html).write_text(shown["email"]["html"], encoding="utf-8")
+    if args.json:
+        print(json.dumps(shown, indent=2, ensure_ascii=False))
+        return 0
+    who = "a sample customer" if shown["sample_customer"] else f"customer {shown['customer']}"
+    invoices = "sample invoices" if shown["sample_invoices"] else "open invoices " + ", ".join(shown["invoices"])
+    sms = shown["sms"]
+    plural = "" if sms["segments"] == 1 else "s"
+    step = f"{shown['version_id']} step {shown['step']} ({shown['step_name']})"
+    print(f"{step} for {who}, {invoices}, in {shown['language']}")
+    print(f"actions: {', '.join(shown['actions'])} — a preview: nothing is sent or recorded")
+    print(f"\n== e-mail ==\nSubject: {shown['email']['subject']}\n\n{shown['email']['text'].rstrip()}")
+    print(f"\n== SMS: {sms['segments']} segment{plural}, {sms['encoding']}, {sms['characters']} characters ==")
+    print(sms["text"])
+    print("\n== Betalingsservice slip, text lines ==")
+    print("\n".join(shown["bs_text_lines"]))
+    print(f"\nHTML part written to {args.html}" if args.html else "\n(--html FILE writes the e-mail's HTML part)")
     return 0
 
 
@@ -330,6 +377,17 @@ def register(commands: Any) -> None:
     templates.add_argument("--file", help="define: a YAML/JSON file {name, steps}")
     _target_options(templates)
     templates.set_defaults(run=_with_api(_templates))
+
+    preview = commands.add_parser(
+        "preview", help="a step of a template version as the debtor would get it (nothing is sent)"
+    )
+    preview.add_argument("version", help="a version (standard_v2), or a name for its latest version")
+    preview.add_argument("step", type=int, help="the step's number, 1 for the first")
+    preview.add_argument("--customer", help="a real customer with their open invoices (default: a sample)")
+    preview.add_argument("--language", choices=["da", "en"], help="default: the customer's")
+    preview.add_argument("--html", metavar="FILE", help="write the e-mail's HTML part to FILE")
+    _target_options(preview)
+    preview.set_defaults(run=_with_api(_preview))
 
     customers = commands.add_parser("customers", help="list, show or put customers")
     customers.add_argument("action", choices=["list", "show", "put"])

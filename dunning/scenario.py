@@ -20,6 +20,7 @@ from shared.domain.danish_rules import template_fee_problem
 from shared.domain.money import Money
 from shared.domain.settings import TenantSettings
 from shared.domain.templates import TemplateDefinition, split_version_id
+from shared.rendering.tenant_texts import TextError, validate_template_texts
 
 ID = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
 HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
@@ -301,6 +302,10 @@ def _check_references(scenario: Scenario, settings: TenantSettings) -> str | Non
     def add_template(definition: TemplateDefinition, where: str) -> str | None:
         if problem := _fee_problem(definition, settings.b2b_contractual_fees):
             return f"{where}.{problem}"
+        try:
+            validate_template_texts(definition.steps, f"{where}.")
+        except TextError as refused:
+            return str(refused)
         templates[definition.name] = templates.get(definition.name, 0) + 1
         return None
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -29,7 +29,7 @@ from shared.domain.settings import TenantSettings
 from shared.domain.templates import TemplateDefinition, TemplateVersion
 from shared.messages import QUEUE_OF
 from shared.observability import logger, tracer
-from shared.services import approval_gateway, operator, sends
+from shared.services import approval_gateway, operator, preview, sends
 from shared.services.operator import BulkRefused, OperatorError, SchedulerGateway
 from shared.storage.ledger import SendLedger
 from shared.storage.repository import Customer, DunningRepository, NotFound, repository_for
@@ -257,8 +257,43 @@ def define_template(body: m.TemplateIn) -> Response[m.DefineOut]:
     definition = TemplateDefinition.model_validate(body.model_dump(mode="json"))
     result = operator.define_template(_repo(), definition, _today(), _settings().b2b_contractual_fees)
     version = operator.get_version(_repo(), result.version.name, result.version.number)
-    out = m.DefineOut(outcome=result.outcome, version=_version_out(version.version, version.created_on))
+    out = m.DefineOut(
+        outcome=result.outcome,
+        version=_version_out(version.version, version.created_on),
+        sms=[m.SmsSegmentsOut.model_validate(asdict(counted)) for counted in result.sms],
+    )
     return _created(out, result.outcome != "unchanged")
+
+
+@app.get("/templates/<version>/steps/<step>/preview", tags=["templates"])
+def preview_step(
+    version: Annotated[str, Path(min_length=1, max_length=70)],
+    step: Annotated[int, Path(ge=1, le=20)],
+    customer: Annotated[str | None, Query(min_length=1, max_length=64, pattern=ID_PATTERN)] = None,
+    language: Annotated[Literal["da", "en"] | None, Query()] = None,
+) -> m.PreviewOut:
+    """One step of a version (``standard_v2``, or a name: its latest) as the debtor would get it — for
+    ``customer`` and their open invoices, else a sample customer. Nothing is sent or recorded."""
+    shown = preview.preview_step(_repo(), _settings(), version, step, _today(), customer, language)
+    return m.PreviewOut(
+        version_id=shown.version_id,
+        step=shown.step_number,
+        step_name=shown.step_name,
+        actions=shown.actions,
+        language=shown.language,
+        customer=shown.customer.customer_id,
+        sample_customer=shown.sample_customer,
+        sample_invoices=shown.sample_invoices,
+        invoices=shown.message.invoice_ids,
+        email=m.EmailPreviewOut(subject=shown.email.subject, html=shown.email.html, text=shown.email.text),
+        sms=m.SmsPreviewOut(
+            text=shown.sms.text,
+            encoding=shown.sms.encoding,
+            characters=shown.sms.characters,
+            segments=shown.sms.segments,
+        ),
+        bs_text_lines=shown.slip_lines,
+    )
 
 
 @app.get("/templates/<name>", tags=["templates"])
@@ -286,7 +321,9 @@ def replace_version(
     steps = TemplateDefinition.model_validate({"name": "x", **body.model_dump(mode="json")}).steps
     result = operator.replace_version(_repo(), name, number, steps, _today(), _settings().b2b_contractual_fees)
     view = operator.get_version(_repo(), result.version.name, result.version.number)
-    return _created(m.DefineOut(outcome=result.outcome, version=_version_out(view.version, view.created_on)), False)
+    sms = [m.SmsSegmentsOut.model_validate(asdict(counted)) for counted in result.sms]
+    out = m.DefineOut(outcome=result.outcome, version=_version_out(view.version, view.created_on), sms=sms)
+    return _created(out, False)
 
 
 # ----------------------------------------------------------------- customers

@@ -25,6 +25,7 @@ from pydantic import (
 from shared.betalingsservice.records import printable_latin1_problem
 from shared.domain.money import money_text, parse_money
 from shared.domain.settings import InterestRateEntry
+from shared.domain.templates import StepTexts
 
 MONEY_PATTERN = r"^[0-9]{1,12}(\.[0-9]{2})?$"
 
@@ -165,6 +166,11 @@ class StepIn(_In):
     days: Annotated[int, Field(ge=0, le=3650)]
     actions: Annotated[list[Action], Field(min_length=1, max_length=6)]
     inkassovarsel: bool = Field(default=False, description="this step is the collection warning (inkassoloven § 10)")
+    texts: dict[Literal["da", "en"], StepTexts] | None = Field(
+        default=None,
+        description="the tenant's own subject, body and SMS per language (Jinja2, sandboxed; docs/texts.md); "
+        "missing parts use the product's own",
+    )
 
 
 class StepsIn(_In):
@@ -180,6 +186,7 @@ class StepOut(BaseModel):
     days: int
     actions: list[Action]
     inkassovarsel: bool = False
+    texts: dict[Literal["da", "en"], StepTexts] | None = None
 
 
 class VersionOut(BaseModel):
@@ -197,9 +204,53 @@ class TemplateOut(BaseModel):
     versions: list[VersionOut]
 
 
+class SmsSegmentsOut(BaseModel):
+    """What a step's own SMS text costs in one language, rendered with the sample values."""
+
+    step: int
+    step_name: str
+    language: Literal["da", "en"]
+    encoding: Literal["GSM-7", "UCS-2"]
+    characters: int
+    segments: int
+
+
 class DefineOut(BaseModel):
     outcome: Literal["created", "replaced", "unchanged"]
     version: VersionOut
+    sms: list[SmsSegmentsOut] = Field(
+        default_factory=list, description="each step's own SMS text per language: its segment count"
+    )
+
+
+class EmailPreviewOut(BaseModel):
+    subject: str
+    html: str
+    text: str
+
+
+class SmsPreviewOut(BaseModel):
+    text: str
+    encoding: Literal["GSM-7", "UCS-2"]
+    characters: int
+    segments: int
+
+
+class PreviewOut(BaseModel):
+    """One step of one template version as the debtor would get it; nothing is sent or recorded."""
+
+    version_id: str
+    step: int
+    step_name: str
+    actions: list[str]
+    language: Literal["da", "en"]
+    customer: str
+    sample_customer: bool = Field(description="no customer was named: a sample one is shown")
+    sample_invoices: bool = Field(description="the customer has no open invoices (or none was named): samples")
+    invoices: list[str]
+    email: EmailPreviewOut
+    sms: SmsPreviewOut
+    bs_text_lines: list[str] = Field(description="the Betalingsservice slip's text lines")
 
 
 class VersionUsageOut(BaseModel):

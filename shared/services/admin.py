@@ -14,6 +14,7 @@ from shared.domain.money import ZERO
 from shared.domain.planning import InvoiceState, next_step_on
 from shared.domain.settings import TenantSettings
 from shared.domain.templates import TemplateDefinition, TemplateVersion, decide_version, split_version_id
+from shared.rendering.tenant_texts import validate_template_texts
 from shared.services.housekeeping import set_balance
 from shared.storage.repository import PARKED, Agreement, Customer, DunningRepository, NotFound
 
@@ -58,11 +59,14 @@ def define_template(
     """C8: create version 1, replace an unused latest version, or add the next version.
 
     Refused when a fee exceeds 100.00 (unless the tenant has agreed higher fees with businesses)
-    or more than 3 steps carry a fee.
+    or more than 3 steps carry a fee; and (:class:`~shared.rendering.tenant_texts.TextError`, naming
+    ``steps[j].texts.da.body``) when a step's own text does not compile, reads an unknown variable
+    or passes a limit.
     """
     problem = template_fee_problem([(step.name, step.fee) for step in definition.steps], b2b_contractual_fees)
     if problem:
         raise RefusedByLaw(f"template {definition.name!r}: {problem}")
+    validate_template_texts(definition.steps)
     latest = repo.latest_template(definition.name)
     decision = decide_version(definition, latest)
     if decision.unchanged and latest is not None:

@@ -22,6 +22,7 @@ from shared.domain.money import money_text
 from shared.domain.planning import InvoiceState, next_step_on
 from shared.domain.settings import TenantSettings
 from shared.domain.templates import Step, TemplateDefinition, TemplateVersion, decide_version
+from shared.rendering.tenant_texts import SmsSegments, TextError, template_sms_segments
 from shared.services import admin
 from shared.services.scheduling import run_id_for
 from shared.storage.repository import AlreadyExists, Customer, DunningRepository, NotFound
@@ -141,6 +142,8 @@ class VersionView:
 class DefineResult:
     version: TemplateVersion
     outcome: Literal["created", "replaced", "unchanged"]
+    sms: list[SmsSegments] = field(default_factory=list)
+    """Each step's own SMS text per language: what it costs, rendered with the sample values."""
 
 
 def list_templates(repo: DunningRepository) -> dict[str, list[VersionView]]:
@@ -189,10 +192,12 @@ def define_template(
         raise RefusedByLaw(str(error), _fee_field(definition, b2b_contractual_fees)) from error
     except AlreadyExists as error:  # a run used the version between our read and our write
         raise Conflict(f"{error}; send the definition again to create the next version", "steps") from error
+    except TextError as error:
+        raise Invalid(error.expected, error.field) from error
     outcome: Literal["created", "replaced", "unchanged"] = (
         "unchanged" if decision.unchanged else "created" if decision.creates_new_version else "replaced"
     )
-    return DefineResult(version, outcome)
+    return DefineResult(version, outcome, template_sms_segments(version.steps))
 
 
 def replace_version(

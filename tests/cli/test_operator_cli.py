@@ -47,9 +47,8 @@ def test_the_operator_session_import_default_template_run_approve_status(
         (tmp_path / f"{name}.csv").write_text(text)
     files = [str(tmp_path / f"{n}.csv") for n in ("customers", "agreements", "invoices")]
     # When the operator defines the template, makes it the default and requires approval
-    assert run(capsys, stack, "templates", "define", "--file", str(tmp_path / "standard.yaml"))[1].strip() == (
-        "created: standard_v1"
-    )
+    defined = run(capsys, stack, "templates", "define", "--file", str(tmp_path / "standard.yaml"))[1]
+    assert defined.splitlines()[0] == "created: standard_v1"
     code, out, _ = run(capsys, stack, "settings", "set", "default_template=standard", "approval_required=true")
     assert code == 0 and "standard" in out
     # And imports the export
@@ -123,6 +122,65 @@ def test_commands_refuse_clearly(stack: Path, capsys: pytest.CaptureFixture[str]
     assert code == 1 and "min_days_between_reminders" in err
     code, _, err = run(capsys, stack, "templates", "show", "nope")
     assert code == 1 and "404" in err
+
+
+TEXTS_TEMPLATE = """name: brev
+steps:
+  - name: Rykker 1
+    days: 4
+    actions: [email, sms]
+    texts:
+      da:
+        subject: "Påmindelse: {{ invoices|length }} ubetalt faktura"
+        body: |
+          Kære {{ customer.name }}
+
+          Vi mangler betaling af {{ total }}.
+        sms: "Hej {{ customer.name }}, vi mangler {{ total }}. Mvh {{ sender.name }}"
+  - {name: Rykker 2, days: 10, actions: [email]}
+"""
+
+
+def test_templates_define_counts_sms_segments_and_preview_shows_a_step_without_sending(
+    stack: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    # Given a template whose first step has its own Danish texts
+    (tmp_path / "brev.yaml").write_text(TEXTS_TEMPLATE, encoding="utf-8")
+    # When it is defined
+    code, out, err = run(capsys, stack, "templates", "define", "--file", str(tmp_path / "brev.yaml"))
+    # Then the table shows the SMS segment count of step 1's Danish SMS, and nothing for step 2
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "created: brev_v1" and lines[1].split() == ["step", "name", "days", "actions", "sms"]
+    assert lines[2].endswith("da 1 segment (GSM-7)") and lines[3].rstrip().endswith("email")
+    # And given a customer with an open invoice on it
+    run(capsys, stack, "customers", "put", "P1", "--name", "Jens <b>Hansen</b>", "--language", "da")
+    run(capsys, stack, "agreements", "add", "PA1", "--customer", "P1", "--template", "brev_v1")
+    invoice = ("--agreement", "PA1", "--amount", "500.00", "--issued", "2026-01-01", "--due", "2026-01-15")
+    assert run(capsys, stack, "invoices", "add", "PI1", *invoice)[0] == 0
+    # When step 1 is previewed for P1, the HTML written to a file
+    html = tmp_path / "preview.html"
+    code, out, err = run(capsys, stack, "preview", "brev_v1", "1", "--customer", "P1", "--html", str(html))
+    # Then the e-mail, the SMS with its segments and the slip lines are shown, and the HTML is escaped
+    assert code == 0, err
+    assert "brev_v1 step 1 (Rykker 1) for customer P1, open invoices PI1, in da" in out
+    assert "Subject: Påmindelse: 1 ubetalt faktura" in out and "Kære Jens <b>Hansen</b>" in out
+    assert "== SMS: 1 segment, GSM-7," in out and "Hej Jens <b>Hansen</b>, vi mangler 500,00 kr." in out
+    assert "Betalingsservice" in out and "PI1" in out.split("Betalingsservice")[1]
+    assert "Kære Jens &lt;b&gt;Hansen&lt;/b&gt;" in html.read_text(encoding="utf-8")
+    # And nothing was sent: the invoice's timeline has no e-mail or SMS
+    code, out, _ = run(capsys, stack, "invoices", "timeline", "PI1", "--json")
+    assert {"email", "sms"}.isdisjoint(event["kind"] for event in json.loads(out)["events"])
+    # And a sample customer stands in when none is named; a step that does not exist is named
+    code, out, _ = run(capsys, stack, "preview", "brev", "2", "--language", "en")
+    assert code == 0 and "for a sample customer, sample invoices, in en" in out
+    code, _, err = run(capsys, stack, "preview", "brev_v1", "3")
+    assert code == 1 and "404" in err and "(step)" in err
+    # And a text with an unknown variable is refused naming its field, and defines nothing
+    (tmp_path / "bad.yaml").write_text(TEXTS_TEMPLATE.replace("customer.name", "kunde.navn"), encoding="utf-8")
+    code, _, err = run(capsys, stack, "templates", "define", "--file", str(tmp_path / "bad.yaml"))
+    assert code == 1 and "unknown variable 'kunde'" in err and "(steps[0].texts.da.body)" in err
+    assert run(capsys, stack, "templates", "show", "brev", "--json")[1].count('"version_id"') == 1
 
 
 def test_without_a_local_stack_the_cli_says_how_to_start_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
