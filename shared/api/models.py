@@ -515,3 +515,24 @@ class ProposalOut(BaseModel):
 class ProposalDecisionIn(_In):
     keys: Annotated[list[Annotated[str, Field(min_length=1, max_length=300)]], Field(max_length=1000)] | None = None
     customers: Annotated[list[Identifier], Field(max_length=1000)] | None = None
+
+
+class StatementPreviewOut(BaseModel):
+    """A customer's statement of account as it would be e-mailed now (O16); nothing is sent."""
+
+    customer: str
+    to: str | None = Field(description="The customer's e-mail address; none: the statement cannot be sent")
+    date: str
+    items: int = Field(description="How many open items it lists")
+    balance: str = Field(description="What the customer owes in all, DKK (negative: to the customer's credit)")
+    subject: str
+    text: str
+    html: str
+
+
+class StatementSentOut(BaseModel):
+    """A statement of account was queued for e-mailing; ``key`` names it."""
+
+    customer: str
+    key: str
+    date: str
