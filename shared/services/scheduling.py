@@ -37,6 +37,7 @@ from shared.messages import (
     InvoiceLine,
     QueueMessage,
     StatementMessage,
+    parse_body,
     reminder_key,
     statement_key,
 )
@@ -368,7 +369,7 @@ def _send_pending_outbox(repo: DunningRepository, sink: MessageSink) -> int:
     pending = repo.pending_outbox()
     if not pending:
         return 0
-    sink.send(ActionMessage.model_validate_json(body) for _, bodies in pending for body in bodies)
+    sink.send(parse_body(body) for _, bodies in pending for body in bodies)
     repo.clear_outbox([key for key, _ in pending])
     return sum(len(bodies) for _, bodies in pending)
 
