@@ -13,7 +13,7 @@ Why nothing is lost or sent twice:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -108,6 +108,7 @@ class Reporter(Protocol):
         housekeeping: list[dict[str, Any]],
         proposed: list[PlannedReminder],
         charged: Mapping[str, StepCharges] | None = None,
+        cases: Sequence[Mapping[str, Any]] = (),
     ) -> dict[str, Any] | None: ...
 
     def proposals_waiting(

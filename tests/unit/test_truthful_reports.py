@@ -243,3 +243,21 @@ def test_a_fee_over_the_cap_is_said_with_danish_amounts():
     reason = fee_decision(RUN_DATE, [InvoiceFeeHistory("I1", "A1")], {}, False, False, fee=Decimal("1234.50")).reason
     assert reason is not None
     assert say(reason, "da").startswith("gebyret på 1.234,50 kr. overstiger grænsen på 100,00 kr. for en forbruger")
+
+
+def test_an_approval_reports_the_cases_it_handed_to_debt_collection():
+    # Given an approval that handed one case to the partner and sent no reminder
+    mailer = FakeMailer()
+    reporter = TenantMailReporter(FakeRepo(JENS), mailer, "robot@acme.example")  # type: ignore[arg-type]
+    summary = RunSummary(
+        run_id="approval@2026-03-14T08:00:00Z", run_date=RUN_DATE.isoformat(), status="completed", kind="approval"
+    )
+    case = {"customer": "C1", "invoices": ["I1", "I2"], "amount": "1234.50"}
+    # When it reports
+    effect = reporter.run_report(settings(), summary, [], [], [], [], [], charged={}, cases=[case])
+    # Then the report has the case with its Danish amount, and says it was an approval
+    text = mailer.text()
+    assert "godkendelse" in text.splitlines()[1]
+    assert "1 overdraget til inkasso" in text
+    assert "Overdraget til inkasso (1)" in text and "1.234,50 kr." in text
+    assert effect is not None and effect["reminders"] == [] and effect["cases"] == [{"customer": "C1"}]
