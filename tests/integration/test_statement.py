@@ -1,14 +1,16 @@
 """The statement of account (O16) on the embedded AWS: sent once whatever happens to the run."""
 
+import json
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
-from dunning.local_stack import LocalStack
+from dunning.local_stack import FakeLambdaContext, LocalStack
 from dunning.scenario import load_scenario
 from dunning.simulate import Simulation, SimulationOptions, simulate
 from shared.services.scheduling import schedule_due_reminders
-from tests.conftest import REPO
+from tests.conftest import REPO, SHARED
 from tests.integration.test_handlers import CrashingSink
 
 OPEN_ITEMS = REPO / "tests" / "scenarios" / "letters" / "statement_open_items.yaml"
@@ -47,3 +49,21 @@ def test_a_statement_stranded_in_the_outbox_goes_out_with_the_next_run():
         assert sorted(e["kind"] for e in sent) == ["email", "statement"]
         statement = next(e for e in sent if e["kind"] == "statement")
         assert statement["items"] == 5 and statement["balance"] == "1000.00"
+
+
+def test_the_email_handler_sends_the_statement_of_its_sample_event():
+    # Given the basic scenario's tenant and the statement sample event (`sam local invoke` uses it too)
+    scenario = load_scenario(SHARED / "scenarios" / "basic.yaml")
+    with LocalStack(scenario.tenant) as stack:
+        simulation = Simulation(scenario, stack, SimulationOptions())
+        simulation.load()
+        sample = json.loads((REPO / "events" / "statement.json").read_text())
+        # When the e-mail handler gets it, twice
+        for _ in range(2):
+            assert stack.handler("email")(sample, FakeLambdaContext("email")) == {"batchItemFailures": []}
+        # Then one statement went to C1, listing its open invoices and the run's fee
+        (statement,) = [e for e in simulation.repo.effects_on(date(2026, 1, 29)) if e["kind"] == "statement"]
+        open_invoices = simulation.repo.open_invoices("C1")
+        assert statement["customer"] == "C1" and statement["items"] == len(open_invoices) + 1
+        expected = sum((i.open_amount for i in open_invoices), Decimal("100.00"))
+        assert statement["balance"] == f"{expected:.2f}"
