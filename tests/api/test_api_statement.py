@@ -51,3 +51,15 @@ def test_unknown_customer_is_404_and_a_customer_without_email_is_refused(tenant:
     code, body = tenant.request("POST", "/customers/C9/statement")
     assert code == 422 and body["field"] == "email"
     assert tenant.scheduler.events == []
+
+
+def test_a_template_step_may_carry_the_statement_action(api: LocalApi):
+    # When a template's step names `statement`
+    body = {"name": "kontoudtog", "steps": [{"name": "Rykker 1", "days": 4, "actions": ["email", "statement"]}]}
+    created = ok(api.request("POST", "/templates", body), 201)
+    # Then it is stored with it, and an unknown action is still refused naming the field
+    assert created["version"]["steps"][0]["actions"] == ["email", "statement"]
+    code, refused = api.request(
+        "POST", "/templates", {"name": "x", "steps": [{"name": "R", "days": 1, "actions": ["letter"]}]}
+    )
+    assert code == 422 and refused["field"].startswith("steps[0].actions[0]")
