@@ -261,3 +261,19 @@ def test_an_approval_reports_the_cases_it_handed_to_debt_collection():
     assert "1 overdraget til inkasso" in text
     assert "Overdraget til inkasso (1)" in text and "1.234,50 kr." in text
     assert effect is not None and effect["reminders"] == [] and effect["cases"] == [{"customer": "C1"}]
+
+
+def test_every_reason_code_in_the_engine_has_a_danish_text():
+    # Given every coded reason the engine can give (Reason("code", …) in shared/)
+    import re
+
+    from tests.conftest import REPO
+
+    codes = {
+        code
+        for path in (REPO / "shared").rglob("*.py")
+        for code in re.findall(r'Reason\(\s*"([a-z_.]+)"', path.read_text(encoding="utf-8"))
+    }
+    # Then the Danish catalogue says each of them
+    assert len(codes) > 15
+    assert sorted(codes - DANISH.keys()) == []
