@@ -269,6 +269,21 @@ def _invoices(args: argparse.Namespace, api: Api) -> int:
     return 0
 
 
+def _statement(args: argparse.Namespace, api: Api) -> int:
+    route = path_of("customers", args.customer, "statement")
+    if args.preview:
+        preview = _call(api, "GET", route)
+        if args.json:
+            _show(args, preview)
+        else:
+            print(f"To: {preview['to'] or '(no e-mail address)'}\nSubject: {preview['subject']}\n")
+            print(preview["text"], end="")
+        return 0
+    sent = _call(api, "POST", route)
+    print(json.dumps(sent, indent=2) if args.json else f"statement for {sent['customer']} sent ({sent['key']})")
+    return 0
+
+
 def _entries(args: argparse.Namespace, api: Api) -> int:
     route = "/payments" if args.command == "payments" else "/credit-notes"
     columns = ("id", "on", "amount", "invoice", "customer", "applied", "on_account")
@@ -419,6 +434,14 @@ def register(commands: Any) -> None:
     invoices.add_argument("--due")
     _target_options(invoices)
     invoices.set_defaults(run=_with_api(_invoices))
+
+    statement = commands.add_parser(
+        "statement", help="e-mail a customer's statement of account now (O16), or --preview it"
+    )
+    statement.add_argument("customer", help="the customer id")
+    statement.add_argument("--preview", action="store_true", help="show it without sending")
+    _target_options(statement)
+    statement.set_defaults(run=_with_api(_statement))
 
     for name in ("payments", "credit-notes"):
         entries = commands.add_parser(name, help=f"list or add {name.replace('-', ' ')}")

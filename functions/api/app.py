@@ -29,7 +29,7 @@ from shared.domain.settings import TenantSettings
 from shared.domain.templates import TemplateDefinition, TemplateVersion
 from shared.messages import QUEUE_OF
 from shared.observability import logger, tracer
-from shared.services import approval_gateway, operator, preview, sends
+from shared.services import approval_gateway, operator, preview, sends, statements
 from shared.services.operator import BulkRefused, OperatorError, SchedulerGateway
 from shared.storage.ledger import SendLedger
 from shared.storage.repository import Customer, DunningRepository, NotFound, repository_for
@@ -370,6 +370,20 @@ def patch_customer(customer_id: IdPath, body: m.CustomerPatch) -> m.CustomerOut:
     if changes.get("business", False) is None:
         raise operator.Invalid("a customer is a business (true) or not (false)", "business")
     return _customer_out(operator.patch_customer(_repo(), customer_id, changes))
+
+
+@app.get("/customers/<customer_id>/statement", tags=["customers"])
+def preview_statement(customer_id: IdPath) -> m.StatementPreviewOut:
+    """The customer's statement of account (kontoudtog) as it would be e-mailed now; nothing is sent."""
+    preview = statements.statement_preview(_repo(), _settings().display_name, customer_id, _today())
+    return m.StatementPreviewOut.model_validate(preview)
+
+
+@app.post("/customers/<customer_id>/statement", tags=["customers"])
+def send_statement(customer_id: IdPath) -> Response[m.StatementSentOut]:
+    """E-mail the customer's statement of account now: every open item and the balance, no fee (O16)."""
+    sent = statements.send_statement(_repo(), _scheduler(), customer_id, _now())
+    return Response(status_code=202, content_type=JSON, body=m.StatementSentOut.model_validate(sent))
 
 
 # ----------------------------------------------------------------- agreements and sales

@@ -15,7 +15,7 @@ from pydantic import AwareDatetime
 from shared.aws import SesMailer, SqsSink, continue_in_new_invocation
 from shared.config import SchedulerConfig
 from shared.observability import logger, metrics, tracer
-from shared.services import approval
+from shared.services import approval, statements
 from shared.services.reporting import TenantMailReporter
 from shared.services.scheduling import RunKind, TenantNotConfigured, schedule_due_reminders
 from shared.storage.repository import DunningRepository, repository_for
@@ -28,12 +28,15 @@ class RunRequest(BaseModel):
     decision on proposals (``{"source": "approve" | "reject", "time": …, "customers": [...]}``, O9;
     no ``customers`` and no ``keys`` means every pending proposal)."""
 
-    source: Literal["schedule", "manual", "resume", "approve", "reject", "aws.events", "aws.scheduler"] = "schedule"
+    source: Literal["schedule", "manual", "resume", "approve", "reject", "statement", "aws.events", "aws.scheduler"] = (
+        "schedule"
+    )
     time: AwareDatetime
     run_id: str | None = None
     continuation: int = 0
     customers: list[str] | None = None
     keys: list[str] | None = None
+    customer: str | None = None  # a statement of account on demand (``{"source": "statement", …}``, O16)
 
     @property
     def kind(self) -> RunKind:
@@ -67,6 +70,13 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     config = SchedulerConfig.from_env()
     now: datetime = request.time
     repo = repository_for(config.table_name)
+    if request.source == "statement":
+        settings = repo.get_settings()
+        if settings is None or not request.customer:
+            raise TenantNotConfigured("a statement needs the tenant's settings and a customer")
+        queued = statements.queue_statement(repo, SqsSink(config.queue_urls), settings, request.customer, now)
+        metrics.add_metric(name="StatementsRequested", unit="Count", value=1)
+        return queued
     reporter = TenantMailReporter(repo, SesMailer(), config.sender_email)
     if request.source in ("approve", "reject"):
         return _decide(request, repo, SqsSink(config.queue_urls), reporter)

@@ -592,3 +592,24 @@ class ResolveSendIn(_In):
     decision: Literal["sent", "resend"] = Field(
         description="sent: it reached the customer, record it; resend: it did not, queue it again"
     )
+
+
+class StatementPreviewOut(BaseModel):
+    """A customer's statement of account as it would be e-mailed now (O16); nothing is sent."""
+
+    customer: str
+    to: str | None = Field(description="The customer's e-mail address; none: the statement cannot be sent")
+    date: str
+    items: int = Field(description="How many open items it lists")
+    balance: str = Field(description="What the customer owes in all, DKK (negative: to the customer's credit)")
+    subject: str
+    text: str
+    html: str
+
+
+class StatementSentOut(BaseModel):
+    """A statement of account was queued for e-mailing; ``key`` names it."""
+
+    customer: str
+    key: str
+    date: str

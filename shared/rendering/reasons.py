@@ -51,6 +51,7 @@ DANISH: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "channel.no_phone": "kunden har intet telefonnummer",
     "channel.bad_phone": "kundens telefonnummer kan ikke bruges: {problem}",
     "channel.none": "ingen af trinnets kanaler nåede kunden",
+    "customer.unknown": "ukendt kunde",
     "bs.disabled": "Betalingsservice er ikke slået til (settings.bs.enabled)",
     "bs.no_creditor": "Betalingsservice mangler et kreditornummer (settings.bs.creditor_number)",
     "bs.no_address": "kunden har ingen postadresse, som et Betalingsservice-indbetalingskort kræver",

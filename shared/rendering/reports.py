@@ -153,6 +153,7 @@ class StatusReport(_Frozen):
     settlements: list[MoneyLine] = Field(default_factory=list)
     write_offs: list[MoneyLine] = Field(default_factory=list)
     fee_reversals: list[MoneyLine] = Field(default_factory=list)
+    cases: list[MoneyLine] = Field(default_factory=list, description="Debt-collection cases handed over (O14)")
     failures: list[FailureLine] = Field(default_factory=list)
 
 
@@ -323,6 +324,7 @@ def _report_context(report: StatusReport) -> dict[str, Any]:
         "settlements": _money_rows(report.settlements, language),
         "write_offs": _money_rows(report.write_offs, language),
         "fee_reversals": _money_rows(report.fee_reversals, language),
+        "cases": _money_rows(report.cases, language),
         "failures": [
             {"what": _single_line(say(f.what, language)), "detail": _single_line(say(f.detail, language))}
             for f in report.failures

@@ -76,6 +76,7 @@ class _Sent:
     statements: set[str] = field(default_factory=set)  # customers whose statement is filed
     run_charges: dict[str, list[ChargeLine]] = field(default_factory=dict)
     held: list[tuple[str, StatementMessage]] = field(default_factory=list)  # (outbox key, statement)
+    cases: list[dict[str, Any]] = field(default_factory=list)  # handed to debt collection
 
 
 @dataclass
@@ -142,16 +143,26 @@ def approve(
             continue
         if record["kind"] == "collection":
             done = _hand_over(repo, sink, settings, record, invoices, today, tag)
+            if done:
+                sent.cases.append(
+                    {
+                        "customer": record["customer"],
+                        "invoices": sorted(invoice.invoice_id for invoice in invoices),
+                        "amount": money_text(sum((invoice.open_amount for invoice in invoices), ZERO)),
+                    }
+                )
         else:
             done = _send(repo, sink, settings, record, invoices, today, tag, decision, sent)
         (decision.approved if done else decision.dropped).append(record["key"])
     if sent.held:
         sink.send(with_run_charges(message, sent.run_charges) for _, message in sent.held)
         repo.clear_outbox(sorted({key for key, _ in sent.held}))
-    if reporter is not None and settings.status_report_to and sent.reminders:
+    if reporter is not None and settings.status_report_to and (sent.reminders or sent.cases):
         summary = RunSummary(run_id=tag, run_date=today.isoformat(), status="completed", kind="approval", tag=tag)
         summary.reminders = len(sent.reminders)
-        report = reporter.run_report(settings, summary, sent.reminders, [], [], [], [], charged=sent.charged)
+        report = reporter.run_report(
+            settings, summary, sent.reminders, [], [], [], [], charged=sent.charged, cases=sent.cases
+        )
         if report is not None:
             repo.record_effect(report, f"{tag}#report")
     return decision

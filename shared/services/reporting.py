@@ -3,7 +3,7 @@ rendered in the tenant's language and sent with SES from the tenant's sender."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -275,9 +275,11 @@ class TenantMailReporter:
         housekeeping: list[dict[str, Any]],
         proposed: list[PlannedReminder],
         charged: Mapping[str, StepCharges] | None = None,
+        cases: Sequence[Mapping[str, Any]] = (),
     ) -> dict[str, Any] | None:
         """O8: what the run (or an approval) did, in the tenant's language. ``charged`` holds what
-        each sent reminder charged and could not, by its business key (reminder_key_of)."""
+        each sent reminder charged and could not, by its business key (reminder_key_of); ``cases``
+        the debt-collection cases an approval handed over (``customer``, ``invoices``, ``amount``)."""
         if not settings.status_report_to:
             return None
         told: set[str] = set()
@@ -331,6 +333,15 @@ class TenantMailReporter:
             settlements=money_lines("settlement"),
             write_offs=money_lines("write_off"),
             fee_reversals=money_lines("fee_reversal"),
+            cases=[
+                MoneyLine(
+                    customer_id=c["customer"],
+                    customer_name=self._name(c["customer"]),
+                    invoice_ids=list(c["invoices"]),
+                    amount=Decimal(c["amount"]),
+                )
+                for c in sorted(cases, key=lambda c: c["customer"])
+            ],
             failures=_failures(summary),
             proposals=self._proposal_lines(proposed),
         )
@@ -344,6 +355,11 @@ class TenantMailReporter:
                 {"customer": p.key.customer_id, "step": p.step_name}
                 for p in sorted(proposed, key=lambda p: (p.key.customer_id, p.step_name))
             ],
+            **(
+                {"cases": [{"customer": c["customer"]} for c in sorted(cases, key=lambda c: c["customer"])]}
+                if cases
+                else {}
+            ),
             "_run": summary.tag,
             "_message_id": message_id,
         }

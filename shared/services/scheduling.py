@@ -13,7 +13,7 @@ Why nothing is lost or sent twice:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -37,6 +37,7 @@ from shared.messages import (
     InvoiceLine,
     QueueMessage,
     StatementMessage,
+    parse_body,
     reminder_key,
     statement_key,
 )
@@ -112,6 +113,7 @@ class Reporter(Protocol):
         housekeeping: list[dict[str, Any]],
         proposed: list[PlannedReminder],
         charged: Mapping[str, StepCharges] | None = None,
+        cases: Sequence[Mapping[str, Any]] = (),
     ) -> dict[str, Any] | None: ...
 
     def proposals_waiting(
@@ -411,7 +413,7 @@ def _send_pending_outbox(repo: DunningRepository, sink: MessageSink) -> int:
     pending = repo.pending_outbox()
     if not pending:
         return 0
-    sink.send(ActionMessage.model_validate_json(body) for _, bodies in pending for body in bodies)
+    sink.send(parse_body(body) for _, bodies in pending for body in bodies)
     repo.clear_outbox([key for key, _ in pending])
     return sum(len(bodies) for _, bodies in pending)
 

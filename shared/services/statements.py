@@ -14,11 +14,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from shared.domain.settings import TenantSettings
 from shared.domain.statement import CHARGE_KINDS, OpenCredit, PendingCharge, Statement, build_statement
 from shared.messages import ChargeLine, QueueMessage, StatementMessage, statement_key
 from shared.rendering.email import RenderedEmail
 from shared.rendering.formatting import Language
 from shared.rendering.statement import StatementLetter, render_statement
+from shared.services.operator import Conflict, Invalid, Missing, SchedulerGateway, get_customer
 from shared.storage.repository import Customer, DunningRepository
 
 BILLING_PREFIX = "BILLING#"
@@ -94,3 +96,32 @@ def request_statement(sink: Sink, tenant: str, customer_id: str, now: datetime, 
     )
     sink.send([message])
     return message
+
+
+def send_statement(
+    repo: DunningRepository, scheduler: SchedulerGateway, customer_id: str, now: datetime
+) -> dict[str, Any]:
+    """The operator's "send the statement now": through the scheduler function, which holds the
+    e-mail queue. Refused when the customer does not exist or has no e-mail address."""
+    customer = get_customer(repo, customer_id)
+    if repo.get_settings() is None:
+        raise Conflict("the tenant has no settings yet; PATCH /settings first", "settings")
+    if not customer.email:
+        raise Invalid(f"customer {customer_id!r} has no e-mail address to send a statement to", "email")
+    event = {"source": "statement", "customer": customer_id, "time": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    return scheduler.call(event)
+
+
+def statement_preview(repo: DunningRepository, tenant_name: str, customer_id: str, on: date) -> dict[str, Any]:
+    """The operator's preview: the statement the customer would get now (404 for an unknown customer)."""
+    return preview_statement(repo, tenant_name, get_customer(repo, customer_id), on)
+
+
+def queue_statement(
+    repo: DunningRepository, sink: Sink, settings: TenantSettings, customer_id: str, now: datetime
+) -> dict[str, Any]:
+    """In the scheduler function: queue the statement an operator asked for."""
+    if repo.get_customer(customer_id) is None:
+        raise Missing(f"customer {customer_id!r} does not exist", "customer_id")
+    message = request_statement(sink, settings.tenant, customer_id, now, settings.zone)
+    return {"customer": customer_id, "key": message.idempotency_key, "date": message.run_date.isoformat()}

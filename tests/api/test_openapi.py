@@ -44,6 +44,7 @@ def test_the_served_openapi_document_is_valid_and_lists_every_resource(api: Loca
         "/proposals/approve",
         "/collection-cases",
         "/usage/{month}",
+        "/customers/{customer_id}/statement",
     ):
         assert expected in paths, expected
 

@@ -117,6 +117,24 @@ def test_a_json_export_with_a_bad_reference_is_refused_by_line(
     assert run(capsys, stack, "customers", "show", "J1")[0] == 1
 
 
+def test_statement_previews_and_sends_a_customers_statement_of_account(stack: Path, capsys: pytest.CaptureFixture[str]):
+    # Given a tenant with settings and a customer with nothing open
+    assert run(capsys, stack, "settings", "set", "tenant_name=Hansen ApS")[0] == 0
+    assert run(capsys, stack, "customers", "put", "S1", "--name", "Sara Holm", "--email", "sara@example.dk")[0] == 0
+    # When the operator previews the statement
+    code, out, err = run(capsys, stack, "statement", "S1", "--preview")
+    # Then it shows the e-mail the customer would get
+    assert code == 0, err
+    assert "To: sara@example.dk" in out and "Subject: Kontoudtog" in out and "ingen åbne poster" in out
+    # And sending it queues it under its key
+    code, out, err = run(capsys, stack, "statement", "S1")
+    assert code == 0, err
+    assert out.startswith("statement for S1 sent (") and "/S1/statement/" in out
+    # An unknown customer is refused with the API's reason
+    code, _, err = run(capsys, stack, "statement", "NOPE")
+    assert code == 1 and "404" in err and "NOPE" in err
+
+
 def test_commands_refuse_clearly(stack: Path, capsys: pytest.CaptureFixture[str]):
     code, _, err = run(capsys, stack, "settings", "set", "min_days_between_reminders=-3")
     assert code == 1 and "min_days_between_reminders" in err

@@ -55,6 +55,22 @@ def test_reminders_come_in_o16_order():
     assert actual == json.loads((HERE / "consolidation_order.order.json").read_text())
 
 
+def test_a_statement_comes_after_every_reminder_of_its_run_and_once_per_customer():
+    # Given a run in which C1 has two reminders that both carry a statement
+    effects = run(HERE / "letters" / "statement_one_per_run.yaml")
+    statements = [(index, e) for index, e in enumerate(effects) if e["kind"] == "statement"]
+    # Then each customer gets one statement per run
+    assert sorted((e["date"], e["customer"]) for _, e in statements) == [("2026-01-01", "C1"), ("2026-01-06", "C1")]
+    # And it comes after every reminder effect of its run (O16's last row)
+    for index, statement in statements:
+        reminders = [
+            i
+            for i, e in enumerate(effects)
+            if e["kind"] in SENDS | {"skipped"} and e.get("step") and e["_run"] == statement["_run"]
+        ]
+        assert reminders and max(reminders) < index
+
+
 def test_every_effect_has_a_date_and_a_kind_and_reminders_have_their_fields():
     for effect in map(public, run(SHARED / "scenarios" / "basic.yaml")):
         assert {"date", "kind"} <= effect.keys()

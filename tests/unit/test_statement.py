@@ -1,0 +1,105 @@
+"""The statement of account (kontoudtog, O16): which items it lists, its balance, and how it reads."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from shared.domain.planning import InvoiceState
+from shared.domain.statement import OpenCredit, PendingCharge, build_statement
+from shared.rendering.statement import StatementLetter, render_statement
+from tests.unit.html_check import parsed
+
+ON = date(2026, 3, 17)
+
+
+def invoice(invoice_id: str, amount: str, open_amount: str, due: date, customer_id: str = "C1") -> InvoiceState:
+    return InvoiceState(
+        invoice_id=invoice_id,
+        customer_id=customer_id,
+        agreement_id="A1",
+        template_version="standard_v1",
+        amount=Decimal(amount),
+        open_amount=Decimal(open_amount),
+        issued=date(2026, 1, 1),
+        due=due,
+    )
+
+
+def statement():
+    return build_statement(
+        "C1",
+        ON,
+        [
+            invoice("I2", "500.00", "500.00", date(2026, 3, 1)),
+            invoice("I1", "1250.00", "1000.00", date(2026, 2, 1)),
+            invoice("I3", "80.00", "0.00", date(2026, 2, 1)),  # paid: not open
+        ],
+        [
+            OpenCredit("credit_note", "CN1", date(2026, 3, 2), Decimal("150.00")),
+            OpenCredit("payment", "P1", date(2026, 3, 3), Decimal("50.00")),
+        ],
+        [
+            PendingCharge("k-fee-1", "fee", Decimal("100.00"), ("I1",), date(2026, 2, 5)),
+            PendingCharge("k-fee-1", "fee", Decimal("100.00"), ("I1",), date(2026, 2, 5)),  # the same line twice
+            PendingCharge("k-int-1", "interest", Decimal("12.34"), ("I1", "I2"), date(2026, 3, 10)),
+        ],
+    )
+
+
+def test_lists_open_invoices_credits_and_charges_each_once_with_the_balance():
+    # Given two open invoices, a paid one, a credit note and a payment on account, and two charges
+    result = statement()
+    # Then the items are the open invoices (oldest due first), the credits, then the charges
+    assert [(item.kind, item.reference) for item in result.items] == [
+        ("invoice", "I1"),
+        ("invoice", "I2"),
+        ("credit_note", "CN1"),
+        ("payment", "P1"),
+        ("fee", "I1"),
+        ("interest", "I1, I2"),
+    ]
+    # And the balance is what is owed less what is to the customer's credit
+    assert result.balance == Decimal("1000.00") + Decimal("500.00") - Decimal("200.00") + Decimal("112.34")
+    assert result.credited == Decimal("200.00")
+
+
+def test_nothing_open_is_an_empty_statement_with_a_zero_balance():
+    result = build_statement("C1", ON, [invoice("I3", "80.00", "0.00", ON)], [], [])
+    assert result.items == () and result.balance == Decimal("0")
+
+
+def test_danish_statement_lists_every_item_with_danish_amounts_and_dates_and_no_fee_of_its_own():
+    rendered = render_statement(StatementLetter(statement(), "Hansen & Søn ApS", "Jens Hansen", "da"))
+    assert rendered.subject == "Kontoudtog pr. 17. marts 2026 fra Hansen & Søn ApS"
+    text = rendered.text
+    for line in ("Faktura", "Kreditnota", "Indbetaling på konto", "Rykkergebyr", "Morarente"):
+        assert line in text
+    assert "1.000,00 kr." in text and "-150,00 kr." in text and "Saldo: 1.412,34 kr." in text
+    assert "1. februar 2026" in text
+    assert "pålægger ingen gebyrer" in text
+    assert text.rstrip().endswith("Med venlig hilsen\nHansen & Søn ApS")
+
+
+def test_english_statement_reads_in_english():
+    rendered = render_statement(StatementLetter(statement(), "Hansen ApS", "Jane Doe", "en"))
+    assert rendered.subject == "Statement of account as of 17 March 2026 from Hansen ApS"
+    assert "Balance: DKK 1,412.34" in rendered.text and "Payment on account" in rendered.text
+    assert "Kind regards" in rendered.text
+
+
+def test_a_credit_balance_says_the_customer_has_money_to_their_credit():
+    credit_only = build_statement("C1", ON, [], [OpenCredit("payment", "P1", ON, Decimal("75.00"))], [])
+    rendered = render_statement(StatementLetter(credit_only, "Hansen ApS", "Jens", "da"))
+    assert "Du har 75,00 kr. til gode hos os." in rendered.text
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_html_is_balanced_and_escapes_names(language: str):
+    rendered = render_statement(StatementLetter(statement(), "A & B <ApS>", "<script>x</script>", language))  # type: ignore[arg-type]
+    assert "<script>" not in rendered.html and "&lt;script&gt;" in rendered.html
+    assert parsed(rendered.html).errors == []
+    assert "&lt;" not in rendered.text  # the plain-text part is not HTML: names stay as written
+    assert "\n" not in rendered.subject
