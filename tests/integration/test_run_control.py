@@ -6,6 +6,7 @@ from itertools import count
 
 import boto3
 import pytest
+from botocore.exceptions import EndpointConnectionError
 
 from bench.moto_patches import fast_sqs_clock, fast_transactions
 from dunning.local_stack import REGION, FakeLambdaContext, LocalStack
@@ -90,11 +91,12 @@ def test_ses_down_for_a_while_is_retried_and_delivered_once_and_down_for_good_en
         real_send = SesMailer.send
         failures = {"left": 3}
 
-        def flaky_send(self, sender, recipient, raw_mime):  # type: ignore[no-untyped-def]
+        def flaky_send(self, sender, recipient, raw_mime, tags=None):  # type: ignore[no-untyped-def]
             if failures["left"] > 0:
                 failures["left"] -= 1
-                raise ConnectionError("SES unavailable")
-            return real_send(self, sender, recipient, raw_mime)
+                # SES cannot be reached: the request never left (a lost answer would be unconfirmed)
+                raise EndpointConnectionError(endpoint_url="https://email.eu-north-1.amazonaws.com")
+            return real_send(self, sender, recipient, raw_mime, tags)
 
         # Given SES fails three times, then recovers
         monkeypatch.setattr(SesMailer, "send", flaky_send)
@@ -113,8 +115,8 @@ def test_redrive_brings_dead_letters_back_and_they_are_delivered_once(monkeypatc
         repo = DunningRepository(stack.table_name)
         seed(repo, 20, 0.5)
 
-        def ses_down(self, sender, recipient, raw_mime):  # type: ignore[no-untyped-def]
-            raise ConnectionError("SES unavailable")
+        def ses_down(self, sender, recipient, raw_mime, tags=None):  # type: ignore[no-untyped-def]
+            raise EndpointConnectionError(endpoint_url="https://email.eu-north-1.amazonaws.com")
 
         # Given SES is down for good: the e-mails end in the DLQ after the queue's tries
         with monkeypatch.context() as outage:
