@@ -435,3 +435,70 @@ def test_a_fee_message_whose_amount_is_not_the_template_steps_fee_goes_to_the_dl
 def test_a_fee_message_with_the_template_steps_fee_is_booked(acme, clock):
     assert deliver(acme, "fee") == {"batchItemFailures": []}
     assert [line.amount for line in acme.repo.billing_lines("C1")] == ["100.00"]
+
+
+# ------------------------------------------------------------------ the operator's commands
+
+
+def test_the_cli_lists_unconfirmed_sends_and_resolves_one_by_its_key(acme, clock, monkeypatch, capsys):
+    from contextlib import contextmanager
+
+    import dunning.operator_cli
+    from dunning.cli import main
+
+    _unconfirmed_email(acme, monkeypatch)
+    key = message_of("email").idempotency_key
+    later = LocalApi(acme.stack, request_time_ms=int((NOW + timedelta(days=2)).timestamp() * 1000))
+
+    @contextmanager
+    def connect(api_url, local_state):  # type: ignore[no-untyped-def]
+        yield later
+
+    monkeypatch.setattr(dunning.operator_cli, "connect", connect)
+    # When the operator lists what waits for a decision
+    capsys.readouterr()
+    assert main(["sends", "unconfirmed", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    # Then the unconfirmed e-mail is there
+    assert [(s["key"], s["state"]) for s in listed] == [(key, "unconfirmed")]
+    # When the operator resolves it by its business key as sent
+    assert main(["sends", "resolve", key, "--sent"]) == 0
+    out = capsys.readouterr().out
+    # Then the table shows it sent, and the effect is recorded once
+    assert "sent" in out and send_id(key) in out
+    assert len(recorded(acme, "email")) == 1
+    # And a resolve without a decision is refused with the reason
+    assert main(["sends", "resolve", key]) == 2
+    assert "--sent or --resend" in capsys.readouterr().err
+
+
+def test_the_status_report_lists_sends_unconfirmed_for_more_than_a_day(acme, clock, monkeypatch):
+    import shared.services.reporting as reporting
+    from shared.services.scheduling import RunSummary
+
+    # Given an e-mail left unconfirmed, and a run two days later with a status report recipient
+    _unconfirmed_email(acme, monkeypatch)
+    settings = acme.settings.updated({"status_report_to": "ops@acme.example"})
+    captured = []
+
+    def render(report):  # type: ignore[no-untyped-def]
+        captured.append(report)
+        return real_render(report)
+
+    real_render = reporting.render_status_report
+    monkeypatch.setattr(reporting, "render_status_report", render)
+
+    class Mailer:
+        def send(self, sender, recipient, raw_mime, tags=None):  # type: ignore[no-untyped-def]
+            return "report-1"
+
+    summary = RunSummary(run_id="2026-01-31T05:00:00Z", run_date="2026-01-31", status="completed")
+    # When the run's report is made
+    reporting.TenantMailReporter(acme.repo, Mailer(), "rykker@acme.example").run_report(
+        settings, summary, [], [], [], [], []
+    )
+    # Then its data carries the send, and the failures say a decision is due
+    (report,) = captured
+    assert [(s.customer_id, s.channel, s.state) for s in report.unconfirmed_sends] == [("C1", "email", "unconfirmed")]
+    assert report.unconfirmed_sends[0].send_id == send_id(message_of("email").idempotency_key)
+    assert any(f.what == "unconfirmed sends" for f in report.failures)
