@@ -216,7 +216,7 @@ class SendLedger:
             if entry.state == "claimed":
                 return Claim("held", token, entry)
             return Claim(entry.state, token, entry)  # type: ignore[arg-type]
-        return Claim("claimed", token, self.get(key))
+        return Claim("claimed", token, _entry(item))  # update() refreshed the item from DynamoDB's answer
 
     def record_sent(self, claim: Claim, provider_id: str, effect: dict[str, Any]) -> dict[str, Any]:
         """One transaction: the ledger says ``sent`` (with the provider's id), the effect and its usage.
@@ -276,13 +276,20 @@ class SendLedger:
         if entry is None or entry.state not in OPEN_STATES:
             return None
         same = (SendLedgerModel.token == entry.token) & (SendLedgerModel.state == entry.state)
+        resolution = {
+            "at": self._clock().astimezone(UTC).isoformat(),
+            "by": reason,
+            "decision": "sent" if sent else "failed",
+            "was": entry.state,
+        }
         if sent:
-            self._mark_sent(entry.key, same, provider_id, with_provider_id(entry.effect or {}, provider_id), by=None)
+            effect = with_provider_id(entry.effect or {}, provider_id)
+            self._mark_sent(entry.key, same, provider_id, effect, by=resolution)
             return "sent"
         if entry.state == "failed":
             return None
         try:
-            self._set_open(entry.key, "failed", reason, same)
+            self._set_open(entry.key, "failed", reason, same, resolution)
         except UpdateError as error:
             if not _conditional_failed(error):
                 raise
@@ -323,7 +330,9 @@ class SendLedger:
         return found
 
     # -- writes ---------------------------------------------------------------------------
-    def _set_open(self, key: str, state: str, reason: str, condition: Any) -> None:
+    def _set_open(
+        self, key: str, state: str, reason: str, condition: Any, resolution: dict[str, Any] | None = None
+    ) -> None:
         now = self._clock().astimezone(UTC).isoformat()
         model = SendLedgerModel
         item = SendLedgerModel(pk=f"SEND#{send_id(key)}", sk=SK)
@@ -334,6 +343,8 @@ class SendLedger:
             model.send_state.set(state),
             model.send_at.set(f"{now}#{send_id(key)}"),
         ]
+        if resolution is not None:
+            actions.append(model.resolutions.set((model.resolutions | []).append([resolution])))
         _retry(lambda: item.update(actions=actions, condition=condition))
 
     def _mark_sent(

@@ -313,6 +313,7 @@ def test_an_unconfirmed_email_is_resolved_by_the_ses_send_event(acme, clock, mon
     # Then the ledger says sent with SES's id, the effect and usage are recorded once
     entry = ledger(acme).get(key)
     assert entry is not None and entry.state == "sent" and entry.provider_id == message_id
+    assert [(r["by"], r["decision"], r["was"]) for r in entry.resolutions] == [("SES Send", "sent", "unconfirmed")]
     effects = recorded(acme, "email")
     assert len(effects) == 1 and effects[0]["_message_id"] == message_id
     assert acme.repo.usage("2026-01")["email"] == 1
@@ -502,3 +503,10 @@ def test_the_status_report_lists_sends_unconfirmed_for_more_than_a_day(acme, clo
     assert [(s.customer_id, s.channel, s.state) for s in report.unconfirmed_sends] == [("C1", "email", "unconfirmed")]
     assert report.unconfirmed_sends[0].send_id == send_id(message_of("email").idempotency_key)
     assert any(f.what == "unconfirmed sends" for f in report.failures)
+
+
+def test_the_sample_ses_event_is_accepted_and_changes_nothing_unknown(acme, clock):
+    # Given the sample event `sam local invoke DeliveryEventsFunction` would use (a send id no entry has)
+    sample = event("delivery-events")
+    # Then the handler takes it and changes nothing
+    assert acme.stack.handler("delivery_events")(sample, FakeLambdaContext("events")) == {"unchanged": 1}
