@@ -46,6 +46,10 @@ class LedgerUnavailable(RuntimeError):
     """The ledger could not be read or written after every retry."""
 
 
+class LedgerConflict(RuntimeError):
+    """The entry was taken over (an operator's decision, an expired lease) while this attempt recorded it."""
+
+
 class NothingToResolve(LookupError):
     """An operator decision named a send that is not open (unknown, or already sent)."""
 
@@ -400,7 +404,3 @@ class SendLedger:
                     raise
             return effect
         raise LedgerConflict(f"send {key!r} changed while it was being recorded ({entry.state if entry else 'gone'})")
-
-
-class LedgerConflict(RuntimeError):
-    """The entry was taken over (an operator's decision, an expired lease) while this attempt recorded it."""

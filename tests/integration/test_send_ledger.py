@@ -48,6 +48,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[datetime]]:
     """The consumers' clock, settable: ``clock[0] = …``."""
     now = [NOW]
     monkeypatch.setattr(shared.consumer, "wall_clock", lambda: now[0])
+    monkeypatch.setattr("functions.delivery_events.app.wall_clock", lambda: now[0])
     monkeypatch.setattr(shared.services.delivery.time, "sleep", lambda _: None)  # no backoff waits in tests
     monkeypatch.setattr("shared.storage.ledger.time.sleep", lambda _: None)
     yield now
@@ -510,3 +511,39 @@ def test_the_sample_ses_event_is_accepted_and_changes_nothing_unknown(acme, cloc
     sample = event("delivery-events")
     # Then the handler takes it and changes nothing
     assert acme.stack.handler("delivery_events")(sample, FakeLambdaContext("events")) == {"unchanged": 1}
+
+
+def test_an_ses_event_that_arrives_before_the_sender_records_leaves_one_effect(acme, clock, monkeypatch):
+    key = message_of("email").idempotency_key
+    real = SesMailer.send
+
+    def send_and_hear_back(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        message_id = real(self, *args, **kwargs)
+        # SES's Send event is handled before the consumer's own "sent" transaction runs
+        acme.stack.handler("delivery_events")(ses_event("Send", message_id, send_id(key)), FakeLambdaContext("ev"))
+        return message_id
+
+    monkeypatch.setattr(SesMailer, "send", send_and_hear_back)
+    # When the e-mail is delivered
+    assert deliver(acme, "email") == {"batchItemFailures": []}
+    # Then the consumer found it recorded: one e-mail, one effect, usage once
+    assert emails_sent() == 1
+    assert len(recorded(acme, "email")) == 1
+    assert acme.repo.usage("2026-01")["email"] == 1
+    assert ledger(acme).get(key).state == "sent"  # type: ignore[union-attr]
+
+
+def test_an_sms_failure_status_marks_the_send_failed_and_lists_it(acme, clock, monkeypatch):
+    with monkeypatch.context() as lossy:
+        patch_send(lossy, SnsSms, None, ReadTimeoutError(endpoint_url="https://sns"))
+        deliver(acme, "sms")
+    key = message_of("sms").idempotency_key
+    phone = ledger(acme).get(key).effect["to"]  # type: ignore[index, union-attr]
+    status = sms_status_event(phone, NOW + timedelta(seconds=1), "sns-7", "FAILURE")
+    # When SNS logs that the carrier did not deliver it
+    assert acme.stack.handler("delivery_events")(status, FakeLambdaContext("events")) == {"failed": 1}
+    # Then it is failed, nothing is recorded, and after a day the operator sees it
+    assert ledger(acme).get(key).state == "failed"  # type: ignore[union-attr]
+    assert recorded(acme, "sms") == []
+    later = LocalApi(acme.stack, request_time_ms=int((NOW + timedelta(days=2)).timestamp() * 1000))
+    assert [(s["state"], s["channel"]) for s in later.request("GET", "/sends/unconfirmed")[1]] == [("failed", "sms")]
