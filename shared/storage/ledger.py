@@ -236,7 +236,8 @@ class SendLedger:
     def mark_unconfirmed(self, claim: Claim, reason: str) -> None:
         """The provider may or may not have sent: hold the key, send nothing more until resolved."""
         assert claim.entry is not None
-        condition = (SendLedgerModel.token == claim.token) & (SendLedgerModel.state == "claimed")
+        # "unconfirmed" is allowed too: a retried write that took effect before it raised
+        condition = (SendLedgerModel.token == claim.token) & SendLedgerModel.state.is_in("claimed", "unconfirmed")
         self._set_open(claim.entry.key, "unconfirmed", reason, condition)
 
     def hold_unconfirmed(self, claim: Claim, reason: str) -> SendEntry | None:
@@ -244,7 +245,7 @@ class SendLedger:
         held as unconfirmed instead of sent again. Returns the entry as it is now."""
         assert claim.entry is not None
         other = claim.entry
-        condition = (SendLedgerModel.token == other.token) & (SendLedgerModel.state == "claimed")
+        condition = (SendLedgerModel.token == other.token) & SendLedgerModel.state.is_in("claimed", "unconfirmed")
         try:
             self._set_open(other.key, "unconfirmed", reason, condition)
         except UpdateError as error:
@@ -318,6 +319,8 @@ class SendLedger:
         if decision == "sent":
             self._mark_sent(key, same, entry.provider_id, with_provider_id(entry.effect or {}, None), by=resolution)
         else:
+            # "released" too: a retried write that took effect before it raised
+            same = (model.token == entry.token) & model.state.is_in(entry.state, "released")
             item = SendLedgerModel(pk=f"SEND#{send_id(key)}", sk=SK)
             actions: list[Action] = [
                 model.state.set("released"),
