@@ -344,6 +344,23 @@ def _cases(args: argparse.Namespace, api: Api) -> int:
     return 0
 
 
+def _sends(args: argparse.Namespace, api: Api) -> int:
+    """``sends unconfirmed``: e-mails and SMS waiting for a decision; ``sends resolve KEY --sent|--resend``."""
+    if args.action == "unconfirmed":
+        rows = _call(api, "GET", "/sends/unconfirmed", query={"older_than_hours": str(args.older_than_hours)})
+        _show(args, rows, ("send_id", "state", "channel", "customer", "step", "date", "since", "reason"))
+        return 0
+    if not args.key or args.decision is None:
+        print("dunning sends resolve: name the send (its key or send id) and --sent or --resend", file=sys.stderr)
+        return 2
+    from shared.storage.ledger import send_id  # a business key has slashes; its send id is path-safe
+
+    ref = send_id(args.key) if "/" in args.key else args.key
+    resolved = _call(api, "POST", path_of("sends", ref, "resolve"), {"decision": args.decision})
+    _show(args, resolved, ("send_id", "state", "channel", "customer", "step", "reason"))
+    return 0
+
+
 def _usage_api(args: argparse.Namespace, api: Api) -> int:
     usage = _call(api, "GET", path_of("usage", args.month))
     _show(args, usage if args.json else [{"counter": k, "value": v} for k, v in usage.items()], ("counter", "value"))
@@ -462,6 +479,18 @@ def register(commands: Any) -> None:
     cases = commands.add_parser("cases", help="debt-collection cases (O14)")
     _target_options(cases)
     cases.set_defaults(run=_with_api(_cases))
+
+    sends = commands.add_parser("sends", help="e-mails and SMS whose outcome is not known: list, resolve")
+    sends.add_argument("action", choices=["unconfirmed", "resolve"])
+    sends.add_argument("key", nargs="?", help="resolve: the send's business key or send id")
+    decision = sends.add_mutually_exclusive_group()
+    decision.add_argument("--sent", dest="decision", action="store_const", const="sent", help="it reached them")
+    decision.add_argument(
+        "--resend", dest="decision", action="store_const", const="resend", help="it did not: queue it again"
+    )
+    sends.add_argument("--older-than-hours", type=int, default=24, help="unconfirmed: open for longer than this")
+    _target_options(sends)
+    sends.set_defaults(run=_with_api(_sends))
 
     importer = commands.add_parser("import", help="customers, agreements and invoices from CSV or JSON files")
     importer.add_argument("files", nargs="+")

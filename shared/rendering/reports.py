@@ -138,6 +138,18 @@ class FailureLine(_Frozen):
     detail: ReasonText
 
 
+class UnconfirmedSendLine(_Frozen):
+    """An e-mail or SMS whose outcome is not known after a day: the operator decides (sent / resend)."""
+
+    customer_id: str = Field(min_length=1)
+    customer_name: str
+    channel: str = Field(description="email, sms or collection")
+    step_name: str | None = None
+    state: str = Field(description="unconfirmed, failed (the provider did not deliver) or claimed (sender died)")
+    since: str | None = Field(default=None, description="ISO time it became so")
+    send_id: str = Field(description="`dunning sends resolve <send_id> --sent|--resend`")
+
+
 class StatusReport(_Frozen):
     """What one run of one tenant did. Every list is shown in the order given."""
 
@@ -155,6 +167,9 @@ class StatusReport(_Frozen):
     fee_reversals: list[MoneyLine] = Field(default_factory=list)
     cases: list[MoneyLine] = Field(default_factory=list, description="Debt-collection cases handed over (O14)")
     failures: list[FailureLine] = Field(default_factory=list)
+    unconfirmed_sends: list[UnconfirmedSendLine] = Field(
+        default_factory=list, description="Sends waiting for an operator's decision (the send ledger)"
+    )
 
 
 class JournalEntryLine(_Frozen):

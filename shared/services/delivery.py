@@ -37,8 +37,10 @@ from shared.storage.ledger import PENDING_ID, SendLedger, send_id
 from shared.storage.models import BillingLineModel, BsRecordModel
 from shared.storage.repository import Customer, DunningRepository, NotFound
 
-# A send that never reached the provider (throttled, no connection) is tried again in place this often.
+# A send that never reached the provider (throttled, no connection) is tried again in place this
+# often, waiting NOT_SENT_BACKOFF, then twice that, before the claim is released for SQS to retry.
 NOT_SENT_TRIES = 3
+NOT_SENT_BACKOFF = 0.05
 
 
 class Mailer(Protocol):
@@ -120,7 +122,7 @@ def send_once(
                 logger.warning("send unconfirmed", extra={"key": key, "reason": reason})
                 return _unconfirmed(message, "unconfirmed")
             if verdict == "not_sent" and attempt < NOT_SENT_TRIES - 1:
-                time.sleep(0.2 * 2**attempt)
+                time.sleep(NOT_SENT_BACKOFF * 2**attempt)
                 continue
             ledger.release(claim, reason)
             raise SendRefused(f"{message.action} not sent: {reason}") from None

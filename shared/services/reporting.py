@@ -4,7 +4,7 @@ rendered in the tenant's language and sent with SES from the tenant's sender."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +25,7 @@ from shared.rendering.reports import (
     RunNotification,
     SkippedAction,
     StatusReport,
+    UnconfirmedSendLine,
     render_notification,
     render_status_report,
 )
@@ -32,6 +33,8 @@ from shared.rendering.sms import normalize_phone
 from shared.services.charges import StepCharges
 from shared.services.delivery import Mailer, mime_message
 from shared.services.scheduling import RunSummary, reminder_key_of
+from shared.services.sends import needing_decision
+from shared.storage.ledger import SendLedger
 from shared.storage.repository import PARKED, Customer, DunningRepository
 
 RUN_KINDS = {"scheduled": "scheduled", "manual": "manual", "resume": "resumed", "approval": "approval"}
@@ -80,6 +83,27 @@ def _channel_problem(action: str, customer: Customer | None, settings: TenantSet
         except ValueError as error:
             return Reason("channel.bad_phone", f"the customer's phone number is not usable: {error}", problem=error)
     return reason
+
+
+def _report_time(summary: RunSummary) -> datetime:
+    """The run's own time (its id is its ISO start), else the start of its business day."""
+    try:
+        return datetime.fromisoformat(summary.run_id.replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.combine(date.fromisoformat(summary.run_date), datetime.min.time(), UTC)
+
+
+def _unconfirmed_failure(unconfirmed: list[UnconfirmedSendLine]) -> list[FailureLine]:
+    """One line among the failures, so the report says so however it renders the list itself."""
+    if not unconfirmed:
+        return []
+    return [
+        FailureLine(
+            what="unconfirmed sends",
+            detail=f"{len(unconfirmed)} e-mail/SMS may or may not have reached the customer; "
+            "decide each with `dunning sends unconfirmed` and `dunning sends resolve`",
+        )
+    ]
 
 
 class TenantMailReporter:
@@ -220,6 +244,26 @@ class TenantMailReporter:
             )
         return lines
 
+    def _unconfirmed_sends(self, summary: RunSummary) -> list[UnconfirmedSendLine]:
+        """Sends unconfirmed for longer than a day (or whose sender died): each waits for a decision."""
+        entries = needing_decision(SendLedger(self._repo, None, lambda: _report_time(summary)), _report_time(summary))
+        lines = []
+        for entry in entries:
+            effect = entry.effect or {}
+            customer_id = str(effect.get("customer") or "?")
+            lines.append(
+                UnconfirmedSendLine(
+                    customer_id=customer_id,
+                    customer_name=self._name(customer_id),
+                    channel=entry.channel,
+                    step_name=effect.get("step"),
+                    state=entry.state,
+                    since=entry.updated_at,
+                    send_id=entry.send_id,
+                )
+            )
+        return lines
+
     def _send(self, settings: TenantSettings, to: str, rendered: Any) -> str:
         if not self._sender:
             raise RuntimeError("SENDER_EMAIL is not set for the scheduler; the tenant cannot be told")
@@ -300,6 +344,7 @@ class TenantMailReporter:
                 if e["kind"] == kind
             ]
 
+        unconfirmed = self._unconfirmed_sends(summary)
         report = StatusReport(
             tenant_name=settings.display_name,
             run_id=summary.run_id,
@@ -342,8 +387,9 @@ class TenantMailReporter:
                 )
                 for c in sorted(cases, key=lambda c: c["customer"])
             ],
-            failures=_failures(summary),
+            failures=_failures(summary) + _unconfirmed_failure(unconfirmed),
             proposals=self._proposal_lines(proposed),
+            unconfirmed_sends=unconfirmed,
         )
         message_id = self._send(settings, settings.status_report_to, render_status_report(report))
         return {

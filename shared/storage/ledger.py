@@ -46,6 +46,10 @@ class LedgerUnavailable(RuntimeError):
     """The ledger could not be read or written after every retry."""
 
 
+class LedgerConflict(RuntimeError):
+    """The entry was taken over (an operator's decision, an expired lease) while this attempt recorded it."""
+
+
 class NothingToResolve(LookupError):
     """An operator decision named a send that is not open (unknown, or already sent)."""
 
@@ -216,7 +220,7 @@ class SendLedger:
             if entry.state == "claimed":
                 return Claim("held", token, entry)
             return Claim(entry.state, token, entry)  # type: ignore[arg-type]
-        return Claim("claimed", token, self.get(key))
+        return Claim("claimed", token, _entry(item))  # update() refreshed the item from DynamoDB's answer
 
     def record_sent(self, claim: Claim, provider_id: str, effect: dict[str, Any]) -> dict[str, Any]:
         """One transaction: the ledger says ``sent`` (with the provider's id), the effect and its usage.
@@ -232,7 +236,8 @@ class SendLedger:
     def mark_unconfirmed(self, claim: Claim, reason: str) -> None:
         """The provider may or may not have sent: hold the key, send nothing more until resolved."""
         assert claim.entry is not None
-        condition = (SendLedgerModel.token == claim.token) & (SendLedgerModel.state == "claimed")
+        # "unconfirmed" is allowed too: a retried write that took effect before it raised
+        condition = (SendLedgerModel.token == claim.token) & SendLedgerModel.state.is_in("claimed", "unconfirmed")
         self._set_open(claim.entry.key, "unconfirmed", reason, condition)
 
     def hold_unconfirmed(self, claim: Claim, reason: str) -> SendEntry | None:
@@ -240,7 +245,7 @@ class SendLedger:
         held as unconfirmed instead of sent again. Returns the entry as it is now."""
         assert claim.entry is not None
         other = claim.entry
-        condition = (SendLedgerModel.token == other.token) & (SendLedgerModel.state == "claimed")
+        condition = (SendLedgerModel.token == other.token) & SendLedgerModel.state.is_in("claimed", "unconfirmed")
         try:
             self._set_open(other.key, "unconfirmed", reason, condition)
         except UpdateError as error:
@@ -276,13 +281,20 @@ class SendLedger:
         if entry is None or entry.state not in OPEN_STATES:
             return None
         same = (SendLedgerModel.token == entry.token) & (SendLedgerModel.state == entry.state)
+        resolution = {
+            "at": self._clock().astimezone(UTC).isoformat(),
+            "by": reason,
+            "decision": "sent" if sent else "failed",
+            "was": entry.state,
+        }
         if sent:
-            self._mark_sent(entry.key, same, provider_id, with_provider_id(entry.effect or {}, provider_id), by=None)
+            effect = with_provider_id(entry.effect or {}, provider_id)
+            self._mark_sent(entry.key, same, provider_id, effect, by=resolution)
             return "sent"
         if entry.state == "failed":
             return None
         try:
-            self._set_open(entry.key, "failed", reason, same)
+            self._set_open(entry.key, "failed", reason, same, resolution)
         except UpdateError as error:
             if not _conditional_failed(error):
                 raise
@@ -307,6 +319,8 @@ class SendLedger:
         if decision == "sent":
             self._mark_sent(key, same, entry.provider_id, with_provider_id(entry.effect or {}, None), by=resolution)
         else:
+            # "released" too: a retried write that took effect before it raised
+            same = (model.token == entry.token) & model.state.is_in(entry.state, "released")
             item = SendLedgerModel(pk=f"SEND#{send_id(key)}", sk=SK)
             actions: list[Action] = [
                 model.state.set("released"),
@@ -323,7 +337,9 @@ class SendLedger:
         return found
 
     # -- writes ---------------------------------------------------------------------------
-    def _set_open(self, key: str, state: str, reason: str, condition: Any) -> None:
+    def _set_open(
+        self, key: str, state: str, reason: str, condition: Any, resolution: dict[str, Any] | None = None
+    ) -> None:
         now = self._clock().astimezone(UTC).isoformat()
         model = SendLedgerModel
         item = SendLedgerModel(pk=f"SEND#{send_id(key)}", sk=SK)
@@ -334,6 +350,8 @@ class SendLedger:
             model.send_state.set(state),
             model.send_at.set(f"{now}#{send_id(key)}"),
         ]
+        if resolution is not None:
+            actions.append(model.resolutions.set((model.resolutions | []).append([resolution])))
         _retry(lambda: item.update(actions=actions, condition=condition))
 
     def _mark_sent(
@@ -389,7 +407,3 @@ class SendLedger:
                     raise
             return effect
         raise LedgerConflict(f"send {key!r} changed while it was being recorded ({entry.state if entry else 'gone'})")
-
-
-class LedgerConflict(RuntimeError):
-    """The entry was taken over (an operator's decision, an expired lease) while this attempt recorded it."""

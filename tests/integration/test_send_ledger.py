@@ -48,6 +48,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[datetime]]:
     """The consumers' clock, settable: ``clock[0] = …``."""
     now = [NOW]
     monkeypatch.setattr(shared.consumer, "wall_clock", lambda: now[0])
+    monkeypatch.setattr("functions.delivery_events.app.wall_clock", lambda: now[0])
     monkeypatch.setattr(shared.services.delivery.time, "sleep", lambda _: None)  # no backoff waits in tests
     monkeypatch.setattr("shared.storage.ledger.time.sleep", lambda _: None)
     yield now
@@ -313,6 +314,7 @@ def test_an_unconfirmed_email_is_resolved_by_the_ses_send_event(acme, clock, mon
     # Then the ledger says sent with SES's id, the effect and usage are recorded once
     entry = ledger(acme).get(key)
     assert entry is not None and entry.state == "sent" and entry.provider_id == message_id
+    assert [(r["by"], r["decision"], r["was"]) for r in entry.resolutions] == [("SES Send", "sent", "unconfirmed")]
     effects = recorded(acme, "email")
     assert len(effects) == 1 and effects[0]["_message_id"] == message_id
     assert acme.repo.usage("2026-01")["email"] == 1
@@ -435,3 +437,113 @@ def test_a_fee_message_whose_amount_is_not_the_template_steps_fee_goes_to_the_dl
 def test_a_fee_message_with_the_template_steps_fee_is_booked(acme, clock):
     assert deliver(acme, "fee") == {"batchItemFailures": []}
     assert [line.amount for line in acme.repo.billing_lines("C1")] == ["100.00"]
+
+
+# ------------------------------------------------------------------ the operator's commands
+
+
+def test_the_cli_lists_unconfirmed_sends_and_resolves_one_by_its_key(acme, clock, monkeypatch, capsys):
+    from contextlib import contextmanager
+
+    import dunning.operator_cli
+    from dunning.cli import main
+
+    _unconfirmed_email(acme, monkeypatch)
+    key = message_of("email").idempotency_key
+    later = LocalApi(acme.stack, request_time_ms=int((NOW + timedelta(days=2)).timestamp() * 1000))
+
+    @contextmanager
+    def connect(api_url, local_state):  # type: ignore[no-untyped-def]
+        yield later
+
+    monkeypatch.setattr(dunning.operator_cli, "connect", connect)
+    # When the operator lists what waits for a decision
+    capsys.readouterr()
+    assert main(["sends", "unconfirmed", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    # Then the unconfirmed e-mail is there
+    assert [(s["key"], s["state"]) for s in listed] == [(key, "unconfirmed")]
+    # When the operator resolves it by its business key as sent
+    assert main(["sends", "resolve", key, "--sent"]) == 0
+    out = capsys.readouterr().out
+    # Then the table shows it sent, and the effect is recorded once
+    assert "sent" in out and send_id(key) in out
+    assert len(recorded(acme, "email")) == 1
+    # And a resolve without a decision is refused with the reason
+    assert main(["sends", "resolve", key]) == 2
+    assert "--sent or --resend" in capsys.readouterr().err
+
+
+def test_the_status_report_lists_sends_unconfirmed_for_more_than_a_day(acme, clock, monkeypatch):
+    import shared.services.reporting as reporting
+    from shared.services.scheduling import RunSummary
+
+    # Given an e-mail left unconfirmed, and a run two days later with a status report recipient
+    _unconfirmed_email(acme, monkeypatch)
+    settings = acme.settings.updated({"status_report_to": "ops@acme.example"})
+    captured = []
+
+    def render(report):  # type: ignore[no-untyped-def]
+        captured.append(report)
+        return real_render(report)
+
+    real_render = reporting.render_status_report
+    monkeypatch.setattr(reporting, "render_status_report", render)
+
+    class Mailer:
+        def send(self, sender, recipient, raw_mime, tags=None):  # type: ignore[no-untyped-def]
+            return "report-1"
+
+    summary = RunSummary(run_id="2026-01-31T05:00:00Z", run_date="2026-01-31", status="completed")
+    # When the run's report is made
+    reporting.TenantMailReporter(acme.repo, Mailer(), "rykker@acme.example").run_report(
+        settings, summary, [], [], [], [], []
+    )
+    # Then its data carries the send, and the failures say a decision is due
+    (report,) = captured
+    assert [(s.customer_id, s.channel, s.state) for s in report.unconfirmed_sends] == [("C1", "email", "unconfirmed")]
+    assert report.unconfirmed_sends[0].send_id == send_id(message_of("email").idempotency_key)
+    assert any(f.what == "unconfirmed sends" for f in report.failures)
+
+
+def test_the_sample_ses_event_is_accepted_and_changes_nothing_unknown(acme, clock):
+    # Given the sample event `sam local invoke DeliveryEventsFunction` would use (a send id no entry has)
+    sample = event("delivery-events")
+    # Then the handler takes it and changes nothing
+    assert acme.stack.handler("delivery_events")(sample, FakeLambdaContext("events")) == {"unchanged": 1}
+
+
+def test_an_ses_event_that_arrives_before_the_sender_records_leaves_one_effect(acme, clock, monkeypatch):
+    key = message_of("email").idempotency_key
+    real = SesMailer.send
+
+    def send_and_hear_back(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        message_id = real(self, *args, **kwargs)
+        # SES's Send event is handled before the consumer's own "sent" transaction runs
+        acme.stack.handler("delivery_events")(ses_event("Send", message_id, send_id(key)), FakeLambdaContext("ev"))
+        return message_id
+
+    monkeypatch.setattr(SesMailer, "send", send_and_hear_back)
+    # When the e-mail is delivered
+    assert deliver(acme, "email") == {"batchItemFailures": []}
+    # Then the consumer found it recorded: one e-mail, one effect, usage once
+    assert emails_sent() == 1
+    assert len(recorded(acme, "email")) == 1
+    assert acme.repo.usage("2026-01")["email"] == 1
+    assert ledger(acme).get(key).state == "sent"  # type: ignore[union-attr]
+
+
+def test_an_sms_failure_status_marks_the_send_failed_and_lists_it(acme, clock, monkeypatch):
+    with monkeypatch.context() as lossy:
+        patch_send(lossy, SnsSms, None, ReadTimeoutError(endpoint_url="https://sns"))
+        deliver(acme, "sms")
+    key = message_of("sms").idempotency_key
+    phone = ledger(acme).get(key).effect["to"]  # type: ignore[index, union-attr]
+    status = sms_status_event(phone, NOW + timedelta(seconds=1), "sns-7", "FAILURE")
+    # When SNS logs that the carrier did not deliver it
+    assert acme.stack.handler("delivery_events")(status, FakeLambdaContext("events")) == {"failed": 1}
+    # Then it is failed, nothing is recorded, and after a day the operator sees it
+    assert ledger(acme).get(key).state == "failed"  # type: ignore[union-attr]
+    assert recorded(acme, "sms") == []
+    later = LocalApi(acme.stack, request_time_ms=int((NOW + timedelta(days=2)).timestamp() * 1000))
+    assert [(s["state"], s["channel"]) for s in later.request("GET", "/sends/unconfirmed")[1]] == [("failed", "sms")]
