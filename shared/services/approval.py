@@ -24,6 +24,7 @@ from shared.domain.planning import GroupKey, InvoiceState, PlannedReminder
 from shared.domain.settings import TenantSettings
 from shared.messages import ActionMessage, InvoiceLine, reminder_key
 from shared.services.charges import ChargeContext
+from shared.services.outbox import Backoff, deliver
 from shared.services.scheduling import (
     MessageSink,
     advances_for,
@@ -34,6 +35,7 @@ from shared.services.scheduling import (
 from shared.storage.repository import DunningRepository
 
 ProposalKind = Literal["reminder", "collection"]
+APPROVAL_SEND_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -192,10 +194,15 @@ def _send(
     if not repo.commit_reminder(key, tag, bodies, advances, proposal_key=record["key"], periods=charges.periods):
         return False
     record_skipped_charges(repo, reminder, settings.tenant, tag, today, charges)
-    sink.send(messages)
-    repo.clear_outbox([key])
-    decision.messages += len(messages)
+    decision.messages += _hand_to_queues(repo, sink, key, messages)
     return True
+
+
+def _hand_to_queues(repo: DunningRepository, sink: MessageSink, key: str, messages: list[ActionMessage]) -> int:
+    """Send the committed messages like a run does (retrying transient failures a few times);
+    what still fails waits in the outbox, and the next run sends it first."""
+    backoff = Backoff(attempts=APPROVAL_SEND_ATTEMPTS)
+    return deliver(repo, sink, {key: messages}, lambda: 1 << 30, backoff, 0).sent
 
 
 def _hand_over(
@@ -262,6 +269,5 @@ def _hand_over(
     )
     if not repo.hand_over_case(record["key"], case, message.model_dump_json(), invoices):
         return False
-    sink.send([message])
-    repo.clear_outbox([record["key"]])
+    _hand_to_queues(repo, sink, record["key"], [message])
     return True

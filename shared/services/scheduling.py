@@ -13,7 +13,7 @@ Why nothing is lost or sent twice:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -39,14 +39,11 @@ from shared.services.housekeeping import (
     settle_open_items,
     write_off_small_remainders,
 )
+from shared.services.outbox import Backoff, MessageSink, deliver, with_retries
 from shared.storage.repository import Advance, DunningRepository
 
 # One transaction holds the outbox (or proposal and its effect) and one update per invoice: at most 100 items.
 MAX_INVOICES_PER_REMINDER = 98
-
-
-class MessageSink(Protocol):
-    def send(self, messages: Iterable[ActionMessage]) -> int: ...
 
 
 RunKind = Literal["scheduled", "manual", "resume"]
@@ -113,6 +110,10 @@ class Reporter(Protocol):
 RUN_LEASE_SECONDS = 15 * 60
 # Stop committing when less than this is left of the invocation, and continue in a fresh one (O3).
 CONTINUE_BELOW_MS = 30_000
+# Committed reminders go to the queues (and leave the outbox) in groups of about this many messages.
+FLUSH_MESSAGES = 100
+# Without an invocation's time budget (a local call), transient failures are retried this often.
+LOCAL_ATTEMPTS = 6
 
 
 def schedule_due_reminders(
@@ -124,6 +125,7 @@ def schedule_due_reminders(
     resume_run_id: str | None = None,
     time_left_ms: Callable[[], int] | None = None,
     run_queue: bool = True,
+    backoff: Backoff | None = None,
 ) -> RunSummary:
     """Run the reminder flow once, as of ``now`` (an aware datetime taken from the event).
 
@@ -132,7 +134,9 @@ def schedule_due_reminders(
     When ``time_left_ms`` drops below :data:`CONTINUE_BELOW_MS` the run sends what
     it committed, keeps its slot and returns status "continuing": invoking it
     again with the same arguments carries on where it stopped (what is done is
-    no longer due). A run that finds another holding the tenant's slot is queued and
+    no longer due). Transient failures of the queues (and of a reminder's commit) are
+    retried with ``backoff`` while the budget allows; then, too, the run ends "continuing"
+    with the unsent messages kept in the outbox. A run that finds another holding the tenant's slot is queued and
     started when that one finishes (``run_queue``: the finishing run starts them).
     """
     if now.tzinfo is None:
@@ -158,8 +162,10 @@ def schedule_due_reminders(
         _save_run(repo, summary, now)
         return summary
     _save_run(repo, summary, now)
+    if backoff is None:
+        backoff = Backoff(attempts=None if time_left_ms is not None else LOCAL_ATTEMPTS)
     try:
-        _run(repo, sink, reporter, settings, summary, run_date, time_left_ms or (lambda: 1 << 30))
+        _run(repo, sink, reporter, settings, summary, run_date, time_left_ms or (lambda: 1 << 30), backoff)
     except Exception as error:
         summary.status, summary.reason = "failed", f"{type(error).__name__}: {error}"
         _save_run(repo, summary, now)
@@ -171,7 +177,7 @@ def schedule_due_reminders(
     repo.release_run_lock(run_id)
     _record_run(repo, summary)
     if run_queue:
-        _run_queued(repo, sink, reporter, time_left_ms)
+        _run_queued(repo, sink, reporter, time_left_ms, backoff)
     return summary
 
 
@@ -180,6 +186,7 @@ def _run_queued(
     sink: MessageSink,
     reporter: Reporter | None,
     time_left_ms: Callable[[], int] | None,
+    backoff: Backoff,
 ) -> None:
     """Start the requests that arrived while a run held the slot (O2: "waiting for robot"), oldest first.
 
@@ -200,6 +207,7 @@ def _run_queued(
                 queued.get("resume_run_id"),
                 time_left_ms,
                 run_queue=False,
+                backoff=backoff,
             )
         except RunNotResumable:
             repo.dequeue_run(queued["run_id"])  # resumed meanwhile (or never paused): nothing left to do
@@ -237,8 +245,10 @@ def _run(
     summary: RunSummary,
     run_date: date,
     time_left_ms: Callable[[], int],
+    backoff: Backoff,
 ) -> None:
-    summary.resent += _send_pending_outbox(repo, sink)
+    if not _send_pending_outbox(repo, sink, summary, time_left_ms, backoff):
+        return  # the queues still fail: the run continues in a fresh invocation
     if not settings.reminders_enabled:
         summary.status, summary.reason = "skipped", "reminders are switched off (settings.reminders_enabled)"
         return
@@ -290,12 +300,14 @@ def _run(
         if not templates[version].used:
             repo.mark_template_used(version)
 
-    committed: dict[str, list[ActionMessage]] = {}
+    unsent: dict[str, list[ActionMessage]] = {}  # committed, not yet handed to the queues
     sent: list[PlannedReminder] = []
     proposed: list[PlannedReminder] = []
     charging = ChargeContext(repo, settings)
     charging.prefetch([reminder for reminder in plan.send if not settings.needs_approval(reminder.step_name)])
     for reminder in plan.send:
+        if summary.status == "continuing":
+            break
         if time_left_ms() < CONTINUE_BELOW_MS:
             summary.status = "continuing"
             break
@@ -308,19 +320,18 @@ def _run(
             messages = messages_for(part, settings, summary.tag, run_date, summary.by_action, charges)
             advances = advances_for(part, run_date, respite, after_days, charges)
             key = reminder_key_of(part, settings.tenant)
-            if repo.commit_reminder(key, summary.tag, _bodies(messages), advances, periods=charges.periods):
+            if _commit(repo, key, summary.tag, messages, advances, charges, time_left_ms, backoff):
                 charging.committed(charges, run_date)
                 record_skipped_charges(repo, part, settings.tenant, summary.tag, run_date, charges)
-                committed[key] = messages
+                unsent[key] = messages
                 sent.append(part)
                 summary.reminders += 1
                 summary.invoices_advanced += len(part.invoices)
             else:
                 summary.lost_races += 1
-    outgoing = [message for messages in committed.values() for message in messages]
-    sink.send(outgoing)
-    summary.messages += len(outgoing)
-    repo.clear_outbox(list(committed))
+        if sum(len(messages) for messages in unsent.values()) >= FLUSH_MESSAGES:
+            _flush(repo, sink, unsent, summary, time_left_ms, backoff)
+    _flush(repo, sink, unsent, summary, time_left_ms, backoff)
     if summary.status != "continuing":
         summary.status = "completed"
     # A run that continues in a fresh invocation tells and reports each part: what this part did.
@@ -383,18 +394,82 @@ def _save_run(repo: DunningRepository, summary: RunSummary, now: datetime) -> No
     repo.put_run(summary.run_id, asdict(summary) | {"time": now.isoformat()})
 
 
-def _send_pending_outbox(repo: DunningRepository, sink: MessageSink) -> int:
-    """Send what an earlier run committed but may not have sent (it stopped in between).
+def _send_pending_outbox(
+    repo: DunningRepository,
+    sink: MessageSink,
+    summary: RunSummary,
+    time_left_ms: Callable[[], int],
+    backoff: Backoff,
+) -> bool:
+    """Send what an earlier run (or part of this one) committed but did not get onto the queues.
 
     The messages keep their business keys, so a consumer that already did the
-    work recognises them; nothing is lost and nothing happens twice.
+    work recognises them; nothing is lost and nothing happens twice. False when
+    some still could not be sent: the run then continues later.
     """
-    pending = repo.pending_outbox()
+    pending = {
+        key: [ActionMessage.model_validate_json(body) for body in bodies] for key, bodies in repo.pending_outbox()
+    }
     if not pending:
-        return 0
-    sink.send(ActionMessage.model_validate_json(body) for _, bodies in pending for body in bodies)
-    repo.clear_outbox([key for key, _ in pending])
-    return sum(len(bodies) for _, bodies in pending)
+        return True
+    delivery = deliver(repo, sink, pending, time_left_ms, backoff, CONTINUE_BELOW_MS)
+    summary.resent += delivery.sent
+    if delivery.left:
+        _waiting(summary, delivery.left)
+        return False
+    return True
+
+
+def _flush(
+    repo: DunningRepository,
+    sink: MessageSink,
+    unsent: dict[str, list[ActionMessage]],
+    summary: RunSummary,
+    time_left_ms: Callable[[], int],
+    backoff: Backoff,
+) -> None:
+    """Hand the committed reminders' messages to the queues; each reminder leaves the outbox once
+    all its messages were accepted. What the queues would not take before the budget ran out
+    stays in the outbox and the run continues (the next invocation sends it first)."""
+    if not unsent:
+        return
+    delivery = deliver(repo, sink, unsent, time_left_ms, backoff, CONTINUE_BELOW_MS)
+    summary.messages += delivery.sent
+    unsent.clear()
+    if delivery.left:
+        _waiting(summary, delivery.left)
+
+
+def _waiting(summary: RunSummary, left: dict[str, list[ActionMessage]]) -> None:
+    summary.status = "continuing"
+    summary.reason = (
+        f"{sum(len(messages) for messages in left.values())} message(s) of {len(left)} reminder(s) wait in the "
+        "outbox: the queues failed until the time ran out; the run continues"
+    )
+
+
+def _commit(
+    repo: DunningRepository,
+    key: str,
+    tag: str,
+    messages: list[ActionMessage],
+    advances: list[Advance],
+    charges: StepCharges,
+    time_left_ms: Callable[[], int],
+    backoff: Backoff,
+) -> bool:
+    """Commit one reminder, retrying a transient failure. A commit whose answer was lost may
+    have taken effect: its outbox item, filed by this run, says so."""
+    tried = False
+
+    def attempt() -> bool:
+        nonlocal tried
+        if tried and repo.outbox_run(key) == tag:
+            return True
+        tried = True
+        return repo.commit_reminder(key, tag, _bodies(messages), advances, periods=charges.periods)
+
+    return with_retries(attempt, backoff, time_left_ms, CONTINUE_BELOW_MS)
 
 
 def _transaction_sized(reminder: PlannedReminder) -> list[PlannedReminder]:

@@ -450,6 +450,25 @@ class DunningRepository:
         """Reminders committed by a run that stopped before confirming their messages were sent."""
         return [(item.sk, [str(body) for body in item.messages]) for item in OutboxModel.query("OUTBOX")]
 
+    def outbox_run(self, key: str) -> str | None:
+        """The run that filed the outbox item ``key`` (None when there is none): tells a commit whose
+        answer was lost apart from one another run made."""
+        try:
+            return str(OutboxModel.get("OUTBOX", key, consistent_read=True).run_id)
+        except OutboxModel.DoesNotExist:
+            return None
+
+    def keep_in_outbox(self, key: str, messages: list[str]) -> None:
+        """Part of a reminder's messages went: only the rest stays to be sent."""
+        try:
+            OutboxModel(pk="OUTBOX", sk=key).update(
+                actions=[OutboxModel.messages.set(messages)],  # type: ignore[arg-type]
+                condition=OutboxModel.pk.exists(),
+            )
+        except UpdateError as error:
+            if not _conditional_failed(error):
+                raise
+
     def clear_outbox(self, keys: list[str]) -> None:
         with OutboxModel.batch_write() as batch:
             for key in keys:

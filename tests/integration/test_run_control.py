@@ -272,3 +272,73 @@ def test_a_settlement_repeated_from_what_it_read_before_applies_the_credit_once(
         assert [e["kind"] for e in repo.effects_on(date(2026, 3, 2))].count("settlement") == 1
         # And a later run finds nothing to settle
         assert settle_open_items(repo, date(2026, 3, 3), "run-2") == []
+
+
+class OutageSink:
+    """The real queues behind a switch: while down, every call fails — half of them after SQS took the messages."""
+
+    def __init__(self, stack: LocalStack) -> None:
+        from shared.aws import SqsSink
+
+        self.real = SqsSink({action: stack.queue_url(action) for action in ("email", "sms", "fee", "bs")})
+        self.down = True
+        self.calls = 0
+
+    def send(self, messages) -> int:  # type: ignore[no-untyped-def]
+        messages = list(messages)
+        self.calls += 1
+        if self.down:
+            if self.calls % 2:
+                self.real.send(messages)  # it took effect; the answer is lost
+            raise ConnectionError("SQS timed out")
+        return self.real.send(messages)
+
+
+class Budget:
+    """An invocation's time, used up by the backoff's sleeps."""
+
+    def __init__(self, ms: int) -> None:
+        self.ms = ms
+
+    def left(self) -> int:
+        return self.ms
+
+    def sleep(self, seconds: float) -> None:
+        self.ms -= int(seconds * 1000)
+
+
+def test_a_run_under_sustained_queue_failures_continues_and_completes_once_they_stop_nothing_lost():
+    from datetime import UTC, datetime
+
+    from shared.services.outbox import Backoff
+    from shared.services.scheduling import schedule_due_reminders
+
+    with LocalStack("acme") as stack:
+        repo = DunningRepository(stack.table_name)
+        due = seed(repo, 40, 0.5)  # 20 reminders of an e-mail and a fee each
+        sink = OutageSink(stack)
+        now = datetime(2026, 3, 2, 5, tzinfo=UTC)
+
+        def invocation() -> str:
+            budget = Budget(120_000)
+            summary = schedule_due_reminders(
+                repo, sink, now, time_left_ms=budget.left, backoff=Backoff(sleep=budget.sleep)
+            )
+            return summary.status
+
+        # Given SQS fails every call for two invocations of the run
+        assert invocation() == "continuing"
+        assert invocation() == "continuing"
+        # Then what was committed waits in the outbox
+        assert repo.pending_outbox() != []
+        # When SQS is back, the next invocation of the run carries on and finishes
+        sink.down = False
+        assert invocation() == "completed"
+        run = repo.get_run("2026-03-02T05:00:00Z")
+        assert run is not None and run["status"] == "completed" and run["invoices_advanced"] == due
+        # And the outbox is empty, and every e-mail and fee reached its consumer and took effect once
+        assert repo.pending_outbox() == []
+        stack.drain()
+        kinds = Counter(kind for kind, _ in reminder_effects(repo).elements())
+        assert kinds == {"email": due, "fee": due}
+        assert set(reminder_effects(repo).values()) == {1}
