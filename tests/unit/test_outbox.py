@@ -198,7 +198,7 @@ class FakeSqs:
     def __init__(self) -> None:
         self.bodies: list[str] = []
 
-    def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803
+    def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
         failed = [
             {"Id": e["Id"], "Code": "InternalError", "Message": "try again", "SenderFault": e["Id"] == "2"}
             for e in Entries
