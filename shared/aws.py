@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from shared.faults import Refused, SendFailed, is_transient
 from shared.messages import ActionMessage
@@ -111,8 +112,21 @@ class S3DeliveryStore:
     def __init__(self, bucket: str) -> None:
         self._bucket = bucket
 
-    def put(self, key: str, body: bytes) -> None:
-        client("s3").put_object(Bucket=self._bucket, Key=key, Body=body, ContentType="text/plain; charset=iso-8859-1")
+    def put_new(self, key: str, body: bytes) -> bool:
+        """Write the object only if the key is free (``If-None-Match: *``); False when it exists."""
+        try:
+            client("s3").put_object(
+                Bucket=self._bucket,
+                Key=key,
+                Body=body,
+                ContentType="text/plain; charset=iso-8859-1",
+                IfNoneMatch="*",
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("PreconditionFailed", "ConditionalRequestConflict"):
+                return False
+            raise
+        return True
 
     def get(self, key: str) -> bytes | None:
         try:
