@@ -17,6 +17,7 @@ from dunning.scenario import load_scenario
 from dunning.simulate import simulate_in
 from shared.betalingsservice import earliest_due_date, is_bank_day, parse_delivery
 from shared.domain.effects import public
+from shared.aws import SqsSink
 from shared.messages import ActionMessage, InvoiceLine
 from shared.services.bs_delivery import delivery_key, slip_reference
 from shared.services.delivery import record_bs_reminder
@@ -159,9 +160,10 @@ def test_a_bs_reminder_redriven_after_its_days_delivery_lands_in_the_next_file_o
         simulation, effects = simulate_in(stack, load_scenario(SCENARIO))
         day = date(2026, 3, 21)
         original = stack.delivery_object(delivery_key("acme", day))
-        # When a BS reminder of 03-21 reaches the BS consumer only after that day's delivery
+        # When a BS message of 03-21 is redriven onto the BS queue after that day's delivery, and consumed
         message = late_bs_message(day)
-        record_bs_reminder(message, simulation.repo, simulation.settings)
+        SqsSink({"bs": stack.queue_url("bs")}).send([message])
+        assert stack.drain().delivered == 1
         reference = slip_reference(message.idempotency_key)
         # Then delivering 03-21 again writes nothing: its file is never overwritten
         assert stack.run_bs_delivery({"time": "2026-03-21T16:00:00Z"}) == {"delivered": False}
