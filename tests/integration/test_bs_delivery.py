@@ -15,9 +15,9 @@ import pytest
 from dunning.local_stack import LocalStack
 from dunning.scenario import load_scenario
 from dunning.simulate import simulate_in
+from shared.aws import SqsSink
 from shared.betalingsservice import earliest_due_date, is_bank_day, parse_delivery
 from shared.domain.effects import public
-from shared.aws import SqsSink
 from shared.messages import ActionMessage, InvoiceLine
 from shared.services.bs_delivery import delivery_key, slip_reference
 from shared.services.delivery import record_bs_reminder
