@@ -36,6 +36,10 @@ class SendRefused(RuntimeError):
     """A queue refused messages for a reason a retry cannot change; they stay in the outbox."""
 
 
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
 @dataclass
 class Backoff:
     """Exponential backoff between attempts; ``attempts`` None means: as long as the time budget allows."""
@@ -43,7 +47,7 @@ class Backoff:
     first_s: float = 0.2
     limit_s: float = 5.0
     attempts: int | None = None
-    sleep: Callable[[float], None] = field(default=time.sleep)
+    sleep: Callable[[float], None] = field(default=_sleep)
 
     def delay(self, attempt: int) -> float:
         return min(self.limit_s, self.first_s * 2**attempt)

@@ -342,3 +342,37 @@ def test_a_run_under_sustained_queue_failures_continues_and_completes_once_they_
         kinds = Counter(kind for kind, _ in reminder_effects(repo).elements())
         assert kinds == {"email": due, "fee": due}
         assert set(reminder_effects(repo).values()) == {1}
+
+
+def test_approved_reminders_whose_queue_fails_wait_in_the_outbox_and_the_next_run_sends_them(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    from datetime import UTC, datetime
+
+    from shared.services import approval
+
+    monkeypatch.setattr("shared.services.outbox.time.sleep", lambda _: None)
+    with LocalStack("acme") as stack:
+        repo = DunningRepository(stack.table_name)
+        due = seed(repo, 20, 0.5)
+        settings = repo.get_settings()
+        assert settings is not None
+        repo.put_settings(settings.updated({"approval_required": True}))
+        # Given a run that proposed every due reminder
+        assert stack.run_scheduler(RUN_EVENT)["proposals"] == due
+        # When they are approved while SQS fails every call (half of them after it took the messages)
+        sink = OutageSink(stack)
+        settings = repo.get_settings()
+        assert settings is not None
+        decision = approval.approve(repo, sink, settings, datetime(2026, 3, 2, 9, tzinfo=UTC))
+        # Then every proposal was approved and committed, and what SQS did not confirm waits in the outbox
+        assert len(decision.approved) == due and decision.messages == 0
+        assert len(repo.pending_outbox()) == due
+        # When SQS is back, the next run sends the outbox first
+        summary = stack.run_scheduler({"source": "schedule", "time": "2026-03-03T05:00:00Z"})
+        assert summary["resent"] == 2 * due and repo.pending_outbox() == []
+        # And every approved e-mail and fee took effect once
+        stack.drain()
+        kinds = Counter(kind for kind, _ in reminder_effects(repo).elements())
+        assert kinds == {"email": due, "fee": due}
+        assert set(reminder_effects(repo).values()) == {1}
