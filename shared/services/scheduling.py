@@ -330,8 +330,8 @@ def _run(
             else:
                 summary.lost_races += 1
         if sum(len(messages) for messages in unsent.values()) >= FLUSH_MESSAGES:
-            _flush(repo, sink, unsent, summary, time_left_ms, backoff)
-    _flush(repo, sink, unsent, summary, time_left_ms, backoff)
+            _flush(repo, sink, unsent, summary, time_left_ms, backoff, final=False)
+    _flush(repo, sink, unsent, summary, time_left_ms, backoff, final=True)
     if summary.status != "continuing":
         summary.status = "completed"
     # A run that continues in a fresh invocation tells and reports each part: what this part did.
@@ -427,17 +427,27 @@ def _flush(
     summary: RunSummary,
     time_left_ms: Callable[[], int],
     backoff: Backoff,
+    final: bool,
 ) -> None:
     """Hand the committed reminders' messages to the queues; each reminder leaves the outbox once
     all its messages were accepted. What the queues would not take before the budget ran out
-    stays in the outbox and the run continues (the next invocation sends it first)."""
-    if not unsent:
+    stays in the outbox and the run continues (the next invocation sends it first). Before the
+    ``final`` flush, a reminder whose messages must follow the rest of the run is kept back."""
+    going = {key: messages for key, messages in unsent.items() if final or not _held_to_the_end(messages)}
+    if not going:
         return
-    delivery = deliver(repo, sink, unsent, time_left_ms, backoff, CONTINUE_BELOW_MS)
+    for key in going:
+        del unsent[key]
+    delivery = deliver(repo, sink, going, time_left_ms, backoff, CONTINUE_BELOW_MS)
     summary.messages += delivery.sent
-    unsent.clear()
     if delivery.left:
         _waiting(summary, delivery.left)
+
+
+def _held_to_the_end(messages: list[ActionMessage]) -> bool:
+    """Does one of these messages have to wait for the run's last commit (a message summing up
+    the whole run for a customer)? None does yet: every reminder goes as soon as it is committed."""
+    return False
 
 
 def _waiting(summary: RunSummary, left: dict[str, list[ActionMessage]]) -> None:

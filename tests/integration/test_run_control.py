@@ -376,3 +376,40 @@ def test_approved_reminders_whose_queue_fails_wait_in_the_outbox_and_the_next_ru
         kinds = Counter(kind for kind, _ in reminder_effects(repo).elements())
         assert kinds == {"email": due, "fee": due}
         assert set(reminder_effects(repo).values()) == {1}
+
+
+def test_each_reminder_leaves_the_outbox_as_soon_as_its_messages_were_accepted(monkeypatch: pytest.MonkeyPatch):
+    from datetime import UTC, datetime
+
+    from shared.services import scheduling
+    from shared.services.outbox import Backoff
+
+    with LocalStack("acme") as stack:
+        repo = DunningRepository(stack.table_name)
+        due = seed(repo, 20, 0.5)  # 10 reminders of an e-mail and a fee each
+        # Given the run hands its messages over every two reminders, and SQS fails from the third hand-over on
+        monkeypatch.setattr(scheduling, "FLUSH_MESSAGES", 4)
+        sink = OutageSink(stack)
+        sink.down = False
+        real_send = sink.send
+
+        def failing_later(messages):  # type: ignore[no-untyped-def]
+            if sink.calls >= 2:
+                sink.down = True
+            return real_send(messages)
+
+        monkeypatch.setattr(sink, "send", failing_later)
+        budget = Budget(60_000)
+        # When the run goes until its time is used up by retries
+        summary = scheduling.schedule_due_reminders(
+            repo,
+            sink,
+            datetime(2026, 3, 2, 5, tzinfo=UTC),
+            time_left_ms=budget.left,
+            backoff=Backoff(sleep=budget.sleep),
+        )
+        # Then the four reminders handed over before the outage left the outbox; the rest wait there
+        assert summary.status == "continuing"
+        assert summary.messages == 8 and summary.reminders == 6
+        assert len(repo.pending_outbox()) == 6 - 4
+        assert due == 10
