@@ -842,6 +842,30 @@ class DunningRepository:
         """Every on-account credit with money left, by customer and then oldest first."""
         return [item.data | {"key": item.sk} for item in RecordModel.query("CREDIT")]
 
+    def write_off(
+        self,
+        invoices: Sequence[InvoiceState],
+        periods_ended: Sequence[str],
+        effect: dict[str, Any],
+        effect_key: str,
+    ) -> bool:
+        """Write off the invoices' open balances — every balance (each conditional on what it was
+        read at), the agreements whose arrears period ends and the ``write_off`` effect in one
+        transaction; False (nothing written) when one changed meanwhile or it was done before."""
+
+        def write(transaction: TransactWrite) -> None:
+            for invoice in invoices:
+                transaction.update(
+                    InvoiceModel(pk=f"INVOICE#{invoice.invoice_id}", sk="INVOICE"),
+                    actions=self._balance_actions(Decimal("0")),
+                    condition=InvoiceModel.open_amount == money_text(invoice.open_amount),
+                )
+            for agreement_id in periods_ended:
+                transaction.update(AgreementModel(pk="AGREEMENT", sk=agreement_id), actions=self._period_end_actions())
+            self._write_effect(transaction, effect, effect_key)
+
+        return self._transact(write)
+
     def apply_settlement(
         self,
         credit: dict[str, Any],
