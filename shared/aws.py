@@ -5,14 +5,15 @@ small interfaces the services use — a queue sink, a mailer, an SMS gateway.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
+from shared.faults import Refused, SendFailed, is_transient
 from shared.messages import QueueMessage
 
 _RETRIES = Config(retries={"max_attempts": 8, "mode": "adaptive"})
@@ -42,42 +43,54 @@ def reset_clients() -> None:
     send_client.cache_clear()
 
 
-class SendFailed(RuntimeError):
-    """SQS refused some messages even after retries."""
-
-
 class SqsSink:
-    """Sends action messages to their queues, at most 10 per call, retrying partial failures."""
+    """Sends action messages to their queues, at most 10 per call.
 
-    def __init__(self, queue_urls: dict[str, str], attempts: int = 5) -> None:
+    Each batch is tried once (botocore retries throttling underneath); what SQS did not
+    accept — entries the batch answer lists as failed, or the whole batch when the call
+    failed — is raised as :class:`~shared.faults.SendFailed`, each marked transient or not,
+    while every other message went. The caller retries what is worth retrying
+    (``shared/services/outbox.py``).
+    """
+
+    def __init__(self, queue_urls: dict[str, str]) -> None:
         self._queue_urls = queue_urls
-        self._attempts = attempts
 
     def send(self, messages: Iterable[QueueMessage]) -> int:
         by_action: dict[str, list[QueueMessage]] = {}
         for message in messages:
             by_action.setdefault(message.action, []).append(message)
         calls = 0
+        refused: list[Refused] = []
         for action, batch in by_action.items():
             for start in range(0, len(batch), SQS_BATCH_LIMIT):
-                calls += self._send_batch(self._queue_urls[action], batch[start : start + SQS_BATCH_LIMIT])
+                calls += 1
+                refused += self._send_batch(self._queue_urls[action], batch[start : start + SQS_BATCH_LIMIT])
+        if refused:
+            raise SendFailed(refused)
         return calls
 
-    def _send_batch(self, queue_url: str, batch: Sequence[QueueMessage]) -> int:
-        pending = {str(index): message for index, message in enumerate(batch)}
-        for attempt in range(self._attempts):
+    @staticmethod
+    def _send_batch(queue_url: str, batch: Sequence[QueueMessage]) -> list[Refused]:
+        entries = {str(index): message for index, message in enumerate(batch)}
+        try:
             response = client("sqs").send_message_batch(
                 QueueUrl=queue_url,
                 Entries=[
-                    {"Id": entry_id, "MessageBody": message.model_dump_json()} for entry_id, message in pending.items()
+                    {"Id": entry_id, "MessageBody": message.model_dump_json()} for entry_id, message in entries.items()
                 ],
             )
-            failed = {entry["Id"] for entry in response.get("Failed", [])}
-            pending = {entry_id: pending[entry_id] for entry_id in failed}
-            if not pending:
-                return attempt + 1
-            time.sleep(min(0.1 * 2**attempt, 2.0))
-        raise SendFailed(f"SQS refused {len(pending)} message(s) for {queue_url} after {self._attempts} tries")
+        except Exception as error:  # the whole batch: it may or may not have gone, so it is sent again
+            reason = f"{type(error).__name__}: {error}"
+            return [Refused(m.idempotency_key, is_transient(error), reason) for m in batch]
+        return [
+            Refused(
+                entries[entry["Id"]].idempotency_key,
+                not entry.get("SenderFault", False),  # SQS' own fault: worth retrying
+                f"SQS {entry.get('Code')}: {entry.get('Message', '')}",
+            )
+            for entry in response.get("Failed", [])
+        ]
 
 
 class SesMailer:
@@ -128,8 +141,21 @@ class S3DeliveryStore:
     def __init__(self, bucket: str) -> None:
         self._bucket = bucket
 
-    def put(self, key: str, body: bytes) -> None:
-        client("s3").put_object(Bucket=self._bucket, Key=key, Body=body, ContentType="text/plain; charset=iso-8859-1")
+    def put_new(self, key: str, body: bytes) -> bool:
+        """Write the object only if the key is free (``If-None-Match: *``); False when it exists."""
+        try:
+            client("s3").put_object(
+                Bucket=self._bucket,
+                Key=key,
+                Body=body,
+                ContentType="text/plain; charset=iso-8859-1",
+                IfNoneMatch="*",
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("PreconditionFailed", "ConditionalRequestConflict"):
+                return False
+            raise
+        return True
 
     def get(self, key: str) -> bytes | None:
         try:

@@ -6,6 +6,7 @@ event acts as of the moment it was meant for.
 
 from dataclasses import asdict
 from datetime import datetime
+from functools import partial
 from typing import Any, Literal
 
 from aws_lambda_powertools.utilities.parser import BaseModel, parse
@@ -16,6 +17,7 @@ from shared.aws import SesMailer, SqsSink, continue_in_new_invocation
 from shared.config import SchedulerConfig
 from shared.observability import logger, metrics, tracer
 from shared.services import approval, statements
+from shared.services.outbox import Backoff, with_retries
 from shared.services.reporting import TenantMailReporter
 from shared.services.scheduling import RunKind, TenantNotConfigured, schedule_due_reminders
 from shared.storage.repository import DunningRepository, repository_for
@@ -98,6 +100,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if summary.status == "continuing":
         follow_up = event | {"continuation": request.continuation + 1}
         if config.function_name:  # in Lambda: a fresh invocation of this function carries on (O3)
-            continue_in_new_invocation(config.function_name, follow_up)
+            hand_on = partial(continue_in_new_invocation, config.function_name, follow_up)
+            with_retries(hand_on, Backoff(attempts=5), context.get_remaining_time_in_millis, 2_000)
         result["continue_with"] = follow_up
     return result

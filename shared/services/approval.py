@@ -24,6 +24,7 @@ from shared.domain.planning import GroupKey, InvoiceState, PlannedReminder
 from shared.domain.settings import TenantSettings
 from shared.messages import ActionMessage, ChargeLine, InvoiceLine, QueueMessage, StatementMessage, reminder_key
 from shared.services.charges import ChargeContext, StepCharges
+from shared.services.outbox import Backoff, deliver, with_retries
 from shared.services.scheduling import (
     MessageSink,
     Reporter,
@@ -38,6 +39,7 @@ from shared.services.scheduling import (
 from shared.storage.repository import DunningRepository
 
 ProposalKind = Literal["reminder", "collection"]
+APPROVAL_SEND_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -154,9 +156,8 @@ def approve(
         else:
             done = _send(repo, sink, settings, record, invoices, today, tag, decision, sent)
         (decision.approved if done else decision.dropped).append(record["key"])
-    if sent.held:
-        sink.send(with_run_charges(message, sent.run_charges) for _, message in sent.held)
-        repo.clear_outbox(sorted({key for key, _ in sent.held}))
+    for key, statement in sent.held:  # its outbox entry is cleared once the statement went
+        decision.messages += _hand_to_queues(repo, sink, key, [with_run_charges(statement, sent.run_charges)])
     if reporter is not None and settings.status_report_to and (sent.reminders or sent.cases):
         summary = RunSummary(run_id=tag, run_date=today.isoformat(), status="completed", kind="approval", tag=tag)
         summary.reminders = len(sent.reminders)
@@ -239,13 +240,22 @@ def _send(
     sent.charged[key] = charges
     # A statement waits for the customer's other approved reminders; its outbox entry stays till then.
     statements = [message for message in messages if isinstance(message, StatementMessage)]
-    now_going: list[QueueMessage] = [message for message in messages if not isinstance(message, StatementMessage)]
-    sink.send(now_going)
-    sent.held += [(key, statement) for statement in statements]
-    if not statements:
-        repo.clear_outbox([key])
-    decision.messages += len(messages)
+    if statements:
+        now_going: list[QueueMessage] = [message for message in messages if not isinstance(message, StatementMessage)]
+        backoff = Backoff(attempts=APPROVAL_SEND_ATTEMPTS)
+        with_retries(lambda: sink.send(now_going), backoff, lambda: 1 << 30, 0)
+        sent.held += [(key, statement) for statement in statements]
+        decision.messages += len(now_going)
+    else:
+        decision.messages += _hand_to_queues(repo, sink, key, messages)
     return True
+
+
+def _hand_to_queues(repo: DunningRepository, sink: MessageSink, key: str, messages: list[QueueMessage]) -> int:
+    """Send the committed messages like a run does (retrying transient failures a few times);
+    what still fails waits in the outbox, and the next run sends it first."""
+    backoff = Backoff(attempts=APPROVAL_SEND_ATTEMPTS)
+    return deliver(repo, sink, {key: messages}, lambda: 1 << 30, backoff, 0).sent
 
 
 def _hand_over(
@@ -312,6 +322,5 @@ def _hand_over(
     )
     if not repo.hand_over_case(record["key"], case, message.model_dump_json(), invoices):
         return False
-    sink.send([message])
-    repo.clear_outbox([record["key"]])
+    _hand_to_queues(repo, sink, record["key"], [message])
     return True

@@ -8,16 +8,21 @@ by the same step), the slip's text lines and a reference. Late in the day
 0117 per debtor group), stores the file and records one ``bs_delivery``
 effect. See docs/betalingsservice.md.
 
-Idempotent: the file's name, delivery number and content follow from the day
-and its records alone, so a second call for the same day rebuilds the same
-bytes, rewrites the file only if it is missing or differs, and records
-nothing new.
+Every record reaches a file: the consumer also files each record under
+``BS_PENDING`` (``<due day>#<key>``), and a day's delivery first moves every
+waiting record due on or before that day into its manifest (``BS_FILED#<day>``),
+then seals it, builds the file from the manifest alone, writes it once
+(a conditional put) and records the effect. A record that arrives after its
+day's delivery was sealed waits for the next delivery, which lists it under
+``late``. A retry after a crash at any point repeats only what is missing and
+never writes a day's file twice.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -30,6 +35,7 @@ from shared.betalingsservice import (
     build_delivery,
     earliest_due_date,
     next_bank_day,
+    parse_delivery,
     reminder_text_lines,
 )
 from shared.betalingsservice.writer import ADDRESS_WIDTH, DENMARK
@@ -53,13 +59,11 @@ FEE_LAW = "renteloven § 9 b"
 class DeliveryStore(Protocol):
     """Where delivery files are kept (S3 in Lambda and on the local stack)."""
 
-    def put(self, key: str, body: bytes) -> None: ...
+    def put_new(self, key: str, body: bytes) -> bool:
+        """Write ``key`` only if it does not exist (False when it did): a delivery is written once."""
+        ...
 
     def get(self, key: str) -> bytes | None: ...
-
-
-class LateBsRecordsError(RuntimeError):
-    """BS reminders were recorded for a day after its delivery was built; they are in no file."""
 
 
 # ----------------------------------------------------------------- names and numbers
@@ -221,6 +225,10 @@ def _existing_effect(repo: DunningRepository, on: date) -> dict[str, Any] | None
     return next((effect for effect in repo.effects_on(on) if effect.get("kind") == KIND), None)
 
 
+# A move of records into a delivery is one transaction: the seal's check and two items per record.
+FILE_PER_TRANSACTION = 49
+
+
 def deliver_bs(
     repo: DunningRepository,
     store: DeliveryStore,
@@ -230,47 +238,79 @@ def deliver_bs(
 ) -> dict[str, Any] | None:
     """Write the day's 0601 delivery to ``store`` and record its ``bs_delivery`` effect, once per day.
 
-    Returns the effect when this call recorded it; None on a day without BS
-    reminders, and on a second call for a day already delivered (which
-    rewrites the same file only if it is missing or differs). Raises
-    :class:`LateBsRecordsError` when reminders were recorded for the day after
-    its delivery was built: they are in no file, and someone must act.
+    The delivery holds every BS record due on or before ``on`` that no delivery took yet, so a
+    record written after its own day's delivery (a redrive, an evening approval) goes into the
+    next one; the effect's ``late`` lists those by the day they were due. An earlier delivery
+    that was begun but never recorded is finished first. Returns the effect when this call
+    recorded it; None on a day without BS reminders and on a second call for a delivered day.
     """
-    records = repo.bs_records(on)
-    if not records:
+    for earlier in repo.unfinished_bs_deliveries(before=on):
+        _deliver_day(repo, store, settings, earlier, None)
+    return _deliver_day(repo, store, settings, on, delivery_id)
+
+
+def _deliver_day(
+    repo: DunningRepository, store: DeliveryStore, settings: TenantSettings, on: date, delivery_id: int | None
+) -> dict[str, Any] | None:
+    """1. file the waiting records under the day (its manifest) and seal it; 2. build the file from
+    the manifest alone and write it once; 3. record the effect. A retry after a crash anywhere
+    repeats only what is missing, and builds the same file from the same manifest."""
+    if _existing_effect(repo, on) is not None:
         return None
-    keys_digest = _digest(str(record.sk) for record in records)
+    if not repo.bs_delivery_sealed(on):
+        if not repo.undelivered_bs_records(on) and not repo.filed_bs_records(on):
+            return None
+        repo.start_bs_delivery(on)
+        _file_waiting_records(repo, on)
+        repo.seal_bs_delivery(on)
+    filed = repo.filed_bs_records(on)
+    if not filed:  # sealed by a concurrent call that found the records taken: nothing to deliver
+        repo.forget_bs_delivery(on)
+        return None
+    records = [_as_record(item) for item in filed]
     delivery = build_day_delivery(records, settings, on, delivery_number(on) if delivery_id is None else delivery_id)
-    body = delivery.encode()
     key = delivery_key(settings.tenant, on)
-
-    existing = _existing_effect(repo, on)
-    if existing is not None:
-        if existing.get("_records") != keys_digest:
-            raise LateBsRecordsError(
-                f"the BS delivery of {on.isoformat()} was built from {existing.get('payments')} payment(s); "
-                f"{len(records)} BS reminder record(s) exist now. Those recorded later are in no delivery."
-            )
-        if store.get(key) != body:
-            store.put(key, body)
-        return None
-
-    store.put(key, body)  # before the effect: a retry after a crash in between writes the same bytes again
-    effect = {
+    body = delivery.encode()
+    if not store.put_new(key, body):  # written before (a retry): that file is the delivery of record
+        body = store.get(key) or body
+    written = parse_delivery(body)
+    late = Counter(str(item.sk).split("#", 1)[0] for item in filed if str(item.sk).split("#", 1)[0] < on.isoformat())
+    effect: dict[str, Any] = {
         "date": on.isoformat(),
         "kind": KIND,
         "file": delivery_file(settings.tenant, on),
-        "sections": delivery.sections,
-        "payments": delivery.payments,
-        "amount": money_text(delivery.amount),
+        "sections": len(written.sections),
+        "payments": written.payments,
+        "amount": money_text(written.amount),
         "_run": RUN_TAG,
-        "_delivery_id": delivery.header.delivery_id,
+        "_delivery_id": written.header().delivery_id,
         "_key": key,
-        "_records": keys_digest,
+        "_records": _digest(str(item.sk) for item in filed),
     }
-    if not repo.record_effect(effect, f"bs-delivery#{on.isoformat()}"):
-        return None  # a concurrent call recorded it first (from the same records: the same file)
+    if late:
+        effect["late"] = [{"due": due, "reminders": count} for due, count in sorted(late.items())]
+    if not repo.finish_bs_delivery(on, effect, f"bs-delivery#{on.isoformat()}"):
+        return None  # a concurrent call recorded it first (from the same manifest: the same file)
     return effect
+
+
+def _file_waiting_records(repo: DunningRepository, on: date) -> None:
+    """Move every record waiting for a delivery into the delivery of ``on`` until none is left
+    (or a concurrent call sealed it: what it did not take waits for the next delivery)."""
+    while waiting := repo.undelivered_bs_records(on):
+        for start in range(0, len(waiting), FILE_PER_TRANSACTION):
+            if not repo.file_bs_records(on, waiting[start : start + FILE_PER_TRANSACTION]):
+                if repo.bs_delivery_sealed(on):
+                    return
+                break  # another call took some of them meanwhile: read again
+
+
+def _as_record(item: BsRecordModel) -> BsRecordModel:
+    """A filed record (sk ``<due>#<key>``) as the BS consumer stored it (pk ``BS#<due>``, sk the key)."""
+    due, _, key = str(item.sk).partition("#")
+    return BsRecordModel(
+        pk=f"BS#{due}", sk=key, customer_id=item.customer_id, creditor_number=item.creditor_number, data=item.data
+    )
 
 
 def deliver_bs_at(repo: DunningRepository, store: DeliveryStore, now: datetime) -> dict[str, Any] | None:

@@ -117,19 +117,27 @@ def write_off_small_remainders(
     repo: DunningRepository, due: list[InvoiceState], below: Decimal | None, day: date, run_tag: str
 ) -> tuple[list[dict[str, Any]], set[str]]:
     """O13: the remainders below the threshold among ``due`` (see :func:`overdue_small_remainders`)
-    are written off; one ``write_off`` effect per customer."""
+    are written off; one ``write_off`` effect per customer, written with the balances in one
+    transaction (a retry writes nothing twice; an invoice paid meanwhile is left to the next run)."""
     small = write_offs(due, below)
     by_customer: dict[str, list[InvoiceState]] = defaultdict(list)
     for invoice in small:
-        set_balance(repo, invoice, ZERO, day)
         by_customer[invoice.customer_id].append(invoice)
     effects = []
+    written: set[str] = set()
     for customer, invoices in sorted(by_customer.items()):
-        total = sum((invoice.open_amount for invoice in invoices), ZERO)
-        effect = _effect(day, "write_off", run_tag, customer, [i.invoice_id for i in invoices], total)
-        if repo.record_effect(effect, f"{run_tag}#{customer}"):
-            effects.append(effect)
-    return effects, {invoice.invoice_id for invoice in small}
+        for number, start in enumerate(range(0, len(invoices), MAX_INVOICES_PER_SETTLEMENT)):
+            part = invoices[start : start + MAX_INVOICES_PER_SETTLEMENT]
+            total = sum((invoice.open_amount for invoice in part), ZERO)
+            effect = _effect(day, "write_off", run_tag, customer, [i.invoice_id for i in part], total)
+            cleared = [replace(invoice, open_amount=ZERO) for invoice in part]
+            others = {other.invoice_id: other for other in repo.open_invoices(customer)}
+            ended = _periods_ended(cleared, others | {i.invoice_id: i for i in cleared}, day)
+            key = f"{run_tag}#{customer}" + (f"#{number + 1}" if number else "")
+            if repo.write_off(part, ended, effect, key):
+                effects.append(effect)
+                written |= {invoice.invoice_id for invoice in part}
+    return effects, written
 
 
 def reverse_paid_fees(repo: DunningRepository, day: date, run_tag: str) -> list[dict[str, Any]]:

@@ -3,7 +3,7 @@ rendered in the tenant's language and sent with SES from the tenant's sender."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -34,7 +34,7 @@ from shared.services.charges import StepCharges
 from shared.services.delivery import Mailer, mime_message
 from shared.services.scheduling import RunSummary, reminder_key_of
 from shared.services.sends import needing_decision
-from shared.storage.ledger import SendLedger
+from shared.storage.ledger import SendEntry, SendLedger
 from shared.storage.repository import PARKED, Customer, DunningRepository
 
 RUN_KINDS = {"scheduled": "scheduled", "manual": "manual", "resume": "resumed", "approval": "approval"}
@@ -109,8 +109,18 @@ def _unconfirmed_failure(unconfirmed: list[UnconfirmedSendLine]) -> list[Failure
 class TenantMailReporter:
     """The scheduler's :class:`~shared.services.scheduling.Reporter`, e-mailing the tenant."""
 
-    def __init__(self, repo: DunningRepository, mailer: Mailer, sender: str | None) -> None:
+    def __init__(
+        self,
+        repo: DunningRepository,
+        mailer: Mailer,
+        sender: str | None,
+        sends_to_decide: Callable[[datetime], Sequence[SendEntry]] | None = None,
+    ) -> None:
         self._repo = repo
+        # The send ledger's entries waiting for an operator (injected in tests that have no table).
+        self._sends_to_decide = sends_to_decide or (
+            lambda now: needing_decision(SendLedger(repo, None, lambda: now), now)
+        )
         self._customers: dict[str, Customer | None] = {}  # one read per customer per run (one reporter per run)
         self._mailer = mailer
         self._sender = sender
@@ -246,7 +256,7 @@ class TenantMailReporter:
 
     def _unconfirmed_sends(self, summary: RunSummary) -> list[UnconfirmedSendLine]:
         """Sends unconfirmed for longer than a day (or whose sender died): each waits for a decision."""
-        entries = needing_decision(SendLedger(self._repo, None, lambda: _report_time(summary)), _report_time(summary))
+        entries = self._sends_to_decide(_report_time(summary))
         lines = []
         for entry in entries:
             effect = entry.effect or {}

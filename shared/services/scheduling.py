@@ -13,7 +13,7 @@ Why nothing is lost or sent twice:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -48,14 +48,11 @@ from shared.services.housekeeping import (
     settle_open_items,
     write_off_small_remainders,
 )
+from shared.services.outbox import Backoff, MessageSink, deliver, with_retries
 from shared.storage.repository import Advance, DunningRepository
 
 # One transaction holds the outbox (or proposal and its effect) and one update per invoice: at most 100 items.
 MAX_INVOICES_PER_REMINDER = 98
-
-
-class MessageSink(Protocol):
-    def send(self, messages: Iterable[QueueMessage]) -> int: ...
 
 
 RunKind = Literal["scheduled", "manual", "resume"]
@@ -124,6 +121,10 @@ class Reporter(Protocol):
 RUN_LEASE_SECONDS = 15 * 60
 # Stop committing when less than this is left of the invocation, and continue in a fresh one (O3).
 CONTINUE_BELOW_MS = 30_000
+# Committed reminders go to the queues (and leave the outbox) in groups of about this many messages.
+FLUSH_MESSAGES = 100
+# Without an invocation's time budget (a local call), transient failures are retried this often.
+LOCAL_ATTEMPTS = 6
 
 
 def schedule_due_reminders(
@@ -135,6 +136,7 @@ def schedule_due_reminders(
     resume_run_id: str | None = None,
     time_left_ms: Callable[[], int] | None = None,
     run_queue: bool = True,
+    backoff: Backoff | None = None,
 ) -> RunSummary:
     """Run the reminder flow once, as of ``now`` (an aware datetime taken from the event).
 
@@ -143,7 +145,9 @@ def schedule_due_reminders(
     When ``time_left_ms`` drops below :data:`CONTINUE_BELOW_MS` the run sends what
     it committed, keeps its slot and returns status "continuing": invoking it
     again with the same arguments carries on where it stopped (what is done is
-    no longer due). A run that finds another holding the tenant's slot is queued and
+    no longer due). Transient failures of the queues (and of a reminder's commit) are
+    retried with ``backoff`` while the budget allows; then, too, the run ends "continuing"
+    with the unsent messages kept in the outbox. A run that finds another holding the tenant's slot is queued and
     started when that one finishes (``run_queue``: the finishing run starts them).
     """
     if now.tzinfo is None:
@@ -169,8 +173,10 @@ def schedule_due_reminders(
         _save_run(repo, summary, now)
         return summary
     _save_run(repo, summary, now)
+    if backoff is None:
+        backoff = Backoff(attempts=None if time_left_ms is not None else LOCAL_ATTEMPTS)
     try:
-        _run(repo, sink, reporter, settings, summary, run_date, time_left_ms or (lambda: 1 << 30))
+        _run(repo, sink, reporter, settings, summary, run_date, time_left_ms or (lambda: 1 << 30), backoff)
     except Exception as error:
         summary.status, summary.reason = "failed", f"{type(error).__name__}: {error}"
         _save_run(repo, summary, now)
@@ -182,7 +188,7 @@ def schedule_due_reminders(
     repo.release_run_lock(run_id)
     _record_run(repo, summary)
     if run_queue:
-        _run_queued(repo, sink, reporter, time_left_ms)
+        _run_queued(repo, sink, reporter, time_left_ms, backoff)
     return summary
 
 
@@ -191,6 +197,7 @@ def _run_queued(
     sink: MessageSink,
     reporter: Reporter | None,
     time_left_ms: Callable[[], int] | None,
+    backoff: Backoff,
 ) -> None:
     """Start the requests that arrived while a run held the slot (O2: "waiting for robot"), oldest first.
 
@@ -211,6 +218,7 @@ def _run_queued(
                 queued.get("resume_run_id"),
                 time_left_ms,
                 run_queue=False,
+                backoff=backoff,
             )
         except RunNotResumable:
             repo.dequeue_run(queued["run_id"])  # resumed meanwhile (or never paused): nothing left to do
@@ -248,8 +256,10 @@ def _run(
     summary: RunSummary,
     run_date: date,
     time_left_ms: Callable[[], int],
+    backoff: Backoff,
 ) -> None:
-    summary.resent += _send_pending_outbox(repo, sink)
+    if not _send_pending_outbox(repo, sink, summary, time_left_ms, backoff):
+        return  # the queues still fail: the run continues in a fresh invocation
     if not settings.reminders_enabled:
         summary.status, summary.reason = "skipped", "reminders are switched off (settings.reminders_enabled)"
         return
@@ -301,7 +311,7 @@ def _run(
         if not templates[version].used:
             repo.mark_template_used(version)
 
-    committed: dict[str, list[QueueMessage]] = {}
+    unsent: dict[str, list[QueueMessage]] = {}  # committed, not yet handed to the queues
     sent: list[PlannedReminder] = []
     charged: dict[str, StepCharges] = {}  # what each sent reminder charged, and what it could not
     statements: set[str] = set()  # customers whose statement this run has filed (one each, O16)
@@ -310,6 +320,8 @@ def _run(
     charging = ChargeContext(repo, settings)
     charging.prefetch([reminder for reminder in plan.send if not settings.needs_approval(reminder.step_name)])
     for reminder in plan.send:
+        if summary.status == "continuing":
+            break
         if time_left_ms() < CONTINUE_BELOW_MS:
             summary.status = "continuing"
             break
@@ -324,10 +336,10 @@ def _run(
             )
             advances = advances_for(part, run_date, respite, after_days, charges)
             key = reminder_key_of(part, settings.tenant)
-            if repo.commit_reminder(key, summary.tag, _bodies(messages), advances, periods=charges.periods):
+            if _commit(repo, key, summary.tag, messages, advances, charges, time_left_ms, backoff):
                 charging.committed(charges, run_date)
                 record_skipped_charges(repo, part, settings.tenant, summary.tag, run_date, charges)
-                committed[key] = messages
+                unsent[key] = messages
                 note_statement_charges(statements, run_charges, messages)
                 charged[key] = charges
                 sent.append(part)
@@ -335,11 +347,9 @@ def _run(
                 summary.invoices_advanced += len(part.invoices)
             else:
                 summary.lost_races += 1
-    # A statement goes out after the customer's last reminder of the run, listing all its charges.
-    outgoing = [with_run_charges(message, run_charges) for messages in committed.values() for message in messages]
-    sink.send(outgoing)
-    summary.messages += len(outgoing)
-    repo.clear_outbox(list(committed))
+        if sum(len(messages) for messages in unsent.values()) >= FLUSH_MESSAGES:
+            _flush(repo, sink, unsent, summary, time_left_ms, backoff, run_charges, final=False)
+    _flush(repo, sink, unsent, summary, time_left_ms, backoff, run_charges, final=True)
     if summary.status != "continuing":
         summary.status = "completed"
     # A run that continues in a fresh invocation tells and reports each part: what this part did.
@@ -404,18 +414,93 @@ def _save_run(repo: DunningRepository, summary: RunSummary, now: datetime) -> No
     repo.put_run(summary.run_id, asdict(summary) | {"time": now.isoformat()})
 
 
-def _send_pending_outbox(repo: DunningRepository, sink: MessageSink) -> int:
-    """Send what an earlier run committed but may not have sent (it stopped in between).
+def _send_pending_outbox(
+    repo: DunningRepository,
+    sink: MessageSink,
+    summary: RunSummary,
+    time_left_ms: Callable[[], int],
+    backoff: Backoff,
+) -> bool:
+    """Send what an earlier run (or part of this one) committed but did not get onto the queues.
 
     The messages keep their business keys, so a consumer that already did the
-    work recognises them; nothing is lost and nothing happens twice.
+    work recognises them; nothing is lost and nothing happens twice. False when
+    some still could not be sent: the run then continues later.
     """
-    pending = repo.pending_outbox()
+    pending = {key: [parse_body(body) for body in bodies] for key, bodies in repo.pending_outbox()}
     if not pending:
-        return 0
-    sink.send(parse_body(body) for _, bodies in pending for body in bodies)
-    repo.clear_outbox([key for key, _ in pending])
-    return sum(len(bodies) for _, bodies in pending)
+        return True
+    delivery = deliver(repo, sink, pending, time_left_ms, backoff, CONTINUE_BELOW_MS)
+    summary.resent += delivery.sent
+    if delivery.left:
+        _waiting(summary, delivery.left)
+        return False
+    return True
+
+
+def _flush(
+    repo: DunningRepository,
+    sink: MessageSink,
+    unsent: dict[str, list[QueueMessage]],
+    summary: RunSummary,
+    time_left_ms: Callable[[], int],
+    backoff: Backoff,
+    run_charges: dict[str, list[ChargeLine]],
+    final: bool,
+) -> None:
+    """Hand the committed reminders' messages to the queues; each reminder leaves the outbox once
+    all its messages were accepted. What the queues would not take before the budget ran out
+    stays in the outbox and the run continues (the next invocation sends it first). Before the
+    ``final`` flush, a reminder whose messages must follow the rest of the run is kept back."""
+    going = {key: messages for key, messages in unsent.items() if final or not _held_to_the_end(messages)}
+    if not going:
+        return
+    for key in going:
+        del unsent[key]
+    # A statement goes out after the customer's last reminder of the run, listing all its charges.
+    going = {key: [with_run_charges(message, run_charges) for message in messages] for key, messages in going.items()}
+    delivery = deliver(repo, sink, going, time_left_ms, backoff, CONTINUE_BELOW_MS)
+    summary.messages += delivery.sent
+    if delivery.left:
+        _waiting(summary, delivery.left)
+
+
+def _held_to_the_end(messages: list[QueueMessage]) -> bool:
+    """Does one of these messages have to wait for the run's last commit? A statement of account
+    sums up the whole run for its customer (O16: it comes after every reminder)."""
+    return any(isinstance(message, StatementMessage) for message in messages)
+
+
+def _waiting(summary: RunSummary, left: dict[str, list[QueueMessage]]) -> None:
+    summary.status = "continuing"
+    summary.reason = (
+        f"{sum(len(messages) for messages in left.values())} message(s) of {len(left)} reminder(s) wait in the "
+        "outbox: the queues failed until the time ran out; the run continues"
+    )
+
+
+def _commit(
+    repo: DunningRepository,
+    key: str,
+    tag: str,
+    messages: list[QueueMessage],
+    advances: list[Advance],
+    charges: StepCharges,
+    time_left_ms: Callable[[], int],
+    backoff: Backoff,
+) -> bool:
+    """Commit one reminder, retrying a transient failure. A commit whose answer was lost may
+    have taken effect: its outbox item, filed by this run, says so."""
+    tried = False
+
+    def attempt() -> bool:
+        nonlocal tried
+        if tried and repo.outbox_run(key) == tag:
+            return True
+        tried = True
+        return repo.commit_reminder(key, tag, _bodies(messages), advances, periods=charges.periods)
+
+    return with_retries(attempt, backoff, time_left_ms, CONTINUE_BELOW_MS)
 
 
 def _transaction_sized(reminder: PlannedReminder) -> list[PlannedReminder]:

@@ -13,6 +13,11 @@ billing-queue line  ``CUSTOMER#<id>``           ``BILLING#<business key>``
 agreement           ``AGREEMENT``               ``<id>``
 invoice             ``INVOICE#<id>``            ``INVOICE``
 BS reminder record  ``BS#<yyyy-mm-dd>``         ``<business key>``
+BS record waiting   ``BS_PENDING``              ``<due date>#<business key>``
+BS delivery's rec.  ``BS_FILED#<yyyy-mm-dd>``   ``<due date>#<business key>``
+BS delivery sealed  ``BS_DELIVERY``             ``<yyyy-mm-dd>#SEALED``
+BS delivery begun   ``BS_UNFINISHED``           ``<yyyy-mm-dd>``
+run request queued  ``RUNQUEUE``                ``<run id>``
 effect              ``EFFECTS#<yyyy-mm-dd>``    ``<seq>#<kind>#<key>``
 run                 ``RUN``                     ``<run id>``
 outbox (unsent)     ``OUTBOX``                  ``<reminder key>``

@@ -153,6 +153,12 @@ def new_invoice_item(invoice: InvoiceState, first_step_on: date | None) -> Invoi
 TRANSACTION_LIMIT = 100
 
 
+def _bs_copy(record: BsRecordModel, pk: str, sk: str) -> BsRecordModel:
+    return BsRecordModel(
+        pk=pk, sk=sk, customer_id=record.customer_id, creditor_number=record.creditor_number, data=record.data
+    )
+
+
 def _customer(data: dict[str, Any]) -> Customer:
     return Customer(
         customer_id=data["id"],
@@ -450,6 +456,25 @@ class DunningRepository:
         """Reminders committed by a run that stopped before confirming their messages were sent."""
         return [(item.sk, [str(body) for body in item.messages]) for item in OutboxModel.query("OUTBOX")]
 
+    def outbox_run(self, key: str) -> str | None:
+        """The run that filed the outbox item ``key`` (None when there is none): tells a commit whose
+        answer was lost apart from one another run made."""
+        try:
+            return str(OutboxModel.get("OUTBOX", key, consistent_read=True).run_id)
+        except OutboxModel.DoesNotExist:
+            return None
+
+    def keep_in_outbox(self, key: str, messages: list[str]) -> None:
+        """Part of a reminder's messages went: only the rest stays to be sent."""
+        try:
+            OutboxModel(pk="OUTBOX", sk=key).update(
+                actions=[OutboxModel.messages.set(messages)],  # type: ignore[arg-type]
+                condition=OutboxModel.pk.exists(),
+            )
+        except UpdateError as error:
+            if not _conditional_failed(error):
+                raise
+
     def clear_outbox(self, keys: list[str]) -> None:
         with OutboxModel.batch_write() as batch:
             for key in keys:
@@ -735,14 +760,74 @@ class DunningRepository:
     def add_bs_record(self, record: BsRecordModel, effect: dict[str, Any], key: str) -> bool:
         """Store a BS reminder record for the day's delivery and record it; False if done before."""
 
+        due = str(record.pk).removeprefix("BS#")
+        # Filed for delivery too: it stays under BS_PENDING until a delivery takes it (that day's or a later one).
+        pending = _bs_copy(record, "BS_PENDING", f"{due}#{record.sk}")
+
         def write(transaction: TransactWrite) -> None:
             transaction.save(record, condition=BsRecordModel.pk.does_not_exist())
+            transaction.save(pending, condition=BsRecordModel.pk.does_not_exist())
             self._write_effect(transaction, effect, key)
 
         return self._transact(write)
 
     def bs_records(self, on: date) -> list[BsRecordModel]:
         return list(BsRecordModel.query(f"BS#{on.isoformat()}"))
+
+    # -- the daily BS delivery: records waiting for a file, a day's filed records, its seal ---------
+    def undelivered_bs_records(self, through: date) -> list[BsRecordModel]:
+        """BS records due on or before ``through`` that no delivery has taken yet (sk ``<due>#<key>``)."""
+        upper = (through + timedelta(days=1)).isoformat()
+        return list(BsRecordModel.query("BS_PENDING", BsRecordModel.sk < upper, consistent_read=True))
+
+    def filed_bs_records(self, on: date) -> list[BsRecordModel]:
+        """The records the delivery of ``on`` holds (sk ``<due>#<key>``): the delivery's manifest."""
+        return list(BsRecordModel.query(f"BS_FILED#{on.isoformat()}", consistent_read=True))
+
+    def start_bs_delivery(self, on: date) -> None:
+        """Mark the delivery of ``on`` as begun: until its effect is recorded, a later delivery finishes it."""
+        RecordModel(pk="BS_UNFINISHED", sk=on.isoformat(), data={"date": on.isoformat()}).save()
+
+    def unfinished_bs_deliveries(self, before: date) -> list[date]:
+        items = RecordModel.query("BS_UNFINISHED", RecordModel.sk < before.isoformat(), consistent_read=True)
+        return [date.fromisoformat(str(item.sk)) for item in items]
+
+    def file_bs_records(self, on: date, records: Sequence[BsRecordModel]) -> bool:
+        """Move pending records into the delivery of ``on`` — only while it is not sealed, each only
+        once; False (nothing moved) when the delivery was sealed or a record was taken meanwhile."""
+
+        def write(transaction: TransactWrite) -> None:
+            transaction.condition_check(
+                RecordModel, "BS_DELIVERY", f"{on.isoformat()}#SEALED", condition=RecordModel.pk.does_not_exist()
+            )
+            for record in records:
+                transaction.delete(record, condition=BsRecordModel.pk.exists())
+                filed = _bs_copy(record, f"BS_FILED#{on.isoformat()}", str(record.sk))
+                transaction.save(filed, condition=BsRecordModel.pk.does_not_exist())
+
+        return self._transact(write)
+
+    def seal_bs_delivery(self, on: date) -> None:
+        """No record joins the delivery of ``on`` any more: its file is built from what it holds now."""
+        RecordModel(pk="BS_DELIVERY", sk=f"{on.isoformat()}#SEALED", data={"date": on.isoformat()}).save()
+
+    def bs_delivery_sealed(self, on: date) -> bool:
+        return RecordModel.count("BS_DELIVERY", RecordModel.sk == f"{on.isoformat()}#SEALED", consistent_read=True) > 0
+
+    def forget_bs_delivery(self, on: date) -> None:
+        RecordModel(pk="BS_UNFINISHED", sk=on.isoformat()).delete()
+
+    def finish_bs_delivery(self, on: date, effect: dict[str, Any], key: str) -> bool:
+        """Record the delivery's effect and clear its "unfinished" mark together; False if recorded before."""
+
+        def write(transaction: TransactWrite) -> None:
+            self._write_effect(transaction, effect, key)
+            transaction.delete(RecordModel(pk="BS_UNFINISHED", sk=on.isoformat()))
+
+        done = self._transact(write)
+        if not done:
+            RecordModel(pk="BS_UNFINISHED", sk=on.isoformat()).delete()
+        return done
 
     def open_invoices(self, customer_id: str) -> list[InvoiceState]:
         """The customer's invoices with an open balance, oldest due date first (the sparse open-index)."""
@@ -765,6 +850,30 @@ class DunningRepository:
     def open_credits(self) -> list[dict[str, Any]]:
         """Every on-account credit with money left, by customer and then oldest first."""
         return [item.data | {"key": item.sk} for item in RecordModel.query("CREDIT")]
+
+    def write_off(
+        self,
+        invoices: Sequence[InvoiceState],
+        periods_ended: Sequence[str],
+        effect: dict[str, Any],
+        effect_key: str,
+    ) -> bool:
+        """Write off the invoices' open balances — every balance (each conditional on what it was
+        read at), the agreements whose arrears period ends and the ``write_off`` effect in one
+        transaction; False (nothing written) when one changed meanwhile or it was done before."""
+
+        def write(transaction: TransactWrite) -> None:
+            for invoice in invoices:
+                transaction.update(
+                    InvoiceModel(pk=f"INVOICE#{invoice.invoice_id}", sk="INVOICE"),
+                    actions=self._balance_actions(Decimal("0")),
+                    condition=InvoiceModel.open_amount == money_text(invoice.open_amount),
+                )
+            for agreement_id in periods_ended:
+                transaction.update(AgreementModel(pk="AGREEMENT", sk=agreement_id), actions=self._period_end_actions())
+            self._write_effect(transaction, effect, effect_key)
+
+        return self._transact(write)
 
     def apply_settlement(
         self,

@@ -15,10 +15,12 @@ import pytest
 from dunning.local_stack import LocalStack
 from dunning.scenario import load_scenario
 from dunning.simulate import simulate_in
+from shared.aws import SqsSink
 from shared.betalingsservice import earliest_due_date, is_bank_day, parse_delivery
 from shared.domain.effects import public
-from shared.services.bs_delivery import LateBsRecordsError, deliver_bs, delivery_key
-from shared.storage.models import BsRecordModel
+from shared.messages import ActionMessage, InvoiceLine
+from shared.services.bs_delivery import delivery_key, slip_reference
+from shared.services.delivery import record_bs_reminder
 from tests.conftest import REPO
 
 SCENARIO = REPO / "tests" / "scenarios" / "danish" / "bs_delivery.yaml"
@@ -117,37 +119,136 @@ def test_running_the_delivery_again_for_a_day_changes_nothing():
         assert stack.delivery_object(delivery_key("acme", date(2026, 3, 7))) is None
 
 
-def test_a_bs_reminder_recorded_after_the_days_delivery_is_refused_loudly():
+def late_bs_message(day: date, customer: str = "C1") -> ActionMessage:
+    """A BS reminder of ``day`` that reaches the BS consumer only now (redriven from the DLQ)."""
+    return ActionMessage(
+        idempotency_key=f"acme#{customer}#standard_v1#1#I9#bs#redriven",
+        tenant="acme",
+        run_id="2026-03-06T05:00:00Z",
+        run_date=day,
+        action="bs",
+        customer_id=customer,
+        template_version="standard_v1",
+        step_name="Rykker 1",
+        step_number=1,
+        step_count=3,
+        invoices=[
+            InvoiceLine(
+                invoice_id="I9",
+                amount=Decimal("80.00"),
+                open_amount=Decimal("80.00"),
+                issued=date(2026, 2, 1),
+                due=date(2026, 2, 15),
+            )
+        ],
+    )
+
+
+def slips_with(stack: LocalStack, reference: str, days: list[str]) -> list[str]:
+    """The days whose delivery file holds a slip with ``reference``."""
+    found = []
+    for day in days:
+        body = stack.delivery_object(f"bs/{day}/bs0601-acme-{day}.txt")
+        if body is not None and any(slip.reference == reference for slip in parse_delivery(body).slips):
+            found.append(day)
+    return found
+
+
+def test_a_bs_reminder_redriven_after_its_days_delivery_lands_in_the_next_file_once():
     with LocalStack("acme") as stack:
-        # Given a day whose delivery was written
-        simulation, _ = simulate_in(stack, load_scenario(SCENARIO))
-        day = date(2026, 3, 6)
+        # Given the scenario's deliveries were written (the last one on 03-21)
+        simulation, effects = simulate_in(stack, load_scenario(SCENARIO))
+        day = date(2026, 3, 21)
         original = stack.delivery_object(delivery_key("acme", day))
-        [existing, *_] = simulation.repo.bs_records(day)
-        # When another BS reminder is recorded for that day afterwards (e.g. a run after the delivery time)
-        late = BsRecordModel(
-            pk=f"BS#{day.isoformat()}",
-            sk=existing.sk + "-late",
-            customer_id=existing.customer_id,
-            creditor_number=existing.creditor_number,
-            data=dict(existing.data),
-        )
-        late.save()
-        # Then the delivery does not silently overwrite the file it already delivered
-        with pytest.raises(LateBsRecordsError, match="in no delivery"):
-            deliver_bs(simulation.repo, _BucketOf(stack), simulation.settings, day)
+        # When a BS message of 03-21 is redriven onto the BS queue after that day's delivery, and consumed
+        message = late_bs_message(day)
+        SqsSink({"bs": stack.queue_url("bs")}).send([message])
+        assert stack.drain().delivered == 1
+        reference = slip_reference(message.idempotency_key)
+        # Then delivering 03-21 again writes nothing: its file is never overwritten
+        assert stack.run_bs_delivery({"time": "2026-03-21T16:00:00Z"}) == {"delivered": False}
         assert stack.delivery_object(delivery_key("acme", day)) == original
+        # And the next delivery (03-22) holds it, and says which day it was due
+        next_day = date(2026, 3, 22)
+        assert stack.run_bs_delivery({"time": "2026-03-22T16:00:00Z"})["delivered"] is True
+        [effect] = [e for e in simulation.repo.effects_on(next_day) if e["kind"] == "bs_delivery"]
+        assert effect["late"] == [{"due": "2026-03-21", "reminders": 1}] and effect["payments"] == 1
+        filed = simulation.repo.filed_bs_records(next_day)
+        assert [str(item.sk) for item in filed] == [f"2026-03-21#{message.idempotency_key}"]
+        # When the deliveries run again
+        for again in ("2026-03-21", "2026-03-22", "2026-03-23"):
+            assert stack.run_bs_delivery({"time": f"{again}T16:00:00Z"}) == {"delivered": False}
+        # Then the reminder is in exactly one file, and no day has a second delivery
+        days = sorted({e["date"] for e in effects if e["kind"] == "bs_delivery"} | {"2026-03-22", "2026-03-23"})
+        assert slips_with(stack, reference, days) == ["2026-03-22"]
+        assert stack.delivery_object(delivery_key("acme", date(2026, 3, 23))) is None
+        assert simulation.repo.undelivered_bs_records(date(2026, 3, 31)) == []
 
 
-class _BucketOf:
-    def __init__(self, stack: LocalStack) -> None:
-        self._stack = stack
+def crash_once(real):  # type: ignore[no-untyped-def]
+    """``real``, except that its first call raises (a crash at that point)."""
+    calls = []
 
-    def put(self, key: str, body: bytes) -> None:
-        raise AssertionError("nothing may be written")
+    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("crashed")
+        return real(*args, **kwargs)
 
-    def get(self, key: str) -> bytes | None:
-        return self._stack.delivery_object(key)
+    return wrapper
+
+
+@pytest.mark.parametrize("where", ["after the file was written", "before the file was written"])
+def test_a_delivery_that_crashed_part_way_is_finished_by_its_retry_with_each_record_in_one_file(
+    where: str, monkeypatch: pytest.MonkeyPatch
+):
+    from shared.aws import S3DeliveryStore
+    from shared.storage.repository import DunningRepository
+
+    with LocalStack("acme") as stack:
+        # Given the scenario up to its end, and one more BS reminder waiting for a file
+        simulation, _ = simulate_in(stack, load_scenario(SCENARIO))
+        message = late_bs_message(date(2026, 3, 22))
+        record_bs_reminder(message, simulation.repo, simulation.settings)
+        # When the delivery crashes once part-way (records filed; the file written or not)
+        if where == "after the file was written":
+            monkeypatch.setattr(
+                DunningRepository, "finish_bs_delivery", crash_once(DunningRepository.finish_bs_delivery)
+            )
+        else:
+            monkeypatch.setattr(S3DeliveryStore, "put_new", crash_once(S3DeliveryStore.put_new))
+        with pytest.raises(ConnectionError):
+            stack.run_bs_delivery({"time": "2026-03-22T16:00:00Z"})
+        # And its retry runs
+        assert stack.run_bs_delivery({"time": "2026-03-22T16:00:00Z"})["delivered"] is True
+        # Then there is one file with the reminder once, and one effect
+        body = stack.delivery_object(delivery_key("acme", date(2026, 3, 22)))
+        assert body is not None
+        references = [slip.reference for slip in parse_delivery(body).slips]
+        assert references == [slip_reference(message.idempotency_key)]
+        kinds = [e["kind"] for e in simulation.repo.effects_on(date(2026, 3, 22))]
+        assert kinds.count("bs_delivery") == 1
+        assert simulation.repo.unfinished_bs_deliveries(date(2026, 12, 31)) == []
+
+
+def test_a_delivery_begun_but_never_recorded_is_finished_by_the_next_days_delivery(monkeypatch: pytest.MonkeyPatch):
+    from shared.storage.repository import DunningRepository
+
+    with LocalStack("acme") as stack:
+        simulation, _ = simulate_in(stack, load_scenario(SCENARIO))
+        message = late_bs_message(date(2026, 3, 22))
+        record_bs_reminder(message, simulation.repo, simulation.settings)
+        # Given the delivery of 03-22 crashed after filing its records and was never retried
+        monkeypatch.setattr(DunningRepository, "finish_bs_delivery", crash_once(DunningRepository.finish_bs_delivery))
+        with pytest.raises(ConnectionError):
+            stack.run_bs_delivery({"time": "2026-03-22T16:00:00Z"})
+        # When the next day's delivery runs
+        stack.run_bs_delivery({"time": "2026-03-23T16:00:00Z"})
+        # Then it finished 03-22's delivery first (the reminder is in that file, once)
+        assert [e["kind"] for e in simulation.repo.effects_on(date(2026, 3, 22))].count("bs_delivery") == 1
+        reference = slip_reference(message.idempotency_key)
+        assert slips_with(stack, reference, ["2026-03-22", "2026-03-23"]) == ["2026-03-22"]
+        assert simulation.repo.unfinished_bs_deliveries(date(2026, 12, 31)) == []
 
 
 def test_the_local_stack_creates_the_delivery_bucket_from_the_template():

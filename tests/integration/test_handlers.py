@@ -154,11 +154,17 @@ class CrashingSink:
 def test_a_run_that_stops_before_sending_is_completed_by_the_next_run(acme: Simulation):
     from datetime import UTC, datetime
 
+    from shared.services.outbox import Backoff
     from shared.services.scheduling import schedule_due_reminders
 
-    # Given a run that committed its reminders and then lost SQS
-    with pytest.raises(ConnectionError):
-        schedule_due_reminders(acme.repo, CrashingSink(), datetime(2026, 1, 29, 5, tzinfo=UTC))
+    # Given a run that committed its reminders and then lost SQS for longer than it retries
+    stopped = schedule_due_reminders(
+        acme.repo,
+        CrashingSink(),
+        datetime(2026, 1, 29, 5, tzinfo=UTC),
+        backoff=Backoff(attempts=3, sleep=lambda _: None),
+    )
+    assert stopped.status == "continuing" and stopped.messages == 0
     assert len(acme.repo.pending_outbox()) == 3  # C1, C2 and C3 each have one reminder waiting
     assert acme.repo.get_invoice("I1").steps_done == 1  # type: ignore[union-attr]
     # When the next run comes (a day later, nothing new is due)

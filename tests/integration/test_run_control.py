@@ -274,3 +274,144 @@ def test_a_settlement_repeated_from_what_it_read_before_applies_the_credit_once(
         assert [e["kind"] for e in repo.effects_on(date(2026, 3, 2))].count("settlement") == 1
         # And a later run finds nothing to settle
         assert settle_open_items(repo, date(2026, 3, 3), "run-2") == []
+
+
+class OutageSink:
+    """The real queues behind a switch: while down, every call fails — half of them after SQS took the messages."""
+
+    def __init__(self, stack: LocalStack) -> None:
+        from shared.aws import SqsSink
+
+        self.real = SqsSink({action: stack.queue_url(action) for action in ("email", "sms", "fee", "bs")})
+        self.down = True
+        self.calls = 0
+
+    def send(self, messages) -> int:  # type: ignore[no-untyped-def]
+        messages = list(messages)
+        self.calls += 1
+        if self.down:
+            if self.calls % 2:
+                self.real.send(messages)  # it took effect; the answer is lost
+            raise ConnectionError("SQS timed out")
+        return self.real.send(messages)
+
+
+class Budget:
+    """An invocation's time, used up by the backoff's sleeps."""
+
+    def __init__(self, ms: int) -> None:
+        self.ms = ms
+
+    def left(self) -> int:
+        return self.ms
+
+    def sleep(self, seconds: float) -> None:
+        self.ms -= int(seconds * 1000)
+
+
+def test_a_run_under_sustained_queue_failures_continues_and_completes_once_they_stop_nothing_lost():
+    from datetime import UTC, datetime
+
+    from shared.services.outbox import Backoff
+    from shared.services.scheduling import schedule_due_reminders
+
+    with LocalStack("acme") as stack:
+        repo = DunningRepository(stack.table_name)
+        due = seed(repo, 40, 0.5)  # 20 reminders of an e-mail and a fee each
+        sink = OutageSink(stack)
+        now = datetime(2026, 3, 2, 5, tzinfo=UTC)
+
+        def invocation() -> str:
+            budget = Budget(120_000)
+            summary = schedule_due_reminders(
+                repo, sink, now, time_left_ms=budget.left, backoff=Backoff(sleep=budget.sleep)
+            )
+            return summary.status
+
+        # Given SQS fails every call for two invocations of the run
+        assert invocation() == "continuing"
+        assert invocation() == "continuing"
+        # Then what was committed waits in the outbox
+        assert repo.pending_outbox() != []
+        # When SQS is back, the next invocation of the run carries on and finishes
+        sink.down = False
+        assert invocation() == "completed"
+        run = repo.get_run("2026-03-02T05:00:00Z")
+        assert run is not None and run["status"] == "completed" and run["invoices_advanced"] == due
+        # And the outbox is empty, and every e-mail and fee reached its consumer and took effect once
+        assert repo.pending_outbox() == []
+        stack.drain()
+        kinds = Counter(kind for kind, _ in reminder_effects(repo).elements())
+        assert kinds == {"email": due, "fee": due}
+        assert set(reminder_effects(repo).values()) == {1}
+
+
+def test_approved_reminders_whose_queue_fails_wait_in_the_outbox_and_the_next_run_sends_them(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    from datetime import UTC, datetime
+
+    from shared.services import approval
+
+    monkeypatch.setattr("shared.services.outbox.time.sleep", lambda _: None)
+    with LocalStack("acme") as stack:
+        repo = DunningRepository(stack.table_name)
+        due = seed(repo, 20, 0.5)
+        settings = repo.get_settings()
+        assert settings is not None
+        repo.put_settings(settings.updated({"approval_required": True}))
+        # Given a run that proposed every due reminder
+        assert stack.run_scheduler(RUN_EVENT)["proposals"] == due
+        # When they are approved while SQS fails every call (half of them after it took the messages)
+        sink = OutageSink(stack)
+        settings = repo.get_settings()
+        assert settings is not None
+        decision = approval.approve(repo, sink, settings, datetime(2026, 3, 2, 9, tzinfo=UTC))
+        # Then every proposal was approved and committed, and what SQS did not confirm waits in the outbox
+        assert len(decision.approved) == due and decision.messages == 0
+        assert len(repo.pending_outbox()) == due
+        # When SQS is back, the next run sends the outbox first
+        summary = stack.run_scheduler({"source": "schedule", "time": "2026-03-03T05:00:00Z"})
+        assert summary["resent"] == 2 * due and repo.pending_outbox() == []
+        # And every approved e-mail and fee took effect once
+        stack.drain()
+        kinds = Counter(kind for kind, _ in reminder_effects(repo).elements())
+        assert kinds == {"email": due, "fee": due}
+        assert set(reminder_effects(repo).values()) == {1}
+
+
+def test_each_reminder_leaves_the_outbox_as_soon_as_its_messages_were_accepted(monkeypatch: pytest.MonkeyPatch):
+    from datetime import UTC, datetime
+
+    from shared.services import scheduling
+    from shared.services.outbox import Backoff
+
+    with LocalStack("acme") as stack:
+        repo = DunningRepository(stack.table_name)
+        due = seed(repo, 20, 0.5)  # 10 reminders of an e-mail and a fee each
+        # Given the run hands its messages over every two reminders, and SQS fails from the third hand-over on
+        monkeypatch.setattr(scheduling, "FLUSH_MESSAGES", 4)
+        sink = OutageSink(stack)
+        sink.down = False
+        real_send = sink.send
+
+        def failing_later(messages):  # type: ignore[no-untyped-def]
+            if sink.calls >= 2:
+                sink.down = True
+            return real_send(messages)
+
+        monkeypatch.setattr(sink, "send", failing_later)
+        budget = Budget(60_000)
+        # When the run goes until its time is used up by retries
+        summary = scheduling.schedule_due_reminders(
+            repo,
+            sink,
+            datetime(2026, 3, 2, 5, tzinfo=UTC),
+            time_left_ms=budget.left,
+            backoff=Backoff(sleep=budget.sleep),
+        )
+        # Then the four reminders handed over before the outage left the outbox; the rest wait there
+        assert summary.status == "continuing"
+        assert summary.messages == 8 and summary.reminders == 6
+        assert len(repo.pending_outbox()) == 6 - 4
+        assert due == 10

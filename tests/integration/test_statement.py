@@ -4,12 +4,10 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-import pytest
-
 from dunning.local_stack import FakeLambdaContext, LocalStack
 from dunning.scenario import load_scenario
 from dunning.simulate import Simulation, SimulationOptions, simulate
-from shared.services.scheduling import schedule_due_reminders
+from shared.services.scheduling import CONTINUE_BELOW_MS, schedule_due_reminders
 from tests.conftest import REPO, SHARED
 from tests.integration.test_handlers import CrashingSink
 
@@ -36,9 +34,14 @@ def test_a_statement_stranded_in_the_outbox_goes_out_with_the_next_run():
         while day < date(2026, 1, 29):
             simulation.run_day(day)
             day += timedelta(days=1)
-        # Given the 01-29 run committed Rykker 2 (with its statement) and then lost SQS
-        with pytest.raises(ConnectionError):
-            schedule_due_reminders(simulation.repo, CrashingSink(), datetime(2026, 1, 29, 5, tzinfo=UTC))
+        # Given the 01-29 run committed Rykker 2 (with its statement) and then lost SQS until its time ran out
+        stranded = schedule_due_reminders(
+            simulation.repo,
+            CrashingSink(),
+            datetime(2026, 1, 29, 5, tzinfo=UTC),
+            time_left_ms=lambda: CONTINUE_BELOW_MS + 1_000,
+        )
+        assert stranded.status == "continuing"
         assert len(simulation.repo.pending_outbox()) == 1
         # When the next run comes
         summary = stack.run_scheduler({"source": "schedule", "time": "2026-01-30T05:00:00Z"})

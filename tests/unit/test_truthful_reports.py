@@ -93,7 +93,7 @@ def report_text(
     repo: FakeRepo, tenant: TenantSettings, charged: list[tuple[PlannedReminder, StepCharges]], **more: Any
 ) -> tuple[str, dict[str, Any]]:
     mailer = FakeMailer()
-    reporter = TenantMailReporter(repo, mailer, "robot@acme.example")  # type: ignore[arg-type]
+    reporter = TenantMailReporter(repo, mailer, "robot@acme.example", lambda now: [])  # type: ignore[arg-type]
     summary = RunSummary(run_id="2026-03-14T05:00:00Z", run_date=RUN_DATE.isoformat(), status="completed")
     effect = reporter.run_report(
         tenant,
@@ -182,7 +182,7 @@ def test_a_paused_run_notice_is_danish_while_its_effect_keeps_the_english_reason
     outcome = check_run(tenant, [], [], {"Indbetalinger": 2})
     assert outcome is not None
     mailer = FakeMailer()
-    reporter = TenantMailReporter(FakeRepo(), mailer, "robot@acme.example")  # type: ignore[arg-type]
+    reporter = TenantMailReporter(FakeRepo(), mailer, "robot@acme.example", lambda now: [])  # type: ignore[arg-type]
     summary = RunSummary(run_id="2026-03-14T05:00:00Z", run_date=RUN_DATE.isoformat(), status="paused")
     # When the tenant is told
     effect = reporter.run_stopped(tenant, summary, outcome, [])
@@ -196,7 +196,7 @@ def test_an_aborted_run_notice_names_each_problem_in_danish():
     outcome = check_run(settings(), ["C7"], [], {})
     assert outcome is not None
     mailer = FakeMailer()
-    reporter = TenantMailReporter(FakeRepo(), mailer, "robot@acme.example")  # type: ignore[arg-type]
+    reporter = TenantMailReporter(FakeRepo(), mailer, "robot@acme.example", lambda now: [])  # type: ignore[arg-type]
     summary = RunSummary(run_id="r", run_date=RUN_DATE.isoformat(), status="aborted")
     effect = reporter.run_stopped(settings(), summary, outcome, [])
     text = mailer.text()
@@ -206,7 +206,7 @@ def test_an_aborted_run_notice_names_each_problem_in_danish():
 
 def test_the_approval_notice_says_its_reason_in_the_tenants_language():
     mailer = FakeMailer()
-    reporter = TenantMailReporter(FakeRepo(JENS), mailer, "robot@acme.example")  # type: ignore[arg-type]
+    reporter = TenantMailReporter(FakeRepo(JENS), mailer, "robot@acme.example", lambda now: [])  # type: ignore[arg-type]
     summary = RunSummary(run_id="r", run_date=RUN_DATE.isoformat(), status="completed")
     effect = reporter.proposals_waiting(settings(), summary, [reminder("C1", invoice("I1", "C1", "10.00"))])
     assert effect is not None and effect["reason"] == "1 proposal(s) await approval"
@@ -248,7 +248,7 @@ def test_a_fee_over_the_cap_is_said_with_danish_amounts():
 def test_an_approval_reports_the_cases_it_handed_to_debt_collection():
     # Given an approval that handed one case to the partner and sent no reminder
     mailer = FakeMailer()
-    reporter = TenantMailReporter(FakeRepo(JENS), mailer, "robot@acme.example")  # type: ignore[arg-type]
+    reporter = TenantMailReporter(FakeRepo(JENS), mailer, "robot@acme.example", lambda now: [])  # type: ignore[arg-type]
     summary = RunSummary(
         run_id="approval@2026-03-14T08:00:00Z", run_date=RUN_DATE.isoformat(), status="completed", kind="approval"
     )
