@@ -23,8 +23,15 @@ def unreachable(
     """Why ``action`` cannot reach ``customer`` (a `skipped` reason), or None when it can."""
     if action == "email" and not customer.email:
         return "the customer has no e-mail address"
-    if action == "sms" and not customer.phone:
-        return "the customer has no phone number"
+    if action == "sms":
+        if not customer.phone:
+            return "the customer has no phone number"
+        from shared.rendering.sms import normalize_phone  # phonenumbers; kept out of import time
+
+        try:
+            normalize_phone(customer.phone)
+        except ValueError as error:
+            return f"the customer's phone number is not usable: {error}"
     if action == "bs":
         if not settings.bs.enabled:
             return "Betalingsservice is not enabled for this tenant (settings.bs.enabled)"

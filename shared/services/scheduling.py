@@ -29,6 +29,7 @@ from shared.domain.planning import (
     next_step_on,
     plan_reminders,
 )
+from shared.domain.reference import payment_id
 from shared.domain.run_control import CheckOutcome, check_run
 from shared.domain.settings import TenantSettings
 from shared.messages import ActionMessage, InvoiceLine, reminder_key
@@ -36,8 +37,9 @@ from shared.services.charges import ChargeContext, StepCharges
 from shared.services.housekeeping import reverse_paid_fees, settle_open_items, write_off_small_remainders
 from shared.storage.repository import Advance, DunningRepository
 
-# One transaction holds the outbox (or proposal and its effect) and one update per invoice: at most 100 items.
-MAX_INVOICES_PER_REMINDER = 98
+# One transaction holds the outbox, the payment reference, an approved proposal and one update per
+# invoice: at most 100 items.
+MAX_INVOICES_PER_REMINDER = 97
 
 
 class MessageSink(Protocol):
@@ -262,10 +264,14 @@ def _run(
                     proposed.append(part)
                 continue
             charges = charging.decide(part, run_date)
-            messages = messages_for(part, settings, summary.tag, run_date, summary.by_action, charges)
+            reference = payment_id(repo.next_reference_number())
+            messages = messages_for(part, settings, summary.tag, run_date, summary.by_action, charges, reference)
             advances = advances_for(part, run_date, respite, after_days, charges)
             key = reminder_key_of(part, settings.tenant)
-            if repo.commit_reminder(key, summary.tag, _bodies(messages), advances, periods=charges.periods):
+            filed = reference_record(part, reference, run_date, key)
+            if repo.commit_reminder(
+                key, summary.tag, _bodies(messages), advances, periods=charges.periods, reference=filed
+            ):
                 charging.committed(charges, run_date)
                 record_skipped_charges(repo, part, settings.tenant, summary.tag, run_date, charges)
                 committed[key] = messages
@@ -441,6 +447,22 @@ def _text(amount: Decimal | None) -> str | None:
     return None if amount is None else money_text(amount)
 
 
+def reference_record(reminder: PlannedReminder, reference: str, on: date, key: str) -> dict[str, Any]:
+    """What a payment reference stands for, filed with the reminder's commit (looked up by
+    ``GET /references/{reference}`` and ``dunning reference``)."""
+    return {
+        "reference": reference,
+        "customer": reminder.key.customer_id,
+        "invoices": reminder.invoice_ids,
+        "template": reminder.template.version_id,
+        "step": reminder.step_name,
+        "step_number": reminder.key.step_number,
+        "date": on.isoformat(),
+        "open_total": money_text(reminder.open_total),
+        "reminder_key": key,
+    }
+
+
 def messages_for(
     reminder: PlannedReminder,
     settings: TenantSettings,
@@ -448,9 +470,11 @@ def messages_for(
     run_date: date,
     by_action: dict[str, int],
     charges: StepCharges,
+    reference: str | None = None,
 ) -> list[ActionMessage]:
-    """One message per action of the reminder's step, each with its business key; a charge the
-    rules did not allow gets none (see :func:`record_skipped_charges`)."""
+    """One message per action of the reminder's step, each with its business key and the
+    reminder's payment ``reference``; a charge the rules did not allow gets none (see
+    :func:`record_skipped_charges`)."""
     tenant = settings.tenant
     warns = is_collection_warning(reminder, settings.collection is not None)
     amounts: dict[str, Decimal | None] = {"interest": charges.interest, "compensation": charges.compensation}
@@ -479,6 +503,7 @@ def messages_for(
             warning_deadline=run_date + timedelta(days=WARNING_DAYS) if warns else None,
             charge_amount=amounts.get(action),
             interest_rate=charges.interest_rate if action == "interest" else None,
+            reference=reference,
         )
         by_action[action] = by_action.get(action, 0) + 1
         messages.append(message)

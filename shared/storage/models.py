@@ -24,6 +24,8 @@ journal             ``JOURNAL#<name>``          ``JOURNAL`` / ``ENTRY#<id>``
 pending proposal    ``PROPOSAL``                ``<reminder key>``
 collection case     ``CASE``                    ``<reminder key>``
 usage of a month    ``USAGE``                   ``<yyyy-mm>``
+payment reference   ``REFERENCE``               ``<15-digit payment id>``
+reference counter   ``COUNTER``                 ``REFERENCE``
 ==================  ==========================  ===========================
 
 ``customer-index`` (``customer_id``/``invoice_id``) lists a customer's invoices of
@@ -224,6 +226,12 @@ class UsageModel(_TableModel):
     bs_deliveries = NumberAttribute(null=True)
 
 
+class CounterModel(_TableModel):
+    """A per-tenant counter, advanced by an atomic ADD (payment reference numbers)."""
+
+    value = NumberAttribute(null=True)
+
+
 class RunLockModel(_TableModel):
     """The tenant's single run slot: a lease held by one run at a time."""
 
@@ -252,6 +260,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     RecordModel,
     RunLockModel,
     UsageModel,
+    CounterModel,
 )
 
 
