@@ -180,4 +180,4 @@ def render_email(content: ReminderContent) -> RenderedEmail:
     html = env.get_template(f"email/reminder_{content.language}.html.j2").render(context, subject=subject)
     text = env.get_template(f"email/reminder_{content.language}.txt.j2").render(context)
     reply_to = content.sender.email if content.sender is not None else None
-    return RenderedEmail(subject=subject, html=html + "\n", text=text + "\n", reply_to=reply_to)
+    return RenderedEmail(subject=subject, html=html + "\n", text=text.rstrip("\n") + "\n", reply_to=reply_to)

@@ -115,7 +115,8 @@ def slip_text(message: ActionMessage, sender_name: str | None = None) -> list[st
         paragraphs.append(f"Reference {message.reference}")
     paragraphs.append(f"Skyldigt beløb {format_money(message.open_total, 'da')}")
     if message.step_fee is not None:
-        paragraphs.append(f"Rykkergebyr ({FEE_LAW}) {format_money(message.step_fee, 'da')} opkræves på næste faktura")
+        paragraphs.append(f"Rykkergebyr ({FEE_LAW}) {format_money(message.step_fee, 'da')}")
+        paragraphs.append("Gebyret opkræves på næste faktura, ikke her.")
     if message.warning_deadline is not None:
         paragraphs.append(
             f"Betales senest {format_short_date(message.warning_deadline)}, ellers overgives kravet til inkasso."

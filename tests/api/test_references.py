@@ -30,9 +30,9 @@ def test_each_reminder_has_its_own_reference(tenant: LocalApi):
     ok(api.request("POST", "/runs", {}), 202)
     # When both e-mails' references are read
     references = {
-        invoice: next(e for e in ok(api.request("GET", f"/invoices/{invoice}/timeline"))["events"] if e["kind"] == "email")[
-            "reference"
-        ]
+        invoice: next(
+            e for e in ok(api.request("GET", f"/invoices/{invoice}/timeline"))["events"] if e["kind"] == "email"
+        )["reference"]
         for invoice in ("I1", "I2")
     }
     # Then they differ and each resolves to its own customer
