@@ -28,13 +28,13 @@ def test_each_reminder_has_its_own_reference(tenant: LocalApi):
     # Given a run that reminded two customers
     api = tenant
     ok(api.request("POST", "/runs", {}), 202)
+
     # When both e-mails' references are read
-    references = {
-        invoice: next(
-            e for e in ok(api.request("GET", f"/invoices/{invoice}/timeline"))["events"] if e["kind"] == "email"
-        )["reference"]
-        for invoice in ("I1", "I2")
-    }
+    def email_reference(invoice: str) -> str:
+        events = ok(api.request("GET", f"/invoices/{invoice}/timeline"))["events"]
+        return next(e["reference"] for e in events if e["kind"] == "email")
+
+    references = {invoice: email_reference(invoice) for invoice in ("I1", "I2")}
     # Then they differ and each resolves to its own customer
     assert references["I1"] != references["I2"]
     assert ok(api.request("GET", f"/references/{references['I2']}"))["customer"] == "C2"
