@@ -74,15 +74,19 @@ class ChargeContext:
         return {agreement_id: self._periods.get(agreement_id, (0, None, False)) for agreement_id in agreement_ids}
 
     def prefetch(self, reminders: list[PlannedReminder]) -> None:
-        """Read the arrears periods of every agreement the run's charging steps touch, in batches."""
-        agreement_ids = {
-            invoice.agreement_id
+        """Read the arrears periods of every agreement the run's charging steps touch, and the
+        customers they charge (is there a letter to charge a fee for?), in batches."""
+        charging = [
+            reminder
             for reminder in reminders
             if not reminder.is_case
             and {"fee", "compensation"} & set(reminder.template.step(reminder.key.step_number).action_kinds)
-            for invoice in reminder.invoices
-        }
-        self.periods(agreement_ids)
+        ]
+        self.periods({invoice.agreement_id for reminder in charging for invoice in reminder.invoices})
+        missing = {reminder.key.customer_id for reminder in charging} - self._customers.keys()
+        if missing:
+            found = self._repo.get_customers(missing)
+            self._customers |= {customer_id: found.get(customer_id) for customer_id in missing}
 
     def committed(self, charges: StepCharges, on: date) -> None:
         """The reminder was committed: later reminders of this run see its fee and compensation."""

@@ -302,6 +302,14 @@ class DunningRepository:
             return None
         return _customer({"id": customer_id} | dict(item.data))
 
+    def get_customers(self, customer_ids: set[str]) -> dict[str, Customer]:
+        """Several customers in batches (an unknown id is left out)."""
+        keys = [(f"CUSTOMER#{customer_id}", "PROFILE") for customer_id in customer_ids]
+        return {
+            item.customer_id: _customer({"id": item.customer_id} | dict(item.data))
+            for item in CustomerModel.batch_get(keys)
+        }
+
     def create_agreement(self, agreement: Agreement) -> None:
         try:
             AgreementModel(

@@ -20,6 +20,7 @@ SCENARIOS = (
     + sorted((HERE / "run_control").glob("*.yaml"))
     + sorted((HERE / "approval").glob("*.yaml"))
     + sorted((HERE / "danish").glob("*.yaml"))
+    + sorted((HERE / "letters").glob("*.yaml"))
     + sorted((SHARED / "scenarios").glob("*.yaml"))
 )
 SENDS = {"email", "sms", "fee", "bs"}
