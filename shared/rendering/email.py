@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from shared.rendering.content import ReminderContent
 from shared.rendering.formatting import Language, format_date
-from shared.rendering.tenant_texts import render_tenant_text
+from shared.rendering.tenant_texts import render_tenant_text, tidy
 from shared.rendering.variables import claim_lines, text_variables
 
 
@@ -72,7 +72,7 @@ PAY_LABELS: dict[str, dict[str, str]] = {
         "bank_note": "write the reference {reference} in the transfer text",
         "iban": "From abroad",
         "fi": "Payment slip (FI)",
-        "fi_note": "enter the code line in your online bank (Danish FI payment slip)",
+        "fi_note": "enter the code line in your online bank",
         "mobilepay": "MobilePay",
         "mobilepay_note": "write the reference {reference} in the comment",
         "link": "Pay online",
@@ -159,8 +159,8 @@ def _email_context(content: ReminderContent) -> dict[str, Any]:
     }
     texts = content.texts
     if texts is not None and texts.body:
-        context["intro_text"] = render_tenant_text(texts.body, variables, html=False).strip()
-        context["intro_html"] = _paragraphs_html(render_tenant_text(texts.body, variables, html=True))
+        context["intro_text"] = tidy(render_tenant_text(texts.body, variables, html=False)).strip()
+        context["intro_html"] = _paragraphs_html(Markup(tidy(render_tenant_text(texts.body, variables, html=True))))
     return context
 
 
@@ -174,7 +174,7 @@ def render_email(content: ReminderContent) -> RenderedEmail:
     context = _email_context(content)
     texts = content.texts
     if texts is not None and texts.subject:
-        subject = _single_line(render_tenant_text(texts.subject, text_variables(content), html=False))
+        subject = _single_line(tidy(render_tenant_text(texts.subject, text_variables(content), html=False)))
     else:
         subject = _single_line(env.get_template(f"email/subject_{content.language}.txt.j2").render(context))
     html = env.get_template(f"email/reminder_{content.language}.html.j2").render(context, subject=subject)

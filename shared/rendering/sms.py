@@ -20,7 +20,7 @@ from phonenumbers import NumberParseException, ValidationResult
 
 from shared.rendering.content import ReminderContent
 from shared.rendering.formatting import Language
-from shared.rendering.tenant_texts import render_tenant_text
+from shared.rendering.tenant_texts import render_tenant_text, tidy
 from shared.rendering.variables import text_variables
 
 SmsEncodingName = Literal["GSM-7", "UCS-2"]
@@ -172,11 +172,7 @@ def _mandatory_parts(content: ReminderContent, text: str) -> list[str]:
     if variables["reference"] and variables["reference"] not in text:
         parts.append(f"Ref. {variables['reference']}.")
     if variables["fee"] and variables["fee"] not in text:
-        fee = (
-            "Rykkergebyr {} kommer på din næste faktura."
-            if da
-            else "A reminder fee of {} will be added to your next invoice."
-        )
+        fee = "Rykkergebyr {} kommer på din næste faktura." if da else "Reminder fee {} comes on your next invoice."
         parts.append(fee.format(variables["fee"]))
     if content.is_warning and variables["deadline"] not in text:
         warning = (
@@ -204,7 +200,7 @@ def render_sms(content: ReminderContent) -> RenderedSms:
 
 def _render_sms(content: ReminderContent, *, with_invoice_ids: bool) -> RenderedSms:
     if content.texts is not None and content.texts.sms:
-        own = render_tenant_text(content.texts.sms, text_variables(content), html=False)
+        own = tidy(render_tenant_text(content.texts.sms, text_variables(content), html=False))
         rendered = " ".join([own, *_mandatory_parts(content, own)])
     else:
         template = _environment().get_template(f"sms/reminder_{content.language}.txt.j2")

@@ -243,7 +243,7 @@ def test_sms_fee_and_last_step_sentences_still_fit_two_segments() -> None:
     en = render_sms(content.model_copy(update={"language": "en"}))
     # Then the fee is stated with when it is charged, and the text stays within budget
     assert "Rykkergebyr 100,00 kr. kommer på din næste faktura." in da.text
-    assert "A reminder fee of DKK 100.00 will be added to your next invoice." in en.text
+    assert "Reminder fee DKK 100.00 comes on your next invoice." in en.text
     for sms in (da, en):
         assert sms.encoding == "GSM-7"
         assert sms.segments <= MAX_REMINDER_SEGMENTS
