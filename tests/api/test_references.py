@@ -48,3 +48,15 @@ def test_an_unknown_or_malformed_reference_is_refused_naming_the_field(tenant: L
     # Then the first is not found and the second is invalid, both naming the reference
     assert unknown == 404 and body["field"] == "reference"
     assert malformed == 422 and error["field"] == "reference"
+
+
+def test_sender_and_payment_are_settings_validated_naming_the_field(api: LocalApi):
+    # Given a tenant
+    # When sender and payment are set, and then an IBAN with a wrong check digit
+    sender = {"name": "Fjernvarme Demo A/S", "cvr": "12345678", "email": "bogholderi@fjernvarme.example"}
+    payment = {"bank": {"reg": "1234", "account": "0001234567"}, "iban": "DK5000400440116243", "bic": "DABADKKK"}
+    saved = ok(api.request("PATCH", "/settings", {"sender": sender, "payment": payment}))
+    status, error = api.request("PATCH", "/settings", {"payment": {"iban": "DK5000400440116244", "bic": "DABADKKK"}})
+    # Then the first is stored and the second refused with the field's path
+    assert saved["sender"]["name"] == "Fjernvarme Demo A/S" and saved["payment"]["iban"] == "DK5000400440116243"
+    assert status == 422 and "payment.iban" in str(error)
