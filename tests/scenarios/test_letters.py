@@ -132,3 +132,17 @@ def test_file_names_transliterate_danish_letters(warning: Path):
     names = {path.name for path in warning.rglob("*.eml")}
     assert "C1-paamindelse.eml" in names
     assert not any("p-mindelse" in name for name in names)
+
+
+def test_reminders_sent_on_approval_carry_their_own_references():
+    # Given a tenant whose reminders all wait for approval, approved later
+    from dunning.scenario import load_scenario
+    from dunning.simulate import simulate
+
+    effects = simulate(load_scenario(HERE.parent / "approval" / "approve_all.yaml"))
+    sent = [e for e in effects if e["kind"] in ("email", "sms")]
+    # Then each e-mail and SMS sent on approval names a valid reference, one per reminder
+    assert sent
+    assert all(is_valid_payment_id(e.get("reference", "")) for e in sent)
+    reminders = {(e["date"], e["customer"], e["step"]): e["reference"] for e in sent}
+    assert len(set(reminders.values())) == len(reminders)
