@@ -19,8 +19,8 @@ from markupsafe import Markup
 
 from shared.rendering.content import ReminderContent
 from shared.rendering.formatting import Language, format_date
-from shared.rendering.tenant_texts import render_tenant_text, tidy
-from shared.rendering.variables import claim_lines, text_variables
+from shared.rendering.tenant_texts import render_tenant_text
+from shared.rendering.variables import claim_lines, text_variables, tidy
 
 
 @dataclass(frozen=True, slots=True)

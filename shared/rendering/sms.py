@@ -20,8 +20,8 @@ from phonenumbers import NumberParseException, ValidationResult
 
 from shared.rendering.content import ReminderContent
 from shared.rendering.formatting import Language
-from shared.rendering.tenant_texts import render_tenant_text, tidy
-from shared.rendering.variables import text_variables
+from shared.rendering.tenant_texts import render_tenant_text
+from shared.rendering.variables import text_variables, tidy
 
 SmsEncodingName = Literal["GSM-7", "UCS-2"]
 

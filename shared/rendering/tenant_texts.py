@@ -24,7 +24,3 @@ def render_tenant_text(source: str, variables: dict[str, Any], *, html: bool) ->
     """Render a tenant's text with ``variables``; HTML-escaped when ``html`` (the e-mail's HTML part)."""
     return _environment(html).from_string(source).render(variables)
 
-
-def tidy(text: str) -> str:
-    """A Danish amount ends in "kr.": a tenant's "{{ total }}." would print "kr.."; keep one dot."""
-    return text.replace("kr..", "kr.")

@@ -24,6 +24,11 @@ CLAIM_LABELS: dict[Language, dict[str, str]] = {
 }
 
 
+def tidy(text: str) -> str:
+    """A Danish amount ends in "kr.": a tenant's "{{ total }}." would print "kr.."; keep one dot."""
+    return text.replace("kr..", "kr.")
+
+
 def display_phone(phone: str) -> str:
     """A phone number as a Danish letter prints it: ``70 10 10 10`` at home, ``+46 8 123 456`` abroad."""
     try:
