@@ -19,8 +19,7 @@ from markupsafe import Markup
 
 from shared.rendering.content import ReminderContent
 from shared.rendering.formatting import Language, format_date
-from shared.rendering.tenant_texts import render_tenant_text
-from shared.rendering.variables import claim_lines, text_variables, tidy
+from shared.rendering.variables import claim_lines, tenant_text, text_variables
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,10 +156,12 @@ def _email_context(content: ReminderContent) -> dict[str, Any]:
         "intro_html": None,
         "intro_text": None,
     }
-    texts = content.texts
-    if texts is not None and texts.body:
-        context["intro_text"] = tidy(render_tenant_text(texts.body, variables, html=False)).strip()
-        context["intro_html"] = _paragraphs_html(Markup(tidy(render_tenant_text(texts.body, variables, html=True))))
+    body = content.texts.body if content.texts is not None else None
+    intro_text = tenant_text(body, variables, html=False)
+    intro_html = tenant_text(body, variables, html=True)
+    if intro_text is not None and intro_html is not None:
+        context["intro_text"] = intro_text.strip()
+        context["intro_html"] = _paragraphs_html(intro_html)
     return context
 
 
@@ -172,9 +173,9 @@ def render_email(content: ReminderContent) -> RenderedEmail:
     """
     env = _environment()
     context = _email_context(content)
-    texts = content.texts
-    if texts is not None and texts.subject:
-        subject = _single_line(tidy(render_tenant_text(texts.subject, text_variables(content), html=False)))
+    own = tenant_text(content.texts.subject if content.texts else None, text_variables(content), html=False)
+    if own is not None and own.strip():
+        subject = _single_line(own)
     else:
         subject = _single_line(env.get_template(f"email/subject_{content.language}.txt.j2").render(context))
     html = env.get_template(f"email/reminder_{content.language}.html.j2").render(context, subject=subject)

@@ -20,8 +20,7 @@ from phonenumbers import NumberParseException, ValidationResult
 
 from shared.rendering.content import ReminderContent
 from shared.rendering.formatting import Language
-from shared.rendering.tenant_texts import render_tenant_text
-from shared.rendering.variables import text_variables, tidy
+from shared.rendering.variables import tenant_text, text_variables
 
 SmsEncodingName = Literal["GSM-7", "UCS-2"]
 
@@ -199,8 +198,8 @@ def render_sms(content: ReminderContent) -> RenderedSms:
 
 
 def _render_sms(content: ReminderContent, *, with_invoice_ids: bool) -> RenderedSms:
-    if content.texts is not None and content.texts.sms:
-        own = tidy(render_tenant_text(content.texts.sms, text_variables(content), html=False))
+    own = tenant_text(content.texts.sms if content.texts else None, text_variables(content), html=False)
+    if own is not None:
         rendered = " ".join([own, *_mandatory_parts(content, own)])
     else:
         template = _environment().get_template(f"sms/reminder_{content.language}.txt.j2")

@@ -23,4 +23,3 @@ def _environment(html: bool) -> SandboxedEnvironment:
 def render_tenant_text(source: str, variables: dict[str, Any], *, html: bool) -> str:
     """Render a tenant's text with ``variables``; HTML-escaped when ``html`` (the e-mail's HTML part)."""
     return _environment(html).from_string(source).render(variables)
-

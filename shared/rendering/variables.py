@@ -24,6 +24,21 @@ CLAIM_LABELS: dict[Language, dict[str, str]] = {
 }
 
 
+def tenant_text(source: str | None, variables: dict[str, Any], *, html: bool) -> str | None:
+    """A tenant's own text rendered, or None when there is none — or when it cannot render: texts
+    are checked when defined, and a letter in the product's own words beats no letter at all."""
+    if not source:
+        return None
+    from jinja2 import TemplateError
+
+    from shared.rendering.tenant_texts import render_tenant_text
+
+    try:
+        return tidy(render_tenant_text(source, variables, html=html))
+    except (TemplateError, ValueError):
+        return None
+
+
 def tidy(text: str) -> str:
     """A Danish amount ends in "kr.": a tenant's "{{ total }}." would print "kr.."; keep one dot."""
     return text.replace("kr..", "kr.")

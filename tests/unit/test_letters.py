@@ -133,3 +133,14 @@ def test_the_pay_by_date_is_ten_days_after_sending_and_the_warning_s_is_its_dead
     assert plain.pay_by == date(2026, 3, 26)
     assert warning.pay_by == date(2026, 3, 30)
     assert Decimal(plain.open_total) == Decimal("1250.00")
+
+
+def test_a_tenant_text_that_cannot_render_falls_back_to_the_product_s_words():
+    # Given texts that slipped past validation (an unknown variable)
+    broken = {"da": StepTexts(subject="{{ nope }}", body="{{ nope.deeper }}", sms="{{ nope }}")}
+    # When the letters are rendered
+    letters = render_reminder(message(2), JENS, SETTINGS, broken)
+    # Then the debtor still gets the product's letter rather than none
+    assert letters.email.subject == "Rykker 2: 2 fakturaer er stadig ikke betalt"
+    assert "Vi har tidligere mindet dig" in letters.email.text
+    assert letters.sms.text.startswith("Fjernvarme Demo A/S: Rykker 2.")
