@@ -44,13 +44,14 @@ def tidy(text: str) -> str:
     return text.replace("kr..", "kr.")
 
 
-def display_phone(phone: str) -> str:
-    """A phone number as a Danish letter prints it: ``70 10 10 10`` at home, ``+46 8 123 456`` abroad."""
+def display_phone(phone: str, language: Language = "da") -> str:
+    """A phone number as a letter prints it: ``70 10 10 10`` to a Danish reader of a Danish number,
+    else international (``+45 70 10 10 10``): an English letter's reader may be abroad."""
     try:
         number = phonenumbers.parse(phone, "DK")
     except phonenumbers.NumberParseException:
         return phone
-    style = phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 45 else None
+    style = phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 45 and language == "da" else None
     return phonenumbers.format_number(number, style or phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
@@ -59,7 +60,9 @@ def display_iban(iban: str) -> str:
     return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
 
 
-def sender_variables(sender: SenderSettings | None, fallback_name: str) -> dict[str, str | None]:
+def sender_variables(
+    sender: SenderSettings | None, fallback_name: str, language: Language = "da"
+) -> dict[str, str | None]:
     """``sender``: name, cvr, address (one line), phone, email; a tenant without sender settings
     still signs with its display name."""
     if sender is None:
@@ -75,7 +78,7 @@ def sender_variables(sender: SenderSettings | None, fallback_name: str) -> dict[
         "name": sender.name,
         "cvr": sender.cvr,
         "address": address,
-        "phone": display_phone(sender.phone) if sender.phone else None,
+        "phone": display_phone(sender.phone, language) if sender.phone else None,
         "email": sender.email,
     }
 
@@ -125,7 +128,7 @@ def text_variables(content: ReminderContent) -> dict[str, Any]:
         "deadline": format_date(content.pay_by, language),
         "reference": content.reference or "",
         "payment": payment_variables(content.payment, content.reference, content.customer_id),
-        "sender": sender_variables(content.sender, content.tenant_name),
+        "sender": sender_variables(content.sender, content.tenant_name, language),
         "step": {"name": content.step_name, "number": content.step_number, "count": content.step_count},
     }
 
