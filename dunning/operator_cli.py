@@ -361,6 +361,17 @@ def _sends(args: argparse.Namespace, api: Api) -> int:
     return 0
 
 
+def _reference(args: argparse.Namespace, api: Api) -> int:
+    found = _call(api, "GET", path_of("references", args.reference))
+    if args.json:
+        print(json.dumps(found, indent=2))
+        return 0
+    print(f"reference {found['reference']}: customer {found['customer']}, {found['step']} ({found['template']})")
+    print(f"sent {found['date']} for {found['amount_at_reminder']}; open now {found['open_total']}")
+    _show(args, found["invoices"], ("invoice_id", "open_amount", "status"))
+    return 0
+
+
 def _usage_api(args: argparse.Namespace, api: Api) -> int:
     usage = _call(api, "GET", path_of("usage", args.month))
     _show(args, usage if args.json else [{"counter": k, "value": v} for k, v in usage.items()], ("counter", "value"))
@@ -491,6 +502,11 @@ def register(commands: Any) -> None:
     sends.add_argument("--older-than-hours", type=int, default=24, help="unconfirmed: open for longer than this")
     _target_options(sends)
     sends.set_defaults(run=_with_api(_sends))
+
+    reference = commands.add_parser("reference", help="the reminder a payment reference belongs to")
+    reference.add_argument("reference", help="the 15-digit payment reference (FI +71 payment id)")
+    _target_options(reference)
+    reference.set_defaults(run=_with_api(_reference))
 
     importer = commands.add_parser("import", help="customers, agreements and invoices from CSV or JSON files")
     importer.add_argument("files", nargs="+")

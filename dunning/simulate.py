@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -245,8 +246,14 @@ def load_world(repo: DunningRepository, scenario: Scenario) -> None:
         repo.put_journal(journal.name)
 
 
+# Danish letters as a Danish file name writes them without them: "Påmindelse" -> "paamindelse".
+_TRANSLITERATION = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})
+
+
 def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "x"
+    """A file-name part: æ/ø/å transliterated, other accents dropped, the rest joined by "-"."""
+    plain = unicodedata.normalize("NFKD", text.translate(_TRANSLITERATION)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-").lower() or "x"
 
 
 def _write(path: Path, content: str) -> Path:

@@ -66,6 +66,11 @@ class ActionMessage(BaseModel):
     charge_amount: Decimal | None = Field(default=None, description="Interest or compensation to bill, DKK")
     interest_rate: Decimal | None = Field(default=None, description="The annual late-payment rate in force, %")
     currency: Literal["DKK"] = "DKK"
+    reference: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{15}$",
+        description="The reminder's payment reference (15-digit FI +71 payment id); the same on every action of it",
+    )
 
     @field_validator("invoices")
     @classmethod

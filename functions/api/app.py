@@ -640,6 +640,12 @@ def list_collection_cases() -> list[dict[str, Any]]:
     return approval_gateway.list_cases(_repo())
 
 
+@app.get("/references/<reference>", tags=["references"])
+def read_reference(reference: Annotated[str, Path(max_length=15)]) -> dict[str, Any]:
+    """The reminder a payment reference belongs to: customer, invoices (open now), step, date."""
+    return operator.lookup_reference(_repo(), reference)
+
+
 @app.get("/usage/<month>", tags=["usage"])
 def read_usage(month: Annotated[str, Path(pattern=MONTH_PATTERN)]) -> dict[str, Any]:
     """Metered robot work of one month, YYYY-MM (O15)."""

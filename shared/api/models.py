@@ -24,7 +24,7 @@ from pydantic import (
 
 from shared.betalingsservice.records import printable_latin1_problem
 from shared.domain.money import money_text, parse_money
-from shared.domain.settings import InterestRateEntry
+from shared.domain.settings import InterestRateEntry, PaymentSettings, SenderSettings
 from shared.domain.templates import StepTexts
 
 MONEY_PATTERN = r"^[0-9]{1,12}(\.[0-9]{2})?$"
@@ -124,6 +124,12 @@ class SettingsPatch(_In):
         default=None, description="the tenant's own entries in the late-payment rate table (renteloven § 5)"
     )
     interest_day_count: Literal["30E/360", "actual/365"] | None = None
+    sender: SenderSettings | None = Field(
+        default=None, description="who the debtor hears from: name, CVR, address, phone, e-mail (Reply-To)"
+    )
+    payment: PaymentSettings | None = Field(
+        default=None, description="how the debtor pays: bank, IBAN/BIC, FI +71, MobilePay, pay link"
+    )
 
     @field_validator("approval_required")
     @classmethod

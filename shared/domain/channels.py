@@ -23,11 +23,19 @@ def unreachable(
 ) -> str | None:
     """Why ``action`` cannot reach ``customer`` (a `skipped` reason with its code), or None when it can.
 
-    A statement of account travels by e-mail, so it needs the e-mail address too."""
+    A statement of account travels by e-mail, so it needs the e-mail address too; an SMS needs a
+    phone number that can be dialled."""
     if action in ("email", "statement") and not customer.email:
         return Reason("channel.no_email", "the customer has no e-mail address")
-    if action == "sms" and not customer.phone:
-        return Reason("channel.no_phone", "the customer has no phone number")
+    if action == "sms":
+        if not customer.phone:
+            return Reason("channel.no_phone", "the customer has no phone number")
+        from shared.rendering.sms import normalize_phone  # phonenumbers; kept out of import time
+
+        try:
+            normalize_phone(customer.phone)
+        except ValueError as error:
+            return Reason("channel.bad_phone", f"the customer's phone number is not usable: {error}", problem=error)
     if action == "bs":
         if not settings.bs.enabled:
             return Reason("bs.disabled", "Betalingsservice is not enabled for this tenant (settings.bs.enabled)")

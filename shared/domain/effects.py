@@ -55,8 +55,15 @@ PHASE = {
 }
 
 
+# The effects that print the reminder's payment reference (the letters the debtor reads it in).
+REFERENCED_KINDS = frozenset({"email", "sms"})
+
+
 def reminder_effect(message: ActionMessage, kind: str, **fields: Any) -> dict[str, Any]:
-    """An effect of one action of one consolidated reminder."""
+    """An effect of one action of one consolidated reminder; an e-mail or SMS names the
+    reminder's payment ``reference``."""
+    if kind in REFERENCED_KINDS and message.reference is not None:
+        fields = {"reference": message.reference, **fields}
     return {
         "date": message.run_date.isoformat(),
         "kind": kind,

@@ -7,13 +7,31 @@ amounts); wording and formatting belong to the templates.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shared.domain.settings import PaymentSettings, SenderSettings
+from shared.domain.templates import StepTexts
 from shared.messages import ActionMessage, InvoiceLine
 from shared.rendering.formatting import Language
+
+PAY_DAYS = 10
+"""An ordinary reminder asks for payment within this many days of sending: the same as the
+Betalingsservice slip's term (``bs_delivery.PAYMENT_DAYS``) and the collection warning's
+minimum (inkassoloven § 10), so every letter of one reminder names one date."""
+
+
+class ClaimLine(BaseModel):
+    """A charge already on the customer's billing queue for the reminder's invoices (the
+    collection warning lists every item of the claim)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: str = Field(description="fee, interest or compensation")
+    amount: Decimal
+    created_on: date
 
 
 class ReminderContent(BaseModel):
@@ -40,6 +58,14 @@ class ReminderContent(BaseModel):
     warning_deadline: date | None = Field(
         default=None, description="The collection warning (inkassoloven § 10): pay by this date or collection follows"
     )
+    customer_id: str | None = None
+    reference: str | None = Field(default=None, description="The reminder's payment reference (15 digits)")
+    sender: SenderSettings | None = None
+    payment: PaymentSettings | None = None
+    texts: StepTexts | None = Field(default=None, description="The tenant's own wording in this language")
+    charged_before: list[ClaimLine] = Field(
+        default_factory=list, description="Fees, interest, compensation charged earlier for these invoices"
+    )
 
     @model_validator(mode="after")
     def _step_within_template(self) -> ReminderContent:
@@ -58,13 +84,31 @@ class ReminderContent(BaseModel):
         return sum((line.open_amount for line in self.invoices), Decimal("0"))
 
     @property
+    def pay_by(self) -> date:
+        """The date the letter asks payment by: the warning's deadline, else :data:`PAY_DAYS` on."""
+        return self.warning_deadline or self.reminder_date + timedelta(days=PAY_DAYS)
+
+    @property
+    def is_warning(self) -> bool:
+        return self.warning_deadline is not None
+
+    @property
     def has_fee(self) -> bool:
         """Whether the reminder announces a fee; a fee of zero is no fee to announce."""
         return self.fee is not None and self.fee > 0
 
     @classmethod
     def from_action(
-        cls, message: ActionMessage, *, tenant_name: str, customer_name: str, language: Language
+        cls,
+        message: ActionMessage,
+        *,
+        tenant_name: str,
+        customer_name: str,
+        language: Language,
+        sender: SenderSettings | None = None,
+        payment: PaymentSettings | None = None,
+        texts: StepTexts | None = None,
+        charged_before: list[ClaimLine] | None = None,
     ) -> ReminderContent:
         """Build the content of the reminder an action message stands for.
 
@@ -83,4 +127,10 @@ class ReminderContent(BaseModel):
             fee=message.step_fee,
             currency=message.currency,
             warning_deadline=message.warning_deadline,
+            customer_id=message.customer_id,
+            reference=message.reference,
+            sender=sender,
+            payment=payment,
+            texts=texts,
+            charged_before=charged_before or [],
         )

@@ -8,16 +8,18 @@ Templates only place values; every amount and date arrives already formatted.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from jinja2 import PackageLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
 
 from shared.rendering.content import ReminderContent
-from shared.rendering.formatting import format_date, format_money
+from shared.rendering.formatting import Language, format_date
+from shared.rendering.variables import claim_lines, tenant_text, text_variables
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,7 @@ class RenderedEmail:
     subject: str
     html: str
     text: str
+    reply_to: str | None = None
 
 
 @cache
@@ -50,36 +53,116 @@ def _single_line(text: str) -> str:
     return " ".join(text.split())
 
 
+PAY_LABELS: dict[str, dict[str, str]] = {
+    "da": {
+        "bank": "Bankoverførsel",
+        "bank_note": "skriv referencen {reference} i tekstfeltet",
+        "iban": "Fra udlandet",
+        "fi": "Indbetalingskort",
+        "fi_note": "indtast kodelinjen under indbetalingskort i din netbank",
+        "mobilepay": "MobilePay",
+        "mobilepay_note": "skriv referencen {reference} i kommentarfeltet",
+        "link": "Betal online",
+        "reference": "Reference",
+        "reference_note": "oplys den, når du betaler",
+    },
+    "en": {
+        "bank": "Bank transfer (Denmark)",
+        "bank_note": "write the reference {reference} in the transfer text",
+        "iban": "From abroad",
+        "fi": "Payment slip (FI)",
+        "fi_note": "enter the code line in your online bank",
+        "mobilepay": "MobilePay",
+        "mobilepay_note": "write the reference {reference} in the comment",
+        "link": "Pay online",
+        "reference": "Reference",
+        "reference_note": "please quote it when you pay",
+    },
+}
+HEADINGS: dict[str, dict[str, str]] = {
+    "da": {"warning": "Inkassovarsel", "first": "Påmindelse om betaling"},
+    "en": {"warning": "Debt collection warning", "first": "Payment reminder", "later": "Reminder"},
+}
+
+
+def pay_rows(language: Language, payment: dict[str, str | None], reference: str) -> list[dict[str, Any]]:
+    """Each way to pay the tenant gives, as label/value/note rows (the reference always last)."""
+    labels = PAY_LABELS[language]
+    rows: list[dict[str, Any]] = []
+    if payment["bank"]:
+        rows.append(
+            {"label": labels["bank"], "value": payment["bank"], "note": labels["bank_note"].format(reference=reference)}
+        )
+    if payment["iban"]:
+        rows.append({"label": labels["iban"], "value": f"IBAN {payment['iban']} · BIC {payment['bic']}", "note": None})
+    if payment["fi"]:
+        rows.append({"label": labels["fi"], "value": payment["fi"], "note": labels["fi_note"], "mono": True})
+    if payment["mobilepay"]:
+        rows.append(
+            {
+                "label": labels["mobilepay"],
+                "value": payment["mobilepay"],
+                "note": labels["mobilepay_note"].format(reference=reference),
+            }
+        )
+    if payment["link"]:
+        rows.append({"label": labels["link"], "value": payment["link"], "note": None, "href": payment["link"]})
+    rows.append({"label": labels["reference"], "value": reference, "note": labels["reference_note"], "mono": True})
+    return [{"note": None, "href": None, "mono": False} | row for row in rows]
+
+
+def _paragraphs_html(html: str) -> Markup:
+    """A tenant's (already escaped) text as HTML paragraphs: blank lines part them, a line break stays one."""
+    paragraphs = [part.strip() for part in re.split(r"\n\s*\n", html.replace("\r\n", "\n")) if part.strip()]
+    return Markup("\n".join(f'<p style="margin:0 0 16px;">{part.replace(chr(10), "<br>")}</p>' for part in paragraphs))
+
+
 def _email_context(content: ReminderContent) -> dict[str, Any]:
-    """The values the e-mail templates see: plain strings and numbers, all formatted."""
+    """The values the e-mail templates see: the tenant texts' variables plus the letter's own."""
     language = content.language
-    fee = content.fee if content.has_fee else None
-
-    def money(amount: Decimal) -> str:
-        return format_money(amount, language, content.currency)
-
-    return {
+    variables = text_variables(content)
+    claim, claim_total = claim_lines(content)
+    is_first = content.step_number == 1 and not content.is_warning
+    headings = HEADINGS[language]
+    heading = (
+        headings["warning"]
+        if content.is_warning
+        else headings["first"]
+        if is_first
+        else headings.get("later", content.step_name)
+    )
+    context = variables | {
         "lang": language,
-        "tenant_name": content.tenant_name,
-        "customer_name": content.customer_name,
-        "step_name": content.step_name,
+        "heading": heading,
         "reminder_date": format_date(content.reminder_date, language),
         "invoice_count": len(content.invoices),
-        "invoices": [
+        "rows": [
             {
-                "invoice_id": line.invoice_id,
-                "issued": format_date(line.issued, language),
-                "due": format_date(line.due, language),
-                "amount": money(line.amount),
-                "open_amount": money(line.open_amount),
+                "invoice_id": row["id"],
+                "issued": row["issued"],
+                "due": row["due"],
+                "amount": row["amount"],
+                "open_amount": row["open_amount"],
             }
-            for line in content.invoices
+            for row in variables["invoices"]
         ],
-        "open_total": money(content.open_total),
-        "fee": money(fee) if fee is not None else None,
+        "is_first": is_first,
+        "is_warning": content.is_warning,
         "is_last_step": content.is_last_step,
-        "warning_deadline": format_date(content.warning_deadline, language) if content.warning_deadline else None,
+        "claim": claim,
+        "claim_total": claim_total,
+        "claim_has_charges": bool(content.charged_before) or content.has_fee,
+        "pay_rows": pay_rows(language, variables["payment"], variables["reference"]),
+        "intro_html": None,
+        "intro_text": None,
     }
+    body = content.texts.body if content.texts is not None else None
+    intro_text = tenant_text(body, variables, html=False)
+    intro_html = tenant_text(body, variables, html=True)
+    if intro_text is not None and intro_html is not None:
+        context["intro_text"] = intro_text.strip()
+        context["intro_html"] = _paragraphs_html(intro_html)
+    return context
 
 
 def render_email(content: ReminderContent) -> RenderedEmail:
@@ -90,7 +173,12 @@ def render_email(content: ReminderContent) -> RenderedEmail:
     """
     env = _environment()
     context = _email_context(content)
-    subject = _single_line(env.get_template(f"email/subject_{content.language}.txt.j2").render(context))
+    own = tenant_text(content.texts.subject if content.texts else None, text_variables(content), html=False)
+    if own is not None and own.strip():
+        subject = _single_line(own)
+    else:
+        subject = _single_line(env.get_template(f"email/subject_{content.language}.txt.j2").render(context))
     html = env.get_template(f"email/reminder_{content.language}.html.j2").render(context, subject=subject)
     text = env.get_template(f"email/reminder_{content.language}.txt.j2").render(context)
-    return RenderedEmail(subject=subject, html=html + "\n", text=text + "\n")
+    reply_to = content.sender.email if content.sender is not None else None
+    return RenderedEmail(subject=subject, html=html + "\n", text=text.rstrip("\n") + "\n", reply_to=reply_to)

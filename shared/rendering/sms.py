@@ -10,7 +10,6 @@ under test, instead of behind a dependency.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import cache
 from typing import Any, Literal
 
@@ -20,7 +19,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from phonenumbers import NumberParseException, ValidationResult
 
 from shared.rendering.content import ReminderContent
-from shared.rendering.formatting import format_date, format_money
+from shared.rendering.formatting import Language
+from shared.rendering.variables import tenant_text, text_variables
 
 SmsEncodingName = Literal["GSM-7", "UCS-2"]
 
@@ -128,23 +128,59 @@ def _environment() -> ImmutableSandboxedEnvironment:
     )
 
 
-def _sms_context(content: ReminderContent, *, with_invoice_ids: bool) -> dict[str, Any]:
-    def money(amount: Decimal) -> str:
-        return format_money(amount, content.language, content.currency)
+SMS_WAYS: dict[str, dict[str, str]] = {
+    "da": {"link": " på {}", "mobilepay": " med MobilePay {}", "bank": " til {}", "fi": " med indbetalingskort {}"},
+    "en": {
+        "link": " at {}",
+        "mobilepay": " by MobilePay {}",
+        "bank": " to Danish bank {}",
+        "fi": " by FI payment slip {}",
+    },
+}
 
-    fee = content.fee if content.has_fee else None
-    return {
-        "tenant_name": content.tenant_name,
-        "step_name": content.step_name,
+
+def sms_way(language: Language, payment: dict[str, str | None]) -> str:
+    """The one way to pay an SMS names: the pay link, else MobilePay, else the bank account, else FI."""
+    for way in ("link", "mobilepay", "bank", "fi"):
+        if value := payment.get(way):
+            return SMS_WAYS[language][way].format(value)
+    return ""
+
+
+def _sms_context(content: ReminderContent, *, with_invoice_ids: bool) -> dict[str, Any]:
+    variables = text_variables(content)
+    return variables | {
         "invoice_count": len(content.invoices),
         "invoice_ids": ", ".join(line.invoice_id for line in content.invoices) if with_invoice_ids else "",
-        "open_total": money(content.open_total),
-        "fee": money(fee) if fee is not None else None,
-        "is_last_step": content.is_last_step,
-        "warning_deadline": format_date(content.warning_deadline, content.language)
-        if content.warning_deadline
-        else None,
+        "is_first": content.step_number == 1 and not content.is_warning,
+        "is_warning": content.is_warning,
+        "way": sms_way(content.language, variables["payment"]),
     }
+
+
+def _mandatory_parts(content: ReminderContent, text: str) -> list[str]:
+    """What a tenant's own SMS left out of what every reminder SMS says: the amount and pay-by
+    date with a way to pay, the reference, the fee statement, the warning's consequence."""
+    variables = text_variables(content)
+    da = content.language == "da"
+    parts = []
+    way = sms_way(content.language, variables["payment"])
+    if variables["total"] not in text or (way and way.split()[-1] not in text):
+        pay = "Betal {} senest {}{}." if da else "Please pay {} by {}{}."
+        parts.append(pay.format(variables["total"], variables["deadline"], way))
+    if variables["reference"] and variables["reference"] not in text:
+        parts.append(f"Ref. {variables['reference']}.")
+    if variables["fee"] and variables["fee"] not in text:
+        fee = "Rykkergebyr {} kommer på din næste faktura." if da else "Reminder fee {} comes on your next invoice."
+        parts.append(fee.format(variables["fee"]))
+    if content.is_warning and variables["deadline"] not in text:
+        warning = (
+            "Betales beløbet ikke senest {}, går kravet til inkasso med ekstra omkostninger."
+            if da
+            else "If unpaid by {}, the claim goes to debt collection at extra cost."
+        )
+        parts.append(warning.format(variables["deadline"]))
+    return parts
 
 
 def render_sms(content: ReminderContent) -> RenderedSms:
@@ -162,10 +198,15 @@ def render_sms(content: ReminderContent) -> RenderedSms:
 
 
 def _render_sms(content: ReminderContent, *, with_invoice_ids: bool) -> RenderedSms:
-    template = _environment().get_template(f"sms/reminder_{content.language}.txt.j2")
+    own = tenant_text(content.texts.sms if content.texts else None, text_variables(content), html=False)
+    if own is not None:
+        rendered = " ".join([own, *_mandatory_parts(content, own)])
+    else:
+        template = _environment().get_template(f"sms/reminder_{content.language}.txt.j2")
+        rendered = template.render(_sms_context(content, with_invoice_ids=with_invoice_ids))
     # One line: the template's line breaks are for its editors, and a newline in a
     # tenant-supplied name would otherwise reach the handset.
-    text = " ".join(template.render(_sms_context(content, with_invoice_ids=with_invoice_ids)).split())
+    text = " ".join(rendered.split())
     counted = count_segments(text)
     return RenderedSms(text=text, encoding=counted.encoding, segments=counted.segments, characters=counted.characters)
 

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from shared.domain.effects import CASE_STEP_NUMBER
 from shared.domain.money import ZERO, money_text
 from shared.domain.planning import GroupKey, InvoiceState, PlannedReminder
+from shared.domain.reference import payment_id
 from shared.domain.settings import TenantSettings
 from shared.messages import ActionMessage, ChargeLine, InvoiceLine, QueueMessage, StatementMessage, reminder_key
 from shared.services.charges import ChargeContext, StepCharges
@@ -33,6 +34,7 @@ from shared.services.scheduling import (
     messages_for,
     note_statement_charges,
     record_skipped_charges,
+    reference_record,
     reminder_key_of,
     with_run_charges,
 )
@@ -228,11 +230,15 @@ def _send(
     )
     after_days = settings.collection.after_days if settings.collection else None
     charges = ChargeContext(repo, settings).decide(reminder, today)
-    messages = messages_for(reminder, settings, tag, today, {}, charges, statement_filed=sent.statements)
+    reference = payment_id(repo.next_reference_number())
+    messages = messages_for(reminder, settings, tag, today, {}, charges, reference, statement_filed=sent.statements)
     advances = advances_for(reminder, today, settings.min_days_between_reminders, after_days, charges)
     key = reminder_key_of(reminder, settings.tenant)
     bodies = [message.model_dump_json() for message in messages]
-    if not repo.commit_reminder(key, tag, bodies, advances, proposal_key=record["key"], periods=charges.periods):
+    filed = reference_record(reminder, reference, today, key)
+    if not repo.commit_reminder(
+        key, tag, bodies, advances, proposal_key=record["key"], periods=charges.periods, reference=filed
+    ):
         return False
     record_skipped_charges(repo, reminder, settings.tenant, tag, today, charges)
     note_statement_charges(sent.statements, sent.run_charges, messages)

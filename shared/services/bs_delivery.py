@@ -2,8 +2,8 @@
 
 The BS consumer stores one record per BS reminder under ``BS#<date>`` (see
 :func:`shared.services.delivery.record_bs_reminder`), already holding what its
-payment slip needs: name and address, amount (open total plus the fee charged
-by the same step), the slip's text lines and a reference. Late in the day
+payment slip needs: name and address, amount (the open total; a fee goes on the
+next invoice, never on the slip), the slip's text lines and a reference. Late in the day
 :func:`deliver_bs` turns that day's records into one Leverance 0601 (section
 0117 per debtor group), stores the file and records one ``bs_delivery``
 effect. See docs/betalingsservice.md.
@@ -103,20 +103,24 @@ def _digest(keys: Iterable[str]) -> str:
 
 
 def slip_amount(message: ActionMessage) -> Decimal:
-    """What the slip collects: the open total of the reminder's invoices plus the step's fee, when charged."""
-    return message.open_total + (message.step_fee or Decimal("0"))
+    """What the slip collects: the open total of the reminder's invoices — never the fee, which is
+    charged once, on the customer's next invoice (C7)."""
+    return message.open_total
 
 
-def slip_text(message: ActionMessage) -> list[str]:
-    """The slip's Danish text, at most 60 characters a line: step and invoices, amounts, the collection warning."""
+def slip_text(message: ActionMessage, sender_name: str | None = None) -> list[str]:
+    """The slip's Danish text, at most 60 characters a line: step and invoices, who sends it, the
+    payment reference, the amount, the fee (charged on the next invoice), the collection warning."""
     word = "faktura" if len(message.invoices) == 1 else "fakturaer"
-    paragraphs = [
-        f"{message.step_name.upper()} - {word} {', '.join(message.invoice_ids)}",
-        f"Skyldigt beløb {format_money(message.open_total, 'da')}",
-    ]
+    paragraphs = [f"{message.step_name.upper()} - {word} {', '.join(message.invoice_ids)}"]
+    if sender_name:
+        paragraphs.append(f"Fra {sender_name}")
+    if message.reference:
+        paragraphs.append(f"Reference {message.reference}")
+    paragraphs.append(f"Skyldigt beløb {format_money(message.open_total, 'da')}")
     if message.step_fee is not None:
         paragraphs.append(f"Rykkergebyr ({FEE_LAW}) {format_money(message.step_fee, 'da')}")
-        paragraphs.append(f"I alt {format_money(slip_amount(message), 'da')}")
+        paragraphs.append("Gebyret opkræves på næste faktura, ikke her.")
     if message.warning_deadline is not None:
         paragraphs.append(
             f"Betales senest {format_short_date(message.warning_deadline)}, ellers overgives kravet til inkasso."

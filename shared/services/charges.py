@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from shared.domain.channels import unreachable
 from shared.domain.danish_rules import (
-    MAX_REMINDER_FEE,
     AgreementArrears,
     InvoiceFeeHistory,
     compensation_due,
@@ -26,6 +26,12 @@ from shared.domain.planning import PlannedReminder
 from shared.domain.reasons import Reason
 from shared.domain.settings import TenantSettings
 from shared.storage.repository import Customer, DunningRepository, PeriodCharge
+
+# The step's actions that are letters to the customer, and the channel each one travels on.
+LETTER_ACTIONS = {"email": "email", "sms": "sms", "bs": "bs", "statement": "email"}
+# The scheduler does not see the stack's BsCreditorNumber; the BS consumer checks it (a stack
+# without one and a tenant without one is a configuration error, reported by that consumer).
+_BS_CREDITOR_FROM_STACK = "stack"
 
 # (fees in the period, last fee date, compensated) per agreement, as read at the start of the run
 Periods = dict[str, tuple[int, date | None, bool]]
@@ -69,15 +75,19 @@ class ChargeContext:
         return {agreement_id: self._periods.get(agreement_id, (0, None, False)) for agreement_id in agreement_ids}
 
     def prefetch(self, reminders: list[PlannedReminder]) -> None:
-        """Read the arrears periods of every agreement the run's charging steps touch, in batches."""
-        agreement_ids = {
-            invoice.agreement_id
+        """Read the arrears periods of every agreement the run's charging steps touch, and the
+        customers they charge (is there a letter to charge a fee for?), in batches."""
+        charging = [
+            reminder
             for reminder in reminders
             if not reminder.is_case
             and {"fee", "compensation"} & set(reminder.template.step(reminder.key.step_number).action_kinds)
-            for invoice in reminder.invoices
-        }
-        self.periods(agreement_ids)
+        ]
+        self.periods({invoice.agreement_id for reminder in charging for invoice in reminder.invoices})
+        missing = {reminder.key.customer_id for reminder in charging} - self._customers.keys()
+        if missing:
+            found = self._repo.get_customers(missing)
+            self._customers |= {customer_id: found.get(customer_id) for customer_id in missing}
 
     def committed(self, charges: StepCharges, on: date) -> None:
         """The reminder was committed: later reminders of this run see its fee and compensation."""
@@ -111,16 +121,21 @@ class ChargeContext:
                 {invoice.agreement_id for invoice in reminder.invoices}
             ).items()
         }
-        # The customer is read only when it matters: a fee above the consumer cap, or the compensation.
-        needs_customer = "compensation" in actions or (step.fee is not None and step.fee > MAX_REMINDER_FEE)
+        # The customer is read only when it matters: a fee (is there a letter to charge it for? is it
+        # above the consumer cap?), or the compensation.
+        charges_fee = "fee" in actions and step.fee is not None
+        needs_customer = "compensation" in actions or charges_fee
         customer = self.customer(reminder.key.customer_id) if needs_customer else None
         business = bool(customer and customer.business)
         fee_by_agreement: set[str] = set()
-        if "fee" in actions and step.fee is not None:
+        if charges_fee and step.fee is not None:
             decision = fee_decision(
                 on, history, agreements, business, self._settings.b2b_contractual_fees, fee=step.fee
             )
-            if decision.allowed:
+            no_letter = self._no_letter(step.action_kinds, customer)
+            if no_letter is not None:
+                charges.skipped["fee"] = no_letter
+            elif decision.allowed:
                 charges.fee = step.fee
                 fee_by_agreement = set(agreements)
             else:
@@ -155,6 +170,22 @@ class ChargeContext:
                 )
             )
         return charges
+
+    def _no_letter(self, actions: list[str], customer: Customer | None) -> str | None:
+        """Why no letter of the step reaches the customer (renteloven § 9 b: a fee is for a letter
+        sent), or None when at least one does."""
+        letters = [action for action in actions if action in LETTER_ACTIONS]
+        if customer is None:
+            return "no letter reached the customer: the customer does not exist"
+        reasons = []
+        for action in letters:
+            reason = unreachable(LETTER_ACTIONS[action], customer, self._settings, _BS_CREDITOR_FROM_STACK)
+            if reason is None:
+                return None
+            reasons.append(f"{action}: {reason}")
+        if not letters:
+            return "no letter reached the customer: the step sends none"
+        return "no letter reached the customer (renteloven § 9 b): " + "; ".join(reasons)
 
     def _interest(self, reminder: PlannedReminder, on: date, charges: StepCharges) -> None:
         table = self._settings.rate_table()

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import formataddr
 from typing import Any, Protocol
@@ -26,12 +28,13 @@ from shared.domain.effects import (
 )
 from shared.domain.money import money_text
 from shared.domain.settings import TenantSettings
-from shared.messages import ActionMessage, QueueMessage, StatementMessage
+from shared.messages import ActionMessage, QueueMessage, StatementMessage, reminder_key
 from shared.observability import logger
 from shared.rendering.collection import CollectionCase, case_attachment, render_collection_case
-from shared.rendering.content import ReminderContent
-from shared.rendering.email import RenderedEmail, render_email
-from shared.rendering.sms import normalize_phone, render_sms
+from shared.rendering.content import ClaimLine
+from shared.rendering.email import RenderedEmail
+from shared.rendering.letters import RenderedReminder, render_reminder
+from shared.rendering.sms import normalize_phone
 from shared.send_errors import classify, clean_reason
 from shared.storage.ledger import PENDING_ID, SendLedger, send_id
 from shared.storage.models import BillingLineModel, BsRecordModel
@@ -146,13 +149,38 @@ def _customer(repo: DunningRepository, message: ActionMessage, settings: TenantS
     return customer
 
 
-def _content(message: ActionMessage, customer: Customer, settings: TenantSettings) -> ReminderContent:
-    return ReminderContent.from_action(
-        message,
-        tenant_name=settings.display_name,
-        customer_name=customer.name,
-        language="en" if customer.language == "en" else "da",
-    )
+def _letters(
+    repo: DunningRepository, message: ActionMessage, customer: Customer, settings: TenantSettings
+) -> RenderedReminder:
+    """The reminder's letters with the step's own texts (template versions are immutable once
+    used, and cached per container by the repository) and, for a collection warning, the
+    charges already on the billing queue for its invoices."""
+    texts = repo.get_template(message.template_version).step(message.step_number).texts
+    charged = charged_before(repo, message) if message.warning_deadline is not None else None
+    return render_reminder(message, customer, settings, texts, charged)
+
+
+def charged_before(repo: DunningRepository, message: ActionMessage) -> list[ClaimLine]:
+    """Fees, interest and compensation charged earlier for the reminder's invoices and still on the
+    billing queue (a reversed fee is not); this reminder's own charges are stated on their own."""
+
+    def key(action: str) -> str:
+        return reminder_key(
+            message.tenant,
+            message.customer_id,
+            message.template_version,
+            message.step_number,
+            message.invoice_ids,
+            action,
+        )
+
+    own = {f"BILLING#{key(action)}" for action in ("fee", "interest", "compensation")}
+    invoices = set(message.invoice_ids)
+    return [
+        ClaimLine(kind=line.kind, amount=Decimal(line.amount), created_on=date.fromisoformat(line.created_on))
+        for line in repo.billing_lines(message.customer_id)
+        if line.kind in ("fee", "interest", "compensation") and line.sk not in own and invoices & set(line.invoice_ids)
+    ]
 
 
 def mime_message(
@@ -163,11 +191,14 @@ def mime_message(
     attachment: tuple[str, bytes, str] | None = None,
 ) -> bytes:
     """A multipart/alternative message, the plain-text part first, then the HTML; with an
-    ``attachment`` (filename, bytes, media type) wrapped in multipart/mixed, the e-mail first."""
+    ``attachment`` (filename, bytes, media type) wrapped in multipart/mixed, the e-mail first.
+    A reminder's replies go to the sender's own inbox (``rendered.reply_to``)."""
     mime = EmailMessage()
     mime["Subject"] = rendered.subject
     mime["From"] = formataddr((sender_name, sender))
     mime["To"] = recipient
+    if rendered.reply_to:
+        mime["Reply-To"] = rendered.reply_to
     mime.set_content(rendered.text)
     mime.add_alternative(rendered.html, subtype="html")
     if attachment is not None:
@@ -195,7 +226,7 @@ def deliver_email(
     customer = _customer(repo, message, settings)
     if (reason := unreachable("email", customer, settings)) or not customer.email:
         return _skip(repo, message, reason or "the customer has no e-mail address")
-    rendered = render_email(_content(message, customer, settings))
+    rendered = _letters(repo, message, customer, settings).email
     to = customer.email
     raw = mime_message(settings.display_name, sender, to, rendered)
     return send_once(
@@ -222,7 +253,7 @@ def deliver_sms(
         phone = normalize_phone(customer.phone)
     except ValueError as error:
         return _skip(repo, message, f"the customer's phone number is not usable: {error}")
-    rendered = render_sms(_content(message, customer, settings))
+    rendered = _letters(repo, message, customer, settings).sms
     return send_once(
         ledger,
         message,
@@ -308,7 +339,7 @@ def record_bs_reminder(
     parameter ``BsCreditorNumber``; without one the reminder is refused.
 
     The record holds everything its payment slip needs — the slip's amount
-    (open total plus the step's fee when it is charged), its Danish text lines
+    (the open total: the fee goes on the next invoice, never on the slip), its Danish text lines
     and a reference — and the slip is built once here, so a customer whose
     name, number or address cannot go into a 0601 delivery gets a ``skipped``
     effect now instead of failing the whole day's delivery later
@@ -333,14 +364,15 @@ def record_bs_reminder(
         "due": message.run_date.isoformat(),
         "fee": money_text(message.step_fee) if message.step_fee is not None else None,
         "slip_amount": money_text(slip_amount(message)),
-        "text_lines": slip_text(message),
+        "text_lines": slip_text(message, settings.display_name),
+        "payment_reference": message.reference,
         "reference": slip_reference(message.idempotency_key),
     }
     try:
         slip_from_record(customer.customer_id, message.idempotency_key, data, slip_due_date(message.run_date))
     except FieldError as error:  # the field and what it expects; not the customer's data
         return _skip(repo, message, f"does not fit a Betalingsservice slip: {error.field} must be {error.expected}")
-    effect = reminder_effect(message, "bs", creditor_number=creditor_number)
+    effect = reminder_effect(message, "bs", creditor_number=creditor_number, amount=money_text(slip_amount(message)))
     record = BsRecordModel(
         pk=f"BS#{message.run_date.isoformat()}",
         sk=message.idempotency_key,

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from shared.domain.danish_rules import MAX_REMINDER_FEE
 from shared.domain.money import money_text
 from shared.domain.planning import InvoiceState, next_step_on
+from shared.domain.reference import is_valid_payment_id
 from shared.domain.settings import TenantSettings
 from shared.domain.templates import Step, TemplateDefinition, TemplateVersion, decide_version
 from shared.rendering.tenant_texts import SmsSegments, TextError, template_sms_segments
@@ -452,6 +453,38 @@ def get_invoice(repo: DunningRepository, invoice_id: str) -> InvoiceState:
     if invoice is None:
         raise Missing(f"invoice {invoice_id!r} does not exist", "invoice_id")
     return invoice
+
+
+def lookup_reference(repo: DunningRepository, reference: str) -> dict[str, Any]:
+    """The reminder a payment reference was given to: its customer, date, template and step, and
+    each of its invoices with what is open on it now — to match an incoming payment."""
+    if not is_valid_payment_id(reference):
+        raise Invalid("expected a 15-digit payment reference with a valid check digit (FI modulus 10)", "reference")
+    record = repo.get_reference(reference)
+    if record is None:
+        raise Missing(f"no reminder has the reference {reference}", "reference")
+    invoices = []
+    for invoice_id in record["invoices"]:
+        invoice = repo.get_invoice(invoice_id)
+        invoices.append(
+            {
+                "invoice_id": invoice_id,
+                "open_amount": money_text(invoice.open_amount) if invoice else None,
+                "status": repo.invoice_status(invoice_id) if invoice else "unknown",
+            }
+        )
+    return {
+        "reference": reference,
+        "customer": record["customer"],
+        "date": record["date"],
+        "template": record["template"],
+        "step": record["step"],
+        "amount_at_reminder": record.get("open_total"),
+        "invoices": invoices,
+        "open_total": money_text(
+            sum((Decimal(line["open_amount"]) for line in invoices if line["open_amount"]), Decimal("0"))
+        ),
+    }
 
 
 def dispute_invoice(

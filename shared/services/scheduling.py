@@ -29,6 +29,7 @@ from shared.domain.planning import (
     next_step_on,
     plan_reminders,
 )
+from shared.domain.reference import payment_id
 from shared.domain.run_control import CheckOutcome, check_run
 from shared.domain.settings import TenantSettings
 from shared.messages import (
@@ -51,8 +52,9 @@ from shared.services.housekeeping import (
 from shared.services.outbox import Backoff, MessageSink, deliver, with_retries
 from shared.storage.repository import Advance, DunningRepository
 
-# One transaction holds the outbox (or proposal and its effect) and one update per invoice: at most 100 items.
-MAX_INVOICES_PER_REMINDER = 98
+# One transaction holds the outbox, the payment reference, an approved proposal and one update per
+# invoice: at most 100 items.
+MAX_INVOICES_PER_REMINDER = 97
 
 
 RunKind = Literal["scheduled", "manual", "resume"]
@@ -331,12 +333,14 @@ def _run(
                     proposed.append(part)
                 continue
             charges = charging.decide(part, run_date)
+            reference = payment_id(repo.next_reference_number())
             messages = messages_for(
-                part, settings, summary.tag, run_date, summary.by_action, charges, statement_filed=statements
+                part, settings, summary.tag, run_date, summary.by_action, charges, reference, statement_filed=statements
             )
             advances = advances_for(part, run_date, respite, after_days, charges)
             key = reminder_key_of(part, settings.tenant)
-            if _commit(repo, key, summary.tag, messages, advances, charges, time_left_ms, backoff):
+            filed = reference_record(part, reference, run_date, key)
+            if _commit(repo, key, summary.tag, messages, advances, charges, filed, time_left_ms, backoff):
                 charging.committed(charges, run_date)
                 record_skipped_charges(repo, part, settings.tenant, summary.tag, run_date, charges)
                 unsent[key] = messages
@@ -486,6 +490,7 @@ def _commit(
     messages: list[QueueMessage],
     advances: list[Advance],
     charges: StepCharges,
+    reference: dict[str, Any] | None,
     time_left_ms: Callable[[], int],
     backoff: Backoff,
 ) -> bool:
@@ -498,7 +503,7 @@ def _commit(
         if tried and repo.outbox_run(key) == tag:
             return True
         tried = True
-        return repo.commit_reminder(key, tag, _bodies(messages), advances, periods=charges.periods)
+        return repo.commit_reminder(key, tag, _bodies(messages), advances, periods=charges.periods, reference=reference)
 
     return with_retries(attempt, backoff, time_left_ms, CONTINUE_BELOW_MS)
 
@@ -590,6 +595,22 @@ def _text(amount: Decimal | None) -> str | None:
     return None if amount is None else money_text(amount)
 
 
+def reference_record(reminder: PlannedReminder, reference: str, on: date, key: str) -> dict[str, Any]:
+    """What a payment reference stands for, filed with the reminder's commit (looked up by
+    ``GET /references/{reference}`` and ``dunning reference``)."""
+    return {
+        "reference": reference,
+        "customer": reminder.key.customer_id,
+        "invoices": reminder.invoice_ids,
+        "template": reminder.template.version_id,
+        "step": reminder.step_name,
+        "step_number": reminder.key.step_number,
+        "date": on.isoformat(),
+        "open_total": money_text(reminder.open_total),
+        "reminder_key": key,
+    }
+
+
 def messages_for(
     reminder: PlannedReminder,
     settings: TenantSettings,
@@ -597,11 +618,13 @@ def messages_for(
     run_date: date,
     by_action: dict[str, int],
     charges: StepCharges,
+    reference: str | None = None,
     statement_filed: Collection[str] = (),
 ) -> list[QueueMessage]:
-    """One message per action of the reminder's step, each with its business key; a charge the
-    rules did not allow gets none (see :func:`record_skipped_charges`). A ``statement`` is one per
-    customer per run: none when ``statement_filed`` names the customer already."""
+    """One message per action of the reminder's step, each with its business key and the
+    reminder's payment ``reference``; a charge the rules did not allow gets none (see
+    :func:`record_skipped_charges`). A ``statement`` is one per customer per run: none when
+    ``statement_filed`` names the customer already."""
     tenant = settings.tenant
     warns = is_collection_warning(reminder, settings.collection is not None)
     amounts: dict[str, Decimal | None] = {"interest": charges.interest, "compensation": charges.compensation}
@@ -643,6 +666,7 @@ def messages_for(
             warning_deadline=run_date + timedelta(days=WARNING_DAYS) if warns else None,
             charge_amount=amounts.get(action),
             interest_rate=charges.interest_rate if action == "interest" else None,
+            reference=reference,
         )
         by_action[action] = by_action.get(action, 0) + 1
         messages.append(message)

@@ -30,6 +30,8 @@ pending proposal    ``PROPOSAL``                ``<reminder key>``
 collection case     ``CASE``                    ``<reminder key>``
 usage of a month    ``USAGE``                   ``<yyyy-mm>``
 send ledger entry   ``SEND#<send id>``          ``LEDGER``
+payment reference   ``REFERENCE``               ``<15-digit payment id>``
+reference counter   ``COUNTER``                 ``REFERENCE``
 ==================  ==========================  ===========================
 
 ``customer-index`` (``customer_id``/``invoice_id``) lists a customer's invoices of
@@ -238,6 +240,12 @@ class UsageModel(_TableModel):
     bs_deliveries = NumberAttribute(null=True)
 
 
+class CounterModel(_TableModel):
+    """A per-tenant counter, advanced by an atomic ADD (payment reference numbers)."""
+
+    value = NumberAttribute(null=True)
+
+
 class RunLockModel(_TableModel):
     """The tenant's single run slot: a lease held by one run at a time."""
 
@@ -299,6 +307,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     RunLockModel,
     UsageModel,
     SendLedgerModel,
+    CounterModel,
 )
 
 

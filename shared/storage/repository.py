@@ -29,6 +29,7 @@ from shared.storage.models import (
     AgreementModel,
     BillingLineModel,
     BsRecordModel,
+    CounterModel,
     CustomerModel,
     EffectModel,
     InvoiceModel,
@@ -307,6 +308,14 @@ class DunningRepository:
             return None
         return _customer({"id": customer_id} | dict(item.data))
 
+    def get_customers(self, customer_ids: set[str]) -> dict[str, Customer]:
+        """Several customers in batches (an unknown id is left out)."""
+        keys = [(f"CUSTOMER#{customer_id}", "PROFILE") for customer_id in customer_ids]
+        return {
+            item.customer_id: _customer({"id": item.customer_id} | dict(item.data))
+            for item in CustomerModel.batch_get(keys)
+        }
+
     def create_agreement(self, agreement: Agreement) -> None:
         try:
             AgreementModel(
@@ -418,8 +427,13 @@ class DunningRepository:
         advances: list[Advance],
         proposal_key: str | None = None,
         periods: Sequence[PeriodCharge] = (),
+        reference: dict[str, Any] | None = None,
     ) -> bool:
         """Advance the reminder's invoices and file its messages in the outbox — all or nothing.
+
+        ``reference`` (see :func:`shared.services.scheduling.reference_record`) is the reminder's
+        payment reference, filed in the same transaction so a payment carrying it can always be
+        matched back to the reminder's customer and invoices.
 
         Each invoice moves only from the step it was read at (and, for an
         approved proposal, only while that proposal still holds it, which is
@@ -430,6 +444,11 @@ class DunningRepository:
 
         def write(transaction: TransactWrite) -> None:
             transaction.save(outbox, condition=OutboxModel.pk.does_not_exist())
+            if reference is not None:
+                transaction.save(
+                    RecordModel(pk="REFERENCE", sk=str(reference["reference"]), data=reference),
+                    condition=RecordModel.pk.does_not_exist(),
+                )
             if proposal_key is not None:
                 transaction.delete(RecordModel(pk="PROPOSAL", sk=proposal_key), condition=RecordModel.pk.exists())
             for period in periods:
@@ -451,6 +470,23 @@ class DunningRepository:
                 )
 
         return self._transact(write)
+
+    def next_reference_number(self) -> int:
+        """A new number from the tenant's reference counter (an atomic add: never handed out twice).
+
+        A number taken by a reminder that then lost its commit is simply not used: payment ids
+        need not be contiguous, only unique.
+        """
+        item = CounterModel(pk="COUNTER", sk="REFERENCE")
+        item.update(actions=[CounterModel.value.add(1)])
+        return int(item.value)
+
+    def get_reference(self, reference: str) -> dict[str, Any] | None:
+        """The reminder a payment reference was given to: customer, invoices, template, step, date."""
+        try:
+            return dict(RecordModel.get("REFERENCE", reference).data)
+        except RecordModel.DoesNotExist:
+            return None
 
     def pending_outbox(self) -> list[tuple[str, list[str]]]:
         """Reminders committed by a run that stopped before confirming their messages were sent."""

@@ -72,7 +72,13 @@ def test_the_operator_session_import_default_template_run_approve_status(
     code, out, _ = run(capsys, stack, "approve", "--all")
     assert code == 0 and len(json.loads(out)["approved"]) == 2
     code, out, _ = run(capsys, stack, "invoices", "timeline", "I1", "--json")
-    assert "email" in [event["kind"] for event in json.loads(out)["events"]]
+    email = next(event for event in json.loads(out)["events"] if event["kind"] == "email")
+    # And the e-mail's payment reference leads back to C1's reminder and invoice
+    code, out, _ = run(capsys, stack, "reference", email["reference"], "--json")
+    found = json.loads(out)
+    assert code == 0 and found["customer"] == "C1" and found["invoices"][0]["invoice_id"] == "I1"
+    code, out, _ = run(capsys, stack, "reference", email["reference"])
+    assert f"reference {email['reference']}: customer C1" in out
     code, out, _ = run(capsys, stack, "runs")
     assert run_id in out and "completed" in out
     # (the run's month is its business date's in the tenant's zone: near midnight UTC it differs)
@@ -141,6 +147,8 @@ def test_commands_refuse_clearly(stack: Path, capsys: pytest.CaptureFixture[str]
     assert code == 1 and "min_days_between_reminders" in err
     code, _, err = run(capsys, stack, "templates", "show", "nope")
     assert code == 1 and "404" in err
+    code, _, err = run(capsys, stack, "reference", "000000000000027")
+    assert code == 1 and "check digit" in err and "(reference)" in err
 
 
 TEXTS_TEMPLATE = """name: brev

@@ -71,7 +71,7 @@ def test_each_day_with_bs_reminders_has_one_delivery_that_parses_back_and_agrees
                 assert all(len(line) <= 60 for line in slip.text_lines)
 
 
-def test_the_slip_amount_is_the_open_total_plus_the_fee_charged_by_the_step():
+def test_the_slip_amount_is_the_open_total_and_never_the_fee():
     with LocalStack("acme") as stack:
         # Given the scenario (C1 paid 300.00 of I1; Rykker 2 charges 100.00, Rykker 3's fee is not charged)
         _, effects = simulate_in(stack, load_scenario(SCENARIO))
@@ -83,15 +83,22 @@ def test_the_slip_amount_is_the_open_total_plus_the_fee_charged_by_the_step():
             for slip in parse_delivery(body).slips:
                 amounts[effect["date"]][slip.customer_number] = slip.amount
                 texts[effect["date"]][slip.customer_number] = list(slip.text_lines)
-        # Then each slip collects the open invoices plus the fee actually charged
+        # Then each slip collects the open invoices only: the fee goes on the next invoice (C7)
         assert amounts["2026-03-06"] == {"C1": Decimal("1200.00"), "C2": Decimal("1250.00")}
-        assert amounts["2026-03-16"] == {"C1": Decimal("1000.00"), "C2": Decimal("1350.00")}
-        # And the slip's text says so, in Danish
+        assert amounts["2026-03-16"] == {"C1": Decimal("900.00"), "C2": Decimal("1250.00")}
+        # And the slip's text names the sender and the reminder's reference, and says so, in Danish
+        reference = next(
+            e["reference"]
+            for e in effects
+            if e["kind"] == "email" and e["customer"] == "C2" and e["date"] == "2026-03-16"
+        )
         assert texts["2026-03-16"]["C2"] == [
             "RYKKER 2 - fakturaer I2, I3",
+            "Fra acme",
+            f"Reference {reference}",
             "Skyldigt beløb 1.250,00 kr.",
             "Rykkergebyr (renteloven § 9 b) 100,00 kr.",
-            "I alt 1.350,00 kr.",
+            "Gebyret opkræves på næste faktura, ikke her.",
         ]
         assert not any("Rykkergebyr" in line for line in texts["2026-03-21"]["C1"])
 

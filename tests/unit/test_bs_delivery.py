@@ -52,23 +52,27 @@ def message(**changes: Any) -> ActionMessage:
     return ActionMessage.model_validate(fields | changes)
 
 
-def test_slip_text_names_step_invoices_amounts_fee_and_the_collection_warning():
-    # Given a reminder that charges a fee and is the collection warning
-    lines = slip_text(message())
-    # Then the text is Danish, at most 60 characters a line, and the warning keeps its words whole
+def test_slip_text_names_step_invoices_sender_reference_amount_fee_and_the_collection_warning():
+    # Given a reminder with a reference that charges a fee and is the collection warning
+    lines = slip_text(message(reference="000000000000026"), "Fjernvarme Demo A/S")
+    # Then the text is Danish, at most 60 characters a line, names the sender and the reference,
+    # says the fee is charged on the next invoice, and the warning keeps its words whole
     assert lines == [
         "RYKKER 3 - fakturaer I1, I2",
+        "Fra Fjernvarme Demo A/S",
+        "Reference 000000000000026",
         "Skyldigt beløb 1.150,00 kr.",
         "Rykkergebyr (renteloven § 9 b) 100,00 kr.",
-        "I alt 1.250,00 kr.",
+        "Gebyret opkræves på næste faktura, ikke her.",
         "Betales senest 26.03.2026, ellers overgives kravet til",
         "inkasso.",
     ]
     assert all(len(line) <= 60 for line in lines)
-    assert slip_amount(message()) == Decimal("1250.00")
+    # and the slip asks for the open total only: the fee is collected once, on the next invoice
+    assert slip_amount(message()) == Decimal("1150.00")
 
 
-def test_a_fee_that_is_not_charged_is_neither_in_the_text_nor_in_the_amount():
+def test_a_fee_that_is_not_charged_is_not_in_the_text():
     plain = message(step_fee=None, warning_deadline=None)
     assert slip_text(plain) == ["RYKKER 3 - fakturaer I1, I2", "Skyldigt beløb 1.150,00 kr."]
     assert slip_amount(plain) == Decimal("1150.00")

@@ -49,15 +49,15 @@ def test_danish_subject_names_step_count_and_total() -> None:
     # When it is rendered
     email = render_email(reminder())
     # Then the subject says which step, how many invoices and how much
-    assert email.subject == "Rykker 2: 2 forfaldne fakturaer – 1.250,00 kr."
+    assert email.subject == "Rykker 2: 2 fakturaer er stadig ikke betalt"
 
 
 def test_english_subject_names_step_count_and_total() -> None:
     # Given the same reminder for an English-speaking customer
     # When it is rendered
     email = render_email(reminder(language="en"))
-    # Then the subject is English with the ISO currency code
-    assert email.subject == "Payment reminder (Rykker 2): 2 overdue invoices – DKK 1,250.00"
+    # Then the subject is English
+    assert email.subject == "Reminder: 2 invoices are still unpaid"
 
 
 def test_subject_uses_the_singular_for_one_invoice() -> None:
@@ -66,8 +66,17 @@ def test_subject_uses_the_singular_for_one_invoice() -> None:
     da = render_email(reminder(invoices=[invoice("1001", "99.50")]))
     en = render_email(reminder(language="en", invoices=[invoice("1001", "99.50")]))
     # Then the subjects use the singular
-    assert da.subject == "Rykker 2: 1 forfalden faktura – 99,50 kr."
-    assert en.subject == "Payment reminder (Rykker 2): 1 overdue invoice – DKK 99.50"
+    assert da.subject == "Rykker 2: faktura 1001 er stadig ikke betalt"
+    assert en.subject == "Reminder: invoice 1001 is still unpaid"
+
+
+def test_the_first_step_is_a_payment_reminder_and_the_warning_says_so() -> None:
+    # Given the first step, and a collection-warning step
+    first = render_email(reminder(step_number=1, step_name="Rykker 1", invoices=[invoice("1001", "99.50")]))
+    warning = render_email(reminder(warning_deadline=date(2026, 1, 25)))
+    # Then the subjects say what the letter is
+    assert first.subject == "Påmindelse om betaling af faktura 1001"
+    assert warning.subject == "Inkassovarsel: betal 1.250,00 kr. senest 25. januar 2026"
 
 
 def test_subject_stays_on_one_line_whatever_the_tenant_typed() -> None:
@@ -78,18 +87,18 @@ def test_subject_stays_on_one_line_whatever_the_tenant_typed() -> None:
     # Then the subject is a single line
     assert "\n" not in email.subject
     assert "\r" not in email.subject
-    assert email.subject.startswith("Rykker 2 Bcc: victim@example.com: 2 forfaldne")
+    assert email.subject.startswith("Rykker 2 Bcc: victim@example.com: 2 fakturaer")
 
 
 # --- body content --------------------------------------------------------------------
 
 
-def test_danish_email_shows_amounts_dates_and_immediate_payment() -> None:
+def test_danish_email_shows_amounts_dates_and_the_pay_by_date() -> None:
     # Given a Danish reminder
     # When it is rendered
     email = render_email(reminder())
     # Then both parts greet the customer, name the step and list the invoices with
-    # Danish amounts and dates, and say the amount is due at once (0 days' term)
+    # Danish amounts and dates, and ask for the open total by a date (10 days on), never "at once"
     for part in (email.html, email.text):
         assert "Kære Jens Jensen" in part
         assert "Rykker 2" in part
@@ -99,13 +108,14 @@ def test_danish_email_shows_amounts_dates_and_immediate_payment() -> None:
         assert "1. december 2025" in part
         assert "15. december 2025" in part
         assert "15. januar 2026" in part
-        assert "betales straks" in part
+        assert "Vi beder dig betale 1.250,00 kr. senest 25. januar 2026." in part
+        assert "straks" not in part
         assert "Med venlig hilsen" in part
         assert "1001" in part
         assert "1002" in part
 
 
-def test_english_email_shows_amounts_dates_and_immediate_payment() -> None:
+def test_english_email_shows_amounts_dates_and_the_pay_by_date() -> None:
     # Given an English reminder
     # When it is rendered
     email = render_email(reminder(language="en"))
@@ -116,7 +126,8 @@ def test_english_email_shows_amounts_dates_and_immediate_payment() -> None:
         assert "DKK 1,250.00" in part
         assert "1 December 2025" in part
         assert "15 January 2026" in part
-        assert "due immediately" in part
+        assert "Please pay DKK 1,250.00 by 25 January 2026." in part
+        assert "immediately" not in part
         assert "Kind regards," in part
         assert "betales" not in part
 
@@ -125,8 +136,8 @@ def test_email_signs_off_with_the_tenant() -> None:
     # Given a reminder from a tenant
     # When it is rendered
     email = render_email(reminder(tenant_name="Bager Olsen"))
-    # Then the text part ends with the tenant's name under the sign-off
-    assert email.text.rstrip().endswith("Med venlig hilsen\nBager Olsen")
+    # Then the tenant's name is under the sign-off
+    assert "Med venlig hilsen\nBager Olsen\n" in email.text
     assert "Bager Olsen</p>" in email.html
 
 
@@ -135,9 +146,15 @@ def test_fee_sentence_appears_with_a_fee() -> None:
     # When it is rendered in both languages
     da = render_email(reminder(fee=Decimal("100")))
     en = render_email(reminder(language="en", fee=Decimal("100")))
-    # Then both parts say the fee is added to the next invoice
-    fee_da = "Der pålægges et rykkergebyr på 100,00 kr., som opkræves på din næste faktura."
-    fee_en = "A reminder fee of DKK 100.00 is charged and will be added to your next invoice."
+    # Then both parts say the fee is added to the next invoice, not paid now
+    fee_da = (
+        "For denne rykker opkræver vi et rykkergebyr på 100,00 kr. (renteloven § 9 b). "
+        "Gebyret skal ikke betales nu – det kommer på din næste faktura."
+    )
+    fee_en = (
+        "For this reminder we charge a reminder fee of DKK 100.00 (Danish Interest Act, section 9 b). "
+        "The fee is not to be paid now – it will be added to your next invoice."
+    )
     assert fee_da in da.html
     assert fee_da in da.text
     assert fee_en in en.html
@@ -155,18 +172,19 @@ def test_fee_sentence_is_absent_without_a_fee(fee: Decimal | None) -> None:
     assert "reminder fee" not in en.html + en.text
 
 
-def test_last_step_warns_that_collection_may_follow() -> None:
-    # Given the final step of a three-step template
+def test_last_step_says_it_is_the_last_but_threatens_no_collection_without_a_warning() -> None:
+    # Given the final step of a three-step template that is not the collection warning
     # When it is rendered
     da = render_email(reminder(step_number=3, step_count=3))
     en = render_email(reminder(language="en", step_number=3, step_count=3))
-    # Then the customer is told further steps, debt collection included, may follow
+    # Then the customer is told it is the last reminder; collection is only threatened by a
+    # collection warning with its deadline (inkassoloven § 10)
     for part in (da.html, da.text):
         assert "sidste rykker" in part
-        assert "inkasso" in part
+        assert "inkasso" not in part
     for part in (en.html, en.text):
         assert "final reminder" in part
-        assert "debt collection" in part
+        assert "debt collection" not in part
 
 
 def test_earlier_steps_do_not_mention_collection() -> None:
@@ -195,8 +213,9 @@ def test_html_is_a_complete_balanced_document(language: str) -> None:
     assert parser.errors == []
     assert parser.stack == []
     assert parser.seen[:3] == ["html", "head", "meta"]
-    assert parser.seen.count("table") == 1
-    assert email.html.count("<td") == 5 * 2 + 1  # five cells per invoice, one for the total
+    # the letterhead, the invoices and the ways to pay (here: the reference only)
+    assert parser.seen.count("table") == 3
+    assert email.html.count("<tr>") == 1 + 1 + 2 + 1 + 1  # letterhead, head, invoices, total, reference
     assert f"<title>{email.subject}</title>" in email.html
 
 
@@ -318,5 +337,7 @@ def test_a_collection_warning_is_in_both_parts_with_its_deadline() -> None:
     plain = render_email(ReminderContent(**base))
     # Then only the warning says so, with its date, in the text and the HTML part
     assert "INKASSOVARSEL" in warned.text and "23. marts 2026" in warned.text.replace("\xa0", " ")
-    assert "INKASSOVARSEL" in warned.html
-    assert "INKASSOVARSEL" not in plain.text
+    assert "Inkassovarsel (inkassoloven § 10)" in warned.html
+    assert "sender vi kravet til inkasso" in warned.html and "sender vi kravet til inkasso" in warned.text
+    assert "straks" not in warned.text + warned.html
+    assert "INKASSOVARSEL" not in plain.text and "inkasso" not in plain.html

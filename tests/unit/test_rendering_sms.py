@@ -213,14 +213,13 @@ def test_basic_alphabet_text_is_gsm7_one_septet_per_character(text: str) -> None
 # --- the reminder SMS ----------------------------------------------------------------
 
 
-def test_danish_sms_says_who_what_how_much_and_now() -> None:
-    # Given a Danish reminder over two invoices
+def test_danish_sms_says_who_what_how_much_and_by_when() -> None:
+    # Given a Danish reminder over two invoices (no reference, no ways to pay)
     # When the SMS is rendered
     sms = render_sms(reminder())
-    # Then it names tenant, step, invoices and total, says "betales straks" and fits GSM-7
+    # Then it names tenant, step, invoices, total and pay-by date (never "at once") and fits GSM-7
     assert sms.text == (
-        "Hansen & Søn ApS: Rykker 2. Fakturaerne 1001, 1002 er forfaldne. "
-        "Ubetalt i alt 1.250,00 kr., som betales straks."
+        "Hansen & Søn ApS: Rykker 2. Fakturaerne 1001, 1002 er ikke betalt. Betal 1.250,00 kr. senest 25. januar 2026."
     )
     assert sms.encoding == "GSM-7"
     assert sms.segments == 1
@@ -231,10 +230,8 @@ def test_english_sms_for_one_invoice() -> None:
     # Given an English reminder over one invoice
     # When the SMS is rendered
     sms = render_sms(reminder(language="en", invoices=[invoice("1001", "99.50")]))
-    # Then it is English, singular and due immediately
-    assert sms.text == (
-        "Hansen & Søn ApS: Rykker 2. Invoice 1001 is overdue. Total outstanding DKK 99.50, due immediately."
-    )
+    # Then it is English, singular, with a pay-by date
+    assert sms.text == "Hansen & Søn ApS: Reminder. Invoice 1001 is unpaid. Please pay DKK 99.50 by 25 January 2026."
     assert sms.encoding == "GSM-7"
 
 
@@ -244,11 +241,9 @@ def test_sms_fee_and_last_step_sentences_still_fit_two_segments() -> None:
     # When rendered in both languages
     da = render_sms(content)
     en = render_sms(content.model_copy(update={"language": "en"}))
-    # Then the fee and collection warnings are there and the text stays within budget
-    assert "Der pålægges et rykkergebyr på 100,00 kr., som opkræves på din næste faktura." in da.text
-    assert "inkasso" in da.text
-    assert "A reminder fee of DKK 100.00 will be added to your next invoice." in en.text
-    assert "debt collection" in en.text
+    # Then the fee is stated with when it is charged, and the text stays within budget
+    assert "Rykkergebyr 100,00 kr. kommer på din næste faktura." in da.text
+    assert "Reminder fee DKK 100.00 comes on your next invoice." in en.text
     for sms in (da, en):
         assert sms.encoding == "GSM-7"
         assert sms.segments <= MAX_REMINDER_SEGMENTS
@@ -269,7 +264,7 @@ def test_sms_drops_invoice_numbers_that_do_not_fit() -> None:
     sms = render_sms(reminder(invoices=many, fee=Decimal("100"), step_number=3, step_count=3))
     # Then it gives their count instead and stays within budget
     assert "INV-2025" not in sms.text
-    assert "Du har 40 forfaldne fakturaer." in sms.text
+    assert "Du har 40 ubetalte fakturaer." in sms.text
     assert "4.000,00 kr." in sms.text
     assert sms.segments <= MAX_REMINDER_SEGMENTS
 
@@ -339,6 +334,8 @@ def test_a_collection_warning_names_its_deadline_and_stays_gsm7(language: str) -
     # When the SMS is rendered
     rendered = render_sms(content)
     # Then it says so, with the deadline, and no character forces UCS-2
-    assert ("INKASSOVARSEL" if language == "da" else "DEBT COLLECTION WARNING") in rendered.text
+    assert ("Inkassovarsel" if language == "da" else "Debt collection warning") in rendered.text
+    assert ("inkasso" if language == "da" else "debt collection") in rendered.text
+    assert "straks" not in rendered.text and "immediately" not in rendered.text
     assert "2026" in rendered.text and "23" in rendered.text
     assert rendered.encoding == "GSM-7"
