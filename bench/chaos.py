@@ -54,6 +54,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -163,7 +164,7 @@ class World:
 
     received: dict[str, Counter[Key]]
     key_of: dict[Key, str]  # an e-mail's or SMS's business key (from the engine's effects)
-    unconfirmed_keys: set[str]
+    unconfirmed: list[str]  # items that hold a send as unconfirmed (JSON text)
     ledger_found: bool
     in_dlq: dict[str, int]
     log: WorldLog
@@ -431,24 +432,24 @@ def effect_keys(stack: LocalStack, by_message_id: dict[str, list[Key]]) -> dict[
     return found
 
 
-def unconfirmed_keys(stack: LocalStack, known_keys: set[str]) -> tuple[set[str], bool]:
-    """Business keys the send ledger holds as "unconfirmed" (for an operator decision).
+def unconfirmed_items(stack: LocalStack) -> tuple[list[str], bool]:
+    """The items that hold a send as "unconfirmed" (for an operator decision), as JSON text.
 
-    Tolerant of the branch having no ledger yet, and of its item layout: any item
-    that says "unconfirmed" counts, for every known business key it names.
-    Returns the keys and whether any ledger-like item was seen at all.
+    Tolerant of the branch having no send ledger yet, and of its item layout: any
+    item that says "unconfirmed" counts, for every business key it names
+    (:func:`compare` looks the keys up). Returns the items and whether any
+    ledger-like item was seen at all.
     """
-    keys: set[str] = set()
+    found: list[str] = []
     seen = False
     for item in _scan(stack.table_name):
         text = json.dumps(item)
         if "ledger" in text.lower() or item["pk"]["S"].upper().startswith(("SEND#", "LEDGER")):
             seen = True
-        if "unconfirmed" not in text.lower():
-            continue
-        seen = True
-        keys |= {key for key in known_keys if key in text}
-    return keys, seen
+        if "unconfirmed" in text.lower():
+            seen = True
+            found.append(text)
+    return found, seen
 
 
 # ------------------------------------------------------------------ run and compare
@@ -493,12 +494,12 @@ def run_world(
         injected, calls = dict(injector.injected), injector.calls
         received, by_message_id = read_outside_world(stack)
         key_of = effect_keys(stack, by_message_id)
-        unconfirmed, ledger_found = unconfirmed_keys(stack, set(key_of.values()))
+        unconfirmed, ledger_found = unconfirmed_items(stack)
         in_dlq = world.dead_letters_left()
     return World(
         received=received,
         key_of=key_of,
-        unconfirmed_keys=unconfirmed,
+        unconfirmed=unconfirmed,
         ledger_found=ledger_found,
         in_dlq=in_dlq,
         log=world.log,
@@ -531,7 +532,7 @@ def compare(expected: World, actual: World) -> dict[str, Verdict]:
             wanted, count = want[key], got[key]
             verdict.expected += wanted
             business_key = expected.key_of.get(key) or actual.key_of.get(key)
-            held = business_key is not None and business_key in actual.unconfirmed_keys
+            held = business_key is not None and any(business_key in item for item in actual.unconfirmed)
             if held and count <= 1 and wanted == 1:
                 verdict.unconfirmed += 1  # listed for the operator and never re-sent
             elif count == wanted:
@@ -675,8 +676,9 @@ def main(argv: list[str] | None = None) -> int:
     document = json.dumps(results, indent=2)
     print(document)
     if options.json:
-        with open(options.json, "w", encoding="utf-8") as out:
-            out.write(document + "\n")
+        path = Path(options.json)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(document + "\n", encoding="utf-8")
     bad = any(r["total"]["duplicated"] or r["total"]["lost"] or r["total"]["in_dlq"] for r in results)
     return 1 if bad else 0
 

@@ -130,3 +130,36 @@ def test_a_crashed_invocation_makes_no_further_call() -> None:
     # Then only the first reached the queue, and outside the invocation calls work again
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
     assert attributes["Attributes"]["ApproximateNumberOfMessages"] == "1"
+
+
+def _withhold_one_email_as_unconfirmed(world: ChaosWorld) -> None:
+    """As a send ledger would: one e-mail's fate is unknown (SES has no record of it here), and the
+    ledger lists its key as unconfirmed, for an operator decision."""
+    import json
+
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    sent = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages.pop(0)
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    effects = [
+        item
+        for item in dynamodb.scan(TableName=world.stack.table_name)["Items"]
+        if item["pk"]["S"].startswith("EFFECTS#") and json.loads(item["data"]["S"]).get("_message_id") == sent.id
+    ]
+    key = effects[0]["sk"]["S"].split("#", 1)[1]
+    dynamodb.put_item(
+        TableName=world.stack.table_name,
+        Item={"pk": {"S": f"SEND#{key}"}, "sk": {"S": "LEDGER"}, "state": {"S": "unconfirmed"}},
+    )
+
+
+def test_a_send_the_ledger_holds_as_unconfirmed_counts_as_unconfirmed_not_lost() -> None:
+    # Given a fault-free world, and the same world where one e-mail never reached SES and is listed unconfirmed
+    expected: World = run_world(INVOICES, DAYS, 0.0, 1, Chaos())
+    held: World = run_world(INVOICES, DAYS, 0.0, 1, Chaos(), extra=_withhold_one_email_as_unconfirmed)
+    # When they are compared
+    verdict = compare(expected, held)["email"]
+    # Then the e-mail's invoices are unconfirmed, not lost, and the ledger was seen
+    assert held.ledger_found
+    assert verdict.unconfirmed >= 1 and verdict.lost == 0 and verdict.duplicated == 0
