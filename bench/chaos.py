@@ -137,6 +137,7 @@ class Chaos:
     duplicate_rate: float = 0.0  # a batch handed to its consumer twice
     withhold_delete_rate: float = 0.0  # a processed batch not deleted (comes back after the visibility timeout)
     crash: bool = False  # kill one scheduler invocation mid-run
+    scheduler_faults: float | None = None  # the scheduler's own fault rate, when not the world's
 
 
 @dataclass
@@ -203,10 +204,11 @@ class ChaosWorld:
     def _invoke_async(self, name: str, event: dict[str, Any], crash_at: int | None = None) -> dict[str, Any] | None:
         """An asynchronous invocation: retried twice on failure, then kept for its on-failure destination."""
         handler = self.stack.handler(name)
+        own_rate = self.chaos.scheduler_faults if name == "scheduler" else None
         for _ in range(LAMBDA_ASYNC_ATTEMPTS):
             context = FakeLambdaContext(f"{self.stack.tenant}-{name}")
             try:
-                with self.injector.invocation(crash_at):
+                with self.injector.invocation(crash_at, own_rate):
                     before = self.injector.calls
                     if name == "scheduler":
                         self.log.scheduler_invocations += 1
@@ -560,6 +562,7 @@ def report(verdicts: dict[str, Verdict], expected: World, actual: World, options
         "days": options.days,
         "faults": options.faults,
         "seed": options.seed,
+        "scheduler_faults": getattr(options, "scheduler_faults", None),
         "channels": {
             channel: {
                 "expected": v.expected,
@@ -615,6 +618,8 @@ def table(result: dict[str, Any]) -> str:
     title = (
         f"{result['invoices']} invoices, {result['days']} days, faults {result['faults']:.0%}, seed {result['seed']}"
     )
+    if result.get("scheduler_faults") is not None:
+        title += f" (scheduler {result['scheduler_faults']:.0%})"
     lines = [
         f"chaos: {title} (counted per invoice, step and channel)",
         header,
@@ -643,16 +648,20 @@ def crash_plan(expected: World, seed_value: int, days: int) -> dict[str, int]:
     return {day: rng.randint(1, max(1, calls - 1))}
 
 
-def chaos_run(invoices: int, days: int, faults: float, seed_value: int) -> tuple[dict[str, Any], World, World]:
+def chaos_run(
+    invoices: int, days: int, faults: float, seed_value: int, scheduler_faults: float | None = None
+) -> tuple[dict[str, Any], World, World]:
     """The fault-free world and the world under faults, compared; returns the report and both worlds."""
-    options = argparse.Namespace(invoices=invoices, days=days, faults=faults, seed=seed_value)
+    options = argparse.Namespace(
+        invoices=invoices, days=days, faults=faults, seed=seed_value, scheduler_faults=scheduler_faults
+    )
     expected = run_world(invoices, days, 0.0, seed_value, Chaos())
     actual = run_world(
         invoices,
         days,
         faults,
         seed_value,
-        Chaos(duplicate_rate=faults, withhold_delete_rate=faults, crash=True),
+        Chaos(duplicate_rate=faults, withhold_delete_rate=faults, crash=True, scheduler_faults=scheduler_faults),
         crash_plan(expected, seed_value, days),
     )
     return report(compare(expected, actual), expected, actual, options), expected, actual
@@ -664,12 +673,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=5)
     parser.add_argument("--faults", type=float, action="append", help="fault rate(s), e.g. 0.05 (repeatable)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--scheduler-faults",
+        type=float,
+        help="a different fault rate for the scheduler's own calls (default: --faults); "
+        "e.g. 0.05 lets runs get through while the consumers see 30 %%",
+    )
     parser.add_argument("--json", help="also write the results as JSON to this file")
     options = parser.parse_args(argv)
     results = []
     for rate in options.faults or [0.05]:
         print(f"chaos: {options.invoices} invoices x {options.days} days at {rate:.0%} faults ...", file=sys.stderr)
-        result, _, _ = chaos_run(options.invoices, options.days, rate, options.seed)
+        result, _, _ = chaos_run(options.invoices, options.days, rate, options.seed, options.scheduler_faults)
         results.append(result)
         print(table(result))
         print()

@@ -100,14 +100,19 @@ class FaultInjector:
         return self._rng
 
     @contextmanager
-    def invocation(self, crash_at: int | None = None) -> Iterator[None]:
+    def invocation(self, crash_at: int | None = None, rate: float | None = None) -> Iterator[None]:
         """One function invocation under faults; ``crash_at`` kills it at its n-th AWS call instead
-        (no other fault in that invocation, so that the crash lands where it was planned)."""
+        (no other fault in that invocation, so that the crash lands where it was planned); ``rate``
+        replaces the injector's rate for this invocation."""
         self._active, self._crash_at, self._crashed, self._invocation_calls = True, crash_at, False, 0
+        saved = self.rate
+        if rate is not None:
+            self.rate = rate
         try:
             yield
         finally:
             self._active, self._crash_at, self._crashed = False, None, False
+            self.rate = saved
 
     def _call(self, original: Callable[..., Any], client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
         service = client.meta.service_model.service_name
