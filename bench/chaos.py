@@ -358,14 +358,17 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _items(channel: str, recipient: str, text: str, invoices: list[str] | None = None) -> list[Key]:
+def _items(
+    channel: str, recipient: str, text: str, invoices: list[str] | None = None, step_in: str | None = None
+) -> list[Key]:
     """One key per invoice a received item reminds of, at its step: (channel, recipient, step, invoice).
 
     Counting per invoice and step, not per message, keeps a reminder that went
     out a day late, consolidated differently, from counting as lost plus extra.
-    A message naming no invoice is keyed by its text.
+    The step is read from ``step_in`` (an e-mail's subject) or else the text; a
+    message naming no step or no invoice (a report, a statement) is keyed by its text.
     """
-    step = STEP.search(text)
+    step = STEP.search(text if step_in is None else step_in)
     named = sorted(set(invoices if invoices is not None else INVOICE_ID.findall(text)))
     if not named or step is None:
         return [(f"{channel}-other", recipient, _digest(text))]
@@ -378,7 +381,8 @@ def email_keys(raw: bytes | str) -> list[Key]:
     message = email.message_from_bytes(data, policy=email.policy.default)
     body = message.get_body(("plain",))
     text = body.get_content() if body is not None else data.decode(errors="replace")
-    return _items("email", str(message["To"]), f"{message['Subject']}\n{text}")
+    # The step from the subject only: a statement of account may mention "Rykkergebyr: Rykker 1" in its body.
+    return _items("email", str(message["To"]), text, step_in=str(message["Subject"]))
 
 
 def read_outside_world(stack: LocalStack) -> tuple[dict[str, Counter[Key]], dict[str, list[Key]]]:
