@@ -441,8 +441,9 @@ def effect_keys(stack: LocalStack, by_message_id: dict[str, list[Key]]) -> dict[
 def unconfirmed_items(stack: LocalStack) -> tuple[list[str], bool]:
     """The items that hold a send as "unconfirmed" (for an operator decision), as JSON text.
 
-    Tolerant of the branch having no send ledger yet, and of its item layout: any
-    item that says "unconfirmed" counts, for every business key it names
+    Tolerant of the branch having no send ledger yet, and of its item layout: an
+    item whose ``state`` is "unconfirmed" (or, without a ``state``, that says
+    "unconfirmed" anywhere) counts, for every business key it names
     (:func:`compare` looks the keys up). Returns the items and whether any
     ledger-like item was seen at all.
     """
@@ -452,7 +453,8 @@ def unconfirmed_items(stack: LocalStack) -> tuple[list[str], bool]:
         text = json.dumps(item)
         if "ledger" in text.lower() or item["pk"]["S"].upper().startswith(("SEND#", "LEDGER")):
             seen = True
-        if "unconfirmed" in text.lower():
+        state = item.get("state", {}).get("S")  # the ledger's own field, when the item has one
+        if state == "unconfirmed" or (state is None and "unconfirmed" in text.lower()):
             seen = True
             found.append(text)
     return found, seen
