@@ -525,6 +525,7 @@ class Verdict:
     extra_sends: int = 0
     lost: int = 0
     unconfirmed: int = 0
+    unconfirmed_received: int = 0  # of those, how many did reach the recipient (once)
     in_dlq: int = 0
     duplicated_keys: list[str] = field(default_factory=list)
     lost_keys: list[str] = field(default_factory=list)
@@ -543,6 +544,7 @@ def compare(expected: World, actual: World) -> dict[str, Verdict]:
             held = business_key is not None and any(business_key in item for item in actual.unconfirmed)
             if held and count <= 1 and wanted == 1:
                 verdict.unconfirmed += 1  # listed for the operator and never re-sent
+                verdict.unconfirmed_received += count
             elif count == wanted:
                 verdict.once += 1
             elif count > wanted:
@@ -560,7 +562,16 @@ def compare(expected: World, actual: World) -> dict[str, Verdict]:
 def report(verdicts: dict[str, Verdict], expected: World, actual: World, options: argparse.Namespace) -> dict[str, Any]:
     total = Verdict()
     for verdict in verdicts.values():
-        for name in ("expected", "once", "duplicated", "extra_sends", "lost", "unconfirmed", "in_dlq"):
+        for name in (
+            "expected",
+            "once",
+            "duplicated",
+            "extra_sends",
+            "lost",
+            "unconfirmed",
+            "unconfirmed_received",
+            "in_dlq",
+        ):
             setattr(total, name, getattr(total, name) + getattr(verdict, name))
     log = actual.log
     return {
@@ -578,6 +589,7 @@ def report(verdicts: dict[str, Verdict], expected: World, actual: World, options
                 "lost": v.lost,
                 "in_dlq": v.in_dlq,
                 "unconfirmed": v.unconfirmed,
+                "unconfirmed_received": v.unconfirmed_received,
                 "duplicated_examples": v.duplicated_keys[:5],
                 "lost_examples": v.lost_keys[:5],
             }
@@ -591,6 +603,7 @@ def report(verdicts: dict[str, Verdict], expected: World, actual: World, options
             "lost": total.lost,
             "in_dlq": total.in_dlq,
             "unconfirmed": total.unconfirmed,
+            "unconfirmed_received": total.unconfirmed_received,
         },
         "send_ledger_found": actual.ledger_found,
         "other_emails": {
