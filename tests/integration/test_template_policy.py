@@ -166,21 +166,37 @@ def test_no_function_may_scan_or_describe_a_table() -> None:
 
 
 def test_only_the_scheduler_may_send_to_the_action_queues() -> None:
-    # Given every role's sqs:SendMessage grants
-    senders = {
-        name
+    # Given every role's sqs:SendMessage grants on the action queues
+    sends = {
+        (name, resource)
         for name, role in function_roles().items()
         for action, resource in grants(role)
-        if action == "sqs:SendMessage" and any(f"<{queue}.Arn>" == resource for queue in ACTION_QUEUES)
+        if action == "sqs:SendMessage" and resource in {f"<{queue}.Arn>" for queue in ACTION_QUEUES}
     }
-    # Then only the scheduler has one
-    assert senders == {"SchedulerFunction"}
+    # Then the scheduler may send to every one of them
+    assert {(name, r) for name, r in sends if name == "SchedulerFunction"} == {
+        ("SchedulerFunction", f"<{queue}.Arn>") for queue in ACTION_QUEUES
+    }
+    # And besides it only the API, to the e-mail and SMS queues (an operator's resend, if granted)
+    others = {(name, r) for name, r in sends if name != "SchedulerFunction"}
+    assert others <= {("ApiFunction", "<EmailQueue.Arn>"), ("ApiFunction", "<SmsQueue.Arn>")}
+
     # And the queues refuse everyone else, whatever their own policies say
     policy = expanded()["Resources"]["ActionQueuesPolicy"]["Properties"]
-    deny = next(s for s in as_list(policy["PolicyDocument"]["Statement"]) if s["Effect"] == "Deny")
-    assert deny["Action"] == "sqs:SendMessage"
-    assert {text(r) for r in as_list(deny["Resource"])} == {f"<{queue}.Arn>" for queue in ACTION_QUEUES}
-    assert "<SchedulerFunctionRole.Arn>" in {text(v) for v in deny["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]}
+    allowed_by_queue: dict[str, set[str]] = {}
+    for statement in as_list(policy["PolicyDocument"]["Statement"]):
+        assert statement["Effect"] == "Deny" and statement["Action"] == "sqs:SendMessage"
+        exempt = {text(v) for v in statement["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]}
+        for resource in as_list(statement["Resource"]):
+            allowed_by_queue[text(resource)] = exempt
+    assert set(allowed_by_queue) == {f"<{queue}.Arn>" for queue in ACTION_QUEUES}
+    for queue, exempt in allowed_by_queue.items():
+        # (a Fn::If renders as JSON text: the optional redrive role)
+        roles_exempt = {e for e in exempt if e.startswith("<")}
+        expected = {"<SchedulerFunctionRole.Arn>"}
+        if queue in ("<EmailQueue.Arn>", "<SmsQueue.Arn>"):
+            expected.add("<ApiFunctionRole.Arn>")
+        assert roles_exempt == expected, queue
 
 
 def test_each_consumer_reads_its_own_queue_only() -> None:
