@@ -7,7 +7,7 @@ SAM := $(SAM_VENV)/bin/sam
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= eu-north-1
 
-.PHONY: install install-sam run test unit lint typecheck template-lint build bench clean
+.PHONY: install install-sam run test unit lint typecheck template-lint build bench chaos clean
 
 $(BIN)/dunning: pyproject.toml requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,9 @@ unit: install
 
 bench: install  ## benchmarks at two sizes, printed as JSON and a table
 	$(BIN)/python -m bench
+
+chaos: install  ## fault injection: 2,000 invoices x 5 days at 5 % and 30 % faults; exits 1 on a duplicate or loss
+	$(BIN)/python -m bench.chaos --invoices 2000 --days 5 --faults 0.05 --faults 0.30 --json out/chaos.json
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .build out

@@ -78,8 +78,17 @@ def local_resources(template: dict[str, Any]) -> dict[str, Any]:
 class LocalStack:
     """One tenant stack on moto. Use as a context manager."""
 
-    def __init__(self, tenant: str, sender_email: str | None = None, template_path: Path = TEMPLATE_PATH) -> None:
+    def __init__(
+        self,
+        tenant: str,
+        sender_email: str | None = None,
+        template_path: Path = TEMPLATE_PATH,
+        endpoint_url: str | None = None,
+    ) -> None:
+        """``endpoint_url``: a moto server (e.g. ``ThreadedMotoServer``) to use instead of in-process moto;
+        clients of several threads then share it as they would share AWS."""
         self.tenant = tenant
+        self.endpoint_url = endpoint_url
         self.sender_email = sender_email or f"rykker@{tenant}.example"
         self.template_path = template_path
         self.env: dict[str, str] = {}
@@ -100,11 +109,13 @@ class LocalStack:
             "POWERTOOLS_LOG_LEVEL": "WARNING",
             "POWERTOOLS_METRICS_DISABLED": "true",
         }
+        if self.endpoint_url is not None:
+            base_env["AWS_ENDPOINT_URL"] = self.endpoint_url
         self._set_env(base_env)
-        os.environ.pop("AWS_ENDPOINT_URL", None)  # mock_aws ignores calls sent to a custom endpoint
-        self._mock.start()
-        reset_clients()
-        reset_repositories()
+        if self.endpoint_url is None:
+            os.environ.pop("AWS_ENDPOINT_URL", None)  # mock_aws ignores calls sent to a custom endpoint
+            self._mock.start()
+        _forget_connections()
         self._create_resources()
         boto3.client("sesv2", region_name=REGION).create_email_identity(
             EmailIdentity=self.sender_email.split("@", 1)[1]
@@ -112,9 +123,9 @@ class LocalStack:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._mock.stop()
-        reset_clients()
-        reset_repositories()
+        if self.endpoint_url is None:
+            self._mock.stop()
+        _forget_connections()
         for name, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -281,6 +292,24 @@ class LocalStack:
 
         entry = sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages.get(message_id)
         return entry[1] if entry else None
+
+
+def _forget_connections() -> None:
+    """Drop every cached client, so the next call connects to the current endpoint.
+
+    boto3 clients, PynamoDB's per-model connections and the Powertools
+    idempotency store each keep the endpoint they were built with; a stack on
+    another moto server (or back on in-process moto) needs fresh ones.
+    """
+    from shared import consumer
+    from shared.storage.models import ALL_MODELS
+
+    reset_clients()
+    reset_repositories()
+    for model in ALL_MODELS:
+        model._connection = None
+    consumer._once.cache_clear()
+    consumer._idempotency.cache_clear()
 
 
 def _sqs_record(message: dict[str, Any], queue_url: str) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from shared.api import models as m
 from shared.api.config import ApiConfig
+from shared.api.limits import nesting_problem
 from shared.aws import client
 from shared.domain.planning import InvoiceState
 from shared.domain.settings import TenantSettings
@@ -709,9 +710,21 @@ def _send_key(ref: str) -> str:
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext, scheduler: SchedulerGateway | None = None) -> dict[str, Any]:
     """API Gateway proxy event in, proxy response out. ``scheduler`` replaces the Lambda one locally."""
+    if (problem := nesting_problem(_body_text(event))) is not None:  # before json.loads can recurse too deep
+        body = m.ErrorBody(error="bad_request", field="body", reason=problem).model_dump_json(exclude_none=True)
+        return {"statusCode": 400, "headers": {"Content-Type": JSON}, "body": body}
     config = ApiConfig.from_env()
     app.append_context(config=config, scheduler=scheduler or LambdaScheduler(config.scheduler_function_name))
     return app.resolve(event, context)
+
+
+def _body_text(event: dict[str, Any]) -> str | None:
+    body = event.get("body")
+    if body and event.get("isBase64Encoded"):
+        import base64
+
+        return base64.b64decode(body).decode("utf-8", errors="replace")
+    return body if isinstance(body, str) else None
 
 
 lambda_handler = handler

@@ -47,6 +47,13 @@ Amount = Annotated[
 PositiveAmount = Annotated[Amount, Field(gt=0)]
 
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$")]
+# Dates the engine computes with (due + step days, + respite, + 14 days to pay): bounded so that
+# no sum overflows Python's date (year 9999), refused naming the field instead of failing with a 500.
+FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2999, 12, 31)
+BusinessDate = Annotated[
+    date,
+    Field(ge=FIRST_DATE, le=LAST_DATE, description="an ISO date from 1900-01-01 to 2999-12-31"),
+]
 TemplateRef = Annotated[str, Field(min_length=1, max_length=70, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]*$")]
 Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
@@ -416,8 +423,8 @@ class InvoiceIn(_In):
     id: Identifier
     agreement: Identifier
     amount: PositiveAmount
-    issued: date
-    due: date
+    issued: BusinessDate
+    due: BusinessDate
 
     @model_validator(mode="after")
     def _due_after_issue(self) -> InvoiceIn:
@@ -444,7 +451,7 @@ class InvoiceOut(BaseModel):
 
 
 class DisputeIn(_In):
-    until: date | None = Field(default=None, description="the dispute's end; omitted: until resolved")
+    until: BusinessDate | None = Field(default=None, description="the dispute's end; omitted: until resolved")
 
 
 class TimelineOut(BaseModel):
@@ -462,7 +469,7 @@ class EntryIn(_In):
 
     id: Identifier
     amount: PositiveAmount
-    on: date
+    on: BusinessDate
     invoice: Identifier | None = None
     customer: Identifier | None = None
 
@@ -507,7 +514,7 @@ class JournalEntryOut(BaseModel):
 
 
 class PostJournalIn(_In):
-    on: date
+    on: BusinessDate
 
 
 class CountOut(BaseModel):
