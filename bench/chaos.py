@@ -77,6 +77,8 @@ STORM_ROUNDS = 5  # redrives while the faults go on, before they stop  # the con
 BS_DELIVERY_TIME = dt.time(17, 0)
 INVOICE_ID = re.compile(r"INV\d{7}")
 STEP = re.compile(r"(?i)rykker\s*(\d+)")
+# A reminder's payment reference (FI +71 payment id): the letter names its reminder by it.
+REFERENCE = re.compile(r"(?<!\d)\d{15}(?!\d)")
 
 Key = tuple[str, ...]
 
@@ -359,7 +361,12 @@ def _digest(text: str) -> str:
 
 
 def _items(
-    channel: str, recipient: str, text: str, invoices: list[str] | None = None, step_in: str | None = None
+    channel: str,
+    recipient: str,
+    text: str,
+    invoices: list[str] | None = None,
+    step_in: str | None = None,
+    references: dict[str, dict[str, Any]] | None = None,
 ) -> list[Key]:
     """One key per invoice a received item reminds of, at its step: (channel, recipient, step, invoice).
 
@@ -368,6 +375,10 @@ def _items(
     The step is read from ``step_in`` (an e-mail's subject) or else the text; a
     message naming no step or no invoice (a report, a statement) is keyed by its text.
     """
+    for found in REFERENCE.findall(text) if references else ():
+        # A letter names its reminder by its payment reference: the step and invoices it stands for.
+        if (reminder := (references or {}).get(found)) and (step := STEP.search(str(reminder["step"]))):
+            return [(channel, recipient, f"step {step.group(1)}", invoice) for invoice in sorted(reminder["invoices"])]
     step = STEP.search(text if step_in is None else step_in)
     named = sorted(set(invoices if invoices is not None else INVOICE_ID.findall(text)))
     if not named or step is None:
@@ -375,14 +386,14 @@ def _items(
     return [(channel, recipient, f"step {step.group(1)}", invoice) for invoice in named]
 
 
-def email_keys(raw: bytes | str) -> list[Key]:
+def email_keys(raw: bytes | str, references: dict[str, dict[str, Any]] | None = None) -> list[Key]:
     """An e-mail as its recipient sees it: to whom, which step, which invoices."""
     data = raw.encode() if isinstance(raw, str) else raw
     message = email.message_from_bytes(data, policy=email.policy.default)
     body = message.get_body(("plain",))
     text = body.get_content() if body is not None else data.decode(errors="replace")
     # The step from the subject only: a statement of account may mention "Rykkergebyr: Rykker 1" in its body.
-    return _items("email", str(message["To"]), text, step_in=str(message["Subject"]))
+    return _items("email", str(message["To"]), text, step_in=str(message["Subject"]), references=references)
 
 
 def read_outside_world(stack: LocalStack) -> tuple[dict[str, Counter[Key]], dict[str, list[Key]]]:
@@ -397,14 +408,20 @@ def read_outside_world(stack: LocalStack) -> tuple[dict[str, Counter[Key]], dict
         for key in keys:
             received[channel if key[0] == channel else "other"][key] += 1
 
+    references = {
+        item["sk"]["S"]: json.loads(item["data"]["S"])
+        for item in _scan(stack.table_name)
+        if item["pk"]["S"] == "REFERENCE" and "data" in item
+    }
+
     for message in ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages:
         raw = getattr(message, "raw_data", None)
         if raw is None:  # a simple (non-raw) message
             raw = f"To: {','.join(message.destinations['ToAddresses'])}\nSubject: {message.subject}\n\n{message.body}"
-        by_message_id[message.id] = keys = email_keys(raw)
+        by_message_id[message.id] = keys = email_keys(raw, references)
         count("email", keys)
     for message_id, entry in sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages.items():
-        by_message_id[message_id] = keys = _items("sms", entry[0], entry[1])
+        by_message_id[message_id] = keys = _items("sms", entry[0], entry[1], references=references)
         count("sms", keys)
     for item in _scan(stack.table_name):
         if item["sk"]["S"].startswith("BILLING#"):
