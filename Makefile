@@ -7,7 +7,7 @@ SAM := $(SAM_VENV)/bin/sam
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= eu-north-1
 
-.PHONY: install install-sam run test unit lint typecheck template-lint build bench chaos clean
+.PHONY: install install-sam run test test-fast unit lint typecheck template-lint build bench chaos clean
 
 $(BIN)/dunning: pyproject.toml requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,9 @@ build: install-sam  ## sam build of every function (artifacts in .aws-sam/build)
 
 test: install lint template-lint build  ## the whole suite, as CI runs it
 	$(BIN)/python -m pytest -n 2
+
+test-fast: install lint  ## ruff, mypy and the pure tests (no local AWS): about a minute
+	$(BIN)/python -m pytest -n 2 tests/unit
 
 unit: install
 	$(BIN)/python -m pytest tests/unit
