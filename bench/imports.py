@@ -57,8 +57,6 @@ def function_env(name: str) -> dict[str, str]:
     }
     if name == "scheduler":
         env |= {f"{action.upper()}_QUEUE_URL": _QUEUE.format(action) for action in ("email", "sms", "fee", "bs")}
-    else:
-        env["IDEMPOTENCY_TABLE_NAME"] = "bench-dunning-idempotency"
     if name == "email":
         env["SENDER_EMAIL"] = "rykker@bench.example"
     if name == "sms":

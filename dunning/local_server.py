@@ -63,13 +63,9 @@ def read_state(path: Path) -> dict[str, Any] | None:
 
 def _reset_connections() -> None:
     """Forget every client and PynamoDB connection: they remember the endpoint they were made for
-    (the consumers' idempotency store too — else a later in-process moto run would reach for this server)."""
-    from shared import consumer
-
+    (else a later in-process moto run would reach for this server)."""
     reset_clients()
     reset_repositories()
-    consumer._idempotency.cache_clear()
-    consumer._once.cache_clear()
     for model in ALL_MODELS:
         model._connection = None
 

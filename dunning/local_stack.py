@@ -158,7 +158,6 @@ class LocalStack:
         env = {
             "TENANT_ID": self.tenant,
             "TABLE_NAME": physical["DunningTable"],
-            "IDEMPOTENCY_TABLE_NAME": physical["IdempotencyTable"],
             "SENDER_EMAIL": self.sender_email,
             "SMS_SENDER_ID": "Rykker",
             "DELIVERY_BUCKET_NAME": physical["DeliveryBucket"],
@@ -298,18 +297,15 @@ def _forget_connections() -> None:
     """Drop every cached client, so the next call connects to the current endpoint.
 
     boto3 clients, PynamoDB's per-model connections and the Powertools
-    idempotency store each keep the endpoint they were built with; a stack on
+    connections each keep the endpoint they were built with; a stack on
     another moto server (or back on in-process moto) needs fresh ones.
     """
-    from shared import consumer
     from shared.storage.models import ALL_MODELS
 
     reset_clients()
     reset_repositories()
     for model in ALL_MODELS:
         model._connection = None
-    consumer._once.cache_clear()
-    consumer._idempotency.cache_clear()
 
 
 def _sqs_record(message: dict[str, Any], queue_url: str) -> dict[str, Any]:

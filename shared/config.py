@@ -69,7 +69,6 @@ LEASE_PER_VISIBILITY_TIMEOUT = 2
 class ConsumerConfig(_EnvModel):
     tenant_id: str
     table_name: str
-    idempotency_table_name: str
     sender_email: str | None = None
     sms_sender_id: str | None = None
     bs_creditor_number: str | None = None
@@ -91,7 +90,6 @@ class ConsumerConfig(_EnvModel):
             {
                 "tenant_id": "TENANT_ID",
                 "table_name": "TABLE_NAME",
-                "idempotency_table_name": "IDEMPOTENCY_TABLE_NAME",
                 "sender_email": "SENDER_EMAIL",
                 "sms_sender_id": "SMS_SENDER_ID",
                 "bs_creditor_number": "BS_CREDITOR_NUMBER",

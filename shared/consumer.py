@@ -7,17 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from functools import cache
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
@@ -29,9 +23,6 @@ from shared.observability import logger, metrics
 from shared.services.delivery import PermanentFailure
 from shared.storage.ledger import SendLedger
 from shared.storage.repository import DunningRepository, repository_for
-
-# SQS keeps a message 14 days at most; remembering keys for 30 covers every redelivery.
-IDEMPOTENCY_TTL = timedelta(days=30)
 
 
 class InvalidMessage(ValueError):
@@ -81,28 +72,10 @@ def parse_message(body: str, action: str) -> QueueMessage:
     return message
 
 
-@cache
-def _idempotency(table_name: str) -> tuple[DynamoDBPersistenceLayer, IdempotencyConfig]:
-    store = DynamoDBPersistenceLayer(table_name=table_name)
-    config = IdempotencyConfig(
-        event_key_jmespath="idempotency_key",
-        expires_after_seconds=int(IDEMPOTENCY_TTL.total_seconds()),
-        raise_on_no_idempotency_key=True,
-    )
-    return store, config
-
-
-@cache
-def _once(deliver: Deliver, table_name: str) -> Deliver:
-    store, config = _idempotency(table_name)
-    return idempotent_function(data_keyword_argument="message", persistence_store=store, config=config)(deliver)
-
-
-def handle_action_batch(
-    event: dict[str, Any], context: LambdaContext, action: str, deliver: Deliver, idempotent: bool
-) -> dict[str, Any]:
-    """Process one SQS batch for ``action``; ``idempotent`` puts Powertools Idempotency in front (a cache
-    only: e-mail and SMS are made once by the send ledger, :func:`shared.services.delivery.send_once`)."""
+def handle_action_batch(event: dict[str, Any], context: LambdaContext, action: str, deliver: Deliver) -> dict[str, Any]:
+    """Process one SQS batch for ``action``. Each action is once per business key by its own means:
+    e-mail and SMS through the send ledger (:func:`shared.services.delivery.send_once`), fee and
+    BS records by a conditional transaction with their effect."""
     config = ConsumerConfig.from_env()
     repo = repository_for(config.table_name)
     settings = repo.get_settings()
@@ -110,9 +83,6 @@ def handle_action_batch(
         raise RuntimeError("no tenant settings stored; every message of this batch is retried")
     ctx = ActionContext(config=config, repo=repo, settings=settings)
     run = deliver
-    if idempotent:
-        run = _once(deliver, config.idempotency_table_name)
-        _idempotency(config.idempotency_table_name)[1].register_lambda_context(context)
 
     def record_handler(record: SQSRecord) -> dict[str, Any]:
         try:

@@ -162,3 +162,39 @@ def test_a_send_the_ledger_holds_as_unconfirmed_counts_as_unconfirmed_not_lost()
     # Then the e-mail's invoices are unconfirmed, not lost, and the ledger was seen
     assert held.ledger_found
     assert verdict.unconfirmed >= 1 and verdict.lost == 0 and verdict.duplicated == 0
+
+
+def _world(received: dict[tuple[str, ...], int], key_of: dict[tuple[str, ...], str], unconfirmed: list[str]) -> World:
+    from collections import Counter
+
+    from bench.chaos import CHANNELS, WorldLog
+
+    counters: dict[str, Counter[tuple[str, ...]]] = {channel: Counter() for channel in (*CHANNELS, "other")}
+    for key, count in received.items():
+        counters[key[0]][key] = count
+    return World(counters, key_of, unconfirmed, bool(unconfirmed), {}, WorldLog(), {}, 0, 0.0)
+
+
+def test_an_unconfirmed_send_consolidated_differently_under_faults_counts_as_unconfirmed_not_lost() -> None:
+    import json
+
+    # Given a fault-free world with two step-1 e-mails to one customer, a day apart (two business keys)
+    to = "bogholderi0@kunde.example"
+    first, second = ("email", to, "step 1", "INV0000000"), ("email", to, "step 1", "INV0000060")
+    expected = _world({first: 1, second: 1}, {first: "chaos/C0/v1/1/email/aaa", second: "chaos/C0/v1/1/email/bbb"}, [])
+    # And a world under faults where the first day's run failed, the next day consolidated both
+    # invoices into one reminder (a third business key), and SES answered its send with a 503,
+    # so the ledger holds it as unconfirmed and SES received nothing
+    effect = {"kind": "email", "to": to, "step": "Rykker 1", "invoices": ["INV0000000", "INV0000060"]}
+    item = {
+        "pk": {"S": "SEND#x"},
+        "sk": {"S": "LEDGER"},
+        "key": {"S": "chaos/C0/v1/1/email/ccc"},
+        "state": {"S": "unconfirmed"},
+        "effect": {"S": json.dumps(effect)},
+    }
+    actual = _world({}, {}, [json.dumps(item)])
+    # When they are compared
+    verdict = compare(expected, actual)["email"]
+    # Then both invoices' e-mails are unconfirmed (held for the operator), not lost
+    assert (verdict.unconfirmed, verdict.lost, verdict.once) == (2, 0, 0)

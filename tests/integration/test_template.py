@@ -9,7 +9,6 @@ queue has somewhere to put poison messages, and every handler path exists.
 
 from __future__ import annotations
 
-import inspect
 import json
 import re
 import tomllib
@@ -151,22 +150,6 @@ def test_dunning_table_matches_the_pynamodb_models() -> None:
     assert "due-index" in template_indexes
     assert not any(s["local_secondary_indexes"] for s in schemas)
     assert "LocalSecondaryIndexes" not in table
-
-
-def test_idempotency_table_matches_powertools_persistence_defaults() -> None:
-    # Given the defaults of the persistence layer the consumers use
-    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
-
-    defaults = inspect.signature(DynamoDBPersistenceLayer.__init__).parameters
-    table = RESOURCES["IdempotencyTable"]["Properties"]
-
-    # Then the table's key and TTL attribute are those defaults
-    assert table["KeySchema"] == [{"AttributeName": defaults["key_attr"].default, "KeyType": "HASH"}]
-    assert table["AttributeDefinitions"] == [{"AttributeName": defaults["key_attr"].default, "AttributeType": "S"}]
-    assert table["TimeToLiveSpecification"] == {
-        "AttributeName": defaults["expiry_attr"].default,
-        "Enabled": True,
-    }
 
 
 @pytest.mark.parametrize("name", sorted(_of_type("AWS::DynamoDB::Table")))

@@ -19,4 +19,4 @@ def add_bs_record(message: ActionMessage, ctx: ActionContext) -> dict[str, Any]:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # Like the fee: the record and its effect are one conditional transaction.
-    return handle_action_batch(event, context, "bs", add_bs_record, idempotent=False)
+    return handle_action_batch(event, context, "bs", add_bs_record)

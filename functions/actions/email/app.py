@@ -30,4 +30,4 @@ def send_email(message: QueueMessage, ctx: ActionContext) -> dict[str, Any]:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # The send ledger makes each e-mail once; Powertools Idempotency in front would add only a
     # second store to fail (and it forgot a send whenever the function raised after it).
-    return handle_action_batch(event, context, "email", send_email, idempotent=False)
+    return handle_action_batch(event, context, "email", send_email)

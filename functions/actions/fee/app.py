@@ -20,4 +20,4 @@ def add_fee(message: ActionMessage, ctx: ActionContext) -> dict[str, Any]:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # The billing line and its effect are one conditional transaction on the
     # business key, which is idempotency enough; no second store needed.
-    return handle_action_batch(event, context, "fee", add_fee, idempotent=False)
+    return handle_action_batch(event, context, "fee", add_fee)

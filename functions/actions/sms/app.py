@@ -20,4 +20,4 @@ def send_sms(message: ActionMessage, ctx: ActionContext) -> dict[str, Any]:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # The send ledger makes each SMS once (see the e-mail consumer).
-    return handle_action_batch(event, context, "sms", send_sms, idempotent=False)
+    return handle_action_batch(event, context, "sms", send_sms)
