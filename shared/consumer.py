@@ -20,6 +20,7 @@ from shared.domain.metering import usage_increments
 from shared.domain.settings import TenantSettings
 from shared.messages import QUEUE_OF, QueueMessage, parse_body
 from shared.observability import logger, metrics
+from shared.send_errors import clean_reason
 from shared.services.delivery import PermanentFailure
 from shared.storage.ledger import SendLedger
 from shared.storage.repository import DunningRepository, repository_for
@@ -94,6 +95,11 @@ def handle_action_batch(event: dict[str, Any], context: LambdaContext, action: s
             effect = run(message=message, ctx=ctx)
         except PermanentFailure as error:  # names the field and what was expected; no personal data
             logger.error("permanent failure", extra={"key": message.idempotency_key, "error": str(error)})
+            raise
+        except Exception as error:
+            # SQS delivers it again. The reason is the error's type and the provider's code only: a
+            # provider's or library's message can quote an address or a phone number.
+            logger.warning("action failed", extra={"key": message.idempotency_key, "error": clean_reason(error)})
             raise
         # Usage as CloudWatch metrics (O15); the exact monthly counters are in the table (shared/domain/metering.py).
         for counter, value in usage_increments(effect).items():
