@@ -376,7 +376,8 @@ def patch_customer(customer_id: IdPath, body: m.CustomerPatch) -> m.CustomerOut:
 @app.get("/customers/<customer_id>/statement", tags=["customers"])
 def preview_statement(customer_id: IdPath) -> m.StatementPreviewOut:
     """The customer's statement of account (kontoudtog) as it would be e-mailed now; nothing is sent."""
-    preview = statements.statement_preview(_repo(), _settings().display_name, customer_id, _today())
+    settings = _settings()
+    preview = statements.statement_preview(_repo(), settings.display_name, customer_id, _today(), settings.sender)
     return m.StatementPreviewOut.model_validate(preview)
 
 

@@ -12,10 +12,12 @@ from decimal import Decimal
 from typing import Any
 
 from shared.domain.money import ZERO
+from shared.domain.settings import SenderSettings
 from shared.domain.statement import Statement
 from shared.rendering.email import RenderedEmail, _environment, _single_line
 from shared.rendering.formatting import Language, format_date, format_money
 from shared.rendering.reports import _text_table
+from shared.rendering.variables import sender_variables
 
 # What each kind of open item is called in the letter.
 _KINDS: dict[Language, dict[str, str]] = {
@@ -46,6 +48,7 @@ class StatementLetter:
     tenant_name: str
     customer_name: str
     language: Language = "da"
+    sender: SenderSettings | None = None  # shown at the foot, as on every reminder; its e-mail is the Reply-To
 
 
 def _context(letter: StatementLetter) -> dict[str, Any]:
@@ -81,6 +84,7 @@ def _context(letter: StatementLetter) -> dict[str, Any]:
         "owed": money(statement.owed),
         "credited": money(statement.credited),
         "columns": _text_table,
+        "sender": sender_variables(letter.sender, letter.tenant_name, language),
     }
 
 
@@ -92,4 +96,5 @@ def render_statement(letter: StatementLetter) -> RenderedEmail:
     subject = _single_line(env.get_template(f"email/statement_subject_{language}.txt.j2").render(context))
     html = env.get_template(f"email/statement_{language}.html.j2").render(context, subject=subject)
     text = env.get_template(f"email/statement_{language}.txt.j2").render(context)
-    return RenderedEmail(subject=subject, html=html.rstrip() + "\n", text=text.rstrip() + "\n")
+    reply_to = letter.sender.email if letter.sender is not None else None
+    return RenderedEmail(subject=subject, html=html.rstrip() + "\n", text=text.rstrip() + "\n", reply_to=reply_to)

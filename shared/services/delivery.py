@@ -444,7 +444,7 @@ def deliver_statement(
         repo.record_effect(effect, message.idempotency_key)
         return effect
     statement = statement_of(repo, customer.customer_id, message.run_date, message.charges)
-    rendered = letter_for(statement, customer, settings.display_name)
+    rendered = letter_for(statement, customer, settings.display_name, settings.sender)
     raw = mime_message(settings.display_name, sender, customer.email, rendered)
     to = customer.email
 

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from shared.domain.settings import TenantSettings
+from shared.domain.settings import SenderSettings, TenantSettings
 from shared.domain.statement import CHARGE_KINDS, OpenCredit, PendingCharge, Statement, build_statement
 from shared.messages import ChargeLine, QueueMessage, StatementMessage, statement_key
 from shared.rendering.email import RenderedEmail
@@ -61,16 +61,20 @@ def statement_of(repo: DunningRepository, customer_id: str, on: date, charges: I
     return build_statement(customer_id, on, invoices, credits, pending)
 
 
-def letter_for(statement: Statement, customer: Customer, tenant_name: str) -> RenderedEmail:
-    """The statement as the customer reads it, in the customer's language."""
+def letter_for(
+    statement: Statement, customer: Customer, tenant_name: str, sender: SenderSettings | None = None
+) -> RenderedEmail:
+    """The statement as the customer reads it, in the customer's language, signed by the sender."""
     language: Language = "en" if customer.language == "en" else "da"
-    return render_statement(StatementLetter(statement, tenant_name, customer.name, language))
+    return render_statement(StatementLetter(statement, tenant_name, customer.name, language, sender))
 
 
-def preview_statement(repo: DunningRepository, tenant_name: str, customer: Customer, on: date) -> dict[str, Any]:
+def preview_statement(
+    repo: DunningRepository, tenant_name: str, customer: Customer, on: date, sender: SenderSettings | None = None
+) -> dict[str, Any]:
     """What the customer would get now, without sending it."""
     statement = statement_of(repo, customer.customer_id, on)
-    rendered = letter_for(statement, customer, tenant_name)
+    rendered = letter_for(statement, customer, tenant_name, sender)
     return {
         "customer": customer.customer_id,
         "to": customer.email,
@@ -112,9 +116,11 @@ def send_statement(
     return scheduler.call(event)
 
 
-def statement_preview(repo: DunningRepository, tenant_name: str, customer_id: str, on: date) -> dict[str, Any]:
+def statement_preview(
+    repo: DunningRepository, tenant_name: str, customer_id: str, on: date, sender: SenderSettings | None = None
+) -> dict[str, Any]:
     """The operator's preview: the statement the customer would get now (404 for an unknown customer)."""
-    return preview_statement(repo, tenant_name, get_customer(repo, customer_id), on)
+    return preview_statement(repo, tenant_name, get_customer(repo, customer_id), on, sender)
 
 
 def queue_statement(

@@ -103,3 +103,24 @@ def test_html_is_balanced_and_escapes_names(language: str):
     assert parsed(rendered.html).errors == []
     assert "&lt;" not in rendered.text  # the plain-text part is not HTML: names stay as written
     assert "\n" not in rendered.subject
+
+
+def test_a_statement_is_signed_like_a_reminder_with_the_sender_and_answers_go_to_its_reply_to():
+    from shared.domain.settings import SenderSettings
+
+    # Given a tenant with its sender set up
+    sender = SenderSettings.model_validate(
+        {
+            "name": "Hansen & Søn ApS",
+            "cvr": "12345678",
+            "address": {"lines": ["Industrivej 4"], "postcode": "7100", "city": "Vejle"},
+            "phone": "+4570101010",
+            "email": "bogholderi@hansen.example",
+        }
+    )
+    # When a statement is rendered
+    rendered = render_statement(StatementLetter(statement(), "Hansen & Søn ApS", "Jens Hansen", "da", sender))
+    # Then both parts name the sender's CVR, address and phone, and replies go to the sender's address
+    for part in (rendered.text, rendered.html):
+        assert "CVR 12345678" in part and "Industrivej 4, 7100 Vejle" in part and "70 10 10 10" in part
+    assert rendered.reply_to == "bogholderi@hansen.example"
