@@ -207,7 +207,11 @@ def _preview(args: argparse.Namespace, api: Api) -> int:
 
 def _steps(steps: list[dict[str, Any]]) -> str:
     def action(a: Any) -> str:
-        return a if isinstance(a, str) else f"fee {a['fee']}"
+        if isinstance(a, str):
+            return a
+        if "fee" in a:
+            return f"fee {a['fee']}"
+        return "+".join(name for name, on in a.items() if on)  # {interest: true}, {compensation: true}
 
     return "; ".join(f"{s['name']} +{s['days']}d {'+'.join(action(a) for a in s['actions'])}" for s in steps)
 

@@ -213,3 +213,18 @@ def test_templates_define_counts_sms_segments_and_preview_shows_a_step_without_s
 def test_without_a_local_stack_the_cli_says_how_to_start_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     code = main(["customers", "list", "--local-state", str(tmp_path / "none.json")])
     assert code == 2 and "dunning local up" in capsys.readouterr().err
+
+
+def test_a_step_with_interest_or_compensation_is_listed_by_name():
+    from dunning.operator_cli import _steps
+
+    # Given a step that charges interest and the B2B compensation besides a fee
+    steps = [
+        {
+            "name": "Rykker 2",
+            "days": 10,
+            "actions": ["email", {"fee": "100.00"}, {"interest": True}, {"compensation": True}],
+        }
+    ]
+    # Then the template listing names each action instead of failing on them
+    assert _steps(steps) == "Rykker 2 +10d email+fee 100.00+interest+compensation"
