@@ -29,8 +29,22 @@ INVOICES = 600  # every 100th is due: 6 invoices, each its customer's only due o
 
 
 @pytest.fixture
-def moto_server() -> Iterator[str]:
+def moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # DynamoDB applies each request atomically; moto does not under threads: a transaction copies
+    # the whole table to roll back to, and a failed one (a lost race, expected here) restores that
+    # copy over what another thread wrote meanwhile. One request at a time on the server gives
+    # DynamoDB's own per-request atomicity back, while the two runs still interleave freely.
+    from moto.dynamodb.responses import DynamoHandler
+
+    one_at_a_time = threading.Lock()
+    call_action = DynamoHandler.call_action
+
+    def atomic(self: DynamoHandler) -> Any:
+        with one_at_a_time:
+            return call_action(self)
+
+    monkeypatch.setattr(DynamoHandler, "call_action", atomic)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -67,7 +81,8 @@ def _run_together(stack: LocalStack, events: list[dict[str, Any]]) -> list[Any]:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=120)
+        thread.join(timeout=300)
+    assert not any(thread.is_alive() for thread in threads), "a scheduler run did not finish"
     return outcomes
 
 
