@@ -55,7 +55,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -87,16 +86,14 @@ Key = tuple[str, ...]
 
 
 class PassingTime:
-    """Shifts the wall clock Powertools Idempotency reads, so its in-progress leases can expire.
+    """Shifts the wall clock the send ledger's leases are read against, so a claim whose attempt
+    died expires as it would after the queue's visibility timeout.
 
-    The engine's own clock is the event's time; only Powertools reads the machine
-    clock (``datetime.now()`` for its in-progress lease and record expiry).
+    The engine's own clock is the event's time; only the consumers' ledger reads the machine
+    clock (``shared.consumer.wall_clock``) — the lease must hold across invocations in real time.
     """
 
-    modules = (
-        "aws_lambda_powertools.utilities.idempotency.persistence.base",
-        "aws_lambda_powertools.utilities.idempotency.persistence.dynamodb",
-    )
+    module = "shared.consumer"
 
     def __init__(self) -> None:
         self.offset = timedelta()
@@ -107,8 +104,7 @@ class PassingTime:
             def now(cls, tz: Any = None) -> Any:
                 return dt.datetime.now(tz) + clock.offset
 
-        self._namespace = SimpleNamespace(**{name: getattr(dt, name) for name in dir(dt) if not name.startswith("_")})
-        self._namespace.datetime = ShiftedDatetime
+        self._shifted = ShiftedDatetime
         self._saved: list[tuple[Any, Any]] = []
 
     def advance(self, by: timedelta) -> None:
@@ -117,15 +113,14 @@ class PassingTime:
     def __enter__(self) -> PassingTime:
         import importlib
 
-        for name in self.modules:
-            module = importlib.import_module(name)
-            self._saved.append((module, module.dt))
-            vars(module)["dt"] = self._namespace
+        module = importlib.import_module(self.module)
+        self._saved.append((module, module.datetime))
+        module.datetime = self._shifted
         return self
 
     def __exit__(self, *exc: object) -> None:
         for module, original in self._saved:
-            module.dt = original
+            module.datetime = original
         self._saved.clear()
 
 

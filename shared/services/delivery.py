@@ -247,12 +247,10 @@ def deliver_sms(
 ) -> dict[str, Any]:
     """Render a short reminder and send it to the customer's E.164 number, once (the ledger)."""
     customer = _customer(repo, message, settings)
+    # ``unreachable`` also refuses a number that cannot be dialled, so normalising it cannot fail here.
     if (reason := unreachable("sms", customer, settings)) or not customer.phone:
         return _skip(repo, message, reason or "the customer has no phone number")
-    try:
-        phone = normalize_phone(customer.phone)
-    except ValueError as error:
-        return _skip(repo, message, f"the customer's phone number is not usable: {error}")
+    phone = normalize_phone(customer.phone)
     rendered = _letters(repo, message, customer, settings).sms
     return send_once(
         ledger,

@@ -29,7 +29,6 @@ from shared.rendering.reports import (
     render_notification,
     render_status_report,
 )
-from shared.rendering.sms import normalize_phone
 from shared.services.charges import StepCharges
 from shared.services.delivery import Mailer, mime_message
 from shared.services.scheduling import RunSummary, reminder_key_of
@@ -73,16 +72,11 @@ CHARGE_ACTIONS = ("fee", "interest", "compensation")
 
 
 def _channel_problem(action: str, customer: Customer | None, settings: TenantSettings) -> str | None:
-    """Why a delivering action does not reach the customer — the rule its consumer applies."""
+    """Why a delivering action does not reach the customer — the rule its consumer applies
+    (:func:`~shared.domain.channels.unreachable`, an unusable phone number included)."""
     if customer is None:
         return Reason("customer.unknown", "unknown customer")
-    reason = unreachable(action, customer, settings)
-    if reason is None and action == "sms" and customer.phone:
-        try:
-            normalize_phone(customer.phone)
-        except ValueError as error:
-            return Reason("channel.bad_phone", f"the customer's phone number is not usable: {error}", problem=error)
-    return reason
+    return unreachable(action, customer, settings)
 
 
 def _report_time(summary: RunSummary) -> datetime:
