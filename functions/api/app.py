@@ -143,11 +143,6 @@ def _refused(error: OperatorError) -> Response[Any]:
     return _error(status, error.code, error.field, error.reason, rows)
 
 
-@app.exception_handler(NotFound)
-def _not_found(error: NotFound) -> Response[Any]:
-    return _error(404, "not_found", None, str(error))
-
-
 @app.not_found
 def _no_route(_: Exception) -> Response[Any]:
     return _error(404, "not_found", "path", f"no route {app.current_event.http_method} {app.current_event.path}")

@@ -23,67 +23,17 @@ from shared.domain.planning import InvoiceState, next_step_on
 from shared.domain.reference import is_valid_payment_id
 from shared.domain.settings import TenantSettings
 from shared.domain.templates import Step, TemplateDefinition, TemplateVersion, decide_version
+from shared.errors import AlreadyExists, BulkRefused, Conflict, DunningError, Invalid, NotFound, RefusedByLaw, RowError
 from shared.rendering.tenant_texts import SmsSegments, TextError, template_sms_segments
 from shared.services import admin
 from shared.services.scheduling import run_id_for
-from shared.storage.repository import AlreadyExists, Customer, DunningRepository, NotFound
+from shared.storage.repository import Customer, DunningRepository
 
 EntryKind = Literal["payment", "credit_note"]
 
 
-class OperatorError(Exception):
-    """A refused operation: which field, and why."""
-
-    code = "invalid"
-
-    def __init__(self, reason: str, field: str | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.field = field
-
-
-class Invalid(OperatorError):
-    """The request names something that does not exist or breaks a rule (HTTP 422)."""
-
-    code = "invalid"
-
-
-class Missing(OperatorError):
-    """The resource the request is about does not exist (HTTP 404)."""
-
-    code = "not_found"
-
-
-class RefusedByLaw(OperatorError):
-    """Danish law does not allow it, e.g. a reminder fee above the cap (HTTP 422)."""
-
-    code = "refused_by_law"
-
-
-class Conflict(OperatorError):
-    """The request clashes with what is stored: an id taken, a used template version (HTTP 409)."""
-
-    code = "conflict"
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One bad row of a bulk request (``index`` is 0-based within the request)."""
-
-    index: int
-    field: str
-    reason: str
-
-
-class BulkRefused(OperatorError):
-    """A bulk request with bad rows: nothing of it was written."""
-
-    code = "invalid_rows"
-
-    def __init__(self, errors: list[RowError]) -> None:
-        first = errors[0]
-        super().__init__(f"{len(errors)} row(s) refused, nothing written; first: {first.reason}", first.field)
-        self.errors = errors
+OperatorError = DunningError
+Missing = NotFound
 
 
 def validation_errors(error: ValidationError, prefix: str = "") -> list[tuple[str, str]]:

@@ -24,6 +24,7 @@ from shared.domain.money import money_text
 from shared.domain.planning import InvoiceState
 from shared.domain.settings import TenantSettings
 from shared.domain.templates import Step, TemplateVersion
+from shared.errors import AlreadyExists, NotFound
 from shared.storage.models import (
     DUE_SHARDS,
     AgreementModel,
@@ -45,14 +46,6 @@ from shared.storage.models import (
 
 # Where an unpaid invoice that finished its template waits: in the due-index, beyond every run's range.
 PARKED = date(9999, 12, 31)
-
-
-class AlreadyExists(Exception):
-    """A create found an item with the same key."""
-
-
-class NotFound(LookupError):
-    """A referenced item does not exist."""
 
 
 def _conditional_failed(error: Exception) -> bool:
