@@ -1,4 +1,4 @@
-"""Fast seeding of one tenant: settings and template through the admin service,
+"""Fast seeding of one tenant: settings and template through the tenant services,
 customers and agreements through the repository, invoices with one PynamoDB
 ``batch_write`` (the items exactly as ``DunningRepository.create_invoice`` writes them).
 
@@ -26,7 +26,8 @@ from decimal import Decimal
 from shared.domain.planning import InvoiceState, next_step_on
 from shared.domain.settings import BsSettings, TenantSettings
 from shared.domain.templates import TemplateDefinition, TemplateVersion
-from shared.services import admin
+from shared.services.tenant.settings import store_settings
+from shared.services.tenant.templates import define_template
 from shared.storage.models import InvoiceModel
 from shared.storage.repository import Agreement, Customer, DunningRepository, new_invoice_item
 
@@ -122,8 +123,8 @@ def _invoice_item(index: int, customer: int, version: TemplateVersion, respite: 
 
 
 def seed(repo: DunningRepository, settings: TenantSettings, n: int) -> Seeded:
-    admin.update_settings(repo, settings)
-    version = admin.define_template(repo, TEMPLATE, RUN_DATE - timedelta(days=365))
+    store_settings(repo, settings, actor="bench")
+    version = define_template(repo, TEMPLATE, RUN_DATE - timedelta(days=365), actor="bench").version
     due, customer_of, due_customers, pairs = _layout(n)
     customers = max(n // INVOICES_PER_CUSTOMER, due_customers)
     for number in range(customers):

@@ -25,10 +25,15 @@ from dunning.scenario import Scenario, TimelineEntry
 from shared.domain.effects import effect_sort_key, public
 from shared.domain.money import money_text
 from shared.domain.settings import TenantSettings
-from shared.services import admin, metering
+from shared.services.tenant import accounting, agreements, approvals, customers, invoices, payments, runs, templates
+from shared.services.tenant import settings as tenant_settings
+from shared.services.tenant.payments import EntryKind
+from shared.services.tenant.usage import month_usage
 from shared.storage.repository import Customer, DunningRepository
 
 Effect = dict[str, Any]
+ACTOR = "scenario"
+"""Who a scenario's operations are recorded as (``started_by``, ``decided_by``, …)."""
 BS_DELIVERY_TIME = time(23, 59)
 """The simulated day's delivery comes after its scheduled run and every timed entry."""
 
@@ -82,77 +87,93 @@ class Simulation:
         load_world(self.repo, self.scenario)
 
     def apply(self, entry: TimelineEntry, entry_id: str) -> None:
-        """One timeline entry; ``entry_id`` names what it creates (credits, journal entries)."""
+        """One timeline entry, through the tenant services the API calls; ``entry_id`` names what it
+        creates (payments, credit notes, journal entries)."""
         day = entry.date
+        at = datetime.combine(day, entry.time or time(0), tzinfo=self.settings.zone)
         moved = entry.payment or entry.credit_note
         if moved is not None:
-            kind = "payment" if entry.payment is not None else "credit_note"
-            if moved.invoice is not None:
-                admin.reduce_invoice(self.repo, moved.invoice, moved.amount, kind, day, entry_id)
-            else:
-                assert moved.customer is not None
-                admin.add_on_account(self.repo, moved.customer, kind, moved.amount, day, entry_id)
+            kind: EntryKind = "payment" if entry.payment is not None else "credit_note"
+            payments.record_entry(
+                self.repo,
+                kind,
+                entry_id,
+                moved.amount,
+                day,
+                moved.invoice,
+                moved.customer,
+                actor=ACTOR,
+                credit_id=entry_id,
+            )
         elif entry.invoice is not None:
             new = entry.invoice
-            admin.create_invoice(self.repo, new.id, new.agreement, new.amount, new.issued, new.due, self.settings)
+            invoices.create_invoice(self.repo, self.settings, new.id, new.agreement, new.amount, new.issued, new.due)
         elif entry.customer is not None:
-            admin.put_customer(self.repo, _customer(entry.customer))
+            customers.put_customer(self.repo, _customer(entry.customer))
         elif entry.agreement is not None:
-            agreement = entry.agreement
-            admin.create_agreement(self.repo, agreement.id, agreement.customer, agreement.template, self.settings)
+            new_agreement = entry.agreement
+            agreements.create_agreement(
+                self.repo, self.settings, new_agreement.id, new_agreement.customer, new_agreement.template
+            )
         elif entry.template is not None:
-            admin.define_template(self.repo, entry.template, day, self.settings.b2b_contractual_fees)
+            templates.define_template(self.repo, entry.template, day, self.settings.b2b_contractual_fees, actor=ACTOR)
         elif entry.assign_template is not None:
             chosen = entry.assign_template.agreements
-            admin.assign_template(self.repo, entry.assign_template.template, None if chosen == "all" else chosen)
-        elif entry.settings is not None:
-            self.settings = self.settings.updated(entry.settings)
-            admin.update_settings(self.repo, self.settings)
-        elif entry.bank_connection is not None:
-            self.repo.put_bank_connection(entry.bank_connection.name, entry.bank_connection.active)
-        elif entry.journal_entry is not None:
-            journal_entry = entry.journal_entry
-            self.repo.add_journal_entry(
-                journal_entry.journal,
-                entry_id,
-                {
-                    "customer": journal_entry.customer,
-                    "amount": money_text(journal_entry.amount),
-                    "text": journal_entry.text,
-                },
+            agreements.move_agreements(
+                self.repo,
+                self.settings,
+                entry.assign_template.template,
+                None if chosen == "all" else chosen,
+                actor=ACTOR,
             )
+        elif entry.settings is not None:
+            self.settings = tenant_settings.change_settings(
+                self.repo, self.scenario.tenant, entry.settings, actor=ACTOR
+            )
+        elif entry.bank_connection is not None:
+            connection = entry.bank_connection
+            accounting.put_bank_connection(self.repo, connection.name, connection.active, actor=ACTOR)
+        elif entry.journal_entry is not None:
+            line = entry.journal_entry
+            fields = {"customer": line.customer, "amount": money_text(line.amount), "text": line.text}
+            accounting.add_journal_entry(self.repo, line.journal, entry_id, fields)
         elif entry.post_journal is not None:
-            admin.post_journal(self.repo, entry.post_journal, day)
+            accounting.post_journal(self.repo, entry.post_journal, day, actor=ACTOR)
         elif entry.dispute is not None:
-            admin.dispute_invoice(self.repo, entry.dispute.invoice, entry.dispute.until, self.settings)
+            invoices.set_dispute(self.repo, self.settings, entry.dispute.invoice, entry.dispute.until, actor=ACTOR)
         elif entry.dispute_resolved is not None:
-            admin.dispute_invoice(self.repo, entry.dispute_resolved.invoice, None, self.settings, resolved=True)
+            invoices.resolve_dispute(self.repo, self.settings, entry.dispute_resolved.invoice, actor=ACTOR)
         elif entry.run_now:
-            self._run({"source": "manual", "time": self._utc(day, entry.time or time(0))})
+            runs.start_run(self.repo, self, at, actor=ACTOR)
         elif (decision := entry.approve or entry.reject) is not None:
-            customers = None if isinstance(decision, str) else decision.customers
-            source = "approve" if entry.approve is not None else "reject"
-            self._run({"source": source, "time": self._utc(day, entry.time or time(0)), "customers": customers})
+            chosen_customers = None if isinstance(decision, str) else decision.customers
+            decide = approvals.approve if entry.approve is not None else approvals.reject
+            decide(self.repo, self, at, chosen_customers, actor=ACTOR)
         elif entry.resume:
-            paused = [
-                run
-                for run in self.repo.list_runs()
-                if run.get("status") == "paused" and run.get("run_date") == day.isoformat()
-            ]
-            if paused:  # nothing to resume is not an error: the run may have passed its checks
-                self._run(
-                    {"source": "resume", "run_id": paused[0]["run_id"], "time": self._utc(day, entry.time or time(0))}
-                )
+            # Nothing to resume is not an error: the run may have passed its checks.
+            for paused in runs.paused_runs(self.repo, day.isoformat())[:1]:
+                runs.resume_run(self.repo, self, at, paused["run_id"], actor=ACTOR)
+
+    # The scheduler gateway of the tenant services: the scheduler in-process, then every queue drained.
+    def start(self, event: dict[str, Any]) -> None:
+        """A run started (or resumed) by a timeline entry."""
+        self._run(event)
+
+    def call(self, event: dict[str, Any]) -> dict[str, Any]:
+        """A decision on proposals; returns what the scheduler decided."""
+        return self._run(event)
 
     def _utc(self, day: date, at: time) -> str:
         return datetime.combine(day, at, tzinfo=self.settings.zone).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    def _run(self, event: dict[str, Any]) -> None:
+    def _run(self, event: dict[str, Any]) -> dict[str, Any]:
         """Invoke the scheduler, then let every queue reach its consumer (as the event-source mapping would)."""
+        result: dict[str, Any] = {}
         for _ in range(self.options.runs_per_day if event["source"] == "schedule" else 1):
-            self.stack.run_scheduler(event)
+            result = self.stack.run_scheduler(event)
             stats = self.stack.drain(self.options.deliveries_per_message)
             self._record_dead_letters(date.fromisoformat(event["time"][:10]), stats.dead_letters)
+        return result
 
     def run_day(self, day: date) -> DayResult:
         """Entries (in time order, untimed first) and the scheduled run at run_time; entries at
@@ -182,7 +203,7 @@ class Simulation:
         return [
             _write(
                 self.options.out_dir / f"usage-{month}.json",
-                json.dumps(metering.usage(self.repo, month), indent=2) + "\n",
+                json.dumps(month_usage(self.repo, month), indent=2) + "\n",
             )
             for month in months
         ]
@@ -231,19 +252,21 @@ def load_world(repo: DunningRepository, scenario: Scenario) -> None:
     """Write a scenario's starting data (not its timeline) through the same operations the API will use."""
     start = scenario.simulate.start
     settings = scenario.tenant_settings()
-    admin.update_settings(repo, settings)
+    tenant_settings.store_settings(repo, settings, actor=ACTOR)
     for definition in scenario.templates:
-        admin.define_template(repo, definition, start, settings.b2b_contractual_fees)
+        templates.define_template(repo, definition, start, settings.b2b_contractual_fees, actor=ACTOR)
     for customer in scenario.customers:
-        admin.put_customer(repo, _customer(customer))
+        customers.put_customer(repo, _customer(customer))
     for agreement in scenario.agreements:
-        admin.create_agreement(repo, agreement.id, agreement.customer, agreement.template, settings)
+        agreements.create_agreement(repo, settings, agreement.id, agreement.customer, agreement.template)
     for invoice in scenario.invoices:
-        admin.create_invoice(repo, invoice.id, invoice.agreement, invoice.amount, invoice.issued, invoice.due, settings)
+        invoices.create_invoice(
+            repo, settings, invoice.id, invoice.agreement, invoice.amount, invoice.issued, invoice.due
+        )
     for connection in scenario.bank_connections:
-        repo.put_bank_connection(connection.name, connection.active)
+        accounting.put_bank_connection(repo, connection.name, connection.active, actor=ACTOR)
     for journal in scenario.journals:
-        repo.put_journal(journal.name)
+        accounting.create_journal(repo, journal.name)
 
 
 # Danish letters as a Danish file name writes them without them: "Påmindelse" -> "paamindelse".

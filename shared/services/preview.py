@@ -16,15 +16,15 @@ from typing import Any
 
 from shared.domain.planning import WARNING_DAYS
 from shared.domain.settings import TenantSettings
+from shared.errors import Invalid, NotFound
 from shared.messages import ActionMessage, InvoiceLine
 from shared.rendering.email import RenderedEmail
 from shared.rendering.formatting import Language
 from shared.rendering.letters import render_reminder
 from shared.rendering.sms import RenderedSms
 from shared.rendering.tenant_texts import TextRenderError, sample_variables
-from shared.services import admin
-from shared.services.operator import Invalid, Missing
-from shared.storage.repository import Customer, DunningRepository, NotFound
+from shared.services.tenant.common import resolve_template
+from shared.storage.repository import Customer, DunningRepository
 
 SAMPLE_CUSTOMER = Customer(
     customer_id="K1001",
@@ -84,23 +84,23 @@ def preview_step(
 ) -> StepPreview:
     """Render step ``step_number`` of ``version`` (``standard_v2``, or a name: its latest version)
     for ``customer_id`` and their open invoices — or a sample customer and sample invoices — in
-    ``language`` (default: the customer's). Raises :class:`~shared.services.operator.Missing`
-    (404) naming ``version``, ``step`` or ``customer``, or :class:`~shared.services.operator.Invalid`
+    ``language`` (default: the customer's). Raises :class:`~shared.errors.NotFound`
+    (404) naming ``version``, ``step`` or ``customer``, or :class:`~shared.errors.Invalid`
     when the step's own text cannot be rendered with this customer's values. Sends and records nothing."""
     try:
-        version_id = admin.resolve_template(repo, version)
+        version_id = resolve_template(repo, version, "version")
         template = repo.get_template(version_id)
-    except (admin.InvalidReference, NotFound) as error:
-        raise Missing(str(error), "version") from None
+    except (Invalid, NotFound) as error:
+        raise NotFound(str(error), "version") from None
     if not 1 <= step_number <= template.step_count:
-        raise Missing(f"{version_id} has steps 1 to {template.step_count}, not {step_number}", "step")
+        raise NotFound(f"{version_id} has steps 1 to {template.step_count}, not {step_number}", "step")
     step = template.step(step_number)
     if customer_id is None:
         customer, lines = SAMPLE_CUSTOMER, []
     else:
         found = repo.get_customer(customer_id)
         if found is None:
-            raise Missing(f"customer {customer_id!r} does not exist", "customer")
+            raise NotFound(f"customer {customer_id!r} does not exist", "customer")
         customer = found
         lines = [
             InvoiceLine(invoice_id=i.invoice_id, amount=i.amount, open_amount=i.open_amount, issued=i.issued, due=i.due)

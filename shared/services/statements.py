@@ -10,17 +10,19 @@ on-account credits and their billing-queue lines — never a Scan.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
 from shared.domain.settings import SenderSettings, TenantSettings
 from shared.domain.statement import CHARGE_KINDS, OpenCredit, PendingCharge, Statement, build_statement
+from shared.errors import Conflict, Invalid, NotFound
 from shared.messages import ChargeLine, QueueMessage, StatementMessage, statement_key
 from shared.rendering.email import RenderedEmail
 from shared.rendering.formatting import Language
 from shared.rendering.statement import StatementLetter, render_statement
-from shared.services.operator import Conflict, Invalid, Missing, SchedulerGateway, get_customer
+from shared.services.tenant.common import SchedulerGateway, event_time
+from shared.services.tenant.customers import get_customer
 from shared.storage.repository import Customer, DunningRepository
 
 BILLING_PREFIX = "BILLING#"
@@ -90,7 +92,7 @@ def preview_statement(
 def request_statement(sink: Sink, tenant: str, customer_id: str, now: datetime, zone: Any) -> StatementMessage:
     """Queue a statement for one customer on demand; the request's time names it, so a retried
     call with the same time is the same statement."""
-    tag = f"statement@{now.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"
+    tag = f"statement@{event_time(now)}"
     message = StatementMessage(
         idempotency_key=statement_key(tenant, customer_id, tag),
         tenant=tenant,
@@ -112,7 +114,7 @@ def send_statement(
         raise Conflict("the tenant has no settings yet; PATCH /settings first", "settings")
     if not customer.email:
         raise Invalid(f"customer {customer_id!r} has no e-mail address to send a statement to", "email")
-    event = {"source": "statement", "customer": customer_id, "time": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    event = {"source": "statement", "customer": customer_id, "time": event_time(now)}
     return scheduler.call(event)
 
 
@@ -128,6 +130,6 @@ def queue_statement(
 ) -> dict[str, Any]:
     """In the scheduler function: queue the statement an operator asked for."""
     if repo.get_customer(customer_id) is None:
-        raise Missing(f"customer {customer_id!r} does not exist", "customer_id")
+        raise NotFound(f"customer {customer_id!r} does not exist", "customer_id")
     message = request_statement(sink, settings.tenant, customer_id, now, settings.zone)
     return {"customer": customer_id, "key": message.idempotency_key, "date": message.run_date.isoformat()}

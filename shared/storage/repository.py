@@ -999,6 +999,23 @@ class DunningRepository:
     def remove_journal_entry(self, journal: str, entry_id: str) -> None:
         RecordModel(pk=f"JOURNAL#{journal}", sk=f"ENTRY#{entry_id}").delete()
 
+    # -- who did it --------------------------------------------------------------
+    def note_actor(self, subject: str, item_id: str, role: str, actor: str) -> None:
+        """Record who did ``role`` (``started_by``, ``decided_by``, …) to ``subject`` ``item_id``."""
+        RecordModel(pk=f"ACTOR#{subject}", sk=item_id, data=self.actors(subject, item_id) | {role: actor}).save()
+
+    def actors(self, subject: str, item_id: str) -> dict[str, str]:
+        """Who did what to one item, by role (empty when nobody is recorded)."""
+        try:
+            return dict(RecordModel.get(f"ACTOR#{subject}", item_id).data)
+        except RecordModel.DoesNotExist:
+            return {}
+
+    def actors_of(self, subject: str, item_ids: set[str]) -> dict[str, dict[str, str]]:
+        """:meth:`actors` of many items in one batch read, by item id (items with nobody left out)."""
+        keys = [(f"ACTOR#{subject}", item_id) for item_id in item_ids]
+        return {item.sk: dict(item.data) for item in RecordModel.batch_get(keys)}
+
     # -- runs -------------------------------------------------------------------
     def put_run(self, run_id: str, data: dict[str, Any]) -> None:
         RunModel(pk="RUN", sk=run_id, data=data).save()

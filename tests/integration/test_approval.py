@@ -13,8 +13,8 @@ from dunning.scenario import load_scenario
 from dunning.simulate import Simulation, SimulationOptions, _days, simulate_in
 from shared.domain.metering import COUNTERS, ore, usage_increments
 from shared.rendering.collection import parse_case_attachment
-from shared.services import admin
 from shared.services.metering import usage
+from shared.services.tenant.settings import store_settings
 
 APPROVAL = Path(__file__).resolve().parent.parent / "scenarios" / "approval"
 
@@ -100,7 +100,7 @@ def test_a_case_is_not_approved_once_collection_is_switched_off_and_stays_pendin
                 break
         [case] = [p for p in repo.pending_proposals() if p["kind"] == "collection"]
         # When debt collection is switched off and everything is approved
-        admin.update_settings(repo, simulation.settings.updated({"collection": None}))
+        store_settings(repo, simulation.settings.updated({"collection": None}), actor="test")
         decision = stack.run_scheduler({"source": "approve", "time": LATER})
         stack.drain()
         # Then the case is refused with the reason, nothing is handed over, and it still waits

@@ -15,7 +15,8 @@ from dunning.local_stack import LocalStack
 from shared.domain.planning import InvoiceState
 from shared.domain.settings import TenantSettings
 from shared.domain.templates import TemplateDefinition
-from shared.services import admin
+from shared.services.tenant.settings import store_settings
+from shared.services.tenant.templates import define_template
 from shared.storage.models import AgreementModel, CustomerModel, InvoiceModel
 from shared.storage.repository import DunningRepository, new_invoice_item
 
@@ -48,9 +49,11 @@ def dynamodb_reads() -> Iterator[Counter[str]]:
 
 def seed(repo: DunningRepository, invoices: int, due_share: float) -> int:
     settings = TenantSettings(tenant="acme", default_template="standard")
-    admin.update_settings(repo, settings)
+    store_settings(repo, settings, actor="test")
     steps = [{"name": "Rykker 1", "days": 4, "actions": ["email", {"fee": "100.00"}]}]
-    admin.define_template(repo, TemplateDefinition.model_validate({"name": "standard", "steps": steps}), RUN_DATE)
+    define_template(
+        repo, TemplateDefinition.model_validate({"name": "standard", "steps": steps}), RUN_DATE, actor="test"
+    )
     due_every = round(1 / due_share)
     with CustomerModel.batch_write() as customers, AgreementModel.batch_write() as agreements:
         for number in range(invoices // 2):

@@ -1,0 +1,109 @@
+"""From what the services return to what the API answers (and a customer from its request)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from shared.api.models.agreements import AgreementOut
+from shared.api.models.customers import CustomerFields, CustomerIn, CustomerOut
+from shared.api.models.invoices import InvoiceOut
+from shared.api.models.templates import (
+    DefineOut,
+    EmailPreviewOut,
+    PreviewOut,
+    SmsPreviewOut,
+    SmsSegmentsOut,
+    StepOut,
+    TemplateOut,
+    VersionOut,
+)
+from shared.domain.planning import InvoiceState
+from shared.domain.templates import TemplateVersion
+from shared.services.preview import StepPreview
+from shared.services.tenant.templates import DefineResult, VersionView
+from shared.storage.repository import Agreement, Customer
+
+
+def version_out(version: TemplateVersion, created_on: str) -> VersionOut:
+    return VersionOut(
+        version_id=version.version_id,
+        name=version.name,
+        number=version.number,
+        used=version.used,
+        created_on=created_on,
+        steps=[StepOut.model_validate(step.model_dump(mode="json")) for step in version.steps],
+    )
+
+
+def template_out(name: str, views: list[VersionView]) -> TemplateOut:
+    versions = [version_out(v.version, v.created_on) for v in views]
+    return TemplateOut(name=name, latest=versions[-1].version_id, versions=versions)
+
+
+def define_out(result: DefineResult, stored: VersionView) -> DefineOut:
+    """What defining a version did, the version as stored, and what each step's SMS costs."""
+    return DefineOut(
+        outcome=result.outcome,
+        version=version_out(stored.version, stored.created_on),
+        sms=[SmsSegmentsOut.model_validate(asdict(counted)) for counted in result.sms],
+    )
+
+
+def preview_out(shown: StepPreview) -> PreviewOut:
+    return PreviewOut(
+        version_id=shown.version_id,
+        step=shown.step_number,
+        step_name=shown.step_name,
+        actions=shown.actions,
+        language=shown.language,
+        customer=shown.customer.customer_id,
+        sample_customer=shown.sample_customer,
+        sample_invoices=shown.sample_invoices,
+        invoices=shown.message.invoice_ids,
+        email=EmailPreviewOut(subject=shown.email.subject, html=shown.email.html, text=shown.email.text),
+        sms=SmsPreviewOut(
+            text=shown.sms.text,
+            encoding=shown.sms.encoding,
+            characters=shown.sms.characters,
+            segments=shown.sms.segments,
+        ),
+        bs_text_lines=shown.slip_lines,
+    )
+
+
+def customer_out(customer: Customer) -> CustomerOut:
+    return CustomerOut(id=customer.customer_id, **customer.as_data())
+
+
+def customer_in(customer_id: str, fields: CustomerFields | CustomerIn) -> Customer:
+    """The customer a request describes."""
+    return Customer(
+        customer_id=customer_id,
+        name=fields.name,
+        email=fields.email,
+        phone=fields.phone,
+        language=fields.language,
+        address=fields.address.model_dump(mode="json") if fields.address else None,
+        business=fields.business,
+    )
+
+
+def agreement_out(agreement: Agreement) -> AgreementOut:
+    return AgreementOut(id=agreement.agreement_id, customer=agreement.customer_id, template=agreement.template_version)
+
+
+def invoice_out(invoice: InvoiceState) -> InvoiceOut:
+    return InvoiceOut(
+        id=invoice.invoice_id,
+        customer=invoice.customer_id,
+        agreement=invoice.agreement_id,
+        template=invoice.template_version,
+        amount=invoice.amount,
+        open_amount=invoice.open_amount,
+        issued=invoice.issued,
+        due=invoice.due,
+        steps_done=invoice.steps_done,
+        last_step_on=invoice.last_step_on,
+        disputed_until=invoice.disputed_until,
+        disputed_ever=invoice.disputed_ever,
+    )

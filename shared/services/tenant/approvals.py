@@ -1,0 +1,78 @@
+"""Proposals waiting for approval (O9): list them, approve or reject — recording who decided.
+
+Deciding goes through the scheduler function: it holds the queues an approved reminder is
+sent to, so the API needs no send rights of its own.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from shared.errors import NotFound
+from shared.services import approval
+from shared.services.tenant.common import SchedulerGateway, event_time
+from shared.storage.repository import DunningRepository
+
+
+def list_proposals(
+    repo: DunningRepository, invoice: str | None = None, customer: str | None = None
+) -> list[dict[str, Any]]:
+    """Pending proposals (oldest first), optionally only those of one invoice or one customer."""
+    return [
+        vars(p) | {"invoices": list(p.invoices)}
+        for p in approval.list_proposals(repo)
+        if (customer is None or p.customer == customer) and (invoice is None or invoice in p.invoices)
+    ]
+
+
+def approve(
+    repo: DunningRepository,
+    scheduler: SchedulerGateway,
+    now: datetime,
+    customers: list[str] | None = None,
+    keys: list[str] | None = None,
+    *,
+    actor: str,
+) -> dict[str, Any]:
+    """Approve the named proposals (send now; cases go to the partner) — all when none are named."""
+    return _decide(repo, scheduler, "approve", now, customers, keys, actor)
+
+
+def reject(
+    repo: DunningRepository,
+    scheduler: SchedulerGateway,
+    now: datetime,
+    customers: list[str] | None = None,
+    keys: list[str] | None = None,
+    *,
+    actor: str,
+) -> dict[str, Any]:
+    """Reject the named proposals — all when none are named; their invoices are due again."""
+    return _decide(repo, scheduler, "reject", now, customers, keys, actor)
+
+
+def _decide(
+    repo: DunningRepository,
+    scheduler: SchedulerGateway,
+    decision: Literal["approve", "reject"],
+    now: datetime,
+    customers: list[str] | None,
+    keys: list[str] | None,
+    actor: str,
+) -> dict[str, Any]:
+    if keys:
+        pending = {p.key for p in approval.list_proposals(repo)}
+        unknown = [key for key in keys if key not in pending]
+        if unknown:
+            raise NotFound(f"no pending proposal with key(s) {', '.join(unknown)}", "keys")
+    event: dict[str, Any] = {"source": decision, "time": event_time(now), "customers": customers, "keys": keys}
+    result = scheduler.call(event)
+    for key in [*result.get("approved", []), *result.get("rejected", [])]:
+        repo.note_actor("proposal", key, f"{decision}d_by", actor)  # approved_by / rejected_by
+    return result
+
+
+def decision_of(repo: DunningRepository, key: str) -> dict[str, str]:
+    """Who decided a proposal: ``{"approved_by": …}`` or ``{"rejected_by": …}`` (empty while it waits)."""
+    return repo.actors("proposal", key)
