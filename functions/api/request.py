@@ -44,7 +44,7 @@ def settings() -> TenantSettings:
 
 def now() -> datetime:
     """The request's own time (API Gateway's ``requestTimeEpoch``): the clock is an input."""
-    epoch_ms = resolver.current_event.request_context.request_time_epoch
+    epoch_ms = (resolver.current_event.raw_event.get("requestContext") or {}).get("requestTimeEpoch")
     if not epoch_ms:
         raise Invalid("the request carries no requestContext.requestTimeEpoch", "requestContext.requestTimeEpoch")
     return datetime.fromtimestamp(epoch_ms / 1000, UTC)

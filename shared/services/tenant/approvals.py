@@ -14,6 +14,9 @@ from shared.services import approval
 from shared.services.tenant.common import SchedulerGateway, event_time
 from shared.storage.repository import DunningRepository
 
+DECIDED_BY = {"approve": "approved_by", "reject": "rejected_by"}
+"""Where a proposal's decision records who made it."""
+
 
 def list_proposals(
     repo: DunningRepository, invoice: str | None = None, customer: str | None = None
@@ -69,7 +72,7 @@ def _decide(
     event: dict[str, Any] = {"source": decision, "time": event_time(now), "customers": customers, "keys": keys}
     result = scheduler.call(event)
     for key in [*result.get("approved", []), *result.get("rejected", [])]:
-        repo.note_actor("proposal", key, f"{decision}d_by", actor)  # approved_by / rejected_by
+        repo.note_actor("proposal", key, DECIDED_BY[decision], actor)
     return result
 
 

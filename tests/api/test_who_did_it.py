@@ -1,0 +1,88 @@
+"""Every state change records who made it: the IAM caller through the API, ``scenario`` in the
+simulator — on the run, the proposal decision, the settings and the template version."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dunning.api_events import api_event, response_json
+from dunning.local_api import LocalApi
+from dunning.local_stack import FakeLambdaContext, LocalStack
+from dunning.scenario import load_scenario
+from dunning.simulate import simulate_in
+from shared.services.tenant import approvals
+from shared.storage.repository import DunningRepository
+from tests.api.conftest import STANDARD, ok
+
+OPERATOR = "arn:aws:iam::123456789012:user/operator"  # the identity dunning.api_events signs with
+SCENARIOS = Path(__file__).parent.parent / "scenarios"
+
+
+def _send(api: LocalApi, event: dict) -> tuple[int, object]:
+    from functions.api.app import handler
+
+    response = handler(event, FakeLambdaContext("acme-api"), scheduler=api.scheduler)
+    return int(response["statusCode"]), response_json(response)
+
+
+def test_a_run_started_through_the_api_names_the_iam_caller(tenant: LocalApi):
+    # Given a tenant with overdue invoices
+    api = tenant
+    # When the operator starts a run
+    started = ok(api.request("POST", "/runs", {}), 202)
+    # Then the run and the run list say who started it
+    assert ok(api.request("GET", f"/runs/{started['run_id']}"))["started_by"] == OPERATOR
+    listed = {run["run_id"]: run for run in ok(api.request("GET", "/runs"))}
+    assert listed[started["run_id"]]["started_by"] == OPERATOR
+
+
+def test_an_approval_and_a_rejection_record_who_decided(tenant: LocalApi):
+    # Given two proposals waiting for approval
+    api = tenant
+    ok(api.request("PATCH", "/settings", {"approval_required": True}))
+    ok(api.request("POST", "/runs", {}), 202)
+    by_customer = {p["customer"]: p["key"] for p in ok(api.request("GET", "/proposals"))}
+    # When one is approved and the other rejected
+    ok(api.request("POST", "/proposals/approve", {"customers": ["C1"]}))
+    ok(api.request("POST", "/proposals/reject", {"customers": ["C2"]}))
+    # Then each decision names the caller, and how it went
+    repo = DunningRepository(api.stack.table_name)
+    assert approvals.decision_of(repo, by_customer["C1"]) == {"approved_by": OPERATOR}
+    assert approvals.decision_of(repo, by_customer["C2"]) == {"rejected_by": OPERATOR}
+
+
+def test_a_caller_api_gateway_does_not_name_is_recorded_as_api(api: LocalApi):
+    # Given a request whose identity carries no IAM user
+    event = api_event("PATCH", "/settings", {"reminders_enabled": True}, request_time_ms=api.request_time_ms)
+    event["requestContext"]["identity"] = {"sourceIp": "127.0.0.1"}
+    # When it changes the settings
+    status, _ = _send(api, event)
+    # Then the change is recorded as made by "api"
+    assert status == 200
+    assert DunningRepository(api.stack.table_name).actors("settings", "acme") == {"changed_by": "api"}
+
+
+def test_a_request_without_api_gateways_time_is_refused_not_dated_by_the_machine(api: LocalApi):
+    # Given a template defined through the API (a change dated by the request)
+    event = api_event("POST", "/templates", STANDARD, request_time_ms=api.request_time_ms)
+    del event["requestContext"]["requestTimeEpoch"]
+    # When the request carries no requestTimeEpoch
+    status, answer = _send(api, event)
+    # Then it is refused naming the field, and nothing was defined
+    assert status == 422 and answer["field"] == "requestContext.requestTimeEpoch"
+    assert api.request("GET", "/templates/standard")[0] == 404
+
+
+def test_the_simulator_records_its_changes_as_made_by_the_scenario():
+    # Given a scenario with manual runs (run_now)
+    scenario = load_scenario(SCENARIOS / "run_control" / "manual_and_report.yaml")
+    with LocalStack(scenario.tenant) as stack:
+        # When it is simulated
+        simulation, _ = simulate_in(stack, scenario)
+        # Then each manual run, the settings and the templates say "scenario"
+        repo = simulation.repo
+        manual = [run for run in repo.list_runs(limit=200) if run["run_id"].endswith("~manual")]
+        assert manual and all(repo.actors("run", run["run_id"]) == {"started_by": "scenario"} for run in manual)
+        assert repo.actors("settings", scenario.tenant) == {"changed_by": "scenario"}
+        version = repo.all_template_versions()[0][0]
+        assert repo.actors("template", version.version_id) == {"defined_by": "scenario"}
