@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import date
 from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import formataddr
@@ -37,7 +36,7 @@ from shared.rendering.letters import RenderedReminder, render_reminder
 from shared.rendering.sms import normalize_phone
 from shared.send_errors import classify, clean_reason
 from shared.storage.ledger import PENDING_ID, SendLedger, send_id
-from shared.storage.models import BillingLineModel, BsRecordModel
+from shared.storage.records import BillingLine, BsRecord
 from shared.storage.repository import Customer, DunningRepository, NotFound
 
 # A send that never reached the provider (throttled, no connection) is tried again in place this
@@ -174,12 +173,12 @@ def charged_before(repo: DunningRepository, message: ActionMessage) -> list[Clai
             action,
         )
 
-    own = {f"BILLING#{key(action)}" for action in ("fee", "interest", "compensation")}
+    own = {key(action) for action in ("fee", "interest", "compensation")}
     invoices = set(message.invoice_ids)
     return [
-        ClaimLine(kind=line.kind, amount=Decimal(line.amount), created_on=date.fromisoformat(line.created_on))
+        ClaimLine(kind=line.kind, amount=line.amount, created_on=line.created_on)
         for line in repo.billing_lines(message.customer_id)
-        if line.kind in ("fee", "interest", "compensation") and line.sk not in own and invoices & set(line.invoice_ids)
+        if line.kind in ("fee", "interest", "compensation") and line.key not in own and invoices & set(line.invoice_ids)
     ]
 
 
@@ -311,17 +310,16 @@ def charge_fee(message: ActionMessage, repo: DunningRepository, settings: Tenant
         else:
             effect = reminder_effect(message, "compensation", amount=amount, currency=message.currency)
             reason = f"Kompensationsbeløb (renteloven § 9 a): {message.step_name}"
-    line = BillingLineModel(
-        pk=f"CUSTOMER#{customer.customer_id}",
-        sk=f"BILLING#{message.idempotency_key}",
+    line = BillingLine(
         customer_id=customer.customer_id,
+        key=message.idempotency_key,
         kind=message.action,
-        amount=amount,
+        amount=Decimal(amount),
         currency=message.currency,
         reason=f"{reason} ({', '.join(message.invoice_ids)})",
-        invoice_ids=message.invoice_ids,
-        due=message.run_date.isoformat(),
-        created_on=message.run_date.isoformat(),
+        invoice_ids=tuple(message.invoice_ids),
+        due=message.run_date,
+        created_on=message.run_date,
     )
     # Only reminder fees are reversed once their invoices are paid (O13).
     repo.add_fee_line(line, effect, message.idempotency_key, reversible=message.action == "fee")
@@ -371,9 +369,9 @@ def record_bs_reminder(
     except FieldError as error:  # the field and what it expects; not the customer's data
         return _skip(repo, message, f"does not fit a Betalingsservice slip: {error.field} must be {error.expected}")
     effect = reminder_effect(message, "bs", creditor_number=creditor_number, amount=money_text(slip_amount(message)))
-    record = BsRecordModel(
-        pk=f"BS#{message.run_date.isoformat()}",
-        sk=message.idempotency_key,
+    record = BsRecord(
+        key=message.idempotency_key,
+        due=message.run_date,
         customer_id=customer.customer_id,
         creditor_number=creditor_number,
         data=data,

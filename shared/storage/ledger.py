@@ -26,12 +26,14 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from shared.storage import keys
+from shared.storage.dynamo import conditional_failed
 from shared.storage.models import RecordModel, SendLedgerModel
-from shared.storage.repository import DunningRepository, _conditional_failed
+from shared.storage.repository import DunningRepository
 
 T = TypeVar("T")
 
-SK = "LEDGER"
+SK = keys.SEND_SK
 # What a claim's pending effect carries where the provider's message id will go.
 PENDING_ID = "\u2060pending-provider-id"
 OPEN_STATES = ("claimed", "unconfirmed", "failed")
@@ -108,7 +110,7 @@ class Claim:
 def _entry(item: SendLedgerModel) -> SendEntry:
     return SendEntry(
         key=item.key,
-        send_id=item.pk.removeprefix("SEND#"),
+        send_id=keys.send_id_of(item.pk),
         channel=item.channel,
         state=item.state,
         token=item.token,
@@ -134,7 +136,7 @@ def _retry(write: Callable[[], T]) -> T:
         try:
             return write()
         except Exception as error:
-            if _conditional_failed(error):
+            if conditional_failed(error):
                 raise
             if attempt == WRITE_ATTEMPTS - 1:
                 raise LedgerUnavailable(f"the send ledger is unavailable: {type(error).__name__}") from error
@@ -159,7 +161,7 @@ class SendLedger:
 
         def read() -> SendEntry | None:
             try:
-                return _entry(SendLedgerModel.get(f"SEND#{sid}", SK, consistent_read=True))
+                return _entry(SendLedgerModel.get(*keys.send(sid), consistent_read=True))
             except SendLedgerModel.DoesNotExist:
                 return None
 
@@ -193,7 +195,7 @@ class SendLedger:
             | ((model.state == "claimed") & (model.lease_until < int(now.timestamp())))
             | ((model.state == "claimed") & (model.token == token))
         )
-        item = SendLedgerModel(pk=f"SEND#{send_id(key)}", sk=SK)
+        item = SendLedgerModel(pk=keys.send(send_id(key))[0], sk=SK)
         actions: list[Action] = [
             model.key.set(key),
             model.channel.set(channel),
@@ -205,14 +207,14 @@ class SendLedger:
             model.effect.set(pending),
             model.updated_at.set(now.astimezone(UTC).isoformat()),
             model.send_state.set("claimed"),
-            model.send_at.set(f"{datetime.fromtimestamp(lease_until, UTC).isoformat()}#{send_id(key)}"),
+            model.send_at.set(keys.send_at(datetime.fromtimestamp(lease_until, UTC).isoformat(), send_id(key))),
             model.reason.remove(),
             model.provider_id.remove(),
         ]
         try:
             _retry(lambda: item.update(actions=actions, condition=condition))
         except UpdateError as error:
-            if not _conditional_failed(error):
+            if not conditional_failed(error):
                 raise
             entry = self.get(key)
             if entry is None:  # vanished between the two calls: nothing holds it, try once more
@@ -249,7 +251,7 @@ class SendLedger:
         try:
             self._set_open(other.key, "unconfirmed", reason, condition)
         except UpdateError as error:
-            if not _conditional_failed(error):
+            if not conditional_failed(error):
                 raise
         return self.get(other.key)
 
@@ -257,7 +259,7 @@ class SendLedger:
         """The provider refused: nothing was sent, the next delivery may claim again."""
         assert claim.entry is not None
         model = SendLedgerModel
-        item = SendLedgerModel(pk=f"SEND#{send_id(claim.entry.key)}", sk=SK)
+        item = SendLedgerModel(pk=keys.send(send_id(claim.entry.key))[0], sk=SK)
         condition = (model.token == claim.token) & model.state.is_in("claimed", "unconfirmed")
         actions: list[Action] = [
             model.state.set("released"),
@@ -270,7 +272,7 @@ class SendLedger:
         try:
             _retry(lambda: item.update(actions=actions, condition=condition))
         except UpdateError as error:
-            if not _conditional_failed(error):
+            if not conditional_failed(error):
                 raise
 
     # -- resolution ---------------------------------------------------------------------
@@ -296,7 +298,7 @@ class SendLedger:
         try:
             self._set_open(entry.key, "failed", reason, same, resolution)
         except UpdateError as error:
-            if not _conditional_failed(error):
+            if not conditional_failed(error):
                 raise
             return None
         return "failed"
@@ -321,7 +323,7 @@ class SendLedger:
         else:
             # "released" too: a retried write that took effect before it raised
             same = (model.token == entry.token) & model.state.is_in(entry.state, "released")
-            item = SendLedgerModel(pk=f"SEND#{send_id(key)}", sk=SK)
+            item = SendLedgerModel(pk=keys.send(send_id(key))[0], sk=SK)
             actions: list[Action] = [
                 model.state.set("released"),
                 model.reason.set(f"operator decided to resend ({entry.state})"),
@@ -342,13 +344,13 @@ class SendLedger:
     ) -> None:
         now = self._clock().astimezone(UTC).isoformat()
         model = SendLedgerModel
-        item = SendLedgerModel(pk=f"SEND#{send_id(key)}", sk=SK)
+        item = SendLedgerModel(pk=keys.send(send_id(key))[0], sk=SK)
         actions: list[Action] = [
             model.state.set(state),
             model.reason.set(reason),
             model.updated_at.set(now),
             model.send_state.set(state),
-            model.send_at.set(f"{now}#{send_id(key)}"),
+            model.send_at.set(keys.send_at(now, send_id(key))),
         ]
         if resolution is not None:
             actions.append(model.resolutions.set((model.resolutions | []).append([resolution])))
@@ -363,7 +365,7 @@ class SendLedger:
         by: dict[str, Any] | None,
     ) -> dict[str, Any]:
         model = SendLedgerModel
-        item = SendLedgerModel(pk=f"SEND#{send_id(key)}", sk=SK)
+        item = SendLedgerModel(pk=keys.send(send_id(key))[0], sk=SK)
         now = self._clock().astimezone(UTC).isoformat()
         actions: list[Action] = [
             model.state.set("sent"),
@@ -392,7 +394,7 @@ class SendLedger:
             _retry(lambda: once(True))
             return effect
         except TransactWriteError as error:
-            if not _conditional_failed(error):
+            if not conditional_failed(error):
                 raise
         # A condition failed: recorded already (an earlier try that took effect, or the provider's
         # event), or the effect exists from before the ledger. Look, and finish what is missing.
@@ -403,7 +405,7 @@ class SendLedger:
             try:
                 _retry(lambda: once(False))
             except TransactWriteError as error:
-                if not _conditional_failed(error):
+                if not conditional_failed(error):
                     raise
             return effect
         raise LedgerConflict(f"send {key!r} changed while it was being recorded ({entry.state if entry else 'gone'})")
