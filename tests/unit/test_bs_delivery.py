@@ -97,9 +97,7 @@ def test_names_and_references_are_stable():
     assert reference != slip_reference("acme/C1/standard_v1/2/bs/x")
 
 
-def record(
-    key: str, customer: str, amount: str, text: list[str], address: dict[str, Any] | None = None
-) -> BsRecord:
+def record(key: str, customer: str, amount: str, text: list[str], address: dict[str, Any] | None = None) -> BsRecord:
     return BsRecord(
         key=key,
         due=date(2026, 3, 16),
