@@ -13,6 +13,7 @@ from pynamodb.transactions import TransactWrite
 
 from shared.domain.money import money_text
 from shared.domain.planning import InvoiceState
+from shared.errors import AlreadyExists
 from shared.storage import keys
 from shared.storage.dynamo import (
     DynamoBase,
@@ -69,7 +70,12 @@ class DynamoAccountingStore(DynamoBase):
             "on": on.isoformat(),
             "id": credit_id,
         }
-        record_item(keys.credit(customer_id, on, credit_id), data).save(condition=RecordModel.pk.does_not_exist())
+        try:
+            record_item(keys.credit(customer_id, on, credit_id), data).save(condition=RecordModel.pk.does_not_exist())
+        except PutError as error:
+            if conditional_failed(error):
+                raise AlreadyExists(f"credit {credit_id!r} of {on.isoformat()} exists already") from error
+            raise
 
     def open_credits(self) -> list[dict[str, Any]]:
         """Every on-account credit with money left, by customer and then oldest first."""
@@ -163,12 +169,15 @@ class DynamoAccountingStore(DynamoBase):
         return RecordModel.count(pk, RecordModel.sk == sk) > 0
 
     def add_journal_entry(self, journal: str, entry_id: str, entry: dict[str, Any]) -> None:
-        record_item(keys.journal_entry(journal, entry_id), entry).save(condition=RecordModel.pk.does_not_exist())
+        """An unposted journal entry; :class:`AlreadyExists` when the journal has one with that id."""
+        if not self.add_journal_entry_once(journal, entry_id, entry):
+            raise AlreadyExists(f"journal {journal!r} has an entry {entry_id!r} already")
 
     def add_journal_entry_once(self, journal: str, entry_id: str, entry: dict[str, Any]) -> bool:
         """An unposted journal entry; False when the journal has one with that id already."""
         try:
-            self.add_journal_entry(journal, entry_id, entry)
+            item = record_item(keys.journal_entry(journal, entry_id), entry)
+            item.save(condition=RecordModel.pk.does_not_exist())
         except PutError as error:
             if conditional_failed(error):
                 return False

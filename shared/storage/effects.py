@@ -5,39 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from pynamodb.exceptions import PutError
 from pynamodb.transactions import TransactWrite
 
 from shared.domain.metering import COUNTERS, usage_increments
-from shared.domain.money import money_text
 from shared.storage import keys
+from shared.storage.convert import billing_attributes, billing_line, bs_record, dated_bs_record
 from shared.storage.dynamo import (
     DynamoBase,
     bs_item,
-    bs_record,
     conditional_failed,
-    dated_bs_record,
     record_item,
 )
 from shared.storage.models import BillingLineModel, BsRecordModel, EffectModel, RecordModel, UsageModel
 from shared.storage.records import BillingLine, BsRecord
-
-
-def _billing_line(item: BillingLineModel) -> BillingLine:
-    return BillingLine(
-        customer_id=str(item.customer_id),
-        key=str(item.sk).removeprefix(keys.BILLING_PREFIX),
-        kind=str(item.kind),
-        amount=Decimal(item.amount),
-        currency=str(item.currency),
-        reason=str(item.reason),
-        invoice_ids=tuple(str(invoice_id) for invoice_id in item.invoice_ids),
-        due=date.fromisoformat(item.due),
-        created_on=date.fromisoformat(item.created_on),
-    )
 
 
 class DynamoEffectStore(DynamoBase):
@@ -81,18 +64,7 @@ class DynamoEffectStore(DynamoBase):
     def add_fee_line(self, line: BillingLine, effect: dict[str, Any], key: str, reversible: bool = True) -> bool:
         """Put a fee on the billing queue and record it, both or neither; False if done before."""
         pk, sk = keys.billing_line(line.customer_id, line.key)
-        item = BillingLineModel(
-            pk=pk,
-            sk=sk,
-            customer_id=line.customer_id,
-            kind=line.kind,
-            amount=money_text(line.amount),
-            currency=line.currency,
-            reason=line.reason,
-            invoice_ids=list(line.invoice_ids),
-            due=line.due.isoformat(),
-            created_on=line.created_on.isoformat(),
-        )
+        item = BillingLineModel(pk=pk, sk=sk, **billing_attributes(line))
 
         def write(transaction: TransactWrite) -> None:
             transaction.save(item, condition=BillingLineModel.pk.does_not_exist())
@@ -106,7 +78,7 @@ class DynamoEffectStore(DynamoBase):
 
     def billing_lines(self, customer_id: str) -> list[BillingLine]:
         pk, prefix = keys.billing_prefix(customer_id)
-        return [_billing_line(item) for item in BillingLineModel.query(pk, BillingLineModel.sk.startswith(prefix))]
+        return [billing_line(item) for item in BillingLineModel.query(pk, BillingLineModel.sk.startswith(prefix))]
 
     def pending_fees(self) -> list[dict[str, Any]]:
         return [item.data | {"key": item.sk} for item in RecordModel.query(keys.FEE_PENDING)]

@@ -14,15 +14,15 @@ from pynamodb.transactions import TransactWrite
 
 from shared.domain.money import money_text
 from shared.domain.planning import InvoiceState
-from shared.errors import AlreadyExists
+from shared.errors import AlreadyExists, Conflict, NotFound
 from shared.storage import keys
+from shared.storage.convert import invoice_state
 from shared.storage.dynamo import (
     TRANSACTION_LIMIT,
     DynamoBase,
     balance_actions,
     conditional_failed,
     invoice_item,
-    invoice_state,
     new_invoice_item,
     record_item,
 )
@@ -116,12 +116,17 @@ class DynamoInvoiceStore(DynamoBase):
         """Apply a payment or credit note, conditional on the balance it was computed from.
 
         A balance that reaches zero takes the invoice out of the due-index:
-        nothing more is sent for it.
+        nothing more is sent for it. :class:`Conflict` when the balance changed meanwhile.
         """
-        invoice_item(invoice.invoice_id).update(
-            actions=balance_actions(new_open),
-            condition=InvoiceModel.open_amount == money_text(invoice.open_amount),
-        )
+        try:
+            invoice_item(invoice.invoice_id).update(
+                actions=balance_actions(new_open),
+                condition=InvoiceModel.open_amount == money_text(invoice.open_amount),
+            )
+        except UpdateError as error:
+            if conditional_failed(error):
+                raise Conflict(f"invoice {invoice.invoice_id!r}: its open balance changed meanwhile") from error
+            raise
 
     def refile_invoice(self, invoice: InvoiceState, next_step: date | None) -> None:
         """Move a waiting invoice to the date its next step is really due (parked when nothing is)."""
@@ -149,7 +154,12 @@ class DynamoInvoiceStore(DynamoBase):
         ]
         if until is not None:
             actions.append(InvoiceModel.disputed_ever.set(True))
-        invoice_item(invoice.invoice_id).update(actions=actions, condition=InvoiceModel.pk.exists())
+        try:
+            invoice_item(invoice.invoice_id).update(actions=actions, condition=InvoiceModel.pk.exists())
+        except UpdateError as error:
+            if conditional_failed(error):
+                raise NotFound(f"invoice {invoice.invoice_id!r} does not exist") from error
+            raise
         if next_step is not None:
             self.refile_invoice(replace(invoice, disputed_until=until), next_step)
         key = (keys.DISPUTE, invoice.invoice_id)

@@ -11,6 +11,7 @@ from pynamodb.transactions import TransactWrite
 
 from shared.errors import AlreadyExists, NotFound
 from shared.storage import keys
+from shared.storage.convert import agreement, agreement_period
 from shared.storage.dynamo import (
     TRANSACTION_LIMIT,
     DynamoBase,
@@ -37,10 +38,6 @@ def _agreement_item(agreement: Agreement) -> AgreementModel:
         customer_id=agreement.customer_id,
         template_version=agreement.template_version,
     )
-
-
-def _agreement(item: AgreementModel) -> Agreement:
-    return Agreement(item.agreement_id, item.customer_id, item.template_version)
 
 
 class DynamoPartyStore(DynamoBase):
@@ -106,17 +103,17 @@ class DynamoPartyStore(DynamoBase):
 
     def get_agreement(self, agreement_id: str) -> Agreement | None:
         try:
-            return _agreement(AgreementModel.get(*keys.agreement(agreement_id)))
+            return agreement(AgreementModel.get(*keys.agreement(agreement_id)))
         except AgreementModel.DoesNotExist:
             return None
 
     def list_agreements(self) -> Iterator[Agreement]:
         for item in AgreementModel.query(keys.AGREEMENT):
-            yield _agreement(item)
+            yield agreement(item)
 
     def existing_agreements(self, agreement_ids: set[str]) -> dict[str, Agreement]:
         items = AgreementModel.batch_get([keys.agreement(agreement_id) for agreement_id in agreement_ids])
-        return {item.agreement_id: _agreement(item) for item in items}
+        return {item.agreement_id: agreement(item) for item in items}
 
     def set_agreement_template(self, agreement_id: str, version_id: str) -> None:
         try:
@@ -133,8 +130,7 @@ class DynamoPartyStore(DynamoBase):
         """Each agreement's current arrears period: (fees charged, last fee date, compensated)."""
         periods = {}
         for item in AgreementModel.batch_get([keys.agreement(agreement_id) for agreement_id in agreement_ids]):
-            last = date.fromisoformat(item.period_last_fee_on) if item.period_last_fee_on else None
-            periods[item.agreement_id] = (int(item.period_fees or 0), last, bool(item.period_compensated))
+            periods[item.agreement_id] = agreement_period(item)
         return periods
 
     def end_arrears_period(self, agreement_id: str) -> None:

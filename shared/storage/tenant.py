@@ -10,7 +10,8 @@ from shared.domain.settings import TenantSettings
 from shared.domain.templates import TemplateVersion
 from shared.errors import AlreadyExists, NotFound
 from shared.storage import keys
-from shared.storage.dynamo import DynamoBase, conditional_failed, template_version
+from shared.storage.convert import template_version
+from shared.storage.dynamo import DynamoBase, conditional_failed
 from shared.storage.models import CounterModel, SettingsModel, TemplateVersionModel
 
 
