@@ -21,6 +21,7 @@ STEPS = [
     {"name": "Rykker 1", "days": 4, "actions": ["email"]},
     {"name": "Rykker 2", "days": 7, "actions": ["email", {"fee": "100.00"}]},
 ]
+ADDRESS = {"lines": ["Eksempelvej 1"], "postcode": "2100", "city": "København Ø"}
 NO_WAIT = Backoff(attempts=3, sleep=lambda _: None)
 
 
@@ -43,11 +44,18 @@ class Tenant:
         self.store.save_template_version(self.template, date(2026, 1, 1), replace=False)
 
     def invoice(
-        self, invoice_id: str, customer_id: str = "C1", amount: str = "700.00", due: date = date(2026, 3, 2)
+        self,
+        invoice_id: str,
+        customer_id: str = "C1",
+        amount: str = "700.00",
+        due: date = date(2026, 3, 2),
+        **customer: Any,
     ) -> InvoiceState:
-        """A customer (made on first use) with an agreement and this invoice, filed as the API files it."""
+        """A customer (made on first use, with ``customer``'s fields) with an agreement and this
+        invoice, filed as the API files it."""
         if self.store.get_customer(customer_id) is None:
-            self.store.put_customer(Customer(customer_id, f"Kunde {customer_id}", f"{customer_id.lower()}@example.dk"))
+            fields = {"email": f"{customer_id.lower()}@example.dk", "address": ADDRESS} | customer
+            self.store.put_customer(Customer(customer_id, f"Kunde {customer_id}", **fields))
             self.store.create_agreement(Agreement(f"A-{customer_id}", customer_id, self.template.version_id))
         invoice = InvoiceState(
             invoice_id=invoice_id,
