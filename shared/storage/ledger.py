@@ -14,11 +14,9 @@ is recorded" is exactly what the ledger exists to avoid.
 
 from __future__ import annotations
 
-import hashlib
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeVar
 
@@ -30,104 +28,42 @@ from shared.storage import keys
 from shared.storage.dynamo import conditional_failed
 from shared.storage.models import RecordModel, SendLedgerModel
 from shared.storage.repository import DunningRepository
+from shared.storage.send_entries import (
+    OPEN_STATES,
+    PENDING_ID,
+    Claim,
+    LedgerConflict,
+    LedgerReads,
+    LedgerUnavailable,
+    NothingToResolve,
+    Outcome,
+    SendEntry,
+    State,
+    send_entry,
+    send_id,
+    with_provider_id,
+)
+
+__all__ = [
+    "OPEN_STATES",
+    "PENDING_ID",
+    "Claim",
+    "LedgerConflict",
+    "LedgerUnavailable",
+    "NothingToResolve",
+    "Outcome",
+    "SendEntry",
+    "SendLedger",
+    "State",
+    "send_id",
+    "with_provider_id",
+]
 
 T = TypeVar("T")
 
 SK = keys.SEND_SK
-# What a claim's pending effect carries where the provider's message id will go.
-PENDING_ID = "\u2060pending-provider-id"
-OPEN_STATES = ("claimed", "unconfirmed", "failed")
 # In-place retries of one ledger write: under a 30 % fault rate ten tries all fail about once in 170,000.
 WRITE_ATTEMPTS = 10
-
-State = Literal["claimed", "sent", "released", "unconfirmed", "failed"]
-Outcome = Literal["claimed", "sent", "unconfirmed", "failed", "held"]
-
-
-class LedgerUnavailable(RuntimeError):
-    """The ledger could not be read or written after every retry."""
-
-
-class LedgerConflict(RuntimeError):
-    """The entry was taken over (an operator's decision, an expired lease) while this attempt recorded it."""
-
-
-class NothingToResolve(LookupError):
-    """An operator decision named a send that is not open (unknown, or already sent)."""
-
-
-def send_id(key: str) -> str:
-    """The entry's id: a hash of the business key, plain enough for an SES message tag ([A-Za-z0-9_-])."""
-    return hashlib.sha256(key.encode()).hexdigest()[:40]
-
-
-@dataclass(frozen=True)
-class SendEntry:
-    """One ledger entry as the services see it."""
-
-    key: str
-    send_id: str
-    channel: str
-    state: str
-    token: str | None
-    lease_until: int | None
-    attempts: int
-    message: str | None
-    effect: dict[str, Any] | None
-    provider_id: str | None
-    reason: str | None
-    updated_at: str | None
-    resolutions: list[dict[str, Any]]
-
-    def as_data(self) -> dict[str, Any]:
-        """The operator's view: no message body, the effect's public fields only."""
-        effect = self.effect or {}
-        return {
-            "key": self.key,
-            "send_id": self.send_id,
-            "channel": self.channel,
-            "state": self.state,
-            "reason": self.reason,
-            "since": self.updated_at,
-            "customer": effect.get("customer"),
-            "invoices": effect.get("invoices"),
-            "step": effect.get("step"),
-            "date": effect.get("date"),
-            "provider_id": self.provider_id,
-            "resolutions": self.resolutions,
-        }
-
-
-@dataclass(frozen=True)
-class Claim:
-    """The result of a claim: ``claimed`` (send now, with ``token``) or why not."""
-
-    outcome: Outcome
-    token: str
-    entry: SendEntry | None
-
-
-def _entry(item: SendLedgerModel) -> SendEntry:
-    return SendEntry(
-        key=item.key,
-        send_id=keys.send_id_of(item.pk),
-        channel=item.channel,
-        state=item.state,
-        token=item.token,
-        lease_until=int(item.lease_until) if item.lease_until is not None else None,
-        attempts=int(item.attempts or 0),
-        message=item.message,
-        effect=dict(item.effect) if item.effect is not None else None,
-        provider_id=item.provider_id,
-        reason=item.reason,
-        updated_at=item.updated_at,
-        resolutions=[dict(r) for r in (item.resolutions or [])],
-    )
-
-
-def with_provider_id(pending: dict[str, Any], provider_id: str | None) -> dict[str, Any]:
-    """The pending effect stored with a claim, completed with the provider's message id."""
-    return {name: (provider_id if value == PENDING_ID else value) for name, value in pending.items()}
 
 
 def _retry(write: Callable[[], T]) -> T:
@@ -144,7 +80,7 @@ def _retry(write: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
-class SendLedger:
+class SendLedger(LedgerReads):
     """The tenant's send ledger. ``lease`` must outlast the queue's visibility timeout (see README)."""
 
     def __init__(self, repo: DunningRepository, lease: timedelta | None, clock: Callable[[], datetime]) -> None:
@@ -153,15 +89,12 @@ class SendLedger:
         self._clock = clock
 
     # -- reading ----------------------------------------------------------------
-    def get(self, key: str) -> SendEntry | None:
-        return self.get_by_id(send_id(key))
-
     def get_by_id(self, sid: str) -> SendEntry | None:
         """The entry of a send id (an SES tag, the operator API's path)."""
 
         def read() -> SendEntry | None:
             try:
-                return _entry(SendLedgerModel.get(*keys.send(sid), consistent_read=True))
+                return send_entry(SendLedgerModel.get(*keys.send(sid), consistent_read=True))
             except SendLedgerModel.DoesNotExist:
                 return None
 
@@ -170,15 +103,7 @@ class SendLedger:
     def open_sends(self, state: str, before: datetime) -> list[SendEntry]:
         """Open entries of ``state`` whose time (lease end for claims) is before ``before``: one query."""
         bound = before.astimezone(UTC).isoformat()
-        return [_entry(item) for item in SendLedgerModel.send_index.query(state, SendLedgerModel.send_at < bound)]
-
-    def needing_decision(self, now: datetime, unconfirmed_for: timedelta) -> list[SendEntry]:
-        """What the operator must decide: unconfirmed or failed for longer than ``unconfirmed_for``, and
-        claims whose lease ran out without an outcome (the sender died after the provider may have sent)."""
-        cutoff = now - unconfirmed_for
-        found = self.open_sends("unconfirmed", cutoff) + self.open_sends("failed", cutoff)
-        found += self.open_sends("claimed", now)
-        return sorted(found, key=lambda e: (e.updated_at or "", e.key))
+        return [send_entry(item) for item in SendLedgerModel.send_index.query(state, SendLedgerModel.send_at < bound)]
 
     # -- the consumer's flow ----------------------------------------------------------
     def claim(self, key: str, channel: str, body: str, pending: dict[str, Any]) -> Claim:
@@ -222,7 +147,7 @@ class SendLedger:
             if entry.state == "claimed":
                 return Claim("held", token, entry)
             return Claim(entry.state, token, entry)  # type: ignore[arg-type]
-        return Claim("claimed", token, _entry(item))  # update() refreshed the item from DynamoDB's answer
+        return Claim("claimed", token, send_entry(item))  # update() refreshed the item from DynamoDB's answer
 
     def record_sent(self, claim: Claim, provider_id: str, effect: dict[str, Any]) -> dict[str, Any]:
         """One transaction: the ledger says ``sent`` (with the provider's id), the effect and its usage.
@@ -333,7 +258,12 @@ class SendLedger:
                 model.send_at.remove(),
                 model.resolutions.set((model.resolutions | []).append([resolution])),
             ]
-            _retry(lambda: item.update(actions=actions, condition=same))
+            try:
+                _retry(lambda: item.update(actions=actions, condition=same))
+            except UpdateError as error:
+                if not conditional_failed(error):
+                    raise
+                raise LedgerConflict(f"send {key!r} changed while the operator decided") from error
         found = self.get(key)
         assert found is not None
         return found

@@ -10,17 +10,20 @@ the signature says so), and a multi-item commit writes everything or nothing.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from shared.domain.planning import InvoiceState
 from shared.domain.settings import TenantSettings
 from shared.domain.templates import TemplateVersion
 from shared.storage.records import Advance, Agreement, BillingLine, BsRecord, Customer, PeriodCharge
+from shared.storage.send_entries import Claim, SendEntry
 
 if TYPE_CHECKING:
+    from shared.storage.ledger import SendLedger
     from shared.storage.memory import MemoryStore
+    from shared.storage.memory.ledger import MemorySendLedger
     from shared.storage.repository import DunningRepository
 
 
@@ -182,6 +185,22 @@ class AccountingStore(Protocol):
     def remove_journal_entry(self, journal: str, entry_id: str) -> None: ...
 
 
+class SendLedgerStore(Protocol):
+    """The send ledger: one entry per external send, claimed → sent (or released, unconfirmed, failed)."""
+
+    def get(self, key: str) -> SendEntry | None: ...
+    def get_by_id(self, sid: str) -> SendEntry | None: ...
+    def open_sends(self, state: str, before: datetime) -> list[SendEntry]: ...
+    def needing_decision(self, now: datetime, unconfirmed_for: timedelta) -> list[SendEntry]: ...
+    def claim(self, key: str, channel: str, body: str, pending: dict[str, Any]) -> Claim: ...
+    def record_sent(self, claim: Claim, provider_id: str, effect: dict[str, Any]) -> dict[str, Any]: ...
+    def mark_unconfirmed(self, claim: Claim, reason: str) -> None: ...
+    def hold_unconfirmed(self, claim: Claim, reason: str) -> SendEntry | None: ...
+    def release(self, claim: Claim, reason: str) -> None: ...
+    def resolve_from_provider(self, sid: str, provider_id: str | None, sent: bool, reason: str) -> str | None: ...
+    def resolve_by_operator(self, key: str, decision: Literal["sent", "resend"], by: str) -> SendEntry: ...
+
+
 class Store(TenantStore, PartyStore, InvoiceStore, ReminderStore, RunStore, EffectStore, AccountingStore, Protocol):
     """Everything a service may ask of the tenant's storage."""
 
@@ -190,4 +209,8 @@ if TYPE_CHECKING:
 
     def _both_are_stores(dynamo: DunningRepository, memory: MemoryStore) -> tuple[Store, Store]:
         """Never called: mypy checks here that both implementations satisfy :class:`Store`."""
+        return dynamo, memory
+
+    def _both_are_ledgers(dynamo: SendLedger, memory: MemorySendLedger) -> tuple[SendLedgerStore, SendLedgerStore]:
+        """Never called: mypy checks here that both send ledgers satisfy :class:`SendLedgerStore`."""
         return dynamo, memory
