@@ -107,3 +107,28 @@ class Bucket:
 
     def get(self, key: str) -> bytes | None:
         return self.objects.get(key)
+
+
+class Mailbox:
+    """A mailer that keeps what it sends; ``fail_with`` is raised (once) instead of sending."""
+
+    def __init__(self, fail_with: Exception | None = None) -> None:
+        self.sent: list[tuple[str, bytes]] = []
+        self.fail_with = fail_with
+
+    def send(self, sender: str, recipient: str, raw_mime: bytes, tags: dict[str, str] | None = None) -> str:
+        if self.fail_with is not None:
+            error, self.fail_with = self.fail_with, None
+            raise error
+        self.sent.append((recipient, raw_mime))
+        return f"ses-{len(self.sent)}"
+
+
+class Clock:
+    """The send ledger's clock, moved by the test."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
