@@ -34,14 +34,12 @@ def _table_definition() -> dict[str, Any]:
 @contextmanager
 def moto_dynamodb() -> Iterator[None]:
     """In-process moto for a while (a test module: starting it is the slow part)."""
-    from shared.storage.models import ALL_MODELS
+    from shared.storage.models import forget_connections
 
     with mock_aws():
-        for model in ALL_MODELS:
-            model._connection = None  # a connection of an earlier mock must not be reused
+        forget_connections()  # a connection of an earlier mock must not be reused
         yield
-    for model in ALL_MODELS:
-        model._connection = None
+    forget_connections()
 
 
 def dynamodb_store() -> Any:
