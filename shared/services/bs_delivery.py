@@ -44,8 +44,8 @@ from shared.domain.settings import TenantSettings
 from shared.messages import ActionMessage
 from shared.rendering.formatting import format_money, format_short_date
 from shared.services.scheduling import TenantNotConfigured
+from shared.storage.protocols import Store
 from shared.storage.records import BsRecord
-from shared.storage.repository import DunningRepository
 
 KIND = "bs_delivery"
 RUN_TAG = "~bs-delivery"
@@ -223,7 +223,7 @@ def build_day_delivery(records: Sequence[BsRecord], settings: TenantSettings, on
     return build_delivery(header, slips)
 
 
-def _existing_effect(repo: DunningRepository, on: date) -> dict[str, Any] | None:
+def _existing_effect(repo: Store, on: date) -> dict[str, Any] | None:
     return next((effect for effect in repo.effects_on(on) if effect.get("kind") == KIND), None)
 
 
@@ -232,7 +232,7 @@ FILE_PER_TRANSACTION = 49
 
 
 def deliver_bs(
-    repo: DunningRepository,
+    repo: Store,
     store: DeliveryStore,
     settings: TenantSettings,
     on: date,
@@ -252,7 +252,7 @@ def deliver_bs(
 
 
 def _deliver_day(
-    repo: DunningRepository, store: DeliveryStore, settings: TenantSettings, on: date, delivery_id: int | None
+    repo: Store, store: DeliveryStore, settings: TenantSettings, on: date, delivery_id: int | None
 ) -> dict[str, Any] | None:
     """1. file the waiting records under the day (its manifest) and seal it; 2. build the file from
     the manifest alone and write it once; 3. record the effect. A retry after a crash anywhere
@@ -295,7 +295,7 @@ def _deliver_day(
     return effect
 
 
-def _file_waiting_records(repo: DunningRepository, on: date) -> None:
+def _file_waiting_records(repo: Store, on: date) -> None:
     """Move every record waiting for a delivery into the delivery of ``on`` until none is left
     (or a concurrent call sealed it: what it did not take waits for the next delivery)."""
     while waiting := repo.undelivered_bs_records(on):
@@ -306,7 +306,7 @@ def _file_waiting_records(repo: DunningRepository, on: date) -> None:
                 break  # another call took some of them meanwhile: read again
 
 
-def deliver_bs_at(repo: DunningRepository, store: DeliveryStore, now: datetime) -> dict[str, Any] | None:
+def deliver_bs_at(repo: Store, store: DeliveryStore, now: datetime) -> dict[str, Any] | None:
     """The delivery for the business day of ``now`` (the event's time, in the tenant's time zone)."""
     if now.tzinfo is None:
         raise ValueError("now must be time-zone aware")
