@@ -44,8 +44,8 @@ from shared.domain.settings import TenantSettings
 from shared.messages import ActionMessage
 from shared.rendering.formatting import format_money, format_short_date
 from shared.services.scheduling import TenantNotConfigured
-from shared.storage.models import BsRecordModel
-from shared.storage.repository import DunningRepository
+from shared.storage.protocols import Store
+from shared.storage.records import BsRecord
 
 KIND = "bs_delivery"
 RUN_TAG = "~bs-delivery"
@@ -202,17 +202,15 @@ def _merge(slips: Sequence[tuple[str, BsSlip]], default_group: str) -> list[BsSl
     return merged
 
 
-def build_day_delivery(
-    records: Sequence[BsRecordModel], settings: TenantSettings, on: date, delivery_id: int
-) -> Delivery:
+def build_day_delivery(records: Sequence[BsRecord], settings: TenantSettings, on: date, delivery_id: int) -> Delivery:
     """The 0601 delivery of one day's BS records (plain Python: records in, the delivery out)."""
     creditors = sorted({record.creditor_number for record in records})
     if len(creditors) != 1:
         raise ValueError(f"the BS records of {on.isoformat()} name {len(creditors)} creditor numbers: {creditors}")
     due = slip_due_date(on)
-    ordered = sorted(records, key=lambda record: str(record.sk))
+    ordered = sorted(records, key=lambda record: record.key)
     slips = _merge(
-        [(str(r.sk), slip_from_record(r.customer_id, str(r.sk), dict(r.data), due)) for r in ordered],
+        [(r.key, slip_from_record(r.customer_id, r.key, dict(r.data), due)) for r in ordered],
         settings.bs.debtor_group,
     )
     header = DeliveryHeader(
@@ -225,7 +223,7 @@ def build_day_delivery(
     return build_delivery(header, slips)
 
 
-def _existing_effect(repo: DunningRepository, on: date) -> dict[str, Any] | None:
+def _existing_effect(repo: Store, on: date) -> dict[str, Any] | None:
     return next((effect for effect in repo.effects_on(on) if effect.get("kind") == KIND), None)
 
 
@@ -234,7 +232,7 @@ FILE_PER_TRANSACTION = 49
 
 
 def deliver_bs(
-    repo: DunningRepository,
+    repo: Store,
     store: DeliveryStore,
     settings: TenantSettings,
     on: date,
@@ -254,7 +252,7 @@ def deliver_bs(
 
 
 def _deliver_day(
-    repo: DunningRepository, store: DeliveryStore, settings: TenantSettings, on: date, delivery_id: int | None
+    repo: Store, store: DeliveryStore, settings: TenantSettings, on: date, delivery_id: int | None
 ) -> dict[str, Any] | None:
     """1. file the waiting records under the day (its manifest) and seal it; 2. build the file from
     the manifest alone and write it once; 3. record the effect. A retry after a crash anywhere
@@ -271,14 +269,13 @@ def _deliver_day(
     if not filed:  # sealed by a concurrent call that found the records taken: nothing to deliver
         repo.forget_bs_delivery(on)
         return None
-    records = [_as_record(item) for item in filed]
-    delivery = build_day_delivery(records, settings, on, delivery_number(on) if delivery_id is None else delivery_id)
+    delivery = build_day_delivery(filed, settings, on, delivery_number(on) if delivery_id is None else delivery_id)
     key = delivery_key(settings.tenant, on)
     body = delivery.encode()
     if not store.put_new(key, body):  # written before (a retry): that file is the delivery of record
         body = store.get(key) or body
     written = parse_delivery(body)
-    late = Counter(str(item.sk).split("#", 1)[0] for item in filed if str(item.sk).split("#", 1)[0] < on.isoformat())
+    late = Counter(record.due.isoformat() for record in filed if record.due < on)
     effect: dict[str, Any] = {
         "date": on.isoformat(),
         "kind": KIND,
@@ -289,7 +286,7 @@ def _deliver_day(
         "_run": RUN_TAG,
         "_delivery_id": written.header().delivery_id,
         "_key": key,
-        "_records": _digest(str(item.sk) for item in filed),
+        "_records": _digest(f"{record.due.isoformat()}#{record.key}" for record in filed),
     }
     if late:
         effect["late"] = [{"due": due, "reminders": count} for due, count in sorted(late.items())]
@@ -298,7 +295,7 @@ def _deliver_day(
     return effect
 
 
-def _file_waiting_records(repo: DunningRepository, on: date) -> None:
+def _file_waiting_records(repo: Store, on: date) -> None:
     """Move every record waiting for a delivery into the delivery of ``on`` until none is left
     (or a concurrent call sealed it: what it did not take waits for the next delivery)."""
     while waiting := repo.undelivered_bs_records(on):
@@ -309,15 +306,7 @@ def _file_waiting_records(repo: DunningRepository, on: date) -> None:
                 break  # another call took some of them meanwhile: read again
 
 
-def _as_record(item: BsRecordModel) -> BsRecordModel:
-    """A filed record (sk ``<due>#<key>``) as the BS consumer stored it (pk ``BS#<due>``, sk the key)."""
-    due, _, key = str(item.sk).partition("#")
-    return BsRecordModel(
-        pk=f"BS#{due}", sk=key, customer_id=item.customer_id, creditor_number=item.creditor_number, data=item.data
-    )
-
-
-def deliver_bs_at(repo: DunningRepository, store: DeliveryStore, now: datetime) -> dict[str, Any] | None:
+def deliver_bs_at(repo: Store, store: DeliveryStore, now: datetime) -> dict[str, Any] | None:
     """The delivery for the business day of ``now`` (the event's time, in the tenant's time zone)."""
     if now.tzinfo is None:
         raise ValueError("now must be time-zone aware")

@@ -25,7 +25,8 @@ from shared.domain.money import ZERO
 from shared.domain.planning import PlannedReminder
 from shared.domain.reasons import Reason
 from shared.domain.settings import TenantSettings
-from shared.storage.repository import Customer, DunningRepository, PeriodCharge
+from shared.storage.protocols import Store
+from shared.storage.repository import Customer, PeriodCharge
 
 # The step's actions that are letters to the customer, and the channel each one travels on.
 LETTER_ACTIONS = {"email": "email", "sms": "sms", "bs": "bs", "statement": "email"}
@@ -54,7 +55,7 @@ class StepCharges:
 class ChargeContext:
     """Caches for one run: agreements' arrears periods and customers, read once and kept current."""
 
-    def __init__(self, repo: DunningRepository, settings: TenantSettings) -> None:
+    def __init__(self, repo: Store, settings: TenantSettings) -> None:
         self._repo = repo
         self._settings = settings
         self._periods: Periods = {}

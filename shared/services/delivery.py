@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import date
 from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import formataddr
@@ -36,8 +35,9 @@ from shared.rendering.email import RenderedEmail
 from shared.rendering.letters import RenderedReminder, render_reminder
 from shared.rendering.sms import normalize_phone
 from shared.send_errors import classify, clean_reason
-from shared.storage.ledger import PENDING_ID, SendLedger, send_id
-from shared.storage.models import BillingLineModel, BsRecordModel
+from shared.storage.ledger import PENDING_ID, send_id
+from shared.storage.protocols import SendLedgerStore, Store
+from shared.storage.records import BillingLine, BsRecord
 from shared.storage.repository import Customer, DunningRepository, NotFound
 
 # A send that never reached the provider (throttled, no connection) is tried again in place this
@@ -84,7 +84,7 @@ def _unconfirmed(message: QueueMessage, state: str) -> dict[str, Any]:
 
 
 def send_once(
-    ledger: SendLedger,
+    ledger: SendLedgerStore,
     message: QueueMessage,
     send: Callable[[], str],
     effect_of: Callable[[str], dict[str, Any]],
@@ -140,7 +140,7 @@ def send_once(
         return _unconfirmed(message, "claimed")
 
 
-def _customer(repo: DunningRepository, message: ActionMessage, settings: TenantSettings) -> Customer:
+def _customer(repo: Store, message: ActionMessage, settings: TenantSettings) -> Customer:
     if message.tenant != settings.tenant:
         raise PermanentFailure(f"message for tenant {message.tenant!r} reached tenant {settings.tenant!r}")
     customer = repo.get_customer(message.customer_id)
@@ -149,9 +149,7 @@ def _customer(repo: DunningRepository, message: ActionMessage, settings: TenantS
     return customer
 
 
-def _letters(
-    repo: DunningRepository, message: ActionMessage, customer: Customer, settings: TenantSettings
-) -> RenderedReminder:
+def _letters(repo: Store, message: ActionMessage, customer: Customer, settings: TenantSettings) -> RenderedReminder:
     """The reminder's letters with the step's own texts (template versions are immutable once
     used, and cached per container by the repository) and, for a collection warning, the
     charges already on the billing queue for its invoices."""
@@ -160,7 +158,7 @@ def _letters(
     return render_reminder(message, customer, settings, texts, charged)
 
 
-def charged_before(repo: DunningRepository, message: ActionMessage) -> list[ClaimLine]:
+def charged_before(repo: Store, message: ActionMessage) -> list[ClaimLine]:
     """Fees, interest and compensation charged earlier for the reminder's invoices and still on the
     billing queue (a reversed fee is not); this reminder's own charges are stated on their own."""
 
@@ -174,12 +172,12 @@ def charged_before(repo: DunningRepository, message: ActionMessage) -> list[Clai
             action,
         )
 
-    own = {f"BILLING#{key(action)}" for action in ("fee", "interest", "compensation")}
+    own = {key(action) for action in ("fee", "interest", "compensation")}
     invoices = set(message.invoice_ids)
     return [
-        ClaimLine(kind=line.kind, amount=Decimal(line.amount), created_on=date.fromisoformat(line.created_on))
+        ClaimLine(kind=line.kind, amount=line.amount, created_on=line.created_on)
         for line in repo.billing_lines(message.customer_id)
-        if line.kind in ("fee", "interest", "compensation") and line.sk not in own and invoices & set(line.invoice_ids)
+        if line.kind in ("fee", "interest", "compensation") and line.key not in own and invoices & set(line.invoice_ids)
     ]
 
 
@@ -208,7 +206,7 @@ def mime_message(
     return mime.as_bytes()
 
 
-def _skip(repo: DunningRepository, message: ActionMessage, reason: str) -> dict[str, Any]:
+def _skip(repo: Store, message: ActionMessage, reason: str) -> dict[str, Any]:
     effect = skipped_effect(message, reason)
     repo.record_effect(effect, message.idempotency_key)
     return effect
@@ -216,11 +214,11 @@ def _skip(repo: DunningRepository, message: ActionMessage, reason: str) -> dict[
 
 def deliver_email(
     message: ActionMessage,
-    repo: DunningRepository,
+    repo: Store,
     settings: TenantSettings,
     mailer: Mailer,
     sender: str,
-    ledger: SendLedger,
+    ledger: SendLedgerStore,
 ) -> dict[str, Any]:
     """Render the reminder in the customer's language and send it with SES, once (the ledger)."""
     customer = _customer(repo, message, settings)
@@ -239,11 +237,11 @@ def deliver_email(
 
 def deliver_sms(
     message: ActionMessage,
-    repo: DunningRepository,
+    repo: Store,
     settings: TenantSettings,
     gateway: SmsGateway,
     sender_id: str | None,
-    ledger: SendLedger,
+    ledger: SendLedgerStore,
 ) -> dict[str, Any]:
     """Render a short reminder and send it to the customer's E.164 number, once (the ledger)."""
     customer = _customer(repo, message, settings)
@@ -267,7 +265,7 @@ def deliver_sms(
     )
 
 
-def _check_step_fee(repo: DunningRepository, message: ActionMessage) -> None:
+def _check_step_fee(repo: Store, message: ActionMessage) -> None:
     """A fee message books exactly its template version's step fee: the queue is not trusted with
     the amount (a forged or corrupted message cannot book -100 or 99,999,999,999.00)."""
     try:
@@ -289,7 +287,7 @@ def _check_step_fee(repo: DunningRepository, message: ActionMessage) -> None:
         )
 
 
-def charge_fee(message: ActionMessage, repo: DunningRepository, settings: TenantSettings) -> dict[str, Any]:
+def charge_fee(message: ActionMessage, repo: Store, settings: TenantSettings) -> dict[str, Any]:
     """Put the step's fee — or its late-payment interest, or the B2B compensation — on the
     customer's billing queue, due at once (O10), exactly once."""
     customer = _customer(repo, message, settings)
@@ -311,17 +309,16 @@ def charge_fee(message: ActionMessage, repo: DunningRepository, settings: Tenant
         else:
             effect = reminder_effect(message, "compensation", amount=amount, currency=message.currency)
             reason = f"Kompensationsbeløb (renteloven § 9 a): {message.step_name}"
-    line = BillingLineModel(
-        pk=f"CUSTOMER#{customer.customer_id}",
-        sk=f"BILLING#{message.idempotency_key}",
+    line = BillingLine(
         customer_id=customer.customer_id,
+        key=message.idempotency_key,
         kind=message.action,
-        amount=amount,
+        amount=Decimal(amount),
         currency=message.currency,
         reason=f"{reason} ({', '.join(message.invoice_ids)})",
-        invoice_ids=message.invoice_ids,
-        due=message.run_date.isoformat(),
-        created_on=message.run_date.isoformat(),
+        invoice_ids=tuple(message.invoice_ids),
+        due=message.run_date,
+        created_on=message.run_date,
     )
     # Only reminder fees are reversed once their invoices are paid (O13).
     repo.add_fee_line(line, effect, message.idempotency_key, reversible=message.action == "fee")
@@ -329,7 +326,7 @@ def charge_fee(message: ActionMessage, repo: DunningRepository, settings: Tenant
 
 
 def record_bs_reminder(
-    message: ActionMessage, repo: DunningRepository, settings: TenantSettings, stack_creditor_number: str | None = None
+    message: ActionMessage, repo: Store, settings: TenantSettings, stack_creditor_number: str | None = None
 ) -> dict[str, Any]:
     """Store a BS reminder for the tenant's Betalingsservice delivery of the day (C3).
 
@@ -371,9 +368,9 @@ def record_bs_reminder(
     except FieldError as error:  # the field and what it expects; not the customer's data
         return _skip(repo, message, f"does not fit a Betalingsservice slip: {error.field} must be {error.expected}")
     effect = reminder_effect(message, "bs", creditor_number=creditor_number, amount=money_text(slip_amount(message)))
-    record = BsRecordModel(
-        pk=f"BS#{message.run_date.isoformat()}",
-        sk=message.idempotency_key,
+    record = BsRecord(
+        key=message.idempotency_key,
+        due=message.run_date,
         customer_id=customer.customer_id,
         creditor_number=creditor_number,
         data=data,
@@ -384,11 +381,11 @@ def record_bs_reminder(
 
 def deliver_collection_case(
     message: ActionMessage,
-    repo: DunningRepository,
+    repo: Store,
     settings: TenantSettings,
     mailer: Mailer,
     sender: str,
-    ledger: SendLedger,
+    ledger: SendLedgerStore,
 ) -> dict[str, Any]:
     """O14: e-mail an approved case to the collection partner — a summary and the case as JSON."""
     if message.tenant != settings.tenant:
@@ -422,11 +419,11 @@ def deliver_collection_case(
 
 def deliver_statement(
     message: StatementMessage,
-    repo: DunningRepository,
+    repo: DunningRepository,  # Store once statements.statement_of takes one
     settings: TenantSettings,
     mailer: Mailer,
     sender: str,
-    ledger: SendLedger,
+    ledger: SendLedgerStore,
 ) -> dict[str, Any]:
     """E-mail the customer's statement of account (O16): every open item as it stands now, and the
     balance; it charges nothing. Without an e-mail address it is a ``skipped`` effect."""

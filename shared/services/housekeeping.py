@@ -13,7 +13,7 @@ from typing import Any
 from shared.domain.money import ZERO, money_text
 from shared.domain.planning import InvoiceState
 from shared.domain.run_control import settle, write_offs
-from shared.storage.repository import DunningRepository
+from shared.storage.protocols import Store
 
 
 def _effect(day: date, kind: str, run_tag: str, customer: str, invoices: list[str], amount: Decimal) -> dict[str, Any]:
@@ -27,7 +27,7 @@ def _effect(day: date, kind: str, run_tag: str, customer: str, invoices: list[st
     }
 
 
-def set_balance(repo: DunningRepository, invoice: InvoiceState, new_open: Decimal, day: date) -> None:
+def set_balance(repo: Store, invoice: InvoiceState, new_open: Decimal, day: date) -> None:
     """Record a new open balance. When the invoice is cleared and its agreement has nothing else
     overdue, the agreement's unbroken arrears period ends (renteloven § 9 b, stk. 2): the next one
     counts its fees afresh."""
@@ -49,7 +49,7 @@ def set_balance(repo: DunningRepository, invoice: InvoiceState, new_open: Decima
 MAX_INVOICES_PER_SETTLEMENT = 48
 
 
-def settle_open_items(repo: DunningRepository, day: date, run_tag: str) -> list[dict[str, Any]]:
+def settle_open_items(repo: Store, day: date, run_tag: str) -> list[dict[str, Any]]:
     """O7: each customer's on-account payments and open credit notes, oldest first, against
     their open invoices, oldest due date first. One ``settlement`` effect per credit used,
     written with the credit and the balances in one transaction (a retry applies nothing twice)."""
@@ -96,9 +96,7 @@ def _periods_ended(cleared: list[InvoiceState], invoices: dict[str, InvoiceState
     return sorted(ended)
 
 
-def overdue_small_remainders(
-    repo: DunningRepository, below: Decimal | None, day: date, excluded: set[str]
-) -> list[InvoiceState]:
+def overdue_small_remainders(repo: Store, below: Decimal | None, day: date, excluded: set[str]) -> list[InvoiceState]:
     """O13 "open balances below this are written off before reminding": every invoice still in the
     reminder process, overdue on ``day`` (due before it), not in dispute and not of an excluded
     customer, whose open balance is above 0 and below ``below`` — whether or not a step is due today."""
@@ -114,7 +112,7 @@ def overdue_small_remainders(
 
 
 def write_off_small_remainders(
-    repo: DunningRepository, due: list[InvoiceState], below: Decimal | None, day: date, run_tag: str
+    repo: Store, due: list[InvoiceState], below: Decimal | None, day: date, run_tag: str
 ) -> tuple[list[dict[str, Any]], set[str]]:
     """O13: the remainders below the threshold among ``due`` (see :func:`overdue_small_remainders`)
     are written off; one ``write_off`` effect per customer, written with the balances in one
@@ -140,7 +138,7 @@ def write_off_small_remainders(
     return effects, written
 
 
-def reverse_paid_fees(repo: DunningRepository, day: date, run_tag: str) -> list[dict[str, Any]]:
+def reverse_paid_fees(repo: Store, day: date, run_tag: str) -> list[dict[str, Any]]:
     """O13: a fee still on the billing queue is reversed once every invoice it was charged for is paid."""
     effects = []
     for fee in repo.pending_fees():

@@ -22,7 +22,8 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from shared.storage.ledger import NothingToResolve, SendEntry, SendLedger
+from shared.storage.ledger import NothingToResolve, SendEntry
+from shared.storage.protocols import SendLedgerStore
 
 # How long a send may stay unconfirmed before it is put to the operator (status report, API, CLI).
 UNCONFIRMED_AFTER = timedelta(hours=24)
@@ -42,7 +43,7 @@ __all__ = [
 ]
 
 
-def apply_ses_event(ledger: SendLedger, detail: dict[str, Any]) -> str | None:
+def apply_ses_event(ledger: SendLedgerStore, detail: dict[str, Any]) -> str | None:
     """One SES event (the ``detail`` of an EventBridge "Email …" event). Returns the entry's new state."""
     event_type = str(detail.get("eventType") or detail.get("notificationType") or "")
     mail = detail.get("mail") or {}
@@ -77,7 +78,7 @@ def _publish_time(status: dict[str, Any]) -> datetime | None:
         return None
 
 
-def apply_sms_status(ledger: SendLedger, status: dict[str, Any], lease: timedelta) -> str | None:
+def apply_sms_status(ledger: SendLedgerStore, status: dict[str, Any], lease: timedelta) -> str | None:
     """One SNS SMS delivery-status line: resolve the one open SMS send it can only be."""
     destination = (status.get("delivery") or {}).get("destination")
     published = _publish_time(status)
@@ -103,14 +104,16 @@ def apply_sms_status(ledger: SendLedger, status: dict[str, Any], lease: timedelt
     return ledger.resolve_from_provider(candidates[0].send_id, provider_id, sent=delivered, reason=reason)
 
 
-def needing_decision(ledger: SendLedger, now: datetime, older_than: timedelta = UNCONFIRMED_AFTER) -> list[SendEntry]:
+def needing_decision(
+    ledger: SendLedgerStore, now: datetime, older_than: timedelta = UNCONFIRMED_AFTER
+) -> list[SendEntry]:
     """Sends the operator must decide on: unconfirmed or failed for longer than ``older_than``, and
     claims whose lease ran out without an outcome."""
     return ledger.needing_decision(now, older_than)
 
 
 def resolve(
-    ledger: SendLedger,
+    ledger: SendLedgerStore,
     key: str,
     decision: Literal["sent", "resend"],
     by: str,

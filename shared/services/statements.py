@@ -25,8 +25,6 @@ from shared.services.tenant.common import SchedulerGateway, event_time
 from shared.services.tenant.customers import get_customer
 from shared.storage.repository import Customer, DunningRepository
 
-BILLING_PREFIX = "BILLING#"
-
 
 class Sink(Protocol):
     def send(self, messages: Iterable[QueueMessage]) -> int: ...
@@ -47,11 +45,11 @@ def statement_of(repo: DunningRepository, customer_id: str, on: date, charges: I
     ]
     pending = [
         PendingCharge(
-            key=line.sk.removeprefix(BILLING_PREFIX),
+            key=line.key,
             kind=line.kind,  # type: ignore[arg-type]
-            amount=Decimal(line.amount),
-            invoice_ids=tuple(str(invoice_id) for invoice_id in line.invoice_ids),
-            on=date.fromisoformat(line.created_on),
+            amount=line.amount,
+            invoice_ids=line.invoice_ids,
+            on=line.created_on,
         )
         for line in repo.billing_lines(customer_id)
         if line.kind in CHARGE_KINDS  # a reversed fee ("fee_reversed") is no longer owed

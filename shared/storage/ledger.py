@@ -14,11 +14,9 @@ is recorded" is exactly what the ledger exists to avoid.
 
 from __future__ import annotations
 
-import hashlib
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeVar
 
@@ -26,106 +24,46 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from shared.storage import keys
+from shared.storage.dynamo import conditional_failed
 from shared.storage.models import RecordModel, SendLedgerModel
-from shared.storage.repository import DunningRepository, _conditional_failed
+from shared.storage.repository import DunningRepository
+from shared.storage.send_entries import (
+    OPEN_STATES,
+    PENDING_ID,
+    Claim,
+    LedgerConflict,
+    LedgerReads,
+    LedgerUnavailable,
+    NothingToResolve,
+    Outcome,
+    SendEntry,
+    State,
+    send_entry,
+    send_id,
+    with_provider_id,
+)
+
+__all__ = [
+    "OPEN_STATES",
+    "PENDING_ID",
+    "Claim",
+    "LedgerConflict",
+    "LedgerUnavailable",
+    "NothingToResolve",
+    "Outcome",
+    "SendEntry",
+    "SendLedger",
+    "State",
+    "send_id",
+    "with_provider_id",
+]
 
 T = TypeVar("T")
 
-SK = "LEDGER"
-# What a claim's pending effect carries where the provider's message id will go.
-PENDING_ID = "\u2060pending-provider-id"
-OPEN_STATES = ("claimed", "unconfirmed", "failed")
+SK = keys.SEND_SK
 # In-place retries of one ledger write: under a 30 % fault rate ten tries all fail about once in 170,000.
 WRITE_ATTEMPTS = 10
-
-State = Literal["claimed", "sent", "released", "unconfirmed", "failed"]
-Outcome = Literal["claimed", "sent", "unconfirmed", "failed", "held"]
-
-
-class LedgerUnavailable(RuntimeError):
-    """The ledger could not be read or written after every retry."""
-
-
-class LedgerConflict(RuntimeError):
-    """The entry was taken over (an operator's decision, an expired lease) while this attempt recorded it."""
-
-
-class NothingToResolve(LookupError):
-    """An operator decision named a send that is not open (unknown, or already sent)."""
-
-
-def send_id(key: str) -> str:
-    """The entry's id: a hash of the business key, plain enough for an SES message tag ([A-Za-z0-9_-])."""
-    return hashlib.sha256(key.encode()).hexdigest()[:40]
-
-
-@dataclass(frozen=True)
-class SendEntry:
-    """One ledger entry as the services see it."""
-
-    key: str
-    send_id: str
-    channel: str
-    state: str
-    token: str | None
-    lease_until: int | None
-    attempts: int
-    message: str | None
-    effect: dict[str, Any] | None
-    provider_id: str | None
-    reason: str | None
-    updated_at: str | None
-    resolutions: list[dict[str, Any]]
-
-    def as_data(self) -> dict[str, Any]:
-        """The operator's view: no message body, the effect's public fields only."""
-        effect = self.effect or {}
-        return {
-            "key": self.key,
-            "send_id": self.send_id,
-            "channel": self.channel,
-            "state": self.state,
-            "reason": self.reason,
-            "since": self.updated_at,
-            "customer": effect.get("customer"),
-            "invoices": effect.get("invoices"),
-            "step": effect.get("step"),
-            "date": effect.get("date"),
-            "provider_id": self.provider_id,
-            "resolutions": self.resolutions,
-        }
-
-
-@dataclass(frozen=True)
-class Claim:
-    """The result of a claim: ``claimed`` (send now, with ``token``) or why not."""
-
-    outcome: Outcome
-    token: str
-    entry: SendEntry | None
-
-
-def _entry(item: SendLedgerModel) -> SendEntry:
-    return SendEntry(
-        key=item.key,
-        send_id=item.pk.removeprefix("SEND#"),
-        channel=item.channel,
-        state=item.state,
-        token=item.token,
-        lease_until=int(item.lease_until) if item.lease_until is not None else None,
-        attempts=int(item.attempts or 0),
-        message=item.message,
-        effect=dict(item.effect) if item.effect is not None else None,
-        provider_id=item.provider_id,
-        reason=item.reason,
-        updated_at=item.updated_at,
-        resolutions=[dict(r) for r in (item.resolutions or [])],
-    )
-
-
-def with_provider_id(pending: dict[str, Any], provider_id: str | None) -> dict[str, Any]:
-    """The pending effect stored with a claim, completed with the provider's message id."""
-    return {name: (provider_id if value == PENDING_ID else value) for name, value in pending.items()}
 
 
 def _retry(write: Callable[[], T]) -> T:
@@ -134,7 +72,7 @@ def _retry(write: Callable[[], T]) -> T:
         try:
             return write()
         except Exception as error:
-            if _conditional_failed(error):
+            if conditional_failed(error):
                 raise
             if attempt == WRITE_ATTEMPTS - 1:
                 raise LedgerUnavailable(f"the send ledger is unavailable: {type(error).__name__}") from error
@@ -142,7 +80,7 @@ def _retry(write: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
-class SendLedger:
+class SendLedger(LedgerReads):
     """The tenant's send ledger. ``lease`` must outlast the queue's visibility timeout (see README)."""
 
     def __init__(self, repo: DunningRepository, lease: timedelta | None, clock: Callable[[], datetime]) -> None:
@@ -151,15 +89,12 @@ class SendLedger:
         self._clock = clock
 
     # -- reading ----------------------------------------------------------------
-    def get(self, key: str) -> SendEntry | None:
-        return self.get_by_id(send_id(key))
-
     def get_by_id(self, sid: str) -> SendEntry | None:
         """The entry of a send id (an SES tag, the operator API's path)."""
 
         def read() -> SendEntry | None:
             try:
-                return _entry(SendLedgerModel.get(f"SEND#{sid}", SK, consistent_read=True))
+                return send_entry(SendLedgerModel.get(*keys.send(sid), consistent_read=True))
             except SendLedgerModel.DoesNotExist:
                 return None
 
@@ -168,15 +103,7 @@ class SendLedger:
     def open_sends(self, state: str, before: datetime) -> list[SendEntry]:
         """Open entries of ``state`` whose time (lease end for claims) is before ``before``: one query."""
         bound = before.astimezone(UTC).isoformat()
-        return [_entry(item) for item in SendLedgerModel.send_index.query(state, SendLedgerModel.send_at < bound)]
-
-    def needing_decision(self, now: datetime, unconfirmed_for: timedelta) -> list[SendEntry]:
-        """What the operator must decide: unconfirmed or failed for longer than ``unconfirmed_for``, and
-        claims whose lease ran out without an outcome (the sender died after the provider may have sent)."""
-        cutoff = now - unconfirmed_for
-        found = self.open_sends("unconfirmed", cutoff) + self.open_sends("failed", cutoff)
-        found += self.open_sends("claimed", now)
-        return sorted(found, key=lambda e: (e.updated_at or "", e.key))
+        return [send_entry(item) for item in SendLedgerModel.send_index.query(state, SendLedgerModel.send_at < bound)]
 
     # -- the consumer's flow ----------------------------------------------------------
     def claim(self, key: str, channel: str, body: str, pending: dict[str, Any]) -> Claim:
@@ -193,7 +120,7 @@ class SendLedger:
             | ((model.state == "claimed") & (model.lease_until < int(now.timestamp())))
             | ((model.state == "claimed") & (model.token == token))
         )
-        item = SendLedgerModel(pk=f"SEND#{send_id(key)}", sk=SK)
+        item = SendLedgerModel(pk=keys.send(send_id(key))[0], sk=SK)
         actions: list[Action] = [
             model.key.set(key),
             model.channel.set(channel),
@@ -205,14 +132,14 @@ class SendLedger:
             model.effect.set(pending),
             model.updated_at.set(now.astimezone(UTC).isoformat()),
             model.send_state.set("claimed"),
-            model.send_at.set(f"{datetime.fromtimestamp(lease_until, UTC).isoformat()}#{send_id(key)}"),
+            model.send_at.set(keys.send_at(datetime.fromtimestamp(lease_until, UTC).isoformat(), send_id(key))),
             model.reason.remove(),
             model.provider_id.remove(),
         ]
         try:
             _retry(lambda: item.update(actions=actions, condition=condition))
         except UpdateError as error:
-            if not _conditional_failed(error):
+            if not conditional_failed(error):
                 raise
             entry = self.get(key)
             if entry is None:  # vanished between the two calls: nothing holds it, try once more
@@ -220,7 +147,7 @@ class SendLedger:
             if entry.state == "claimed":
                 return Claim("held", token, entry)
             return Claim(entry.state, token, entry)  # type: ignore[arg-type]
-        return Claim("claimed", token, _entry(item))  # update() refreshed the item from DynamoDB's answer
+        return Claim("claimed", token, send_entry(item))  # update() refreshed the item from DynamoDB's answer
 
     def record_sent(self, claim: Claim, provider_id: str, effect: dict[str, Any]) -> dict[str, Any]:
         """One transaction: the ledger says ``sent`` (with the provider's id), the effect and its usage.
@@ -249,7 +176,7 @@ class SendLedger:
         try:
             self._set_open(other.key, "unconfirmed", reason, condition)
         except UpdateError as error:
-            if not _conditional_failed(error):
+            if not conditional_failed(error):
                 raise
         return self.get(other.key)
 
@@ -257,7 +184,7 @@ class SendLedger:
         """The provider refused: nothing was sent, the next delivery may claim again."""
         assert claim.entry is not None
         model = SendLedgerModel
-        item = SendLedgerModel(pk=f"SEND#{send_id(claim.entry.key)}", sk=SK)
+        item = SendLedgerModel(pk=keys.send(send_id(claim.entry.key))[0], sk=SK)
         condition = (model.token == claim.token) & model.state.is_in("claimed", "unconfirmed")
         actions: list[Action] = [
             model.state.set("released"),
@@ -270,7 +197,7 @@ class SendLedger:
         try:
             _retry(lambda: item.update(actions=actions, condition=condition))
         except UpdateError as error:
-            if not _conditional_failed(error):
+            if not conditional_failed(error):
                 raise
 
     # -- resolution ---------------------------------------------------------------------
@@ -296,7 +223,7 @@ class SendLedger:
         try:
             self._set_open(entry.key, "failed", reason, same, resolution)
         except UpdateError as error:
-            if not _conditional_failed(error):
+            if not conditional_failed(error):
                 raise
             return None
         return "failed"
@@ -321,7 +248,7 @@ class SendLedger:
         else:
             # "released" too: a retried write that took effect before it raised
             same = (model.token == entry.token) & model.state.is_in(entry.state, "released")
-            item = SendLedgerModel(pk=f"SEND#{send_id(key)}", sk=SK)
+            item = SendLedgerModel(pk=keys.send(send_id(key))[0], sk=SK)
             actions: list[Action] = [
                 model.state.set("released"),
                 model.reason.set(f"operator decided to resend ({entry.state})"),
@@ -331,7 +258,12 @@ class SendLedger:
                 model.send_at.remove(),
                 model.resolutions.set((model.resolutions | []).append([resolution])),
             ]
-            _retry(lambda: item.update(actions=actions, condition=same))
+            try:
+                _retry(lambda: item.update(actions=actions, condition=same))
+            except UpdateError as error:
+                if not conditional_failed(error):
+                    raise
+                raise LedgerConflict(f"send {key!r} changed while the operator decided") from error
         found = self.get(key)
         assert found is not None
         return found
@@ -342,13 +274,13 @@ class SendLedger:
     ) -> None:
         now = self._clock().astimezone(UTC).isoformat()
         model = SendLedgerModel
-        item = SendLedgerModel(pk=f"SEND#{send_id(key)}", sk=SK)
+        item = SendLedgerModel(pk=keys.send(send_id(key))[0], sk=SK)
         actions: list[Action] = [
             model.state.set(state),
             model.reason.set(reason),
             model.updated_at.set(now),
             model.send_state.set(state),
-            model.send_at.set(f"{now}#{send_id(key)}"),
+            model.send_at.set(keys.send_at(now, send_id(key))),
         ]
         if resolution is not None:
             actions.append(model.resolutions.set((model.resolutions | []).append([resolution])))
@@ -363,7 +295,7 @@ class SendLedger:
         by: dict[str, Any] | None,
     ) -> dict[str, Any]:
         model = SendLedgerModel
-        item = SendLedgerModel(pk=f"SEND#{send_id(key)}", sk=SK)
+        item = SendLedgerModel(pk=keys.send(send_id(key))[0], sk=SK)
         now = self._clock().astimezone(UTC).isoformat()
         actions: list[Action] = [
             model.state.set("sent"),
@@ -392,7 +324,7 @@ class SendLedger:
             _retry(lambda: once(True))
             return effect
         except TransactWriteError as error:
-            if not _conditional_failed(error):
+            if not conditional_failed(error):
                 raise
         # A condition failed: recorded already (an earlier try that took effect, or the provider's
         # event), or the effect exists from before the ledger. Look, and finish what is missing.
@@ -403,7 +335,7 @@ class SendLedger:
             try:
                 _retry(lambda: once(False))
             except TransactWriteError as error:
-                if not _conditional_failed(error):
+                if not conditional_failed(error):
                     raise
             return effect
         raise LedgerConflict(f"send {key!r} changed while it was being recorded ({entry.state if entry else 'gone'})")

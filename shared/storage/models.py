@@ -1,7 +1,8 @@
 """PynamoDB models of the tenant's single DynamoDB table.
 
 One table per tenant stack (``DunningTable`` in ``template.yaml``) holds every
-entity under a ``pk``/``sk`` key pair. The key layout:
+entity under a ``pk``/``sk`` key pair. Keys are spelled in one place,
+:mod:`shared.storage.keys`; the layout:
 
 ==================  ==========================  ===========================
 entity              pk                          sk
@@ -18,7 +19,7 @@ BS delivery's rec.  ``BS_FILED#<yyyy-mm-dd>``   ``<due date>#<business key>``
 BS delivery sealed  ``BS_DELIVERY``             ``<yyyy-mm-dd>#SEALED``
 BS delivery begun   ``BS_UNFINISHED``           ``<yyyy-mm-dd>``
 run request queued  ``RUNQUEUE``                ``<run id>``
-effect              ``EFFECTS#<yyyy-mm-dd>``    ``<seq>#<kind>#<key>``
+effect              ``EFFECTS#<yyyy-mm-dd>``    ``<kind>#<key>``
 run                 ``RUN``                     ``<run id>``
 outbox (unsent)     ``OUTBOX``                  ``<reminder key>``
 run lock            ``RUNLOCK``                 ``ACTIVE``
@@ -28,6 +29,7 @@ bank connection     ``BANK``                    ``<name>``
 journal             ``JOURNAL#<name>``          ``JOURNAL`` / ``ENTRY#<id>``
 pending proposal    ``PROPOSAL``                ``<reminder key>``
 collection case     ``CASE``                    ``<reminder key>``
+dispute             ``DISPUTE``                 ``<invoice id>``
 usage of a month    ``USAGE``                   ``<yyyy-mm>``
 send ledger entry   ``SEND#<send id>``          ``LEDGER``
 payment reference   ``REFERENCE``               ``<15-digit payment id>``
@@ -309,6 +311,13 @@ ALL_MODELS: tuple[type[Model], ...] = (
     SendLedgerModel,
     CounterModel,
 )
+
+
+def forget_connections() -> None:
+    """Drop every model's cached connection, so the next call connects to the current endpoint
+    (a new moto mock, another local server)."""
+    for model in ALL_MODELS:
+        model._connection = None
 
 
 def bind_table(table_name: str) -> None:

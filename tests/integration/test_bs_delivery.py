@@ -181,7 +181,7 @@ def test_a_bs_reminder_redriven_after_its_days_delivery_lands_in_the_next_file_o
         [effect] = [e for e in simulation.repo.effects_on(next_day) if e["kind"] == "bs_delivery"]
         assert effect["late"] == [{"due": "2026-03-21", "reminders": 1}] and effect["payments"] == 1
         filed = simulation.repo.filed_bs_records(next_day)
-        assert [str(item.sk) for item in filed] == [f"2026-03-21#{message.idempotency_key}"]
+        assert [(item.due, item.key) for item in filed] == [(date(2026, 3, 21), message.idempotency_key)]
         # When the deliveries run again
         for again in ("2026-03-21", "2026-03-22", "2026-03-23"):
             assert stack.run_bs_delivery({"time": f"{again}T16:00:00Z"}) == {"delivered": False}

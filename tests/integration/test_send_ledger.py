@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable, Iterator
 from copy import deepcopy
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -436,7 +437,7 @@ def test_a_fee_message_whose_amount_is_not_the_template_steps_fee_goes_to_the_dl
 
 def test_a_fee_message_with_the_template_steps_fee_is_booked(acme, clock):
     assert deliver(acme, "fee") == {"batchItemFailures": []}
-    assert [line.amount for line in acme.repo.billing_lines("C1")] == ["100.00"]
+    assert [line.amount for line in acme.repo.billing_lines("C1")] == [Decimal("100.00")]
 
 
 # ------------------------------------------------------------------ the operator's commands

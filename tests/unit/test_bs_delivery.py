@@ -17,7 +17,7 @@ from shared.services.bs_delivery import (
     slip_reference,
     slip_text,
 )
-from shared.storage.models import BsRecordModel
+from shared.storage.records import BsRecord
 
 SETTINGS = TenantSettings.model_validate(
     {"tenant": "acme", "bs": {"enabled": True, "creditor_number": "12345678", "cvr": "87654321"}}
@@ -97,12 +97,10 @@ def test_names_and_references_are_stable():
     assert reference != slip_reference("acme/C1/standard_v1/2/bs/x")
 
 
-def record(
-    key: str, customer: str, amount: str, text: list[str], address: dict[str, Any] | None = None
-) -> BsRecordModel:
-    return BsRecordModel(
-        pk="BS#2026-03-16",
-        sk=key,
+def record(key: str, customer: str, amount: str, text: list[str], address: dict[str, Any] | None = None) -> BsRecord:
+    return BsRecord(
+        key=key,
+        due=date(2026, 3, 16),
         customer_id=customer,
         creditor_number="12345678",
         data={

@@ -1,0 +1,121 @@
+"""Stored items to the domain's values, for both stores (PynamoDB models and in-memory items
+read alike: by attribute). No PynamoDB here."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from shared.domain.money import money_text
+from shared.domain.planning import InvoiceState
+from shared.domain.templates import Step, TemplateVersion
+from shared.storage import keys
+from shared.storage.records import Agreement, BillingLine, BsRecord
+
+
+def invoice_state(item: Any) -> InvoiceState:
+    return InvoiceState(
+        invoice_id=item.invoice_id,
+        customer_id=item.customer_id,
+        agreement_id=item.agreement_id,
+        template_version=item.template_version,
+        amount=Decimal(item.amount),
+        open_amount=Decimal(item.open_amount),
+        issued=date.fromisoformat(item.issued),
+        due=date.fromisoformat(item.due),
+        steps_done=int(item.steps_done),
+        last_step_on=date.fromisoformat(item.last_step_on) if item.last_step_on else None,
+        warned_on=date.fromisoformat(item.warned_on) if item.warned_on else None,
+        fee_dates=tuple(date.fromisoformat(str(day)) for day in item.fee_dates or ()),
+        disputed_until=date.fromisoformat(item.disputed_until) if item.disputed_until else None,
+        disputed_ever=bool(item.disputed_ever),
+        interest_to=date.fromisoformat(item.interest_to) if item.interest_to else None,
+        compensated=bool(item.compensated),
+    )
+
+
+def template_version(item: Any) -> TemplateVersion:
+    return TemplateVersion(
+        name=item.name,
+        number=int(item.number),
+        steps=tuple(Step.model_validate(step) for step in item.steps),
+        used=bool(item.used),
+    )
+
+
+def agreement(item: Any) -> Agreement:
+    return Agreement(item.agreement_id, item.customer_id, item.template_version)
+
+
+def agreement_period(item: Any) -> tuple[int, date | None, bool]:
+    """(fees charged, last fee date, compensated) of the agreement's current arrears period."""
+    last = date.fromisoformat(item.period_last_fee_on) if item.period_last_fee_on else None
+    return int(item.period_fees or 0), last, bool(item.period_compensated)
+
+
+def billing_line(item: Any) -> BillingLine:
+    return BillingLine(
+        customer_id=str(item.customer_id),
+        key=str(item.sk).removeprefix(keys.BILLING_PREFIX),
+        kind=str(item.kind),
+        amount=Decimal(item.amount),
+        currency=str(item.currency),
+        reason=str(item.reason),
+        invoice_ids=tuple(str(invoice_id) for invoice_id in item.invoice_ids),
+        due=date.fromisoformat(item.due),
+        created_on=date.fromisoformat(item.created_on),
+    )
+
+
+def bs_record(item: Any, due: date, business_key: str) -> BsRecord:
+    return BsRecord(
+        key=business_key,
+        due=due,
+        customer_id=str(item.customer_id),
+        creditor_number=str(item.creditor_number),
+        data=dict(item.data),
+    )
+
+
+def dated_bs_record(item: Any) -> BsRecord:
+    """A waiting or filed record (sk ``<due>#<business key>``)."""
+    return bs_record(item, *keys.bs_due_and_key(str(item.sk)))
+
+
+def billing_attributes(line: BillingLine) -> dict[str, Any]:
+    """A billing line's stored attributes (besides its key)."""
+    return {
+        "customer_id": line.customer_id,
+        "kind": line.kind,
+        "amount": money_text(line.amount),
+        "currency": line.currency,
+        "reason": line.reason,
+        "invoice_ids": list(line.invoice_ids),
+        "due": line.due.isoformat(),
+        "created_on": line.created_on.isoformat(),
+    }
+
+
+def invoice_attributes(invoice: InvoiceState, first_step_on: date | None) -> dict[str, Any]:
+    """A new invoice's stored attributes: in the due-index while a step waits, in the open-index
+    while money is owed."""
+    attributes: dict[str, Any] = {
+        "invoice_id": invoice.invoice_id,
+        "customer_id": invoice.customer_id,
+        "agreement_id": invoice.agreement_id,
+        "template_version": invoice.template_version,
+        "amount": money_text(invoice.amount),
+        "open_amount": money_text(invoice.open_amount),
+        "issued": invoice.issued.isoformat(),
+        "due": invoice.due.isoformat(),
+        "steps_done": invoice.steps_done,
+        "status": "open" if first_step_on else "paid",
+    }
+    if first_step_on is not None:
+        attributes["due_shard"] = keys.due_shard(invoice.invoice_id)
+        attributes["due_key"] = keys.dated(first_step_on, invoice.invoice_id)
+    if invoice.open_amount > 0:
+        attributes["open_customer"] = invoice.customer_id
+        attributes["open_key"] = keys.dated(invoice.due, invoice.invoice_id)
+    return attributes

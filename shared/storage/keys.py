@@ -1,0 +1,193 @@
+"""Every key of the tenant's table, spelled once: ``(pk, sk)`` pairs and index keys.
+
+Both stores use these (the DynamoDB one to address items, the in-memory one to order them
+as DynamoDB does), and nothing outside ``shared/storage`` spells a key. The layout is the
+table in :mod:`shared.storage.models`.
+"""
+
+from __future__ import annotations
+
+import zlib
+from datetime import date
+
+DUE_SHARDS = 4
+# Where an unpaid invoice that finished its template waits: in the due-index, beyond every run's range.
+PARKED = date(9999, 12, 31)
+
+Key = tuple[str, str]
+
+SETTINGS: Key = ("TENANT", "SETTINGS")
+TEMPLATE = "TEMPLATE"
+AGREEMENT = "AGREEMENT"
+CUSTOMERS = "CUSTOMERS"
+OUTBOX = "OUTBOX"
+PROPOSAL = "PROPOSAL"
+CASE = "CASE"
+DISPUTE = "DISPUTE"
+REFERENCE = "REFERENCE"
+REFERENCE_COUNTER: Key = ("COUNTER", "REFERENCE")
+USAGE = "USAGE"
+FEE_PENDING = "FEE_PENDING"
+CREDIT = "CREDIT"
+BANK = "BANK"
+RUN = "RUN"
+RUN_QUEUE = "RUNQUEUE"
+RUN_LOCK: Key = ("RUNLOCK", "ACTIVE")
+SALE = "SALE"
+BS_PENDING = "BS_PENDING"
+BS_DELIVERY = "BS_DELIVERY"
+BS_UNFINISHED = "BS_UNFINISHED"
+BILLING_PREFIX = "BILLING#"
+ENTRY_PREFIX = "ENTRY#"
+SEND_SK = "LEDGER"
+
+
+def template_prefix(name: str) -> str:
+    """The sk prefix of every version of one template."""
+    return f"{name}#V#"
+
+
+def template(name: str, number: int) -> Key:
+    return TEMPLATE, f"{template_prefix(name)}{number:04d}"
+
+
+def template_of_version_id(version_id: str) -> Key:
+    """``standard_v3`` → the version's key; ValueError when the id has no number."""
+    name, _, number = version_id.rpartition("_v")
+    return template(name, int(number))
+
+
+def customer(customer_id: str) -> Key:
+    return f"CUSTOMER#{customer_id}", "PROFILE"
+
+
+def billing_line(customer_id: str, business_key: str) -> Key:
+    return f"CUSTOMER#{customer_id}", f"{BILLING_PREFIX}{business_key}"
+
+
+def billing_prefix(customer_id: str) -> Key:
+    """The customer's partition and the sk prefix of its billing-queue lines."""
+    return billing_line(customer_id, "")
+
+
+def agreement(agreement_id: str) -> Key:
+    return AGREEMENT, agreement_id
+
+
+def invoice(invoice_id: str) -> Key:
+    return invoice_partition(invoice_id), "INVOICE"
+
+
+def invoice_partition(invoice_id: str) -> str:
+    """The invoice's partition: the invoice and the payments and credit notes on it (``ENTRY#``)."""
+    return f"INVOICE#{invoice_id}"
+
+
+def invoice_entry(invoice_id: str, kind: str, entry_id: str) -> Key:
+    return f"INVOICE#{invoice_id}", f"{ENTRY_PREFIX}{kind}#{entry_id}"
+
+
+def due_shard(invoice_id: str) -> str:
+    """The due-index partition of an invoice: writes spread over a few partitions."""
+    return f"DUE#{zlib.crc32(invoice_id.encode()) % DUE_SHARDS}"
+
+
+def due_shards() -> list[str]:
+    return [f"DUE#{shard}" for shard in range(DUE_SHARDS)]
+
+
+def dated(on: date, invoice_id: str) -> str:
+    """``<date>#<invoice id>``: the due-index's and the open-index's range key."""
+    return f"{on.isoformat()}#{invoice_id}"
+
+
+def day_after(on: date) -> str:
+    """An exclusive upper bound for "on or before ``on``" over keys that start with a date."""
+    return date.fromordinal(on.toordinal() + 1).isoformat()
+
+
+def effect(effect_data: dict[str, object], business_key: str) -> Key:
+    """An effect under its day, kind and business key: recorded once."""
+    return f"EFFECTS#{effect_data['date']}", f"{effect_data['kind']}#{business_key}"
+
+
+def effects_on(on: date) -> str:
+    return f"EFFECTS#{on.isoformat()}"
+
+
+def bs_records_partition(on: date) -> str:
+    return f"BS#{on.isoformat()}"
+
+
+def bs_record(on: date, business_key: str) -> Key:
+    return bs_records_partition(on), business_key
+
+
+def bs_pending(due: date, business_key: str) -> Key:
+    return BS_PENDING, f"{due.isoformat()}#{business_key}"
+
+
+def bs_filed(on: date, due: date, business_key: str) -> Key:
+    return f"BS_FILED#{on.isoformat()}", f"{due.isoformat()}#{business_key}"
+
+
+def bs_filed_partition(on: date) -> str:
+    return f"BS_FILED#{on.isoformat()}"
+
+
+def bs_due_and_key(sk: str) -> tuple[date, str]:
+    """``<due>#<business key>`` → both parts."""
+    due, _, business_key = sk.partition("#")
+    return date.fromisoformat(due), business_key
+
+
+def bs_sealed(on: date) -> Key:
+    return BS_DELIVERY, f"{on.isoformat()}#SEALED"
+
+
+def bs_unfinished(on: date) -> Key:
+    return BS_UNFINISHED, on.isoformat()
+
+
+def credit(customer_id: str, on: date, credit_id: str) -> Key:
+    return CREDIT, f"{credit_prefix(customer_id)}{on.isoformat()}#{credit_id}"
+
+
+def credit_prefix(customer_id: str) -> str:
+    """The sk prefix of one customer's credits (oldest first)."""
+    return f"{customer_id}#"
+
+
+def journal(name: str) -> Key:
+    return f"JOURNAL#{name}", "JOURNAL"
+
+
+def journal_entry(name: str, entry_id: str) -> Key:
+    return f"JOURNAL#{name}", f"{ENTRY_PREFIX}{entry_id}"
+
+
+def ledger(kind: str) -> str:
+    return f"LEDGER#{kind}"
+
+
+def send(send_id: str) -> Key:
+    return f"SEND#{send_id}", SEND_SK
+
+
+def send_id_of(pk: str) -> str:
+    return pk.removeprefix("SEND#")
+
+
+def send_at(at: str, send_id: str) -> str:
+    """The send-index's range key: ``<iso time>#<send id>``."""
+    return f"{at}#{send_id}"
+
+
+def run_between_upper(last: str) -> str:
+    """The inclusive upper bound of a run-id range (run ids are ISO times, perhaps with a suffix)."""
+    return last + "~~"
+
+
+def actor(subject: str, item_id: str) -> Key:
+    """Who did what to one item (``started_by``, ``decided_by``, …)."""
+    return f"ACTOR#{subject}", item_id

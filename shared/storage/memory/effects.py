@@ -1,0 +1,125 @@
+"""Effects and usage, the billing queue, BS records and the daily delivery, in memory."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from shared.domain.metering import COUNTERS
+from shared.storage import keys
+from shared.storage.convert import billing_attributes, billing_line, bs_record, dated_bs_record
+from shared.storage.memory.table import Item, MemoryBase, absent, present
+from shared.storage.records import BillingLine, BsRecord
+
+
+def _bs_attributes(record: BsRecord) -> dict[str, Any]:
+    return {"customer_id": record.customer_id, "creditor_number": record.creditor_number, "data": record.data}
+
+
+class MemoryEffectStore(MemoryBase):
+    def record_effect(self, effect: dict[str, Any], key: str) -> bool:
+        return self._table.transact(lambda: self._table.write_effect(effect, key))
+
+    def has_effect(self, effect: dict[str, Any], key: str) -> bool:
+        return self._table.get(keys.effect(effect, key)) is not None
+
+    def usage(self, month: str) -> dict[str, int]:
+        item = self._table.get((keys.USAGE, month))
+        return {name: int((item or Item()).get(name) or 0) for name in COUNTERS}
+
+    def effects_on(self, on: date) -> list[dict[str, Any]]:
+        return [item.data for item in self._table.query(keys.effects_on(on))]
+
+    def add_fee_line(self, line: BillingLine, effect: dict[str, Any], key: str, reversible: bool = True) -> bool:
+        table = self._table
+        attributes = billing_attributes(line)
+
+        def write() -> None:
+            table.put(keys.billing_line(line.customer_id, line.key), attributes, when=absent)
+            table.write_effect(effect, key)
+            if reversible:
+                pending = {
+                    "customer": line.customer_id,
+                    "invoices": list(line.invoice_ids),
+                    "amount": attributes["amount"],
+                }
+                table.put((keys.FEE_PENDING, key), {"data": pending})
+
+        return table.transact(write)
+
+    def billing_lines(self, customer_id: str) -> list[BillingLine]:
+        pk, prefix = keys.billing_prefix(customer_id)
+        return [billing_line(item) for item in self._table.query(pk, prefix=prefix)]
+
+    def pending_fees(self) -> list[dict[str, Any]]:
+        return [item.data | {"key": item.sk} for item in self._table.query(keys.FEE_PENDING)]
+
+    def reverse_fee(self, key: str, customer_id: str, effect: dict[str, Any]) -> bool:
+        table = self._table
+
+        def write() -> None:
+            table.delete((keys.FEE_PENDING, key), when=present)
+            table.update(keys.billing_line(customer_id, key), when=present, set_={"kind": "fee_reversed"})
+            table.write_effect(effect, f"reversal#{key}")
+
+        return table.transact(write)
+
+    def add_bs_record(self, record: BsRecord, effect: dict[str, Any], key: str) -> bool:
+        table = self._table
+
+        def write() -> None:
+            table.put(keys.bs_record(record.due, record.key), _bs_attributes(record), when=absent)
+            table.put(keys.bs_pending(record.due, record.key), _bs_attributes(record), when=absent)
+            table.write_effect(effect, key)
+
+        return table.transact(write)
+
+    def bs_records(self, on: date) -> list[BsRecord]:
+        return [bs_record(item, on, str(item.sk)) for item in self._table.query(keys.bs_records_partition(on))]
+
+    def undelivered_bs_records(self, through: date) -> list[BsRecord]:
+        items = self._table.query(keys.BS_PENDING, below=keys.day_after(through))
+        return [dated_bs_record(item) for item in items]
+
+    def filed_bs_records(self, on: date) -> list[BsRecord]:
+        return [dated_bs_record(item) for item in self._table.query(keys.bs_filed_partition(on))]
+
+    def start_bs_delivery(self, on: date) -> None:
+        self._table.put(keys.bs_unfinished(on), {"data": {"date": on.isoformat()}})
+
+    def unfinished_bs_deliveries(self, before: date) -> list[date]:
+        items = self._table.query(keys.BS_UNFINISHED, below=before.isoformat())
+        return [date.fromisoformat(str(item.sk)) for item in items]
+
+    def file_bs_records(self, on: date, records: Sequence[BsRecord]) -> bool:
+        table = self._table
+
+        def write() -> None:
+            table.check(keys.bs_sealed(on), absent)
+            for record in records:
+                table.delete(keys.bs_pending(record.due, record.key), when=present)
+                table.put(keys.bs_filed(on, record.due, record.key), _bs_attributes(record), when=absent)
+
+        return table.transact(write)
+
+    def seal_bs_delivery(self, on: date) -> None:
+        self._table.put(keys.bs_sealed(on), {"data": {"date": on.isoformat()}})
+
+    def bs_delivery_sealed(self, on: date) -> bool:
+        return self._table.get(keys.bs_sealed(on)) is not None
+
+    def forget_bs_delivery(self, on: date) -> None:
+        self._table.delete(keys.bs_unfinished(on))
+
+    def finish_bs_delivery(self, on: date, effect: dict[str, Any], key: str) -> bool:
+        table = self._table
+
+        def write() -> None:
+            table.write_effect(effect, key)
+            table.delete(keys.bs_unfinished(on))
+
+        done = table.transact(write)
+        if not done:
+            table.delete(keys.bs_unfinished(on))
+        return done

@@ -1,0 +1,76 @@
+"""Runs, the run slot, queued requests and the outbox, in memory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.storage import keys
+from shared.storage.keys import OUTBOX
+from shared.storage.memory.table import Item, MemoryBase, present
+
+
+class MemoryRunStore(MemoryBase):
+    def put_run(self, run_id: str, data: dict[str, Any]) -> None:
+        self._table.put((keys.RUN, run_id), {"data": data})
+
+    def get_run(self, run_id: str) -> dict[str, Any] | None:
+        item = self._table.get((keys.RUN, run_id))
+        return dict(item.data) if item is not None else None
+
+    def list_runs(self, newest_first: bool = True, limit: int = 50) -> list[dict[str, Any]]:
+        return [dict(item.data) for item in self._table.query(keys.RUN, newest_first=newest_first, limit=limit)]
+
+    def runs_between(self, first: str, last: str) -> list[dict[str, Any]]:
+        items = self._table.query(keys.RUN, between=(first, keys.run_between_upper(last)))
+        return [dict(item.data) for item in items]
+
+    def queue_run(self, run_id: str, data: dict[str, Any]) -> None:
+        self._table.put((keys.RUN_QUEUE, run_id), {"data": data})
+
+    def queued_runs(self) -> list[dict[str, Any]]:
+        return [dict(item.data) | {"run_id": item.sk} for item in self._table.query(keys.RUN_QUEUE)]
+
+    def dequeue_run(self, run_id: str) -> None:
+        self._table.delete((keys.RUN_QUEUE, run_id))
+
+    def acquire_run_lock(self, run_id: str, now_epoch: int, lease_seconds: int) -> str | None:
+        """Take the single run slot (free, already this run's, or its lease ran out); else the holder."""
+
+        def free_or_mine_or_expired(item: Item | None) -> bool:
+            return item is None or item.run_id == run_id or int(item.expires) < now_epoch
+
+        lock = {"run_id": run_id, "expires": now_epoch + lease_seconds}
+        if self._table.attempt(lambda: self._table.put(keys.RUN_LOCK, lock, when=free_or_mine_or_expired)):
+            return None
+        holder = self._table.get(keys.RUN_LOCK)
+        return str(holder.run_id) if holder is not None else None
+
+    def release_run_lock(self, run_id: str) -> None:
+        self._table.attempt(
+            lambda: self._table.delete(keys.RUN_LOCK, when=lambda item: (item or Item()).run_id == run_id)
+        )
+
+    def pending_outbox(self) -> list[tuple[str, list[str]]]:
+        return [(str(item.sk), [str(body) for body in item.messages]) for item in self._table.query(keys.OUTBOX)]
+
+    def outbox_run(self, key: str) -> str | None:
+        item = self._table.get((keys.OUTBOX, key))
+        return str(item.run_id) if item is not None else None
+
+    def keep_in_outbox(self, key: str, messages: list[str]) -> None:
+        self._table.attempt(lambda: self._table.update((keys.OUTBOX, key), when=present, set_={"messages": messages}))
+
+    def clear_outbox(self, keys: list[str]) -> None:
+        for key in keys:
+            self._table.delete((OUTBOX, key))
+
+    def note_actor(self, subject: str, item_id: str, role: str, actor: str) -> None:
+        self._table.put(keys.actor(subject, item_id), {"data": self.actors(subject, item_id) | {role: actor}})
+
+    def actors(self, subject: str, item_id: str) -> dict[str, str]:
+        item = self._table.get(keys.actor(subject, item_id))
+        return dict(item.data) if item is not None else {}
+
+    def actors_of(self, subject: str, item_ids: set[str]) -> dict[str, dict[str, str]]:
+        found = {item_id: self.actors(subject, item_id) for item_id in item_ids}
+        return {item_id: actors for item_id, actors in found.items() if actors}

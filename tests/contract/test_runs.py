@@ -1,0 +1,65 @@
+"""Runs, the run slot, queued requests and the outbox: the same behaviour in both stores."""
+
+from __future__ import annotations
+
+from tests.support.storage import invoice
+
+LEASE = 600
+
+
+def test_runs_are_listed_by_id_newest_first_and_by_range(store):
+    for run_id in ["2026-03-02T05:00:00Z", "2026-03-01T05:00:00Z", "2026-03-03T05:00:00Z#2"]:
+        store.put_run(run_id, {"id": run_id})
+    store.put_run("2026-03-01T05:00:00Z", {"id": "2026-03-01T05:00:00Z", "state": "done"})
+    assert store.get_run("2026-03-01T05:00:00Z") == {"id": "2026-03-01T05:00:00Z", "state": "done"}
+    assert store.get_run("2026-03-09T05:00:00Z") is None
+    assert [r["id"][:10] for r in store.list_runs()] == ["2026-03-03", "2026-03-02", "2026-03-01"]
+    assert [r["id"][:10] for r in store.list_runs(newest_first=False, limit=2)] == ["2026-03-01", "2026-03-02"]
+    between = store.runs_between("2026-03-02T00:00:00Z", "2026-03-03T05:00:00Z")
+    assert [r["id"] for r in between] == ["2026-03-02T05:00:00Z", "2026-03-03T05:00:00Z#2"]
+
+
+def test_queued_requests_wait_by_time_until_dequeued(store):
+    store.queue_run("2026-03-02T05:00:00Z", {"by": "op"})
+    store.queue_run("2026-03-01T05:00:00Z", {"by": "schedule"})
+    assert store.queued_runs() == [
+        {"by": "schedule", "run_id": "2026-03-01T05:00:00Z"},
+        {"by": "op", "run_id": "2026-03-02T05:00:00Z"},
+    ]
+    store.dequeue_run("2026-03-01T05:00:00Z")
+    assert [r["run_id"] for r in store.queued_runs()] == ["2026-03-02T05:00:00Z"]
+
+
+def test_the_run_slot_is_a_lease_held_by_one_run(store):
+    # Given run A holds the slot
+    assert store.acquire_run_lock("A", 1000, LEASE) is None
+    # Then B is told A holds it; A may take it again (a retry)
+    assert store.acquire_run_lock("B", 1100, LEASE) == "A"
+    assert store.acquire_run_lock("A", 1100, LEASE) is None
+    # B cannot release A's slot
+    store.release_run_lock("B")
+    assert store.acquire_run_lock("B", 1200, LEASE) == "A"
+    # Once A's lease ran out, B takes it over
+    assert store.acquire_run_lock("B", 1100 + LEASE + 1, LEASE) is None
+    assert store.acquire_run_lock("A", 1100 + LEASE + 2, LEASE) == "B"
+    # Released, it is free
+    store.release_run_lock("B")
+    assert store.acquire_run_lock("A", 1800, LEASE) is None
+
+
+def test_the_outbox_keeps_what_is_not_sent_yet(store):
+    from datetime import date
+
+    from shared.storage.records import Advance
+
+    for key, number in (("k2", "I2"), ("k1", "I1")):
+        store.create_invoice(invoice(number), date(2026, 3, 8))
+        advance = Advance(store.get_invoice(number), date(2026, 3, 8), None, {})
+        store.commit_reminder(key, "run1", ["a", "b"], [advance])
+    assert store.pending_outbox() == [("k1", ["a", "b"]), ("k2", ["a", "b"])]
+    store.keep_in_outbox("k1", ["b"])
+    store.keep_in_outbox("k9", ["x"])  # gone already: nothing is created
+    assert store.pending_outbox() == [("k1", ["b"]), ("k2", ["a", "b"])]
+    store.clear_outbox(["k1", "k9"])
+    assert store.pending_outbox() == [("k2", ["a", "b"])]
+    assert store.outbox_run("k1") is None and store.outbox_run("k2") == "run1"
