@@ -520,7 +520,9 @@ def invoice_timeline(invoice_id: IdPath) -> m.TimelineOut:
 
 
 def _record(kind: operator.EntryKind, body: m.EntryIn) -> Response[m.EntryOut]:
-    entry, created = operator.record_entry(_repo(), kind, body.id, body.amount, body.on, body.invoice, body.customer)
+    entry, created = operator.record_entry(
+        _repo(), kind, body.id, body.amount, body.on, body.invoice, body.customer, body.source
+    )
     return _created(m.EntryOut.model_validate(entry), created)
 
 

@@ -474,6 +474,7 @@ def invoice_timeline(repo: DunningRepository, invoice_id: str, now: datetime) ->
         events.append(
             {"date": entry["on"], "kind": entry["kind"], "amount": entry["amount"], "id": entry["id"]}
             | ({"applied": entry["applied"]} if "applied" in entry else {})
+            | ({"source": entry["source"]} if "source" in entry else {})
         )
     run_dates = sorted(
         {run["run_date"] for run in repo.runs_between(invoice.issued.isoformat(), run_id_for(now)) if "run_date" in run}
@@ -498,6 +499,7 @@ def record_entry(
     on: date,
     invoice_id: str | None,
     customer_id: str | None,
+    source: str | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """A payment or credit note, against an invoice or on the customer's account.
 
@@ -522,7 +524,7 @@ def record_entry(
         "on": on.isoformat(),
         "invoice": invoice_id,
         "customer": customer_id,
-    }
+    } | ({"source": source} if source is not None else {})
     if not repo.add_ledger_entry(kind, entry):
         stored = repo.get_ledger_entry(kind, entry_id) or {}
         if {k: stored.get(k) for k in entry} == entry:
