@@ -92,7 +92,6 @@ class Items:
     invoices: list[InvoiceItem] = field(default_factory=list)
     entries: list[EntryItem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
 
 def file_kind(export: ExportFile, kind: str | None) -> str | None:
@@ -266,7 +265,7 @@ def _address(row: _Row) -> dict[str, Any] | None:
     country = row.parsed("country", values.parse_country) or "DK"
     if country == "DK":
         postcode = re.sub(r"^DK-?\s*", "", postcode, flags=re.I).replace(" ", "")
-    lines = [piece for line in street for piece in textwrap.wrap(line, ADDRESS_WIDTH) or [line]]
+    lines = [piece for line in street for piece in _wrap(line)]
     missing = [name for name, value in (("address", lines), ("postcode", postcode), ("city", city)) if not value]
     if missing:
         name = missing[0] if missing[0] != "postcode" or "postcode_city" not in row.record.cells else "postcode_city"
@@ -276,13 +275,26 @@ def _address(row: _Row) -> dict[str, Any] | None:
         return AddressIn.model_validate(address).model_dump()
     except ValidationError as error:
         item = error.errors()[0]
-        part = {"lines": "address", "postcode": "postcode", "city": "city", "country": "country"}.get(
-            str(item["loc"][0]) if item["loc"] else "", "address"
-        )
         expected = str(item["msg"]).removeprefix("Value error, ")
+        where = str(item["loc"][0]) if item["loc"] else ("postcode" if "postcode" in expected else "lines")
+        part = {"lines": "address"}.get(where, where)
         if part == "address" and len(lines) > 4:
             expected = f"an address of at most 4 lines of {ADDRESS_WIDTH} characters (a payment slip's)"
         raise RowError(row.column(part), expected) from error
+
+
+def _wrap(line: str) -> list[str]:
+    """An address line longer than a payment slip prints, split after its commas (else its words)."""
+    if len(line) <= ADDRESS_WIDTH:
+        return [line]
+    pieces: list[str] = []
+    for part in (p.strip() for p in line.split(",")):
+        joined = f"{pieces[-1]}, {part}" if pieces else part
+        if pieces and len(joined) <= ADDRESS_WIDTH:
+            pieces[-1] = joined
+        else:
+            pieces += textwrap.wrap(part, ADDRESS_WIDTH) or [part]
+    return pieces
 
 
 _INVOICE = {"", "faktura", "invoice", "salgsfaktura", "fak", "f"}
@@ -343,35 +355,36 @@ def _entry(items: Items, row: _Row, ident: str, customer: str | None, kind: str,
 
 
 def _merge_customers(items: Items) -> None:
-    """One customer per id: repeated rows (an invoice list's customer columns) must agree."""
+    """One customer per id. A debtor list's row is the customer; an invoice list's customer columns
+    only fill in what it lacks, and when only invoice rows name a customer, they must agree."""
     first: dict[str, CustomerItem] = {}
-    merged = []
-    for item in items.customers:
-        seen = first.get(item.id)
-        if seen is None:
+    for item in (c for c in items.customers if not c.repeated):
+        if item.id in first:
+            items.problems.append(_twice(first[item.id], item))
+        else:
             first[item.id] = item
-            merged.append(item)
-            continue
-        if not (seen.repeated and item.repeated):
-            items.problems.append(_twice(seen, item))
+    for item in (c for c in items.customers if c.repeated):
+        seen = first.setdefault(item.id, item)
+        if seen is item:
             continue
         for name, value in item.fields.items():
-            if name in seen.fields and seen.fields[name] != value:
-                column = item.columns.get(name, name)
-                where = f"{seen.record.source}:{seen.record.line}" if seen.record.source != item.record.source else ""
-                items.problems.append(
-                    Problem(
-                        item.record.source,
-                        item.record.line,
-                        column,
-                        f"the same as for customer {item.id} at line {where or seen.record.line} "
-                        f"({_shown(seen.fields[name])}), not {_shown(value)}",
-                    )
-                )
+            if seen.repeated and name in seen.fields and seen.fields[name] != value:
+                items.problems.append(_differs(seen, item, name, value))
                 break
-            seen.fields.setdefault(name, value)
-            seen.columns.setdefault(name, item.columns.get(name, name))
-    items.customers = merged
+            if name not in seen.fields:
+                seen.fields[name] = value
+                seen.columns[name] = item.columns.get(name, name)
+    items.customers = list(first.values())
+
+
+def _differs(seen: CustomerItem, item: CustomerItem, name: str, value: Any) -> Problem:
+    where = f"{seen.record.source}:{seen.record.line}" if seen.record.source != item.record.source else seen.record.line
+    return Problem(
+        item.record.source,
+        item.record.line,
+        item.columns.get(name, name),
+        f"the same as for customer {item.id} at line {where} ({_shown(seen.fields[name])}), not {_shown(value)}",
+    )
 
 
 def _shown(value: Any) -> str:

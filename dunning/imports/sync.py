@@ -46,7 +46,7 @@ class Plan:
     unchanged: dict[str, int] = field(default_factory=lambda: dict.fromkeys(UNCHANGED, 0))
     default_agreements: list[str] = field(default_factory=list)
     default_template: str | None = None
-    notes: list[str] = field(default_factory=list)
+    invoice_customers: set[str] = field(default_factory=set)  # whose invoices the export lists
 
     def of(self, kind: str) -> list[Write]:
         return [write for write in self.writes if write.kind == kind]
@@ -106,7 +106,9 @@ def plan_sync(api: Api, items: Items, exports: list[ExportFile], today: date) ->
     _invoices(plan, engine, items.invoices, agreement_of, digests, today)
     _entries(plan, engine, items.entries, known)
     if items.invoices:
-        _gone(plan, engine, {i.id for i in items.invoices})
+        customers = {c.id for c in items.customers} | {i.customer for i in items.invoices if i.customer}
+        customers |= plan.invoice_customers
+        _gone(plan, engine, {i.id for i in items.invoices}, customers)
     return plan
 
 
@@ -269,6 +271,7 @@ def _invoices(
                 )
             )
             continue
+        plan.invoice_customers.add(owner)
         stored = engine.invoices_of(owner).get(item.id)
         digest = digests[item.record.source]
         if stored is None:
@@ -390,9 +393,10 @@ def _entries(plan: Plan, engine: _Engine, entries: list[EntryItem], known: set[s
         )
 
 
-def _gone(plan: Plan, engine: _Engine, in_export: set[str]) -> None:
-    """Open invoices the engine has and the export does not: reported, never guessed at."""
-    for customer in sorted(engine.customers):
+def _gone(plan: Plan, engine: _Engine, in_export: set[str], customers: set[str]) -> None:
+    """Open invoices of the export's customers that the engine has and the export does not:
+    reported, never guessed at (another export's customers are not this one's business)."""
+    for customer in sorted(customers & set(engine.customers)):
         for invoice in engine.invoices_of(customer).values():
             if invoice["id"] not in in_export and Decimal(invoice["open_amount"]) > 0:
                 plan.reports.append(
