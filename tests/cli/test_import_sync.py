@@ -1,0 +1,225 @@
+"""Re-import is a sync: an export imported into the engine (the operator API in-process on the
+embedded AWS), then imported again unchanged, changed, grown and shrunk."""
+
+import io
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from dunning.importer import run_import
+from dunning.local_api import LocalApi
+from dunning.local_stack import LocalStack
+
+REPO = Path(__file__).resolve().parents[2]
+TODAY = date(2026, 2, 2)
+TEMPLATE = {"name": "standard", "steps": [{"name": "Rykker 1", "days": 4, "actions": ["email"]}]}
+
+
+@pytest.fixture(scope="module")
+def api() -> Iterator[LocalApi]:
+    """One tenant with a default template for the module; each test uses its own customer numbers."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {"AWS_DEFAULT_REGION": "eu-north-1", "AWS_ACCESS_KEY_ID": "testing"}.items():
+            patch.setenv(name, value)
+        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        patch.delenv("AWS_ENDPOINT_URL", raising=False)
+        with LocalStack("acme") as stack:
+            local = LocalApi(stack)
+            assert local.request("POST", "/templates", TEMPLATE)[0] == 201
+            assert local.request("PATCH", "/settings", {"default_template": "standard"})[0] == 200
+            yield local
+
+
+def run(api: LocalApi, *paths: Path, **options: object) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = run_import(api, list(paths), out=out, err=err, today=TODAY, **options)  # type: ignore[arg-type]
+    return code, out.getvalue(), err.getvalue()
+
+
+def get(api: LocalApi, path: str, **query: str) -> object:
+    status, body = api.request("GET", path, None, query or None)
+    assert status == 200, body
+    return body
+
+
+def export(path: Path, header: str, *rows: str, encoding: str = "cp1252") -> Path:
+    path.write_bytes(("\r\n".join([header, *rows]) + "\r\n").encode(encoding))
+    return path
+
+
+HEADER = "Fakturanr.;Kundenr.;Navn;Dato;Forfaldsdato;Beløb;Restbeløb"
+
+
+def test_the_examples_import_and_importing_them_again_changes_nothing(api: LocalApi):
+    # Given the shipped e-conomic export (Windows-1252, ;) and the Dinero-style one (UTF-8, ,)
+    economic = [REPO / "examples/e-conomic-debitorer.csv", REPO / "examples/e-conomic-fakturaer.csv"]
+    dinero = REPO / "examples/dinero-fakturaer.csv"
+    # When they are imported
+    code, out, err = run(api, *economic)
+    # Then everything comes in, each customer on an agreement of the default template, and it says so
+    assert code == 0, err
+    assert "imported 4 customers, 4 agreements, 4 invoices, 1 payments, 1 credit notes" in out
+    assert "4 customer(s) had no agreement and got one on the default template standard: 1001, 1002, 1003, 1004" in out
+    customer = get(api, "/customers/1001")
+    assert customer["name"] == "Søren Ærøskøbing" and customer["address"]["lines"] == ["Åboulevarden 12, 3. tv."]
+    assert get(api, "/customers/1002")["business"] is True
+    assert get(api, "/invoices/20251")["open_amount"] == "7500.00"  # 12.500,00 less what was paid
+    assert get(api, "/credit-notes", customer="1002")[0]["amount"] == "750.00"
+    code, out, err = run(api, dinero)
+    assert code == 0 and "imported 2 customers, 2 agreements, 3 invoices, 1 payments" in out, err
+    assert "to look at" not in out  # the other export's invoices are not this one's business
+    # When both are imported again
+    code, out, _ = run(api, *economic)
+    code2, out2, _ = run(api, dinero)
+    # Then nothing changes, and the output says so
+    assert (code, code2) == (0, 0)
+    assert "no changes: the engine has this export already (unchanged: 4 customers, 4 invoices, 1 credit notes" in out
+    assert "no changes" in out2 and "\nimported" not in out + out2
+    assert len(get(api, "/payments", customer="1002")) == 1
+
+
+def test_a_lower_remaining_amount_becomes_a_payment_recorded_with_its_source_once(api: LocalApi, tmp_path: Path):
+    # Given an imported invoice of 1.000,00 with nothing paid
+    first = export(tmp_path / "januar.csv", HEADER, "P1;2001;Anna Berg;05-01-2026;19-01-2026;1.000,00;1.000,00")
+    assert run(api, first)[0] == 0
+    # When the next export says 600,00 remains
+    later = export(tmp_path / "februar.csv", HEADER, "P1;2001;Anna Berg;05-01-2026;19-01-2026;1.000,00;600,00")
+    code, out, err = run(api, later)
+    # Then a payment of 400,00 is recorded on the invoice, naming the import as its source
+    assert code == 0, err
+    assert "- payment 400,00 on invoice P1: remaining 1.000,00 → 600,00" in out
+    assert "imported 0 customers, 0 agreements, 0 invoices, 1 payments" in out
+    (payment,) = get(api, "/payments", customer="2001")
+    assert payment["amount"] == "400.00" and payment["invoice"] == "P1" and payment["on"] == "2026-02-02"
+    assert payment["source"].startswith("import februar.csv line 2 (sha256 ")
+    assert get(api, "/invoices/P1")["open_amount"] == "600.00"
+    timeline = get(api, "/invoices/P1/timeline")["events"]
+    assert any(e["kind"] == "payment" and e.get("source", "").startswith("import februar.csv") for e in timeline)
+    # And importing the same export again records nothing more
+    code, out, _ = run(api, later)
+    assert code == 0 and "no changes" in out
+    assert len(get(api, "/payments", customer="2001")) == 1
+
+
+def test_a_higher_remaining_amount_a_changed_amount_and_a_gone_invoice_are_reported_not_changed(
+    api: LocalApi, tmp_path: Path
+):
+    # Given two imported invoices of one customer, one half paid
+    rows = (
+        "R1;3001;Bo Holm;05-01-2026;19-01-2026;1.000,00;500,00",
+        "R2;3001;Bo Holm;06-01-2026;20-01-2026;200,00;200,00",
+    )
+    assert run(api, export(tmp_path / "a.csv", HEADER, *rows))[0] == 0
+    # When an export shows R1 with more remaining and another amount, and R2 is gone
+    code, out, err = run(
+        api, export(tmp_path / "b.csv", HEADER, "R1;3001;Bo Holm;05-01-2026;19-01-2026;1.100,00;800,00")
+    )
+    # Then each is reported by file and line, and nothing is changed
+    assert code == 0, err
+    assert "no changes" in out
+    assert (
+        f"! {tmp_path}/b.csv:2: invoice R1: amount 1.100,00 in the export, 1.000,00 in the engine (not changed)" in out
+    )
+    assert "b.csv:2: invoice R1: remaining 800,00 in the export is more than the 500,00 open in the engine" in out
+    assert "! invoice R2 (3001, 200,00 open) is not in the export: paid or credited in the accounting system?" in out
+    assert get(api, "/invoices/R1")["open_amount"] == "500.00" and get(api, "/invoices/R2")["open_amount"] == "200.00"
+
+
+def test_a_new_invoice_and_a_changed_customer_come_in_and_dry_run_shows_the_diff_first(api: LocalApi, tmp_path: Path):
+    # Given an imported debtor with one invoice
+    debtors = "Kundenr.;Navn;E-mail;Telefon"
+    assert run(api, export(tmp_path / "k1.csv", debtors, "4001;Carl Dam;carl@example.dk;"))[0] == 0
+    assert run(api, export(tmp_path / "f1.csv", HEADER, "N1;4001;Carl Dam;05-01-2026;19-01-2026;300,00;300,00"))[0] == 0
+    # And the next exports: a new e-mail and phone, and a second invoice
+    customers = export(tmp_path / "k2.csv", debtors, "4001;Carl Dam;carl@dam.example.dk;20 30 40 50")
+    invoices = export(
+        tmp_path / "f2.csv",
+        HEADER,
+        "N1;4001;Carl Dam;05-01-2026;19-01-2026;300,00;300,00",
+        "N2;4001;Carl Dam;01-02-2026;15-02-2026;1.250,00;1.250,00",
+    )
+    # When they are imported with --dry-run
+    code, out, err = run(api, customers, invoices, dry_run=True)
+    # Then the diff is printed and nothing is written
+    assert code == 0, err
+    assert "dry run: nothing written; the import would make 2 change(s):" in out
+    assert "~ customer 4001: email carl@example.dk → carl@dam.example.dk, phone (none) → 20304050" in out
+    assert "+ invoice N2 for 4001: 1.250,00 due 15-02-2026" in out
+    assert "would import 0 customers, 0 agreements, 1 invoices, 1 changed customers; unchanged: 1 invoices" in out
+    assert api.request("GET", "/invoices/N2")[0] == 404
+    assert get(api, "/customers/4001")["email"] == "carl@example.dk"
+    # When they are imported
+    code, out, err = run(api, customers, invoices)
+    # Then the invoice is added on the customer's agreement and the details are updated, the rest kept
+    assert code == 0, err
+    assert "imported 0 customers, 0 agreements, 1 invoices, 1 changed customers; unchanged: 1 invoices" in out
+    assert get(api, "/invoices/N2")["agreement"] == "4001"
+    customer = get(api, "/customers/4001")
+    assert (customer["email"], customer["phone"], customer["name"]) == ("carl@dam.example.dk", "20304050", "Carl Dam")
+
+
+def test_a_file_with_a_bad_row_imports_nothing_unless_skip_invalid(api: LocalApi, tmp_path: Path):
+    # Given an export with an unknown customer and a bad amount among good rows
+    path = export(
+        tmp_path / "fejl.csv",
+        "Fakturanr.;Kundenr.;Dato;Forfaldsdato;Beløb",
+        "S1;NOBODY;05-01-2026;19-01-2026;100,00",
+        "S2;5001;05-01-2026;19-01-2026;1OO,00",
+    )
+    customers = export(tmp_path / "kunder.csv", "Kundenr.;Navn", "5001;Dorte Lund")
+    extra = export(
+        tmp_path / "flere.csv", "Fakturanr.;Kundenr.;Dato;Forfaldsdato;Beløb", "S3;5001;05-01-2026;19-01-2026;50"
+    )
+    # When it is imported
+    code, out, err = run(api, customers, path, extra)
+    # Then each problem is named, the summary says nothing was imported, and nothing was
+    assert code == 1
+    assert f"{path}:2: Kundenr.: a customer in this import or in the engine; 'NOBODY' is neither" in err
+    assert f"{path}:3: Beløb: an amount like 1.250,00 or 1250.00, not '1OO,00'" in err
+    assert "2 problem(s) in 2 row(s); nothing imported (--skip-invalid imports the rest)" in err
+    assert api.request("GET", "/customers/5001")[0] == 404
+    # And with --skip-invalid the good rows come in and the bad ones are listed as skipped
+    code, out, err = run(api, customers, path, extra, skip_invalid=True)
+    assert code == 0, err
+    assert f"skipped {path}:2: Kundenr.:" in out and "imported 1 customers, 1 agreements, 1 invoices" in out
+    assert "skipped 2 bad row(s)" in out
+    assert get(api, "/invoices/S3")["amount"] == "50.00"
+
+
+def test_without_a_default_template_the_import_names_default_template_and_imports_nothing(tmp_path: Path):
+    path = export(tmp_path / "kunder.csv", "Kundenr.;Navn", "1;Anna")
+    with LocalStack("nodefault") as stack:
+        api = LocalApi(stack)
+        code, out, err = run(api, path)
+        assert code == 1 and "imported" not in out
+        assert "the tenant has no default_template" in err and "dunning settings set default_template=" in err
+        assert api.request("GET", "/customers/1")[0] == 404
+
+
+def test_json_keeps_working_with_agreements_and_templates_of_its_own(api: LocalApi, tmp_path: Path):
+    document = {
+        "customers": [
+            {"id": "J1", "name": "Json Kunde", "address": {"lines": ["Vej 1"], "postcode": "8000", "city": "Aarhus"}}
+        ],
+        "agreements": [{"id": "JA1", "customer": "J1", "template": "standard"}],
+        "invoices": [
+            {"id": "JI1", "agreement": "JA1", "amount": "100.00", "issued": "2026-01-01", "due": "2026-01-15"}
+        ],
+    }
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(document, indent=2))
+    code, out, err = run(api, path)
+    assert code == 0 and "imported 1 customers, 1 agreements, 1 invoices" in out, err
+    assert "default template" not in out
+    assert get(api, "/invoices/JI1")["agreement"] == "JA1"
+    assert "no changes" in run(api, path)[1]
+
+
+def test_an_unreadable_file_is_exit_code_2_naming_the_file(api: LocalApi, tmp_path: Path):
+    path = tmp_path / "kunder.csv"
+    path.write_bytes("Kundenr.;Navn\n1;Søren\n".encode("cp1252"))
+    code, _, err = run(api, path, encoding="utf-8")
+    assert code == 2 and f"dunning import: {path}:2: not utf-8 (byte 0xf8)" in err
