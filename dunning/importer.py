@@ -87,6 +87,9 @@ def _describe(export: ExportFile, out: TextIO) -> None:
     print(f"{export.source}: {len(export.records)} row(s) ({how})", file=out)
     if export.ignored:
         print(f"{export.source}: columns not imported: {', '.join(export.ignored)}", file=out)
+    if export.skipped:
+        lines = ", ".join(str(line) for line in export.skipped)
+        print(f"{export.source}: total line(s) not imported: line {lines}", file=out)
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:
@@ -241,6 +244,9 @@ def _unchanged(plan: Plan) -> str:
 
 
 def _print_reports(plan: Plan, out: TextIO) -> None:
+    if plan.paid:
+        shown = ", ".join(plan.paid[:10]) + (f" and {len(plan.paid) - 10} more" if len(plan.paid) > 10 else "")
+        print(f"{len(plan.paid)} invoice(s) paid in full (remaining 0,00) not imported: {shown}", file=out)
     if plan.reports:
         print(f"to look at ({len(plan.reports)}; the import changed nothing for these):", file=out)
         for report in plan.reports:

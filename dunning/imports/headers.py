@@ -22,7 +22,8 @@ HEADERS: dict[str, tuple[str, ...]] = {
         "debtor number", "contact id", "contact no", "contact number", "kunde",
     ),
     "invoice_no": (
-        "fakturanr", "faktura nr", "fakturanummer", "faktura nummer", "faktura", "faktura id", "bilagsnr",
+        "fakturanr", "faktura nr", "faktnr", "fakt nr", "fakturanummer", "faktura nummer", "faktura", "faktura id",
+        "bilagsnr",
         "bilag nr", "bilagsnummer", "bilag", "dokumentnr", "invoice", "invoice no", "invoice number", "invoice id",
         "invoice nr", "invoicenumber", "voucher", "voucher no", "voucher number", "document no",
     ),
@@ -52,7 +53,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
         "adresse", "adresse 1", "adresse1", "adresselinje 1", "adresselinje", "vej", "gade", "vejnavn",
         "address", "address 1", "address1", "address line 1", "street", "street address", "postadresse",
     ),
-    "address2": ("adresse 2", "adresse2", "adresselinje 2", "address 2", "address2", "address line 2", "c o", "att"),
+    "address2": ("adresse 2", "adresse2", "adresselinje 2", "address 2", "address2", "address line 2", "c o"),
     "postcode": ("postnr", "post nr", "postnummer", "postal code", "postcode", "post code", "zip", "zip code"),
     "city": ("by", "bynavn", "city", "town", "postdistrikt", "post by"),
     "postcode_city": ("postnr og by", "postnr by", "postnummer og by", "postal code and city", "zip city"),
@@ -60,6 +61,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "amount": (
         "beløb", "belob", "beloeb", "fakturabeløb", "fakturabelob", "faktura beløb", "beløb inkl moms",
         "belob inkl moms", "total inkl moms", "total", "i alt", "brutto", "bruttobeløb", "beløb i dkk",
+        "beløb i alt", "belob i alt", "totalbeløb", "total beløb", "fakturatotal",
         "amount", "invoice amount", "gross amount", "total incl vat", "amount incl vat", "gross",
     ),
     "open_amount": (
@@ -74,7 +76,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     ),
     "due": (
         "forfaldsdato", "forfald", "forfaldsdag", "forfalden", "betalingsdato", "sidste rettidige betalingsdag",
-        "due", "due date", "due on", "payment due", "duedate",
+        "forf dato", "forfdato", "forfalds dato", "due", "due date", "due on", "payment due", "duedate",
     ),
     "currency": ("valuta", "valutakode", "currency", "currency code"),
     "entry_type": ("type", "bilagstype", "posteringstype", "dokumenttype", "document type", "entry type", "art"),

@@ -47,6 +47,7 @@ class ExportFile:
     fields: dict[str, str]  # import field -> the header as written
     records: list[Record]
     ignored: list[str] = field(default_factory=list)  # columns the import does not use
+    skipped: list[int] = field(default_factory=list)  # lines of totals ("I alt"), not rows
     problems: list[tuple[int, str, str]] = field(default_factory=list)  # (line, column, expected)
 
 
@@ -154,8 +155,8 @@ def read_file(path: Path, encoding: str | None = None) -> ExportFile:
     columns: list[str | None] = []
     for name in header:
         found = field_of(name)
-        if found is not None and found in export.fields:
-            export.problems.append((header_line, name, f"a second column for {export.fields[found]!r}: keep one"))
+        if found is not None and found in export.fields:  # "Beløb" and "Beløb inkl. moms": the first counts
+            export.ignored.append(f"{name.strip()} (a second column for {export.fields[found]})")
             found = None
         elif found is not None:
             export.fields[found] = name.strip()
@@ -167,7 +168,11 @@ def read_file(path: Path, encoding: str | None = None) -> ExportFile:
             f"{source}:{header_line}: no column the import knows (like Kundenr., Navn, Fakturanr., Beløb); "
             "see docs/import.md for the header map"
         )
+    ids = [index for index, found in enumerate(columns) if found in ("customer_no", "invoice_no", "id")]
     for line, cells in rows:
+        if _total_line(cells, ids):
+            export.skipped.append(line)
+            continue
         extra = [cell for cell in cells[len(header) :] if cell.strip()]
         if extra:
             export.problems.append(
@@ -181,6 +186,16 @@ def read_file(path: Path, encoding: str | None = None) -> ExportFile:
         }
         export.records.append(Record(source, line, values))
     return export
+
+
+TOTALS = {"i alt", "total", "totalt", "sum", "saldo", "total dkk", "i alt dkk", "subtotal"}
+
+
+def _total_line(cells: list[str], ids: list[int]) -> bool:
+    """A sum line under the rows ("I alt"): no id of its own, and a cell that says it is a total."""
+    if any(index < len(cells) and cells[index].strip() for index in ids):
+        return False
+    return any(cell.strip().lower().rstrip(":") in TOTALS for cell in cells)
 
 
 def _read_json(source: str, digest: str, text: str, encoding: str) -> ExportFile:

@@ -70,6 +70,7 @@ class InvoiceItem:
     issued: date
     due: date
     columns: dict[str, str]
+    customer_name: str | None = None  # no customer number: the customer is found by this name
 
 
 @dataclass
@@ -225,7 +226,7 @@ def _customer(row: _Row, own: str, repeated: bool = False) -> CustomerItem:
         if value is not None:
             found[name] = value
     business = row.parsed("business", values.parse_yes_no, "business")
-    cvr = row.parsed("cvr", values.parse_cvr, "business")
+    cvr = row.text("cvr", "business")  # a CVR (or a foreign VAT number) makes a business; it is not stored
     if business is not None:
         found["business"] = bool(business)
     elif cvr:
@@ -338,9 +339,12 @@ def _invoice_or_entry(items: Items, row: _Row) -> None:
         raise RowError(row.column("due"), f"the invoice's due date: {values.DATE_EXPECTED}")
     if due < issued:
         raise RowError(row.column("due"), f"a due date on or after the invoice's date ({issued:%d-%m-%Y})")
-    if customer is None and agreement is None:
+    name = row.text("name", "customer") if customer is None and agreement is None else ""
+    if customer is None and agreement is None and not name:
         raise RowError(row.column("customer_no"), "the customer's number (or an agreement column)")
-    items.invoices.append(InvoiceItem(record, ident, customer, agreement, total, remaining, issued, due, row.columns))
+    items.invoices.append(
+        InvoiceItem(record, ident, customer, agreement, total, remaining, issued, due, row.columns, name or None)
+    )
 
 
 def _entry(items: Items, row: _Row, ident: str, customer: str | None, kind: str, amount: Decimal) -> None:

@@ -47,6 +47,7 @@ class Plan:
     default_agreements: list[str] = field(default_factory=list)
     default_template: str | None = None
     invoice_customers: set[str] = field(default_factory=set)  # whose invoices the export lists
+    paid: list[str] = field(default_factory=list)  # new invoices paid in full: not imported
 
     def of(self, kind: str) -> list[Write]:
         return [write for write in self.writes if write.kind == kind]
@@ -101,6 +102,7 @@ def plan_sync(api: Api, items: Items, exports: list[ExportFile], today: date) ->
     plan = Plan(default_template=engine.default_template)
     digests = {export.source: export.digest for export in exports}
     _customers(plan, engine, items.customers)
+    _customers_by_name(plan, engine, items)
     known = set(engine.customers) | {c.id for c in items.customers}
     agreement_of = _agreements(plan, engine, items, known)
     _invoices(plan, engine, items.invoices, agreement_of, digests, today)
@@ -139,6 +141,29 @@ def _customers(plan: Plan, engine: _Engine, customers: list[CustomerItem]) -> No
             f"{name} {_shown(current.get(name))} → {_shown(value)}" for name, value in changed.items()
         )
         plan.writes.append(Write("customers", body, item.record, item.columns, f"~ customer {item.id}: {described}"))
+
+
+def _customers_by_name(plan: Plan, engine: _Engine, items: Items) -> None:
+    """An invoice list with the customer's name and no number (Dinero's "Kontakt"): the one customer
+    of that name in the import or the engine; none or several is a problem."""
+    names: dict[str, set[str]] = {}
+    for customer in [*engine.customers.values(), *({"id": c.id} | c.fields for c in items.customers)]:
+        names.setdefault(" ".join(str(customer["name"]).lower().split()), set()).add(customer["id"])
+    for item in items.invoices:
+        if item.customer is None and item.agreement is None and item.customer_name:
+            found = names.get(" ".join(item.customer_name.lower().split()), set())
+            if len(found) == 1:
+                item.customer = next(iter(found))
+                continue
+            plan.problems.append(
+                Problem(
+                    item.record.source,
+                    item.record.line,
+                    item.columns.get("customer", "customer"),
+                    f"the name of one customer (add a customer number column); "
+                    f"{'no customer' if not found else f'{len(found)} customers'} named {item.customer_name!r}",
+                )
+            )
 
 
 def _shown(value: Any) -> str:
@@ -298,9 +323,7 @@ def _payment(plan: Plan, item: InvoiceItem, amount: Decimal, digest: str, today:
 
 def _new_invoice(plan: Plan, item: InvoiceItem, agreement: str, owner: str, digest: str, today: date) -> None:
     if item.open_amount is not None and item.open_amount == 0:
-        plan.reports.append(
-            f"{item.record.source}:{item.record.line}: invoice {item.id} is paid in full (not imported)"
-        )
+        plan.paid.append(item.id)  # nothing to remind of: a full invoice list's paid invoices stay out
         return
     body = {
         "id": item.id,

@@ -79,16 +79,26 @@ def _grouped(text: str, separator: str, original: str) -> str:
     return "".join(groups)
 
 
+_MONTHS = {
+    "jan": 1, "januar": 1, "january": 1, "feb": 2, "februar": 2, "february": 2, "mar": 3, "marts": 3, "march": 3,
+    "apr": 4, "april": 4, "maj": 5, "may": 5, "jun": 6, "juni": 6, "june": 6, "jul": 7, "juli": 7, "july": 7,
+    "aug": 8, "august": 8, "sep": 9, "sept": 9, "september": 9, "okt": 10, "oct": 10, "oktober": 10,
+    "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
+}  # fmt: skip
+_NAMED = re.compile(r"^([0-9]{1,2})\.?[ -]?([a-zæøå]+)\.?[ -]?([0-9]{4})$")
 _DMY = re.compile(r"^([0-9]{1,2})[-./ ]([0-9]{1,2})[-./ ]([0-9]{4}|[0-9]{2})$")
 _YMD = re.compile(r"^([0-9]{4})[-./]([0-9]{1,2})[-./]([0-9]{1,2})(?:[T ][0-9:.]+Z?)?$")
 
 
 def parse_date(text: str) -> date:
-    """``15-01-2026``, ``15.01.2026``, ``15/1/26``, ``2026-01-15`` (day first, as in Denmark) -> date."""
+    """``15-01-2026``, ``15.01.2026``, ``15/1/26``, ``2026-01-15``, ``15. jan. 2026`` (day first) -> date."""
     cleaned = text.strip()
     found = _YMD.match(cleaned)
+    named = _NAMED.match(cleaned.lower())
     if found:
         year, month, day = (int(part) for part in found.groups())
+    elif named and named.group(2) in _MONTHS:  # 15. jan. 2026, 15-Jan-2026
+        day, month, year = int(named.group(1)), _MONTHS[named.group(2)], int(named.group(3))
     else:
         found = _DMY.match(cleaned)
         if not found:
@@ -122,9 +132,19 @@ _LANGUAGES = {
 }  # fmt: skip
 
 
+# Languages the engine does not write: their customers get English rather than Danish.
+_OTHER_LANGUAGES = {
+    "de", "sv", "no", "nb", "nn", "fi", "fr", "nl", "pl", "es", "it", "is", "fo", "kl", "de-de", "sv-se", "nb-no",
+    "tysk", "svensk", "norsk", "finsk", "fransk", "hollandsk", "polsk", "spansk", "italiensk", "islandsk",
+    "færøsk", "grønlandsk", "german", "deutsch", "swedish", "norwegian", "finnish", "french", "dutch", "polish",
+    "spanish", "italian",
+}  # fmt: skip
+
+
 def parse_language(text: str) -> str:
-    """da/en in any of the ways exports write them (dansk, English, DK, en-GB)."""
-    value = _LANGUAGES.get(text.strip().lower().replace("_", "-"))
+    """da/en in any of the ways exports write them (dansk, English, DK, en-GB); another language is en."""
+    key = text.strip().lower().replace("_", "-")
+    value = _LANGUAGES.get(key) or ("en" if key in _OTHER_LANGUAGES else None)
     if value is None:
         raise ValueError(f"da or en (dansk/engelsk), not {text!r}")
     return value
@@ -159,14 +179,6 @@ def parse_phone(text: str) -> str:
         value = "+" + value[2:]
     if not re.fullmatch(r"\+?[0-9]{4,19}", value):
         raise ValueError(f"a phone number like +45 20 12 34 56, not {text!r}")
-    return value
-
-
-def parse_cvr(text: str) -> str:
-    """A Danish CVR number: 8 digits, maybe written ``DK12345678`` or ``12 34 56 78``."""
-    value = re.sub(r"[\s\u00a0-]", "", text).upper().removeprefix("DK")
-    if not re.fullmatch(r"[0-9]{8}", value):
-        raise ValueError(f"a CVR number of 8 digits, not {text!r}")
     return value
 
 

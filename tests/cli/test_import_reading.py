@@ -202,3 +202,23 @@ def test_an_address_is_complete_or_absent_and_long_lines_are_wrapped_for_the_sli
     carl, dora = items.customers
     assert carl.fields["address"]["lines"] == ["Industrivej 123, bygning B, 2. sal", "lokale 4"]
     assert dora.fields["address"]["country"] == "SE" and dora.fields["language"] == "en"
+
+
+def test_a_total_line_and_a_second_amount_column_are_left_out_and_said(tmp_path: Path):
+    # Given an invoice list with "Beløb" and "Beløb inkl. moms", and a sum line under the rows
+    path = tmp_path / "fakturaer.csv"
+    path.write_text(
+        "Fakt.nr.;Kunde nr.;Fakturadato;Forf. dato;Beløb;Beløb inkl. moms;Moms\n"
+        "F1;1001;15. jan. 2026;29-01-2026;1.000,00;1.250,00;250,00\n"
+        ";;;I alt;1.000,00;1.250,00;250,00\n",
+        encoding="utf-8",
+    )
+    export = read_file(path)
+    items = read_items([export], None)
+    # Then the first amount column counts, the second and the sum line are named as left out
+    assert items.problems == []
+    assert [(i.id, i.customer, str(i.amount), str(i.issued)) for i in items.invoices] == [
+        ("F1", "1001", "1000.00", "2026-01-15")
+    ]
+    assert export.ignored == ["Beløb inkl. moms (a second column for Beløb)", "Moms"]
+    assert export.skipped == [3]

@@ -223,3 +223,28 @@ def test_an_unreadable_file_is_exit_code_2_naming_the_file(api: LocalApi, tmp_pa
     path.write_bytes("Kundenr.;Navn\n1;Søren\n".encode("cp1252"))
     code, _, err = run(api, path, encoding="utf-8")
     assert code == 2 and f"dunning import: {path}:2: not utf-8 (byte 0xf8)" in err
+
+
+def test_an_invoice_list_without_customer_numbers_finds_the_customer_by_name(api: LocalApi, tmp_path: Path):
+    # Given a debtor list, and an invoice list naming the customer only (Dinero's "Kontakt")
+    debtors = export(
+        tmp_path / "kontakter.csv", "Kundenr.;Navn", "6001;Ebbe Skov", "6002;Frida Lund", "6003;Frida Lund"
+    )
+    invoices = export(
+        tmp_path / "fakturaer.csv",
+        "Nummer;Kontakt;Dato;Forfaldsdato;Beløb",
+        "T1;ebbe  skov;05-01-2026;19-01-2026;100,00",
+        "T2;Frida Lund;05-01-2026;19-01-2026;100,00",
+        "T3;Gert Hansen;05-01-2026;19-01-2026;100,00",
+        "T4;Ebbe Skov;05-01-2026;19-01-2026;100,00",
+    )
+    # When they are imported
+    code, _, err = run(api, debtors, invoices, skip_invalid=False)
+    # Then a name that is not one customer's is named as the problem
+    assert code == 1
+    assert f"{invoices}:3: Kontakt: the name of one customer (add a customer number column); 2 customers named" in err
+    assert f"{invoices}:4: Kontakt: the name of one customer (add a customer number column); no customer named" in err
+    # And the rest comes in with --skip-invalid, on the customer of that name
+    code, out, err = run(api, debtors, invoices, skip_invalid=True)
+    assert code == 0, err
+    assert "2 invoices" in out and get(api, "/invoices/T4")["customer"] == "6001"

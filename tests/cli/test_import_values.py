@@ -47,13 +47,17 @@ def test_a_columns_decimal_mark_is_read_from_the_cells_that_show_it():
 
 
 @pytest.mark.parametrize(
-    "text", ["15-01-2026", "15.01.2026", "15/01/2026", "15.1.2026", "2026-01-15", "2026-01-15T00:00:00", "15-01-26"]
-)
+    "text",
+    [
+        "15-01-2026", "15.01.2026", "15/01/2026", "15.1.2026", "2026-01-15", "2026-01-15T00:00:00", "15-01-26",
+        "15. jan. 2026", "15-Jan-2026", "15 januar 2026",
+    ],
+)  # fmt: skip
 def test_danish_and_iso_dates_are_read_day_first(text: str):
     assert values.parse_date(text) == date(2026, 1, 15)
 
 
-@pytest.mark.parametrize("text", ["01/15/2026", "2026-13-01", "15 januar 2026", "31-02-2026"])
+@pytest.mark.parametrize("text", ["01/15/2026", "2026-13-01", "15 foo 2026", "31-02-2026"])
 def test_dates_that_are_not_day_month_year_are_refused(text: str):
     with pytest.raises(ValueError, match="a date like 15-01-2026"):
         values.parse_date(text)
@@ -62,15 +66,18 @@ def test_dates_that_are_not_day_month_year_are_refused(text: str):
 def test_the_small_fields_accept_what_exports_write():
     assert values.parse_phone("+45 20 12 34 56") == "+4520123456"
     assert values.parse_phone("0045 20-12-34-56") == "+4520123456"
-    assert values.parse_cvr("DK 12 34 56 78") == "12345678"
     assert values.parse_email(" anna@firma.dk; bogholderi@firma.dk") == "anna@firma.dk"
-    assert [values.parse_language(t) for t in ("Dansk", "EN", "english", "da-DK")] == ["da", "en", "en", "da"]
+    assert [values.parse_language(t) for t in ("Dansk", "EN", "english", "da-DK", "Tysk")] == [
+        "da",
+        "en",
+        "en",
+        "da",
+        "en",
+    ]
     assert [values.parse_country(t) for t in ("Danmark", "se", "Tyskland")] == ["DK", "SE", "DE"]
     assert [values.parse_yes_no(t) for t in ("Ja", "nej", "Erhverv", "privat", "x")] == [True, False, True, False, True]
-    with pytest.raises(ValueError, match="a CVR number of 8 digits"):
-        values.parse_cvr("1234")
     with pytest.raises(ValueError, match="da or en"):
-        values.parse_language("tysk")
+        values.parse_language("klingon")
 
 
 @pytest.mark.parametrize(
