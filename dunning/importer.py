@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from dunning.api_client import Api
+from dunning.imports.model import ImportFailed, Items, NoDefaultTemplate, Plan, Problem, Write
 from dunning.imports.reading import ExportFile, Unreadable, read_file
-from dunning.imports.rows import Items, Problem, read_items
-from dunning.imports.sync import ImportFailed, NoDefaultTemplate, Plan, Write, plan_sync
+from dunning.imports.rows import read_items
+from dunning.imports.sync import plan_sync
 
 __all__ = ["ImportFailed", "run_import"]
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import re
 import textwrap
-from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -15,84 +13,22 @@ from pydantic import ValidationError
 
 from dunning.imports import values
 from dunning.imports.headers import LABELS
+from dunning.imports.model import (
+    AgreementItem,
+    CustomerItem,
+    EntryItem,
+    InvoiceItem,
+    Items,
+    Problem,
+    RowError,
+    shown,
+)
 from dunning.imports.reading import ExportFile, Record
 from shared.api.models import ADDRESS_WIDTH, AddressIn, CustomerIn
 
 KINDS = ("customers", "agreements", "invoices")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$")
 ID_EXPECTED = "an id of at most 64 letters, digits and _.:/- (no spaces)"
-
-
-@dataclass(frozen=True)
-class Problem:
-    source: str
-    line: int
-    column: str
-    expected: str
-
-    def __str__(self) -> str:
-        return f"{self.source}:{self.line}: {self.column}: {self.expected}"
-
-
-class RowError(ValueError):
-    def __init__(self, column: str, expected: str) -> None:
-        super().__init__(expected)
-        self.column = column
-        self.expected = expected
-
-
-@dataclass
-class CustomerItem:
-    record: Record
-    id: str
-    fields: dict[str, Any]  # only what the export says: name, email, phone, language, address, business
-    columns: dict[str, str]  # API field -> the column it came from
-    repeated: bool = False  # from an invoice row: the same customer on many rows is expected
-
-
-@dataclass
-class AgreementItem:
-    record: Record
-    id: str
-    customer: str
-    template: str | None
-    columns: dict[str, str]
-
-
-@dataclass
-class InvoiceItem:
-    record: Record
-    id: str
-    customer: str | None
-    agreement: str | None
-    amount: Decimal
-    open_amount: Decimal | None  # the export's remaining amount (Restbeløb), when it has one
-    issued: date
-    due: date
-    columns: dict[str, str]
-    customer_name: str | None = None  # no customer number: the customer is found by this name
-
-
-@dataclass
-class EntryItem:
-    """A credit note (a negative amount) or an unmatched payment of an open-items export: on account."""
-
-    record: Record
-    kind: str  # "credit_note" or "payment"
-    id: str
-    customer: str
-    amount: Decimal
-    on: date
-    columns: dict[str, str]
-
-
-@dataclass
-class Items:
-    customers: list[CustomerItem] = field(default_factory=list)
-    agreements: list[AgreementItem] = field(default_factory=list)
-    invoices: list[InvoiceItem] = field(default_factory=list)
-    entries: list[EntryItem] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
 
 
 def file_kind(export: ExportFile, kind: str | None) -> str | None:
@@ -387,14 +323,8 @@ def _differs(seen: CustomerItem, item: CustomerItem, name: str, value: Any) -> P
         item.record.source,
         item.record.line,
         item.columns.get(name, name),
-        f"the same as for customer {item.id} at line {where} ({_shown(seen.fields[name])}), not {_shown(value)}",
+        f"the same as for customer {item.id} at line {where} ({shown(seen.fields[name])!r}), not {shown(value)!r}",
     )
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, dict):
-        return ", ".join([*value.get("lines", []), f"{value.get('postcode')} {value.get('city')}"])
-    return repr(value)
 
 
 def _unique(items: Items, kind: str) -> None:

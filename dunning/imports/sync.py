@@ -5,52 +5,27 @@ payments where the export's remaining amount went down — and reports of what i
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from dunning.api_client import Api
+from dunning.imports.model import (
+    AgreementItem,
+    CustomerItem,
+    EntryItem,
+    ImportFailed,
+    InvoiceItem,
+    Items,
+    NoDefaultTemplate,
+    Plan,
+    Problem,
+    Write,
+    money,
+    shown,
+)
 from dunning.imports.reading import ExportFile, Record
-from dunning.imports.rows import AgreementItem, CustomerItem, EntryItem, InvoiceItem, Items, Problem
-
-
-class ImportFailed(RuntimeError):
-    """The API refused or failed in a way no row explains."""
-
-
-class NoDefaultTemplate(ImportFailed):
-    pass
-
-
-@dataclass
-class Write:
-    """One thing the import writes, with the row it comes from (for a refusal's file:line: column)."""
-
-    kind: str  # customers, agreements, invoices, payments, credit-notes
-    body: dict[str, Any]
-    record: Record | None
-    column: dict[str, str]  # API field -> the column it came from
-    text: str  # the diff line
-
-
-UNCHANGED = ("customers", "invoices", "credit notes or payments")
-
-
-@dataclass
-class Plan:
-    writes: list[Write] = field(default_factory=list)
-    reports: list[str] = field(default_factory=list)  # what the import saw and did not change
-    problems: list[Problem] = field(default_factory=list)
-    unchanged: dict[str, int] = field(default_factory=lambda: dict.fromkeys(UNCHANGED, 0))
-    default_agreements: list[str] = field(default_factory=list)
-    default_template: str | None = None
-    invoice_customers: set[str] = field(default_factory=set)  # whose invoices the export lists
-    paid: list[str] = field(default_factory=list)  # new invoices paid in full: not imported
-
-    def of(self, kind: str) -> list[Write]:
-        return [write for write in self.writes if write.kind == kind]
 
 
 def _get(api: Api, path: str, query: dict[str, str] | None = None) -> Any:
@@ -59,12 +34,6 @@ def _get(api: Api, path: str, query: dict[str, str] | None = None) -> Any:
         reason = answer.get("reason") if isinstance(answer, dict) else answer
         raise ImportFailed(f"reading {path} from the engine failed: {reason}")
     return answer
-
-
-def money(amount: Decimal | str) -> str:
-    """Danish style for the output: 1.250,00."""
-    text = f"{Decimal(amount):,.2f}"
-    return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
 def payment_id(export_digest: str, invoice: str, amount: Decimal) -> str:
@@ -137,9 +106,7 @@ def _customers(plan: Plan, engine: _Engine, customers: list[CustomerItem]) -> No
             plan.unchanged["customers"] += 1
             continue
         body = {"id": item.id} | {k: v for k, v in current.items() if v is not None} | item.fields
-        described = ", ".join(
-            f"{name} {_shown(current.get(name))} → {_shown(value)}" for name, value in changed.items()
-        )
+        described = ", ".join(f"{name} {shown(current.get(name))} → {shown(value)}" for name, value in changed.items())
         plan.writes.append(Write("customers", body, item.record, item.columns, f"~ customer {item.id}: {described}"))
 
 
@@ -164,14 +131,6 @@ def _customers_by_name(plan: Plan, engine: _Engine, items: Items) -> None:
                     f"{'no customer' if not found else f'{len(found)} customers'} named {item.customer_name!r}",
                 )
             )
-
-
-def _shown(value: Any) -> str:
-    if value is None:
-        return "(none)"
-    if isinstance(value, dict):
-        return ", ".join([*value.get("lines", []), f"{value.get('postcode')} {value.get('city')}"])
-    return str(value)
 
 
 def _agreements(plan: Plan, engine: _Engine, items: Items, known: set[str]) -> dict[str, str]:
