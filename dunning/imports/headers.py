@@ -16,9 +16,9 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "id": ("id", "nr", "no", "nummer", "number", "løbenr", "lobenr"),
     "customer_no": (
         "kundenr", "kunde nr", "kundenummer", "kunde nummer", "kunde id", "kundeid", "debitornr", "debitor nr",
-        "debitornummer", "debitor nummer", "debitor", "konto", "kontonr", "konto nr", "kontaktnr", "kontakt nr",
+        "debitornummer", "debitor nummer", "debitor", "debitorkonto", "kontaktnr", "kontakt nr",
         "kontaktnummer", "kontakt id", "customer", "customer no", "customer number", "customer id", "customer nr",
-        "customerid", "customernumber", "account", "account no", "account number", "debtor", "debtor no",
+        "customerid", "customernumber", "debtor", "debtor no",
         "debtor number", "contact id", "contact no", "contact number", "kunde",
     ),
     "invoice_no": (
@@ -75,7 +75,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
         "issued", "issue date", "issued on", "document date",
     ),
     "due": (
-        "forfaldsdato", "forfald", "forfaldsdag", "forfalden", "betalingsdato", "sidste rettidige betalingsdag",
+        "forfaldsdato", "forfald", "forfaldsdag", "sidste rettidige betalingsdag",
         "forf dato", "forfdato", "forfalds dato", "due", "due date", "due on", "payment due", "duedate",
     ),
     "currency": ("valuta", "valutakode", "currency", "currency code"),

@@ -1,12 +1,14 @@
 """Cell values as accounting exports write them: amounts, dates and the small fields (no API)."""
 
+import re
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from dunning.imports import values
-from dunning.imports.headers import field_of
+from dunning.imports.headers import HEADERS, field_of
 
 
 @pytest.mark.parametrize(
@@ -108,3 +110,15 @@ def test_the_small_fields_accept_what_exports_write():
 )
 def test_the_header_map_reads_danish_and_english_column_names(header: str, field: str | None):
     assert field_of(header) == field
+
+
+def test_the_documented_header_map_is_the_one_the_import_uses():
+    # Given the header map table of docs/import.md
+    text = (Path(__file__).resolve().parents[2] / "docs/import.md").read_text(encoding="utf-8")
+    documented = {}
+    for line in text.splitlines():
+        found = re.match(r"^\| `([a-z_0-9]+)`[^|]*\| (.+) \|$", line)
+        if found:
+            documented[found.group(1)] = tuple(header.strip() for header in found.group(2).split(","))
+    # Then it lists every field with exactly the headers the code maps
+    assert documented == HEADERS
