@@ -165,7 +165,7 @@ def _customer(row: _Row, own: str, repeated: bool = False) -> CustomerItem:
     cvr = row.text("cvr", "business")  # a CVR (or a foreign VAT number) makes a business; it is not stored
     if business is not None:
         found["business"] = bool(business)
-    elif cvr:
+    elif any(char.isdigit() for char in cvr):  # not "-" or "ingen"
         found["business"] = True  # a CVR number: a business customer (B2B rules apply)
     address = _address(row)
     if address is not None:

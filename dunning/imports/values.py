@@ -32,6 +32,9 @@ def parse_amount(text: str, mark: str | None = None) -> Decimal:
     column's other cells use the other mark (``mark``), and refused as ambiguous otherwise.
     """
     cleaned = _SPACES.sub("", _CURRENCY.sub("", text)).replace("\u2212", "-")
+    whole_kroner = re.search(r"([.,])[-\u2013]$", cleaned)  # "1.250,-": whole kroner, not a minus
+    if whole_kroner:
+        mark, cleaned = whole_kroner.group(1), cleaned[:-2]
     negative = False
     if cleaned.startswith("(") and cleaned.endswith(")"):
         negative, cleaned = True, cleaned[1:-1]
@@ -86,7 +89,7 @@ _MONTHS = {
     "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
 }  # fmt: skip
 _NAMED = re.compile(r"^([0-9]{1,2})\.?[ -]?([a-zæøå]+)\.?[ -]?([0-9]{4})$")
-_DMY = re.compile(r"^([0-9]{1,2})[-./ ]([0-9]{1,2})[-./ ]([0-9]{4}|[0-9]{2})$")
+_DMY = re.compile(r"^([0-9]{1,2})[-./ ]([0-9]{1,2})[-./ ]([0-9]{4}|[0-9]{2})(?:[T ][0-9:.]+)?$")
 _YMD = re.compile(r"^([0-9]{4})[-./]([0-9]{1,2})[-./]([0-9]{1,2})(?:[T ][0-9:.]+Z?)?$")
 
 
@@ -173,8 +176,9 @@ def parse_country(text: str) -> str:
 
 
 def parse_phone(text: str) -> str:
-    """``+45 20 12 34 56``, ``20-12-34-56``, ``(+45) 20123456`` -> ``+4520123456``."""
-    value = re.sub(r"[\s\u00a0().-]", "", text)
+    """``+45 20 12 34 56``, ``20-12-34-56``, ``(+45) 20123456``, ``20123456 / 70123456`` -> ``+4520123456``."""
+    first = re.split(r"[/,;]| og | or ", text)[0]  # of several numbers, the first
+    value = re.sub(r"[\s\u00a0().-]", "", first)
     if value.startswith("00"):
         value = "+" + value[2:]
     if not re.fullmatch(r"\+?[0-9]{4,19}", value):

@@ -248,3 +248,57 @@ def test_an_invoice_list_without_customer_numbers_finds_the_customer_by_name(api
     code, out, err = run(api, debtors, invoices, skip_invalid=True)
     assert code == 0, err
     assert "2 invoices" in out and get(api, "/invoices/T4")["customer"] == "6001"
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+class Meter:
+    """A progress bar that records what it was told."""
+
+    def __init__(self, log: list[tuple[str, int]], desc: str, total: int) -> None:
+        self.log, self.desc = log, desc
+        log.append((f"{desc} total", total))
+
+    def __enter__(self) -> "Meter":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        pass
+
+    def update(self, count: int) -> None:
+        self.log.append((self.desc, count))
+
+
+def test_progress_is_drawn_only_on_a_terminal_and_paid_invoices_stay_out(api: LocalApi, tmp_path: Path):
+    # Given an export with one open and one paid invoice, and a progress bar that records
+    path = export(
+        tmp_path / "fakturaer.csv",
+        HEADER,
+        "Q1;7001;Ida Holm;05-01-2026;19-01-2026;100,00;100,00",
+        "Q2;7001;Ida Holm;06-01-2026;20-01-2026;200,00;0,00",
+    )
+    log: list[tuple[str, int]] = []
+
+    def progress(*, total: int, desc: str, unit: str, file: object) -> Meter:
+        return Meter(log, desc, total)
+
+    # When it is imported with standard error not a terminal
+    out = io.StringIO()
+    code = run_import(api, [path], dry_run=True, out=out, err=io.StringIO(), progress=progress, today=TODAY)
+    assert code == 0 and log == []
+    code = run_import(api, [path], out=out, err=io.StringIO(), progress=progress, today=TODAY)
+    # Then no bar is drawn; and the paid invoice is counted, not imported
+    assert code == 0 and log == []
+    assert "1 invoice(s) paid in full (remaining 0,00) not imported: Q2" in out.getvalue()
+    assert api.request("GET", "/invoices/Q2")[0] == 404
+    # When the next export (a second invoice) is imported on a terminal, the bar counts the rows
+    later = export(
+        tmp_path / "senere.csv", HEADER, "Q1;7001;Ida Holm;05-01-2026;19-01-2026;100,00;40,00",
+        "Q3;7001;Ida Holm;07-01-2026;21-01-2026;300,00;300,00",
+    )  # fmt: skip
+    code = run_import(api, [later], out=io.StringIO(), err=Terminal(), progress=progress, today=TODAY)
+    assert code == 0
+    assert log == [("invoices total", 1), ("invoices", 1), ("payments total", 1), ("payments", 1)]

@@ -30,6 +30,8 @@ from dunning.imports.headers import HEADERS, field_of
         ("1.250", ",", "1250.00"),  # the column writes decimals with a comma: the dot groups thousands
         ("1,250", ".", "1250.00"),
         ("−75,50", None, "-75.50"),  # a typographic minus
+        ("1.250,-", None, "1250.00"),  # whole kroner
+        ("kr. 500,-", None, "500.00"),
     ],
 )
 def test_danish_and_iso_amounts_are_read(text: str, mark: str | None, amount: str):
@@ -52,7 +54,7 @@ def test_a_columns_decimal_mark_is_read_from_the_cells_that_show_it():
     "text",
     [
         "15-01-2026", "15.01.2026", "15/01/2026", "15.1.2026", "2026-01-15", "2026-01-15T00:00:00", "15-01-26",
-        "15. jan. 2026", "15-Jan-2026", "15 januar 2026",
+        "15. jan. 2026", "15-Jan-2026", "15 januar 2026", "15-01-2026 00:00:00",
     ],
 )  # fmt: skip
 def test_danish_and_iso_dates_are_read_day_first(text: str):
@@ -68,6 +70,7 @@ def test_dates_that_are_not_day_month_year_are_refused(text: str):
 def test_the_small_fields_accept_what_exports_write():
     assert values.parse_phone("+45 20 12 34 56") == "+4520123456"
     assert values.parse_phone("0045 20-12-34-56") == "+4520123456"
+    assert values.parse_phone("20 12 34 56 / 70 12 34 56") == "20123456"
     assert values.parse_email(" anna@firma.dk; bogholderi@firma.dk") == "anna@firma.dk"
     assert [values.parse_language(t) for t in ("Dansk", "EN", "english", "da-DK", "Tysk")] == [
         "da",
