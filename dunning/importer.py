@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from dunning.api_client import Api
-from dunning.imports.model import ImportFailed, Items, NoDefaultTemplate, Plan, Problem, Write
+from dunning.imports.model import ImportFailed, Items, NoDefaultTemplate, Plan, Problem, Write, few
 from dunning.imports.reading import ExportFile, Unreadable, read_file
 from dunning.imports.rows import read_items
 from dunning.imports.sync import plan_sync
@@ -26,6 +26,8 @@ from dunning.imports.sync import plan_sync
 __all__ = ["ImportFailed", "run_import"]
 
 CHUNK = 500
+# A failure half-way leaves what was written; the import is a sync, so running it again completes it.
+AGAIN = "; what was written before stays, and importing again completes the rest"
 BULK = ("customers", "agreements", "invoices")
 
 
@@ -58,6 +60,8 @@ def run_import(
     for export in exports:
         _describe(export, out)
     items = read_items(exports, kind)
+    for reason, ids in items.left_out.items():
+        print(f"not imported ({reason}): {few(ids)}", file=out)
     try:
         plan, skipped = _plan(api, items, exports, skip_invalid, today or date.today())
     except NoDefaultTemplate as error:
@@ -200,7 +204,7 @@ def _apply(api: Api, plan: Plan, err: TextIO, progress: Callable[..., Any] | Non
                     if status != 200:
                         first = chunk[0].record
                         at = f" (from {first.source}:{first.line})" if first else ""
-                        raise ImportFailed(f"the engine refused the {kind}{at}: {_reason(answer)}")
+                        raise ImportFailed(f"the engine refused the {kind}{at}: {_reason(answer)}{AGAIN}")
                     if bar is not None:
                         bar.update(len(chunk))
                 continue
@@ -209,7 +213,7 @@ def _apply(api: Api, plan: Plan, err: TextIO, progress: Callable[..., Any] | Non
                 if status not in (200, 201):
                     where = f"{write.record.source}:{write.record.line}: " if write.record else ""
                     raise ImportFailed(
-                        f"{where}the engine refused the {kind[:-1]} {write.body['id']}: {_reason(answer)}"
+                        f"{where}the engine refused the {kind[:-1]} {write.body['id']}: {_reason(answer)}{AGAIN}"
                     )
                 if bar is not None:
                     bar.update(1)
@@ -246,8 +250,7 @@ def _unchanged(plan: Plan) -> str:
 
 def _print_reports(plan: Plan, out: TextIO) -> None:
     if plan.paid:
-        shown = ", ".join(plan.paid[:10]) + (f" and {len(plan.paid) - 10} more" if len(plan.paid) > 10 else "")
-        print(f"{len(plan.paid)} invoice(s) paid in full (remaining 0,00) not imported: {shown}", file=out)
+        print(f"{len(plan.paid)} invoice(s) paid in full (remaining 0,00) not imported: {few(plan.paid)}", file=out)
     if plan.reports:
         print(f"to look at ({len(plan.reports)}; the import changed nothing for these):", file=out)
         for report in plan.reports:
@@ -256,11 +259,9 @@ def _print_reports(plan: Plan, out: TextIO) -> None:
 
 def _print_default(plan: Plan, out: TextIO, verb: str) -> None:
     if plan.default_agreements:
-        ids = plan.default_agreements
-        shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
         print(
-            f"{len(ids)} customer(s) had no agreement and {verb} one on the default template "
-            f"{plan.default_template}: {shown}",
+            f"{len(plan.default_agreements)} customer(s) had no agreement and {verb} one on the default template "
+            f"{plan.default_template}: {few(plan.default_agreements)}",
             file=out,
         )
 

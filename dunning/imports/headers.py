@@ -78,6 +78,8 @@ HEADERS: dict[str, tuple[str, ...]] = {
         "forfaldsdato", "forfald", "forfaldsdag", "sidste rettidige betalingsdag",
         "forf dato", "forfdato", "forfalds dato", "due", "due date", "due on", "payment due", "duedate",
     ),
+    "paid": ("betalt", "betalt beløb", "betalt belob", "indbetalt", "paid", "amount paid", "paid amount"),
+    "status": ("status", "fakturastatus", "invoice status", "state"),
     "currency": ("valuta", "valutakode", "currency", "currency code"),
     "entry_type": ("type", "bilagstype", "posteringstype", "dokumenttype", "document type", "entry type", "art"),
 }  # fmt: skip

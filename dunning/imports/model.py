@@ -80,6 +80,7 @@ class Items:
     invoices: list[InvoiceItem] = field(default_factory=list)
     entries: list[EntryItem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    left_out: dict[str, list[str]] = field(default_factory=dict)  # why -> the rows' numbers (drafts, zero)
 
 
 class ImportFailed(RuntimeError):
@@ -132,3 +133,8 @@ def shown(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join([*value.get("lines", []), f"{value.get('postcode')} {value.get('city')}"])
     return str(value)
+
+
+def few(ids: list[str], most: int = 10) -> str:
+    """Ids for a message: the first ``most`` and how many more."""
+    return ", ".join(ids[:most]) + (f" and {len(ids) - most} more" if len(ids) > most else "")

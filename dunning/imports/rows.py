@@ -179,7 +179,8 @@ def _customer(row: _Row, own: str, repeated: bool = False) -> CustomerItem:
         CustomerIn.model_validate({"id": ident} | found)
     except ValidationError as error:
         item = error.errors()[0]
-        raise RowError(row.columns.get(str(item["loc"][0]), str(item["loc"][0])), str(item["msg"])) from error
+        column = row.columns.get(str(item["loc"][0]), str(item["loc"][0]))
+        raise RowError(column, str(item["msg"]).removeprefix("Value error, ")) from error
     return CustomerItem(row.record, ident, found, row.columns, repeated)
 
 
@@ -251,17 +252,26 @@ def _invoice_or_entry(items: Items, row: _Row) -> None:
     entry_type = row.text("entry_type").lower().rstrip(".")
     if entry_type not in _INVOICE | _CREDIT | _PAYMENT:
         raise RowError(row.column("entry_type"), f"Faktura, Kreditnota or Betaling, not {row.text('entry_type')!r}")
+    status = row.text("status").lower()
+    if status in _DRAFT:  # not sent to the customer: nothing to remind of
+        items.left_out.setdefault("drafts", []).append(ident)
+        return
     amount = row.amount("amount", "amount")
     remaining = row.amount("open_amount", "open_amount")
     if amount is None and remaining is None:
         raise RowError(row.column("amount"), "the invoice's amount (the cell is empty)")
     total = amount if amount is not None else remaining
     assert total is not None
+    if remaining is None:
+        remaining = _remaining_from(row, total, status)
     if entry_type in _CREDIT | _PAYMENT or (total < 0 and entry_type == ""):
         left = remaining if remaining is not None else total  # what is still on account of it
         _entry(items, row, ident, customer, "payment" if entry_type in _PAYMENT else "credit_note", abs(left))
         return
-    if total <= 0:
+    if total == 0:
+        items.left_out.setdefault("amount 0,00", []).append(ident)
+        return
+    if total < 0:
         raise RowError(
             row.columns.get("amount", row.column("amount")), f"a positive amount for an invoice, not {total}"
         )
@@ -281,6 +291,31 @@ def _invoice_or_entry(items: Items, row: _Row) -> None:
     items.invoices.append(
         InvoiceItem(record, ident, customer, agreement, total, remaining, issued, due, row.columns, name or None)
     )
+
+
+_DRAFT = {"kladde", "draft", "udkast", "ikke bogført", "ikke bogfort", "not booked", "proforma"}
+_PAID = {"betalt", "paid", "udlignet", "afsluttet", "settled", "lukket", "closed"}
+
+
+def _remaining_from(row: _Row, total: Decimal, status: str) -> Decimal | None:
+    """Without a remaining column: what a paid column (an amount, ja/nej or the date paid) or a paid
+    status says remains; None when nothing does."""
+    paid = row.text("paid", "open_amount")
+    if paid:
+        try:
+            return max(total - values.parse_amount(paid, row.mark), Decimal(0))
+        except ValueError:
+            pass
+        try:
+            return Decimal(0) if values.parse_yes_no(paid) else total
+        except ValueError:
+            pass
+        try:
+            values.parse_date(paid)
+            return Decimal(0)  # the date it was paid
+        except ValueError as error:
+            raise RowError(row.column("paid"), f"the amount paid, ja/nej or the date paid, not {paid!r}") from error
+    return Decimal(0) if status in _PAID else None
 
 
 def _entry(items: Items, row: _Row, ident: str, customer: str | None, kind: str, amount: Decimal) -> None:

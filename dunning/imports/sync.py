@@ -22,6 +22,7 @@ from dunning.imports.model import (
     Plan,
     Problem,
     Write,
+    few,
     money,
     shown,
 )
@@ -200,15 +201,10 @@ def _agreements(plan: Plan, engine: _Engine, items: Items, known: set[str]) -> d
     if plan.default_agreements and not engine.default_template:
         raise NoDefaultTemplate(
             f"{len(plan.default_agreements)} customer(s) have no agreement and the tenant has no default_template "
-            f"to give them one ({_ids(plan.default_agreements)}); set it first: "
+            f"to give them one ({few(plan.default_agreements)}); set it first: "
             "`dunning settings set default_template=<template name>`"
         )
     return agreement_of
-
-
-def _ids(ids: list[str], most: int = 8) -> str:
-    shown = ", ".join(ids[:most])
-    return shown + (f" and {len(ids) - most} more" if len(ids) > most else "")
 
 
 def _unknown_customer(record: Record, columns: dict[str, str], customer: str) -> Problem:

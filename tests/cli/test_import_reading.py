@@ -1,6 +1,7 @@
 """Reading export files: encodings, delimiters, header lines, short rows, and every bad row named
 ``file:line: column: what was expected`` (no API: the rows as the import reads them)."""
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,33 @@ def test_a_total_line_and_a_second_amount_column_are_left_out_and_said(tmp_path:
     ]
     assert export.ignored == ["Beløb inkl. moms (a second column for Beløb)", "Moms"]
     assert export.skipped == [3]
+
+
+def test_a_paid_column_or_status_gives_the_remaining_amount_and_drafts_stay_out(tmp_path: Path):
+    # Given a Dinero-style list with "Betalt" and "Status" and no remaining column
+    path = tmp_path / "dinero.csv"
+    path.write_text(
+        "Fakturanummer,Kundenummer,Dato,Forfaldsdato,Beløb inkl. moms,Betalt,Status\n"
+        '1,D-1,2026-01-03,2026-01-17,"1.000,00","400,00",Delvist betalt\n'
+        "2,D-1,2026-01-03,2026-01-17,500,Ja,Betalt\n"
+        "3,D-1,2026-01-03,2026-01-17,500,,Forfalden\n"
+        "4,D-1,2026-01-03,2026-01-17,500,,Kladde\n"
+        "5,D-1,2026-01-03,2026-01-17,500,,Betalt\n"
+        "6,D-1,2026-01-03,2026-01-17,500,12-01-2026,\n"
+        "7,D-1,2026-01-03,2026-01-17,0,,\n"
+        "8,D-1,2026-01-03,2026-01-17,500,måske,\n",
+        encoding="utf-8",
+    )
+    items = read_items([read_file(path)], None)
+    # Then what remains is read from what was paid, drafts and zero invoices are left out and named
+    assert [(i.id, i.open_amount) for i in items.invoices] == [
+        ("1", Decimal("600.00")),
+        ("2", Decimal(0)),
+        ("3", None),
+        ("5", Decimal(0)),
+        ("6", Decimal(0)),
+    ]
+    assert items.left_out == {"drafts": ["4"], "amount 0,00": ["7"]}
+    assert [str(p).removeprefix(f"{path}:") for p in items.problems] == [
+        "9: Betalt: the amount paid, ja/nej or the date paid, not 'måske'"
+    ]
