@@ -68,7 +68,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
         "restbeløb", "restbelob", "restbeloeb", "rest", "resterende", "resterende beløb", "udestående",
         "udestaende", "åben", "åbent beløb", "åben saldo", "aaben saldo", "mangler", "ubetalt", "remaining",
         "remaining amount", "remainder", "outstanding", "outstanding amount", "open amount", "balance due",
-        "amount due", "due amount", "unpaid",
+        "amount due", "due amount", "unpaid", "balance", "invoice balance",
     ),
     "issued": (
         "dato", "fakturadato", "faktura dato", "bilagsdato", "udstedt", "udstedelsesdato", "date", "invoice date",

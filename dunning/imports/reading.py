@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dunning.imports.headers import field_of
+from dunning.imports.headers import field_of, normalise
 
 DELIMITERS = (";", ",", "\t", "|")
 
@@ -155,6 +155,8 @@ def read_file(path: Path, encoding: str | None = None) -> ExportFile:
     columns: list[str | None] = []
     for name in header:
         found = field_of(name)
+        if found == "customer_no" and normalise(name) in NAME_OR_NUMBER and _names_a_number(header, name):
+            found = "name"  # Billy's "Customer" beside "Customer no.": the name
         if found is not None and found in export.fields:  # "Beløb" and "Beløb inkl. moms": the first counts
             export.ignored.append(f"{name.strip()} (a second column for {export.fields[found]})")
             found = None
@@ -196,6 +198,15 @@ def _total_line(cells: list[str], ids: list[int]) -> bool:
     if any(index < len(cells) and cells[index].strip() for index in ids):
         return False
     return any(cell.strip().lower().rstrip(":") in TOTALS for cell in cells)
+
+
+# Headers that are the customer's number alone and the customer's name beside a number column.
+NAME_OR_NUMBER = {"customer", "kunde", "debitor", "debtor"}
+
+
+def _names_a_number(header: list[str], name: str) -> bool:
+    others = [other for other in header if other != name and field_of(other) == "customer_no"]
+    return bool(others) and not any(field_of(other) == "name" for other in header)
 
 
 def _read_json(source: str, digest: str, text: str, encoding: str) -> ExportFile:

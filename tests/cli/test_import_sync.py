@@ -302,3 +302,43 @@ def test_progress_is_drawn_only_on_a_terminal_and_paid_invoices_stay_out(api: Lo
     code = run_import(api, [later], out=io.StringIO(), err=Terminal(), progress=progress, today=TODAY)
     assert code == 0
     assert log == [("invoices total", 1), ("invoices", 1), ("payments total", 1), ("payments", 1)]
+
+
+ECONOMIC_DEBTORS = (
+    "Nr.;Navn;Gruppe;Adresse;Postnr.;By;Land;Telefon;E-mail;CVR-nr.;EAN-nr.;Valuta;Betalingsbetingelse;Saldo",
+    "8101;Bøgh & Sønner A/S;Erhverv;Østergade 5;1100;København K;Danmark;33 12 34 56;faktura@bogh.example.dk;"
+    "29876543;5790001234567;DKK;Løbende måned + 30 dage;12.345,67",
+    "8102;Jens Ærtebjerg;Private;Ågade 2, st. th.;2200;København N;Danmark;;jens@example.dk;;;DKK;"
+    "Netto 8 dage;1.000,00",
+)
+ECONOMIC_ENTRIES = (
+    "Dato;Bilag;Tekst;Debitor;Forfaldsdato;Beløb;Restbeløb;Valuta",
+    "02.01.2026;81201;Faktura 81201;8101;01.02.2026;12.345,67;12.345,67;DKK",
+    "05.01.2026;81202;Faktura 81202;8102;13.01.2026;1.500,00;1.000,00;DKK",
+    "10.01.2026;85001;Indbetaling;8102;10.01.2026;-500,00;0,00;DKK",
+)
+BILLY = (
+    "Invoice no.,Date,Due date,Customer,Customer no.,Amount,Balance,Currency,State",
+    'INV-0001,2026-01-04,2026-01-18,Nordic Widgets ApS,C-9,"2,500.00","2,500.00",DKK,approved',
+    'INV-0002,2026-01-05,2026-01-19,Nordic Widgets ApS,C-9,"300.00","0.00",DKK,paid',
+)
+
+
+@pytest.mark.parametrize(
+    ("files", "imported"),
+    [
+        ({"debitorer.csv": ECONOMIC_DEBTORS, "poster.csv": ECONOMIC_ENTRIES}, "2 customers, 2 agreements, 2 invoices"),
+        ({"billy.csv": BILLY}, "1 customers, 1 agreements, 1 invoices"),
+    ],
+)
+def test_other_real_looking_exports_import_and_then_change_nothing(
+    api: LocalApi, tmp_path: Path, files: dict[str, tuple[str, ...]], imported: str
+):
+    # Given an e-conomic debtor list with open entries (Windows-1252, ;), or a Billy invoice list (UTF-8, ,)
+    paths = [export(tmp_path / name, rows[0], *rows[1:]) for name, rows in files.items()]
+    # When it is imported, and imported again
+    code, out, err = run(api, *paths)
+    again = run(api, *paths)
+    # Then it comes in, and the second time nothing changes
+    assert code == 0 and f"imported {imported}" in out, err
+    assert again[0] == 0 and "no changes" in again[1], again
