@@ -65,6 +65,8 @@ def run_import(
     try:
         plan, skipped = _plan(api, items, exports, skip_invalid, today or date.today())
     except NoDefaultTemplate as error:
+        for problem in [] if skip_invalid else _sorted(items.problems):
+            print(problem, file=err)
         print(f"dunning import: {error}", file=err)
         return 1
     if plan is None:

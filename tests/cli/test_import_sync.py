@@ -20,17 +20,13 @@ TEMPLATE = {"name": "standard", "steps": [{"name": "Rykker 1", "days": 4, "actio
 
 @pytest.fixture(scope="module")
 def api() -> Iterator[LocalApi]:
-    """One tenant with a default template for the module; each test uses its own customer numbers."""
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in {"AWS_DEFAULT_REGION": "eu-north-1", "AWS_ACCESS_KEY_ID": "testing"}.items():
-            patch.setenv(name, value)
-        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        patch.delenv("AWS_ENDPOINT_URL", raising=False)
-        with LocalStack("acme") as stack:
-            local = LocalApi(stack)
-            assert local.request("POST", "/templates", TEMPLATE)[0] == 201
-            assert local.request("PATCH", "/settings", {"default_template": "standard"})[0] == 200
-            yield local
+    """One tenant with a default template for the module (the embedded AWS sets its own environment);
+    each test uses its own customer and invoice numbers."""
+    with LocalStack("acme") as stack:
+        local = LocalApi(stack)
+        assert local.request("POST", "/templates", TEMPLATE)[0] == 201
+        assert local.request("PATCH", "/settings", {"default_template": "standard"})[0] == 200
+        yield local
 
 
 def run(api: LocalApi, *paths: Path, **options: object) -> tuple[int, str, str]:
