@@ -60,6 +60,9 @@ def run_import(
     for export in exports:
         _describe(export, out)
     items = read_items(exports, kind)
+    if not any(export.records for export in exports):
+        print("nothing to import: the files have a header and no rows", file=out)
+        return 0
     for reason, ids in items.left_out.items():
         print(f"not imported ({reason}): {few(ids)}", file=out)
     try:

@@ -147,6 +147,8 @@ def read_file(path: Path, encoding: str | None = None) -> ExportFile:
     except OSError as error:
         raise Unreadable(f"{source}: {error.strerror or error}") from error
     digest = hashlib.sha256(data).hexdigest()
+    if not data.strip():
+        raise Unreadable(f"{source}: the file is empty")
     text, used = decode(data, source, encoding)
     if path.suffix.lower() == ".json" or text.lstrip()[:1] in ("{", "["):
         return _read_json(source, digest, text, used)

@@ -102,6 +102,9 @@ def test_a_workbook_or_a_file_without_known_columns_is_unreadable(tmp_path: Path
     (tmp_path / "y.csv").write_text("foo;bar\n1;2\n")
     with pytest.raises(Unreadable, match=r"y\.csv:1: no column the import knows"):
         read_file(tmp_path / "y.csv")
+    (tmp_path / "empty.csv").write_bytes(b"\r\n")
+    with pytest.raises(Unreadable, match=r"empty\.csv: the file is empty"):
+        read_file(tmp_path / "empty.csv")
     with pytest.raises(Unreadable, match="No such file"):
         read_file(tmp_path / "missing.csv")
 

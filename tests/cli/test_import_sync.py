@@ -338,3 +338,9 @@ def test_other_real_looking_exports_import_and_then_change_nothing(
     # Then it comes in, and the second time nothing changes
     assert code == 0 and f"imported {imported}" in out, err
     assert again[0] == 0 and "no changes" in again[1], again
+
+
+def test_a_header_without_rows_imports_nothing_and_says_so(api: LocalApi, tmp_path: Path):
+    path = export(tmp_path / "tom.csv", HEADER)
+    code, out, _ = run(api, path)
+    assert code == 0 and "nothing to import: the files have a header and no rows" in out
