@@ -238,7 +238,7 @@ def _invoices(
                         f"an agreement in this import or in the engine; {item.agreement!r} is neither",
                     )
                 )
-            elif item.customer is not None and item.customer not in plan_customers(plan, engine):
+            elif item.customer is not None and item.customer not in _plan_customers(plan, engine):
                 plan.problems.append(_unknown_customer(item.record, item.columns, item.customer))
             continue
         if item.customer is not None and item.customer != owner:
@@ -260,7 +260,7 @@ def _invoices(
             _known_invoice(plan, item, stored, digest, today)
 
 
-def plan_customers(plan: Plan, engine: _Engine) -> set[str]:
+def _plan_customers(plan: Plan, engine: _Engine) -> set[str]:
     return set(engine.customers) | {w.body["id"] for w in plan.of("customers")}
 
 
