@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from dunning.api_client import Api
 from dunning.importer import run_import
 from dunning.local_api import LocalApi
 from dunning.local_stack import LocalStack
@@ -29,7 +30,7 @@ def api() -> Iterator[LocalApi]:
         yield local
 
 
-def run(api: LocalApi, *paths: Path, **options: object) -> tuple[int, str, str]:
+def run(api: Api, *paths: Path, **options: object) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = run_import(api, list(paths), out=out, err=err, today=TODAY, **options)  # type: ignore[arg-type]
     return code, out.getvalue(), err.getvalue()
@@ -344,3 +345,27 @@ def test_a_header_without_rows_imports_nothing_and_says_so(api: LocalApi, tmp_pa
     path = export(tmp_path / "tom.csv", HEADER)
     code, out, _ = run(api, path)
     assert code == 0 and "nothing to import: the files have a header and no rows" in out
+
+
+class WithoutSource:
+    """An API from before payments had a source: it refuses the field, as a strict model does."""
+
+    def __init__(self, api: LocalApi) -> None:
+        self.api = api
+        self.refused = 0
+
+    def request(self, method: str, path: str, body: object = None, query: dict[str, str] | None = None):
+        if method == "POST" and path == "/payments" and isinstance(body, dict) and "source" in body:
+            self.refused += 1
+            return 422, {"error": "invalid", "field": "source", "reason": "Extra inputs are not permitted"}
+        return self.api.request(method, path, body, query)
+
+
+def test_an_api_without_a_payment_source_still_gets_the_payment(api: LocalApi, tmp_path: Path):
+    assert run(api, export(tmp_path / "a.csv", HEADER, "W1;9001;Vera Ek;05-01-2026;19-01-2026;100,00;100,00"))[0] == 0
+    older = WithoutSource(api)
+    code, out, err = run(
+        older, export(tmp_path / "b.csv", HEADER, "W1;9001;Vera Ek;05-01-2026;19-01-2026;100,00;30,00")
+    )
+    assert code == 0 and older.refused == 1, err
+    assert "- payment 70,00 on invoice W1" in out and get(api, "/invoices/W1")["open_amount"] == "30.00"
