@@ -392,7 +392,14 @@ def _import(args: argparse.Namespace, api: Api) -> int:
     from dunning.importer import ImportFailed, run_import
 
     try:
-        return run_import(api, [Path(p) for p in args.files], args.kind, args.skip_invalid, args.dry_run)
+        return run_import(
+            api,
+            [Path(p) for p in args.files],
+            kind=args.kind,
+            skip_invalid=args.skip_invalid,
+            dry_run=args.dry_run,
+            encoding=getattr(args, "encoding", None),
+        )
     except ImportFailed as error:
         print(f"dunning import: {error}", file=sys.stderr)
         return 1

@@ -1,9 +1,11 @@
 """The operator API for approval by step, debt collection, the Danish rules, business customers,
 addresses and disputes — through HTTP (API Gateway events into the handler)."""
 
+import io
+from datetime import date
 from pathlib import Path
 
-from dunning.importer import _body, read_rows
+from dunning.importer import run_import
 from dunning.local_api import LocalApi
 from tests.api.conftest import STANDARD, ok
 
@@ -157,8 +159,10 @@ def test_an_address_a_payment_slip_cannot_carry_is_refused_naming_the_field(api:
 def test_the_importer_reads_a_business_column(api: LocalApi, tmp_path: Path):
     path = tmp_path / "customers.csv"
     path.write_text("kundenummer;navn;business\nK1;Firma ApS;ja\nK2;Jens;nej\nK3;Aps 3;1\nK4;Hans;\n", encoding="utf-8")
-    rows = read_rows(path)
-    ok(api.request("POST", "/customers/bulk", _body("customers", rows, False, {})))
+    ok(api.request("POST", "/templates", STANDARD), 201)
+    ok(api.request("PATCH", "/settings", {"default_template": "standard"}))
+    out, err = io.StringIO(), io.StringIO()
+    assert run_import(api, [path], kind="customers", out=out, err=err, today=date(2026, 1, 15)) == 0, err.getvalue()
     business = {cid: ok(api.request("GET", f"/customers/{cid}"))["business"] for cid in ("K1", "K2", "K3", "K4")}
     assert business == {"K1": True, "K2": False, "K3": True, "K4": False}
 

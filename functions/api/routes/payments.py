@@ -18,7 +18,15 @@ CustomerQuery = Annotated[str | None, Query(max_length=64)]
 
 def _record(kind: service.EntryKind, body: EntryIn) -> Response[EntryOut]:
     entry, is_new = service.record_entry(
-        request.repo(), kind, body.id, body.amount, body.on, body.invoice, body.customer, actor=request.actor()
+        request.repo(),
+        kind,
+        body.id,
+        body.amount,
+        body.on,
+        body.invoice,
+        body.customer,
+        actor=request.actor(),
+        source=body.source,
     )
     return request.created(EntryOut.model_validate(entry), is_new)
 

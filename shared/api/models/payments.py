@@ -26,6 +26,9 @@ class EntryIn(RequestModel):
     on: BusinessDate
     invoice: Identifier | None = None
     customer: Identifier | None = None
+    source: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        default=None, description="where the entry comes from (e.g. the import file it was derived from)"
+    )
 
     @model_validator(mode="after")
     def _names_a_target(self) -> EntryIn:
@@ -42,6 +45,7 @@ class EntryOut(BaseModel):
     customer: str | None
     applied: str | None = None
     on_account: str | None = None
+    source: str | None = None
 
 
 class BankConnectionIn(RequestModel):

@@ -160,6 +160,7 @@ def invoice_timeline(repo: DunningRepository, invoice_id: str, now: datetime) ->
         events.append(
             {"date": entry["on"], "kind": entry["kind"], "amount": entry["amount"], "id": entry["id"]}
             | ({"applied": entry["applied"]} if "applied" in entry else {})
+            | ({"source": entry["source"]} if "source" in entry else {})
         )
     run_dates = sorted(
         {run["run_date"] for run in repo.runs_between(invoice.issued.isoformat(), run_id_for(now)) if "run_date" in run}

@@ -27,6 +27,7 @@ def record_entry(
     *,
     actor: str,
     credit_id: str | None = None,
+    source: str | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """A payment or credit note, against an invoice or on the customer's account.
 
@@ -52,7 +53,7 @@ def record_entry(
         "on": on.isoformat(),
         "invoice": invoice_id,
         "customer": customer_id,
-    }
+    } | ({"source": source} if source is not None else {})
     if not repo.add_ledger_entry(kind, entry | {_WHO: actor}):
         stored = repo.get_ledger_entry(kind, entry_id) or {}
         if {k: stored.get(k) for k in entry} == entry:
