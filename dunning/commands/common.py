@@ -117,7 +117,7 @@ def cell(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(cell(v) for v in value)
     if isinstance(value, dict):
-        return ", ".join(f"{k} {cell(v)}" for k, v in value.items())
+        return ", ".join(f"{k} {cell(v)}" for k, v in value.items() if v is not None)
     return "" if value is None else str(value)
 
 

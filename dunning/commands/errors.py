@@ -23,18 +23,33 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"^Input should be a valid (list|array)$", "expected a list"),
     (r"^Input should be a valid (dictionary|object).*$", "expected an object"),
     (r"^Input should be a valid decimal$", "expected an amount like 100.00"),
+    (r"^String should match pattern '\^\[0-9\]\{(\d+)\}\$'$", r"expected \1 digits"),
     (r"^String should match pattern '(.*)'$", r"expected text of the form \1"),
     (r"^(?:Input|String|List|Value|Decimal|Date) should (?:be|have) (.*)$", r"expected \1"),
     (r"^Value error, (.*)$", r"\1"),
     (r"^Assertion failed, (.*)$", r"\1"),
 )
-# A union member's tag in a field path: literal['a','b'], function-after[...], or a model's class name.
-_UNION_TAG = re.compile(r"^(literal\[.*\]|[a-z-]+\[.*\]|[A-Z][A-Za-z0-9]*)$")
+# A union member's tag in a field path: literal['a','b'], function-after[...], list[str], bool, or a
+# model's class name — never a field with an index (steps[0]).
+_UNION_TAG = re.compile(
+    r"^(literal\[.*\]|[a-z]+(-[a-z]+)+(\[.*\])?|(list|dict|set|tuple)\[\D.*\]|str|int|bool|float|date|decimal"
+    r"|[A-Z][A-Za-z0-9]*)$"
+)
+# The API's patterns, in words.
+_PATTERNS = {
+    r"^[^@\s]+@[^@\s]+\.[^@\s]+$": "an e-mail address like name@example.dk",
+    r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$": "letters, digits and _ . : / - (starting with a letter or digit)",
+    r"^[A-Za-z0-9][A-Za-z0-9 _.-]*$": "letters, digits, spaces and _ . - (starting with a letter or digit)",
+    r"^\+?[0-9 ]{4,19}$": "a phone number like +4520123456",
+    r"^[0-9]{4}-(0[1-9]|1[0-2])$": "a month YYYY-MM",
+}
 
 
 def plain(reason: Any) -> str:
     """One reason in the operator's words."""
     text = str(reason).strip()
+    for regex, words in _PATTERNS.items():
+        text = text.replace(f"String should match pattern '{regex}'", f"expected {words}")
     for pattern, replacement in _PHRASES:
         if re.match(pattern, text):
             return re.sub(pattern, replacement, text)
@@ -73,15 +88,16 @@ def _join(parts: list[str]) -> str:
 
 
 def _union_sentence(alternatives: list[tuple[str, str | None, str]]) -> str:
-    """What the forms of a union accept: the literal values, and the objects by their field."""
+    """What the forms of a union accept: each plain form, and the objects by their first field."""
     words: list[str] = []
     objects: list[str] = []
     for tag, inner, reason in alternatives:
-        if tag.startswith("literal["):
+        if tag[0].isupper():  # a model: FeeIn, or FeeIn.fee when the object was there but wrong
+            name = inner.split(".")[0] if inner else tag.removesuffix("In")[:1].lower() + tag.removesuffix("In")[1:]
+            objects.append(name)
+        else:
             words.append(plain(reason).removeprefix("expected "))
-        elif inner and inner not in objects:
-            objects.append(inner.split(".")[0])
-    said = " or ".join(w for w in words if w)
+    said = " or ".join(dict.fromkeys(w for w in words if w))
     if objects:
         said = (said + ", or " if said else "") + "an object with " + " / ".join(dict.fromkeys(objects))
     return "expected " + (said or "one of the allowed forms")

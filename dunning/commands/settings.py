@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from typing import Any
 
 from dunning.api_client import Api
@@ -62,8 +61,9 @@ def _print(args: argparse.Namespace, settings: dict[str, Any]) -> int:
 
 
 def setting_value(text: str) -> Any:
-    """A setting's value: JSON (true, 10, ["a"]) — but amounts like 101.00 stay text, as money is."""
-    if re.fullmatch(r"-?[0-9]+\.[0-9]+", text):
+    """A setting's value: true, false, null, a JSON list or object — else text. Numbers stay text
+    (the API reads "7" as 7 where a number is expected, and a CVR or reg. no. keeps its digits)."""
+    if text not in ("true", "false", "null") and not text.startswith(("[", "{")):
         return text
     try:
         return json.loads(text)
