@@ -7,7 +7,6 @@ turns each unposted entry into a payment on its customer's account; then ``resum
 from __future__ import annotations
 
 import argparse
-import hashlib
 from typing import Any
 
 from dunning.api_client import Api, path_of
@@ -25,7 +24,7 @@ def register(commands: Any) -> None:
     entries.add_argument("journal")
     add = add_leaf(actions, "add", "an unposted entry: money received from a customer", _add)
     add.add_argument("journal")
-    add.add_argument("--id", help="the entry's id; default: derived from its content (a repeat is harmless)")
+    add.add_argument("--id", required=True, help="the entry's voucher (bilag) number; the same id twice is refused")
     add.add_argument("--customer", required=True)
     add.add_argument("--amount", required=True, help="e.g. 500.00")
     add.add_argument("--text", help="the entry's text")
@@ -44,9 +43,7 @@ def _entries(args: argparse.Namespace, api: Api) -> int:
 
 
 def _add(args: argparse.Namespace, api: Api) -> int:
-    content = "|".join((args.journal, args.customer, args.amount.strip(), args.text or ""))
-    ident = args.id or f"je-{hashlib.sha256(content.encode()).hexdigest()[:12]}"
-    body = {"id": ident, "customer": args.customer, "amount": args.amount, "text": args.text}
+    body = {"id": args.id, "customer": args.customer, "amount": args.amount, "text": args.text}
     return show(args, call(api, "POST", path_of("journals", args.journal, "entries"), body), COLUMNS)
 
 

@@ -52,10 +52,7 @@ def _print(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     if args.json:
         print_json(settings)
         return OK
-    rows = [
-        {"setting": k, "value": json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v}
-        for k, v in settings.items()
-    ]
+    rows = [{"setting": k, "value": v} for k, v in settings.items()]
     print(table(rows, ("setting", "value")))
     return OK
 
