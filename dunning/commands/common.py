@@ -63,16 +63,22 @@ def subcommands(parser: argparse.ArgumentParser, title: str = "action") -> Any:
     return parser.add_subparsers(dest="action", required=True, title=title, metavar="ACTION")
 
 
-def add_leaf(actions: Any, name: str, help: str, run: Callable[[argparse.Namespace, Api], int]) -> Any:
+def add_leaf(
+    actions: Any, name: str, help: str, run: Callable[[argparse.Namespace, Api], int], aliases: list[str] | None = None
+) -> Any:
     """One API action of a resource: it takes the target options and runs ``run(args, api)``."""
-    leaf = actions.add_parser(name, help=help, description=help, parents=[TARGET], epilog=EXIT_CODES)
+    leaf = actions.add_parser(
+        name, help=help, description=help, parents=[TARGET], epilog=EXIT_CODES, aliases=aliases or []
+    )
     leaf.set_defaults(run=with_api(run))
     return leaf
 
 
-def add_command(commands: Any, name: str, help: str, run: Callable[[argparse.Namespace, Api], int]) -> Any:
+def add_command(
+    commands: Any, name: str, help: str, run: Callable[[argparse.Namespace, Api], int], aliases: list[str] | None = None
+) -> Any:
     """A command with no actions of its own (``start``, ``cases``) that talks to the API."""
-    return add_leaf(commands, name, help, run)
+    return add_leaf(commands, name, help, run, aliases)
 
 
 def with_api(action: Callable[[argparse.Namespace, Api], int]) -> Callable[[argparse.Namespace], int]:

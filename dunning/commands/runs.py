@@ -13,7 +13,8 @@ COLUMNS = ("run_id", "kind", "status", "reminders", "messages", "proposals", "re
 
 
 def register(commands: Any) -> None:
-    add_command(commands, "start", "start the reminder flow now; prints the run's id", _start)
+    # run-now: the name the run notices use
+    add_command(commands, "start", "start the reminder flow now; prints the run's id", _start, aliases=["run-now"])
     resume = add_command(commands, "resume", "continue a paused run, past the unposted entries it stopped for", _resume)
     resume.add_argument("run_id")
     runs = add_command(commands, "runs", "the runs, newest first: status, counts, reason", _runs)
