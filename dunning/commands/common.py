@@ -46,16 +46,18 @@ def call(api: Api, method: str, path: str, body: Any = None, query: dict[str, An
     return answer
 
 
-def target_options() -> argparse.ArgumentParser:
-    """The options every API command takes: where the API is, and ``--json``."""
+def target_options(json_flag: bool = True) -> argparse.ArgumentParser:
+    """The options every API command takes: where the API is, and (but for ``import``) ``--json``."""
     parent = argparse.ArgumentParser(add_help=False)
     parent.add_argument("--api-url", help="a deployed stack's OperatorApiUrl (default: the local stack)")
     parent.add_argument("--local-state", help="the local stack's state file (default .dunning/local.json)")
-    parent.add_argument("--json", action="store_true", help="JSON instead of a table")
+    if json_flag:
+        parent.add_argument("--json", action="store_true", help="JSON instead of a table")
     return parent
 
 
 TARGET = target_options()
+TARGET_TEXT_ONLY = target_options(json_flag=False)
 
 
 def subcommands(parser: argparse.ArgumentParser, title: str = "action") -> Any:

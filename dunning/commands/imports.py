@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from dunning.api_client import Api
-from dunning.commands.common import REFUSED, add_command, fail
+from dunning.commands.common import EXIT_CODES, REFUSED, TARGET_TEXT_ONLY, fail, with_api
 
 
 def register(commands: Any) -> None:
-    parser = add_command(commands, "import", "customers, agreements and invoices from CSV or JSON exports", _import)
+    what = "customers, agreements and invoices from CSV or JSON exports (the report is text)"
+    parser = commands.add_parser("import", help=what, description=what, parents=[TARGET_TEXT_ONLY], epilog=EXIT_CODES)
+    parser.set_defaults(run=with_api(_import))
     parser.add_argument("files", nargs="+", help="CSV (, or ;) or JSON files")
     parser.add_argument("--kind", choices=["customers", "agreements", "invoices"], help="when the columns do not tell")
     parser.add_argument("--encoding", help="the files' encoding, e.g. cp1252; default: detected")

@@ -61,10 +61,11 @@ def test_help_names_no_internal_requirement_codes_and_every_api_command_takes_js
     # Then no help text names a requirement id such as O9 or C5
     coded = {" ".join(k): re.findall(r"\b[OCD][0-9]{1,2}\b", v) for k, v in helps.items()}
     assert {k: v for k, v in coded.items() if v} == {}
-    # And every command that talks to the API takes --json and --api-url
+    # And every command that talks to the API takes --api-url, and all but import (a text report) --json
     leaves = [k for k, v in helps.items() if k and k[0] not in DIRECT and "ACTION" not in v.split("\n\n")[0]]
     assert len(leaves) > 35
-    assert [k for k in leaves if "--json" not in helps[k] or "--api-url" not in helps[k]] == []
+    assert [k for k in leaves if "--api-url" not in helps[k]] == []
+    assert [k for k in leaves if "--json" not in helps[k]] == [("import",)]
 
 
 def test_templates_define_without_a_file_is_a_usage_error_not_a_traceback(capsys: pytest.CaptureFixture[str]):
@@ -184,3 +185,19 @@ def test_import_shows_no_progress_bar_when_stderr_is_not_a_terminal(monkeypatch:
     assert seen["progress"] is quiet_progress and seen["paths"] == [Path("export.csv")]
     with quiet_progress(total=3) as bar:
         bar.update(3)
+
+
+def test_a_closed_pipe_ends_the_real_process_quietly():
+    import subprocess
+
+    # Given a `dunning` process whose reader is gone before it writes (`dunning --help | head -0`)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dunning.cli", "--help"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    # When it ends
+    code = process.wait(timeout=120)
+    # Then it ends with 0, and without a traceback or "Exception ignored" on stderr
+    assert code == 0
+    assert process.stderr.read().decode() == ""
