@@ -165,3 +165,17 @@ def test_refusals_say_the_field_and_what_was_expected_without_http_or_python(
     assert "amount: " in err2 and "on: expected a date" in err2
     for text in (err, err2):
         assert not any(noise in text for noise in ("422", "{", "FeeIn", "literal[", "Traceback", "Input should"))
+
+
+def test_start_wait_shows_the_ended_run_and_resume_names_a_run_that_does_not_exist(
+    stack: Path, capsys: pytest.CaptureFixture[str]
+):
+    # When a run is started and waited for
+    code, out, err = run(capsys, stack, "start", "--wait")
+    # Then the run's row shows it completed
+    assert code == 0, err
+    header, row = out.splitlines()[:2]
+    assert header.split()[:3] == ["run_id", "kind", "status"] and row.split()[1:3] == ["manual", "completed"]
+    # And resuming a run that does not exist is refused, naming it
+    code, _, err = run(capsys, stack, "resume", "2026-01-05T05:00:00Z", "--wait")
+    assert code == 1 and err.startswith("dunning resume: run_id: ") and "2026-01-05T05:00:00Z" in err

@@ -56,7 +56,7 @@ def test_the_readme_operator_session_runs_as_written(session_dir: Path, capsys: 
     assert outputs["templates define"].startswith("created: standard_v1")
     assert "imported 3 customers" in outputs["import examples/customers.csv"]
     assert "Hansen & Søn ApS" in outputs["preview standard"]  # the settings sign the letter
-    assert outputs["start"].startswith("started run ")
+    assert outputs["start --wait"].splitlines()[1].split()[2] == "completed"  # run_id, kind, status
     assert outputs["approve --all"].splitlines()[0].split() == ["key", "outcome", "reason"]
     assert "approved" in outputs["approve --all"]
     assert "email" in outputs["invoices timeline"]
