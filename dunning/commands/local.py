@@ -29,6 +29,8 @@ def _local(args: argparse.Namespace) -> int:
             print(f"dunning local up: {error}", file=sys.stderr)
             return REFUSED
         print(f"local stack for {state['tenant']} runs at {state['endpoint']} (pid {state['pid']}, state {path})")
+        if state.get("api_url"):
+            print(f"the CLI talks to its API at {state['api_url']}")
         return OK
     if args.action == "down":
         print("local stack stopped" if down(path) else "no local stack was running")
