@@ -6,14 +6,13 @@ import argparse
 from typing import Any
 
 from dunning.api_client import Api, path_of
-from dunning.commands.common import add_leaf, call, say, show, subcommands
+from dunning.commands.common import add_leaf, call, resource, say, show
 
 COLUMNS = ("id", "customer", "template")
 
 
 def register(commands: Any) -> None:
-    parser = commands.add_parser("agreements", help="list or add agreements; move them to a template version")
-    actions = subcommands(parser)
+    actions = resource(commands, "agreements", "list or add agreements; move them to a template version")
     listed = add_leaf(actions, "list", "agreements, all or one customer's", _list)
     listed.add_argument("--customer", help="only this customer's")
     shown = add_leaf(actions, "show", "one agreement", _show)

@@ -6,12 +6,11 @@ import argparse
 from typing import Any
 
 from dunning.api_client import Api, path_of
-from dunning.commands.common import add_leaf, call, say, show, subcommands
+from dunning.commands.common import add_leaf, call, resource, say, show
 
 
 def register(commands: Any) -> None:
-    parser = commands.add_parser("bank-connections", help="the bank connections a run checks before it sends")
-    actions = subcommands(parser)
+    actions = resource(commands, "bank-connections", "the bank connections a run checks before it sends")
     add_leaf(actions, "list", "every recorded bank connection and its state", _list)
     change = add_leaf(actions, "set", "record a connection's state (checked before each run)", _set)
     change.add_argument("name", help='e.g. "Danske Bank"')

@@ -60,9 +60,10 @@ TARGET = target_options()
 TARGET_TEXT_ONLY = target_options(json_flag=False)
 
 
-def subcommands(parser: argparse.ArgumentParser, title: str = "action") -> Any:
-    """A resource's actions (``customers list``, ``customers put``…), one of them required."""
-    return parser.add_subparsers(dest="action", required=True, title=title, metavar="ACTION")
+def resource(commands: Any, name: str, help: str) -> Any:
+    """A resource's command (``customers``) and its actions (``customers list``…), one of them required."""
+    parser = commands.add_parser(name, help=help, description=help, epilog=EXIT_CODES)
+    return parser.add_subparsers(dest="action", required=True, title="actions", metavar="ACTION")
 
 
 def add_leaf(

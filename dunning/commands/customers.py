@@ -6,14 +6,13 @@ import argparse
 from typing import Any
 
 from dunning.api_client import Api, path_of
-from dunning.commands.common import add_leaf, call, show, subcommands
+from dunning.commands.common import add_leaf, call, resource, show
 
 COLUMNS = ("id", "name", "email", "phone", "language", "business", "address")
 
 
 def register(commands: Any) -> None:
-    parser = commands.add_parser("customers", help="list, show or put customers")
-    actions = subcommands(parser)
+    actions = resource(commands, "customers", "list, show or put customers")
     add_leaf(actions, "list", "every customer", _list)
     shown = add_leaf(actions, "show", "one customer", _show)
     shown.add_argument("id", help="the customer id")

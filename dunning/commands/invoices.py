@@ -6,14 +6,13 @@ import argparse
 from typing import Any
 
 from dunning.api_client import Api, path_of
-from dunning.commands.common import OK, add_leaf, call, print_json, show, subcommands, table
+from dunning.commands.common import OK, add_leaf, call, print_json, resource, show, table
 
 COLUMNS = ("id", "customer", "agreement", "template", "amount", "open_amount", "due", "steps_done", "disputed_until")
 
 
 def register(commands: Any) -> None:
-    parser = commands.add_parser("invoices", help="invoices: list, show, add, timeline, dispute, resolve")
-    actions = subcommands(parser)
+    actions = resource(commands, "invoices", "invoices: list, show, add, timeline, dispute, resolve")
     listed = add_leaf(actions, "list", "invoices, all or one customer's", _list)
     listed.add_argument("--customer", help="only this customer's")
     shown = add_leaf(actions, "show", "one invoice", _show)

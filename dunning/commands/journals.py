@@ -10,14 +10,13 @@ import argparse
 from typing import Any
 
 from dunning.api_client import Api, path_of
-from dunning.commands.common import add_leaf, call, say, show, subcommands
+from dunning.commands.common import add_leaf, call, resource, say, show
 
 COLUMNS = ("id", "customer", "amount", "text")
 
 
 def register(commands: Any) -> None:
-    parser = commands.add_parser("journals", help="cash journals: create, list entries, add an entry, post")
-    actions = subcommands(parser)
+    actions = resource(commands, "journals", "cash journals: create, list entries, add an entry, post")
     create = add_leaf(actions, "create", "a cash journal a run may check (settings check_journals)", _create)
     create.add_argument("journal", help="the journal's name")
     entries = add_leaf(actions, "entries", "the journal's unposted entries", _entries)

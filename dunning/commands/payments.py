@@ -12,7 +12,7 @@ import hashlib
 from typing import Any
 
 from dunning.api_client import Api
-from dunning.commands.common import add_leaf, call, show, subcommands
+from dunning.commands.common import add_leaf, call, resource, show
 
 COLUMNS = ("id", "on", "amount", "invoice", "customer", "applied", "on_account")
 ROUTES = {"payments": "/payments", "credit-notes": "/credit-notes"}
@@ -21,8 +21,7 @@ PREFIX = {"payments": "pay", "credit-notes": "cn"}
 
 def register(commands: Any) -> None:
     for name, what in (("payments", "payments"), ("credit-notes", "credit notes")):
-        parser = commands.add_parser(name, help=f"list or add {what} (against an invoice, or on account)")
-        actions = subcommands(parser)
+        actions = resource(commands, name, f"list or add {what} (against an invoice, or on account)")
         listed = add_leaf(actions, "list", f"{what}, all or one customer's", _list)
         listed.add_argument("--customer", help="only this customer's")
         add = add_leaf(actions, "add", "record one; a repeat of the same command changes nothing", _add)

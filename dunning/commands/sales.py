@@ -6,14 +6,13 @@ import argparse
 from typing import Any
 
 from dunning.api_client import Api, path_of
-from dunning.commands.common import UsageError, add_leaf, call, show, subcommands
+from dunning.commands.common import UsageError, add_leaf, call, resource, show
 
 COLUMNS = ("id", "name", "state", "template", "customer", "agreement")
 
 
 def register(commands: Any) -> None:
-    parser = commands.add_parser("sales", help="sales in draft or ready, and winning one (it becomes an agreement)")
-    actions = subcommands(parser)
+    actions = resource(commands, "sales", "sales in draft or ready, and winning one (it becomes an agreement)")
     add_leaf(actions, "list", "every sale", _list)
     shown = add_leaf(actions, "show", "one sale", _show)
     shown.add_argument("id")

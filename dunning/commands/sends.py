@@ -6,12 +6,11 @@ import argparse
 from typing import Any
 
 from dunning.api_client import Api, path_of
-from dunning.commands.common import Refused, add_leaf, call, show, subcommands
+from dunning.commands.common import Refused, add_leaf, call, resource, show
 
 
 def register(commands: Any) -> None:
-    parser = commands.add_parser("sends", help="e-mails and SMS whose outcome is not known: list, resolve")
-    actions = subcommands(parser)
+    actions = resource(commands, "sends", "e-mails and SMS whose outcome is not known: list, resolve")
     listed = add_leaf(actions, "unconfirmed", "sends waiting for a decision", _unconfirmed)
     listed.add_argument("--older-than-hours", type=int, default=24, help="open for longer than this (default 24)")
     resolve = add_leaf(

@@ -7,12 +7,11 @@ import json
 from typing import Any
 
 from dunning.api_client import Api
-from dunning.commands.common import OK, UsageError, add_leaf, call, print_json, read_data_file, subcommands, table
+from dunning.commands.common import OK, UsageError, add_leaf, call, print_json, read_data_file, resource, table
 
 
 def register(commands: Any) -> None:
-    parser = commands.add_parser("settings", help="show or change the tenant's settings")
-    actions = subcommands(parser)
+    actions = resource(commands, "settings", "show or change the tenant's settings")
     add_leaf(actions, "show", "the tenant's settings", _show)
     change = add_leaf(
         actions, "set", "change settings: NAME=VALUE pairs and/or a YAML/JSON file; only what is named changes", _set

@@ -6,12 +6,11 @@ import argparse
 from typing import Any
 
 from dunning.api_client import Api, path_of
-from dunning.commands.common import OK, UsageError, add_leaf, call, print_json, read_data_file, show, subcommands, table
+from dunning.commands.common import OK, UsageError, add_leaf, call, print_json, read_data_file, resource, show, table
 
 
 def register(commands: Any) -> None:
-    parser = commands.add_parser("templates", help="reminder templates and their versions")
-    actions = subcommands(parser)
+    actions = resource(commands, "templates", "reminder templates and their versions")
     add_leaf(actions, "list", "every template version: used or not, created, its steps", _list)
     shown = add_leaf(actions, "show", "one template with its versions and steps", _show)
     shown.add_argument("name", help="the template's name, e.g. standard")
