@@ -58,7 +58,7 @@ def test_the_operator_session_import_default_template_run_approve_status(
     code, out, _ = run(capsys, stack, "invoices", "list", "--customer", "C1", "--json")
     assert [(i["id"], i["template"]) for i in json.loads(out)] == [("I1", "standard_v1")]
     # And starts a run: with approval required it proposes instead of sending
-    code, out, _ = run(capsys, stack, "start", "--json")
+    code, out, _ = run(capsys, stack, "start", "--wait", "--json")
     run_id = json.loads(out)["run_id"]
     code, out, _ = run(capsys, stack, "run", run_id, "--json")
     status = json.loads(out)
