@@ -91,10 +91,7 @@ def with_api(action: Callable[[argparse.Namespace, Api], int]) -> Callable[[argp
         try:
             with connect(args.api_url, args.local_state) as api:
                 return action(args, api)
-        except (LocalServerError, ApiUnreachable) as error:
-            fail(args, str(error))
-            return USAGE
-        except UsageError as error:
+        except (LocalServerError, ApiUnreachable, UsageError) as error:
             fail(args, str(error))
             return USAGE
         except Refused as refused:
