@@ -202,7 +202,6 @@ class TenantMailReporter:
             count=len(proposed),
             cases=cases,
         )
-        function = f"{settings.tenant}-dunning-scheduler"
         notification = RunNotification(
             tenant_name=settings.display_name,
             run_id=summary.run_id,
@@ -212,8 +211,8 @@ class TenantMailReporter:
             # The e-mail speaks the tenant's language; the effect keeps the English reason.
             reason=reason,
             proposals=self._proposal_lines(proposed),
-            resume_hint=f"dunning approve --all --function {function}",
-            reject_hint=f"dunning reject --customer ID --function {function}",
+            resume_hint="dunning approve --all",
+            reject_hint="dunning reject --customer ID",
         )
         message_id = self._send(settings, settings.notify_to, render_notification(notification))
         return {
@@ -299,9 +298,7 @@ class TenantMailReporter:
             ]
             if paused
             else [],
-            resume_hint=f"dunning resume {summary.run_id} --function {settings.tenant}-dunning-scheduler"
-            if paused
-            else None,
+            resume_hint=f"dunning resume {summary.run_id}" if paused else None,
         )
         message_id = self._send(settings, settings.notify_to, render_notification(notification))
         return {

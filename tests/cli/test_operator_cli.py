@@ -58,7 +58,7 @@ def test_the_operator_session_import_default_template_run_approve_status(
     code, out, _ = run(capsys, stack, "invoices", "list", "--customer", "C1", "--json")
     assert [(i["id"], i["template"]) for i in json.loads(out)] == [("I1", "standard_v1")]
     # And starts a run: with approval required it proposes instead of sending
-    code, out, _ = run(capsys, stack, "start", "--json")
+    code, out, _ = run(capsys, stack, "start", "--wait", "--json")
     run_id = json.loads(out)["run_id"]
     code, out, _ = run(capsys, stack, "run", run_id, "--json")
     status = json.loads(out)
@@ -70,7 +70,8 @@ def test_the_operator_session_import_default_template_run_approve_status(
     assert out.splitlines()[0].split() == ["invoice", "customer", "step", "proposed_on", "key"]
     # Then approving all sends them, and the timeline shows the e-mail
     code, out, _ = run(capsys, stack, "approve", "--all")
-    assert code == 0 and len(json.loads(out)["approved"]) == 2
+    assert code == 0 and out.splitlines()[0].split() == ["key", "outcome", "reason"]
+    assert [line.split()[1] for line in out.splitlines()[1:3]] == ["approved", "approved"]
     code, out, _ = run(capsys, stack, "invoices", "timeline", "I1", "--json")
     email = next(event for event in json.loads(out)["events"] if event["kind"] == "email")
     # And the e-mail's payment reference leads back to C1's reminder and invoice
@@ -139,16 +140,16 @@ def test_statement_previews_and_sends_a_customers_statement_of_account(stack: Pa
     assert out.startswith("statement for S1 sent (") and "/S1/statement/" in out
     # An unknown customer is refused with the API's reason
     code, _, err = run(capsys, stack, "statement", "NOPE")
-    assert code == 1 and "404" in err and "NOPE" in err
+    assert code == 1 and "NOPE" in err and "404" not in err
 
 
 def test_commands_refuse_clearly(stack: Path, capsys: pytest.CaptureFixture[str]):
     code, _, err = run(capsys, stack, "settings", "set", "min_days_between_reminders=-3")
     assert code == 1 and "min_days_between_reminders" in err
     code, _, err = run(capsys, stack, "templates", "show", "nope")
-    assert code == 1 and "404" in err
+    assert code == 1 and "nope" in err and "404" not in err
     code, _, err = run(capsys, stack, "reference", "000000000000027")
-    assert code == 1 and "check digit" in err and "(reference)" in err
+    assert code == 1 and "check digit" in err and "reference: " in err
 
 
 TEXTS_TEMPLATE = """name: brev
@@ -202,11 +203,11 @@ def test_templates_define_counts_sms_segments_and_preview_shows_a_step_without_s
     code, out, _ = run(capsys, stack, "preview", "brev", "2", "--language", "en")
     assert code == 0 and "for a sample customer, sample invoices, in en" in out
     code, _, err = run(capsys, stack, "preview", "brev_v1", "3")
-    assert code == 1 and "404" in err and "(step)" in err
+    assert code == 1 and "404" not in err and "step: " in err
     # And a text with an unknown variable is refused naming its field, and defines nothing
     (tmp_path / "bad.yaml").write_text(TEXTS_TEMPLATE.replace("customer.name", "kunde.navn"), encoding="utf-8")
     code, _, err = run(capsys, stack, "templates", "define", "--file", str(tmp_path / "bad.yaml"))
-    assert code == 1 and "unknown variable 'kunde'" in err and "(steps[0].texts.da.body)" in err
+    assert code == 1 and "unknown variable 'kunde'" in err and "steps[0].texts.da.body: " in err
     assert run(capsys, stack, "templates", "show", "brev", "--json")[1].count('"version_id"') == 1
 
 
@@ -216,7 +217,7 @@ def test_without_a_local_stack_the_cli_says_how_to_start_one(tmp_path: Path, cap
 
 
 def test_a_step_with_interest_or_compensation_is_listed_by_name():
-    from dunning.operator_cli import _steps
+    from dunning.commands.templates import steps_text
 
     # Given a step that charges interest and the B2B compensation besides a fee
     steps = [
@@ -227,4 +228,4 @@ def test_a_step_with_interest_or_compensation_is_listed_by_name():
         }
     ]
     # Then the template listing names each action instead of failing on them
-    assert _steps(steps) == "Rykker 2 +10d email+fee 100.00+interest+compensation"
+    assert steps_text(steps) == "Rykker 2 +10d email+fee 100.00+interest+compensation"

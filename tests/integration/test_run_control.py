@@ -109,7 +109,7 @@ def test_ses_down_for_a_while_is_retried_and_delivered_once_and_down_for_good_en
 
 
 def test_redrive_brings_dead_letters_back_and_they_are_delivered_once(monkeypatch: pytest.MonkeyPatch):
-    from dunning.operations import redrive_queue
+    from dunning.commands.redrive import redrive_queue
 
     with LocalStack("acme") as stack:
         repo = DunningRepository(stack.table_name)
@@ -151,19 +151,29 @@ def test_the_scheduler_handler_reports_continuation_with_the_event_to_invoke_nex
         assert result["continue_with"] == RUN_EVENT | {"continuation": 1}
 
 
-def test_the_cli_lists_runs_and_shows_one(capsys: pytest.CaptureFixture[str]):
+def test_the_cli_lists_runs_and_shows_one(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
+    from contextlib import contextmanager
+
+    import dunning.commands.common
     from dunning.cli import main
+    from dunning.local_api import LocalApi
 
     with LocalStack("acme") as stack:
         repo = DunningRepository(stack.table_name)
         seed(repo, 20, 0.5)
         stack.run_scheduler(RUN_EVENT)
-        assert main(["runs", "--table", stack.table_name]) == 0
+
+        @contextmanager
+        def connect(api_url, local_state):  # type: ignore[no-untyped-def]
+            yield LocalApi(stack)
+
+        monkeypatch.setattr(dunning.commands.common, "connect", connect)  # the CLI goes through the API
+        assert main(["runs"]) == 0
         listing = capsys.readouterr().out
         assert "2026-03-02T05:00:00Z" in listing and "completed" in listing
-        assert main(["run", "2026-03-02T05:00:00Z", "--table", stack.table_name]) == 0
+        assert main(["run", "2026-03-02T05:00:00Z", "--json"]) == 0
         assert '"invoices_advanced": 10' in capsys.readouterr().out
-        assert main(["run", "no-such-run", "--table", stack.table_name]) == 1
+        assert main(["run", "no-such-run"]) == 1
 
 
 def test_a_continued_run_reports_each_part_and_together_they_list_every_reminder():

@@ -446,7 +446,7 @@ def test_a_fee_message_with_the_template_steps_fee_is_booked(acme, clock):
 def test_the_cli_lists_unconfirmed_sends_and_resolves_one_by_its_key(acme, clock, monkeypatch, capsys):
     from contextlib import contextmanager
 
-    import dunning.operator_cli
+    import dunning.commands.common
     from dunning.cli import main
 
     _unconfirmed_email(acme, monkeypatch)
@@ -457,7 +457,7 @@ def test_the_cli_lists_unconfirmed_sends_and_resolves_one_by_its_key(acme, clock
     def connect(api_url, local_state):  # type: ignore[no-untyped-def]
         yield later
 
-    monkeypatch.setattr(dunning.operator_cli, "connect", connect)
+    monkeypatch.setattr(dunning.commands.common, "connect", connect)
     # When the operator lists what waits for a decision
     capsys.readouterr()
     assert main(["sends", "unconfirmed", "--json"]) == 0
@@ -472,7 +472,7 @@ def test_the_cli_lists_unconfirmed_sends_and_resolves_one_by_its_key(acme, clock
     assert len(recorded(acme, "email")) == 1
     # And a resolve without a decision is refused with the reason
     assert main(["sends", "resolve", key]) == 2
-    assert "--sent or --resend" in capsys.readouterr().err
+    assert "--sent --resend" in capsys.readouterr().err
 
 
 def test_the_status_report_lists_sends_unconfirmed_for_more_than_a_day(acme, clock, monkeypatch):
