@@ -14,6 +14,7 @@ import hmac
 import secrets
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -153,7 +154,11 @@ def _handler_class(console: Console, robot: BackgroundRobot, tenant: str) -> typ
             try:
                 response = handle(console, request)
             except Exception as error:  # a bug must answer 500, not drop the connection
-                print(f"console: {method} failed: {type(error).__name__}: {error}", flush=True)
+                # Where, not what: the message may quote the request (its cookie, a customer's data).
+                frame = traceback.extract_tb(error.__traceback__)[-1]
+                print(
+                    f"console: {method} failed: {type(error).__name__} at {frame.filename}:{frame.lineno}", flush=True
+                )
                 response = Response(status=500, body="500", headers={"Content-Type": "text/plain"})
             self._send(response)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +21,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from shared.console import security
 from shared.console.http import Request, Response, Router, quoted, redirect
-from shared.console.texts import Lang, say
+from shared.console import services
+from shared.console.texts import TEXTS, Lang, reason_text, say
+from shared.domain.settings import TenantSettings
 from shared.errors import DunningError
 from shared.rendering.formatting import format_money, format_short_date
 from shared.storage.repository import DunningRepository
@@ -112,6 +115,11 @@ class Page:
                 tenant=self.console.tenant,
                 money=self.money,
                 day=self.day,
+                when=self.when,
+                kind=self.kind,
+                action=self.action,
+                reason=self.reason,
+                tenant_name=self.tenant_name,
                 **context,
             )
         )
@@ -125,6 +133,38 @@ class Page:
             return ""
         found = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
         return format_short_date(found)
+
+    def kind(self, name: str) -> str:
+        """An effect's kind in words (``email`` → "E-mail", ``settlement`` → "Afregning")."""
+        return say(f"effect.{name}", self.lang) if f"effect.{name}" in TEXTS else name
+
+    def action(self, name: str) -> str:
+        return say(f"action.{name}", self.lang) if f"action.{name}" in TEXTS else name
+
+    def reason(self, text: str | None) -> str:
+        return reason_text(text, self.lang)
+
+    def when(self, value: object) -> str:
+        """A run id or ISO time as the tenant's local date and time (``01.12.2026 kl. 06:00``)."""
+        text = str(value or "").split("~")[0].replace("Z", "+00:00")
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            return str(value or "")
+        if moment.tzinfo is None:
+            return self.day(moment.date())
+        zone = self.settings.zone
+        return moment.astimezone(zone).strftime("%d.%m.%Y kl. %H:%M")
+
+    @cached_property
+    def settings(self) -> TenantSettings:
+        """The tenant's settings, read once per request."""
+        return services.current_settings(self.repo, self.console.tenant)
+
+    @property
+    def tenant_name(self) -> str:
+        settings = self.settings
+        return settings.tenant_name or (settings.sender.name if settings.sender else self.console.tenant)
 
     def back(self, path: str, message: str | None = None) -> Response:
         """After a POST: see the page again (post/redirect/get), with a one-line message."""

@@ -6,6 +6,7 @@ rykkerflow nu", "Robot status", "Venter på robot", "Godkend alle").
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 Lang = Literal["da", "en"]
@@ -185,8 +186,74 @@ TEXTS: dict[str, tuple[str, str]] = {
     "link.expired": ("Linket er udløbet.", "The link has expired."),
     "link.forged": ("Linket er ugyldigt.", "The link is not valid."),
     "language": ("English", "Dansk"),
+    "effect.issued": ("Udstedt", "Issued"),
+    "effect.due": ("Forfald", "Due"),
+    "effect.email": ("E-mail", "E-mail"),
+    "effect.sms": ("SMS", "SMS"),
+    "effect.fee": ("Gebyr", "Fee"),
+    "effect.bs": ("Betalingsservice", "Betalingsservice"),
+    "effect.statement": ("Kontoudtog", "Statement"),
+    "effect.interest": ("Renter", "Interest"),
+    "effect.compensation": ("Kompensation", "Compensation"),
+    "effect.skipped": ("Sprunget over", "Skipped"),
+    "effect.report": ("Statusrapport sendt", "Status report sent"),
+    "effect.notification": ("Besked sendt", "Notice sent"),
+    "effect.run": ("Kørsel", "Run"),
+    "effect.settlement": ("Afregning", "Settlement"),
+    "effect.write_off": ("Afskrivning", "Write-off"),
+    "effect.fee_reversal": ("Tilbageført gebyr", "Fee reversed"),
+    "effect.case": ("Inkassosag", "Collection case"),
+    "effect.proposal": ("Forslag", "Proposal"),
+    "effect.payment": ("Betaling", "Payment"),
+    "effect.credit_note": ("Kreditnota", "Credit note"),
+    "effect.dispute": ("Indsigelse", "Dispute"),
+    "effect.dead_letter": ("Fejlet besked", "Dead letter"),
+    "action.email": ("e-mail", "e-mail"),
+    "action.sms": ("SMS", "SMS"),
+    "action.fee": ("gebyr", "fee"),
+    "action.bs": ("Betalingsservice", "Betalingsservice"),
+    "action.statement": ("kontoudtog", "statement"),
+    "action.interest": ("renter", "interest"),
+    "action.compensation": ("kompensation", "compensation"),
+    "usage.runs": ("Kørsler", "Runs"),
+    "usage.email": ("E-mails", "E-mails"),
+    "usage.sms": ("SMS'er", "SMS messages"),
+    "usage.sms_segments": ("SMS-dele", "SMS parts"),
+    "usage.fees": ("Gebyrer", "Fees"),
+    "usage.fee_amount": ("Gebyrer i alt", "Fees in total"),
+    "usage.bs": ("Betalingsservice-rykkere", "Betalingsservice reminders"),
+    "usage.bs_deliveries": ("Betalingsservice-leverancer", "Betalingsservice deliveries"),
+    "usage.proposals": ("Forslag til godkendelse", "Proposals"),
+    "usage.collection_cases": ("Inkassosager", "Collection cases"),
+    "usage.collection_amount": ("Overdraget til inkasso i alt", "Handed to collection in total"),
+    "usage.interest": ("Renteberegninger", "Interest charges"),
+    "usage.interest_amount": ("Renter i alt", "Interest in total"),
+    "usage.compensation": ("Kompensationer", "Compensations"),
+    "usage.compensation_amount": ("Kompensation i alt", "Compensation in total"),
+    "template.new_step": ("Nyt trin (udfyld for at tilføje)", "New step (fill in to add)"),
+    "proposal.proposed_on": ("Foreslået", "Proposed"),
     "none": ("–", "–"),
 }
+
+
+# Run reasons are stored in English (the effect log's language); the common ones read in Danish here.
+DANISH_REASONS = (
+    (re.compile(r"journal '(.+)' has (\d+) unposted entr(?:y|ies)"), "kladden '{0}' har {1} ikke-bogførte posteringer"),
+    (re.compile(r"bank connection '(.+)' is inactive"), "bankforbindelsen '{0}' er ikke aktiv"),
+    (re.compile(r"waiting for run (.+)"), "venter på kørsel {0}"),
+    (re.compile(r"reminders are (?:disabled|switched off)"), "afsendelse af rykkere er slået fra"),
+)
+
+
+def reason_text(reason: str | None, lang: Lang) -> str:
+    """A stored run reason in the operator's language (unknown ones as stored)."""
+    if not reason or lang == "en":
+        return reason or ""
+    for pattern, danish in DANISH_REASONS:
+        found = pattern.fullmatch(reason)
+        if found:
+            return danish.format(*found.groups())
+    return reason
 
 
 def say(key: str, lang: Lang, **values: object) -> str:

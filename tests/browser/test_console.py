@@ -161,7 +161,7 @@ def test_proposals_are_approved_one_by_one_and_all_at_once(page: Any, stack: Sta
 def test_a_template_version_is_defined_and_previewed(page: Any, stack: Stack) -> None:
     page.goto(stack.url + "/templates")
     shot(page, "11-templates")
-    page.click("text=standard")
+    page.click("a[href='/templates/standard']")
     # When the operator changes the first step's subject and defines a new version
     page.fill("input[name=subject_0]", "Venlig påmindelse om faktura")
     page.click("#define-version")

@@ -35,6 +35,7 @@ def approvals(page: Page) -> Response:
         proposals=proposals,
         customers=by_customer(proposals),
         view=view,
+        names={c.customer_id: c.name for c in page.repo.list_customers()},
         message=page.request.query.get("msg"),
     )
 

@@ -16,7 +16,11 @@ def agreements(page: Page) -> Response:
     found = sorted(services.list_agreements(page.repo), key=lambda a: a.agreement_id)
     versions = [view.version.version_id for views in services.list_templates(page.repo).values() for view in views]
     return page.render(
-        "agreements.html.j2", agreements=found, versions=sorted(versions), message=page.request.query.get("msg")
+        "agreements.html.j2",
+        agreements=found,
+        versions=sorted(versions),
+        names={c.customer_id: c.name for c in page.repo.list_customers()},
+        message=page.request.query.get("msg"),
     )
 
 
@@ -49,7 +53,7 @@ def customer(page: Page, customer_id: str) -> Response:
 @router.get("/invoices/<invoice_id>")
 def invoice(page: Page, invoice_id: str) -> Response:
     timeline = services.invoice_timeline(page.repo, invoice_id, page.now)
-    settings = services.current_settings(page.repo, page.console.tenant)
+    settings = page.settings
     reasons = why_not(page.repo, settings, timeline["invoice"], timeline["status"], page.now, page.lang)
     return page.render(
         "invoice.html.j2", invoice=timeline["invoice"], timeline=timeline, events=timeline["events"], reasons=reasons

@@ -19,7 +19,7 @@ def robot_status(page: Page, requested: str | None = None) -> dict[str, Any]:
     """What the "Robot status" box shows: the current (or requested) run, the last finished one, the next."""
     repo = page.repo
     runs = repo.list_runs(limit=20)
-    settings = services.current_settings(repo, page.console.tenant)
+    settings = page.settings
     current = next((run for run in runs if run.get("status") in ACTIVE), None)
     waiting = [queued["run_id"] for queued in repo.queued_runs()]
     state = current["status"] if current else ("queued" if waiting else "idle")
@@ -115,7 +115,7 @@ def _run_effects(page: Page, record: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _unposted(page: Page) -> list[dict[str, Any]]:
-    settings = services.current_settings(page.repo, page.console.tenant)
+    settings = page.settings
     entries = []
     for journal in settings.check_journals:
         try:

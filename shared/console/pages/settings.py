@@ -12,7 +12,7 @@ from shared.console.http import Response
 
 @router.get("/settings")
 def settings(page: Page) -> Response:
-    current = services.current_settings(page.repo, page.console.tenant)
+    current = page.settings
     templates = sorted(services.list_templates(page.repo))
     return page.render("settings.html.j2", settings=current, templates=templates, message=page.request.query.get("msg"))
 
@@ -61,6 +61,6 @@ def changes_from(page: Page, current: Any) -> dict[str, Any]:
 
 @router.post("/settings")
 def save(page: Page) -> Response:
-    current = services.current_settings(page.repo, page.console.tenant)
+    current = page.settings
     services.change_settings(page.repo, page.console.tenant, changes_from(page, current), page.actor)
     return page.back("/settings", page.t("settings.saved"))

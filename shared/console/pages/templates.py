@@ -33,7 +33,7 @@ def template(page: Page, name: str) -> Response:
     if page.request.query.get("step"):
         shown = services.preview.preview_step(
             page.repo,
-            services.current_settings(page.repo, page.console.tenant),
+            page.settings,
             page.request.query.get("version") or latest.version_id,
             int(page.request.query["step"]),
             page.now.date(),
@@ -106,7 +106,7 @@ def definition_from(page: Page, name: str) -> TemplateDefinition:
 
 @router.post("/templates/<name>/versions")
 def define(page: Page, name: str) -> Response:
-    settings = services.current_settings(page.repo, page.console.tenant)
+    settings = page.settings
     result = services.define_template(
         page.repo, definition_from(page, name), page.now.date(), settings.b2b_contractual_fees
     )
