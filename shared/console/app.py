@@ -11,17 +11,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from shared.console import security
+from shared.console import security, services
 from shared.console.http import Request, Response, Router, quoted, redirect
-from shared.console import services
 from shared.console.texts import TEXTS, Lang, reason_text, say
 from shared.domain.settings import TenantSettings
 from shared.errors import DunningError
