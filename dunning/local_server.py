@@ -2,8 +2,10 @@
 
 The server process (``python -m dunning.local_server``) starts moto's ThreadedMotoServer on
 127.0.0.1, creates the tenant's tables and queues from ``template.yaml`` (the same way
-:class:`~dunning.local_stack.LocalStack` does in-process) and writes a small state file:
-the endpoint, its pid and the environment the functions need. CLI commands read that
+:class:`~dunning.local_stack.LocalStack` does in-process), serves the operator console and the
+machine API as plain HTTP on 127.0.0.1 (:mod:`dunning.local_web`; port 8780 unless taken) and
+writes a small state file (mode 0600): the endpoint, its pid, the environment the functions
+need, ``console_url``/``api_url`` and the local operator's generated login. CLI commands read that
 file, point boto3/PynamoDB at the endpoint and call the API handler in-process
 (:class:`ServerStack`); the data lives as long as the server does. ``dunning local down``
 stops it.

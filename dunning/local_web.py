@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from dunning.api_events import api_event
 from dunning.local_stack import FakeLambdaContext, LocalStack
-from shared.console.app import Console, LoginResult, handle
+from shared.console.app import Console, LoginResult, handle, warm_templates
 from shared.console.http import Request, Response, parse_form
 
 LOCAL_USER = "operator"
@@ -199,4 +199,5 @@ def local_console(
     )
     if clock is not None:
         console.clock = clock
+    warm_templates()
     return console

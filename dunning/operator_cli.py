@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from dunning.api_client import Api, connect, path_of
-from dunning.local_server import LocalServerError, down, read_state, state_path, up
+from dunning.local_server import LocalServerError, down, read_state, started_lines, state_path, up
 
 
 class CommandFailed(Exception):
@@ -105,6 +105,7 @@ def _local(args: argparse.Namespace) -> int:
             print(f"dunning local: {error}", file=sys.stderr)
             return 1
         print(f"local stack for {state['tenant']!r} runs at {state['endpoint']} (pid {state['pid']}, state {path})")
+        print("\n".join(started_lines(state)))
     elif args.action == "down":
         print("local stack stopped" if down(path) else "no local stack was running")
     else:

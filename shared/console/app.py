@@ -186,6 +186,13 @@ def _templates() -> Environment:
     return _environment
 
 
+def warm_templates() -> None:
+    """Compile every page template now (at start), so the first page does not pay for it."""
+    environment = _templates()
+    for name in environment.list_templates():
+        environment.get_template(name)
+
+
 def _language(request: Request) -> Lang:
     chosen = request.query.get("lang") or _cookie(request, "lang")
     return "en" if chosen == "en" else "da"

@@ -64,6 +64,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "run.date": ("Dato", "Date"),
     "run.status": ("Status", "Status"),
     "run.reason": ("Årsag", "Reason"),
+    "run.recipient_reason": ("Modtager / årsag", "Recipient / reason"),
     "run.requested_by": ("Startet af", "Started by"),
     "count.reminders": ("Rykkere", "Reminders"),
     "count.messages": ("Beskeder", "Messages"),
