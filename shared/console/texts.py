@@ -160,7 +160,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "preview.slip": ("Betalingsservice-tekst", "Betalingsservice text"),
     "agreements": ("Aftaler", "Agreements"),
     "agreement": ("Aftale", "Agreement"),
-    "move.title": ("Flyt aftaler til en anden skabelon", "Move agreements to another template"),
+    "move.title": ("Flyt valgte aftaler", "Move the selected agreements"),
     "move.to": ("Flyt valgte til", "Move selected to"),
     "move.all": ("Flyt alle aftaler", "Move every agreement"),
     "move.done": ("{count} aftale(r) flyttet til {version}.", "{count} agreement(s) moved to {version}."),
