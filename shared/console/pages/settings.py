@@ -30,13 +30,29 @@ def changes_from(page: Page, current: Any) -> dict[str, Any]:
         "default_template": _text(page, "default_template"),
         "min_days_between_reminders": int(form.value("min_days_between_reminders") or 0),
         "min_overdue_amount": form.value("min_overdue_amount").replace(",", ".").strip() or "0.00",
-        "approval_required": form.value("approval_required") == "true",
+        # A list of step names (approval for some steps only) stays as it is while the box stays ticked.
+        "approval_required": (current.approval_required if isinstance(current.approval_required, list) else True)
+        if form.value("approval_required") == "true"
+        else False,
+        "excluded_customers": [c.strip() for c in form.value("excluded_customers").split(",") if c.strip()],
+        "settle_open_items": form.value("settle_open_items") == "true",
+        "reverse_fees_when_paid": form.value("reverse_fees_when_paid") == "true",
+        "write_off_below": form.value("write_off_below").replace(",", ".").strip() or None,
         "check_bank_connections": form.value("check_bank_connections") == "true",
         "check_journals": [j.strip() for j in form.value("check_journals").split(",") if j.strip()],
         "status_report_to": _text(page, "status_report_to"),
         "notify_to": _text(page, "notify_to"),
-        "bs": {"enabled": form.value("bs_enabled") == "true", "creditor_number": _text(page, "bs_creditor_number")},
+        "bs": {
+            "enabled": form.value("bs_enabled") == "true",
+            "creditor_number": _text(page, "bs_creditor_number"),
+            "cvr": _text(page, "bs_cvr") or current.bs.cvr,
+            "debtor_group": _text(page, "bs_debtor_group") or current.bs.debtor_group,
+        },
     }
+    partner = _text(page, "collection_partner")
+    changes["collection"] = (
+        {"after_days": int(form.value("collection_after_days") or 14), "partner_email": partner} if partner else None
+    )
     sender_name = _text(page, "sender_name")
     if sender_name:
         sender = current.sender.model_dump(mode="json") if current.sender else {}
