@@ -73,6 +73,9 @@ def test_start_now_shows_waiting_running_completed(page: Any, stack: Stack) -> N
     runs = stack.api("GET", "/runs")
     assert runs[0]["status"] == "completed" and runs[0]["reminders"] >= 4
     shot(page, "05-run-completed")
+    # And its status report e-mail links to the run's page
+    reports = [m for m in stack.sent_emails() if "/link?to=%2Fruns%2F" in m["text"]]
+    assert reports, "the status report links to the console"
     page.click("#robot-status a[href^='/runs/']")
     assert "Færdig" in page.inner_text("main")
     shot(page, "06-run")
@@ -139,6 +142,9 @@ def test_proposals_are_approved_one_by_one_and_all_at_once(page: Any, stack: Sta
     while len(stack.api("GET", "/proposals")) < 3:
         assert time.monotonic() < deadline, "no proposals"
         time.sleep(0.2)
+    # And the notice e-mail links to the approval page instead of naming a CLI command
+    notices = [m for m in stack.sent_emails() if "/link?to=%2Fapprovals" in m["text"]]
+    assert notices and "dunning approve" not in notices[-1]["text"]
     page.goto(stack.url + "/approvals")
     shot(page, "09-approvals-per-entry")
     # When one is approved
