@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
@@ -38,7 +38,7 @@ def template(page: Page, name: str) -> Response:
             int(page.request.query["step"]),
             page.now.date(),
             page.request.query.get("customer") or None,
-            "en" if page.request.query.get("language") == "en" else "da",
+            _language(page.request.query.get("language")),
         )
         preview = shown
     customers = sorted(c.customer_id for c in page.repo.list_customers())
@@ -51,8 +51,14 @@ def template(page: Page, name: str) -> Response:
         rows=[*_rows(latest.steps), _empty_row()],
         preview=preview,
         customers=customers,
+        request_language=page.request.query.get("language", ""),
         message=page.request.query.get("msg"),
     )
+
+
+def _language(chosen: str | None) -> Literal["da", "en"] | None:
+    """The language asked for, or None: the customer's own."""
+    return "en" if chosen == "en" else "da" if chosen == "da" else None
 
 
 def _empty_row() -> dict[str, Any]:
