@@ -16,6 +16,7 @@ from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -250,8 +251,6 @@ def handle(console: Console, request: Request) -> Response:
 
 
 def _query_text(query: dict[str, str]) -> str:
-    from urllib.parse import urlencode
-
     return urlencode(query)
 
 

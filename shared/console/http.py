@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, unquote
 
 
 @dataclass
@@ -90,8 +90,6 @@ class Router:
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, Any]] | bool | None:
         """(route, arguments); False when the path exists under another method; None when it does not."""
-        from urllib.parse import unquote
-
         known = False
         for route in self.routes:
             found = route.pattern.match(path)

@@ -108,3 +108,15 @@ def test_static_files_need_no_login_and_htmx_ships_with_its_licence(console: Any
     assert "htmx" in script["body"][:200]
     licence = call("GET", "/static/htmx-2.0.4.LICENSE.txt")
     assert "Zero-Clause BSD" in licence["body"]
+
+
+def test_on_the_execute_api_host_every_link_carries_the_stage(console: Any) -> None:
+    from functions.console.app import handler
+
+    # Given a request on the API's own host name, where the stage is part of every path
+    event = api_event("GET", "/runs", headers={"Host": "abc123.execute-api.eu-north-1.amazonaws.com"})
+    stage = event["requestContext"]["stage"]
+    response = handler(event, FakeLambdaContext("jensen-dunning-console"))
+    # Then the login it sends to is under the stage too
+    assert response["statusCode"] == 303
+    assert response["headers"]["Location"] == f"/{stage}/login?next=%2Fruns"
