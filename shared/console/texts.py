@@ -251,7 +251,10 @@ TEXTS: dict[str, tuple[str, str]] = {
 
 # Run reasons are stored in English (the effect log's language); the common ones read in Danish here.
 DANISH_REASONS = (
-    (re.compile(r"journal '(.+)' has (\d+) unposted entr(?:y|ies)"), "kladden '{0}' har {1} ikke-bogførte posteringer"),
+    (
+        re.compile(r"journal '(.+)' has (\d+) unposted entr(?:y|ies)"),
+        "kladden '{0}' har {1} ikke-bogført{2} postering{3}",
+    ),
     (re.compile(r"bank connection '(.+)' is inactive"), "bankforbindelsen '{0}' er ikke aktiv"),
     (re.compile(r"waiting for run (.+)"), "venter på kørsel {0}"),
     (re.compile(r"reminders are (?:disabled|switched off)"), "afsendelse af rykkere er slået fra"),
@@ -265,7 +268,8 @@ def reason_text(reason: str | None, lang: Lang) -> str:
     for pattern, danish in DANISH_REASONS:
         found = pattern.fullmatch(reason)
         if found:
-            return danish.format(*found.groups())
+            plural = ("e", "er") if found.lastindex and found.group(found.lastindex) != "1" else ("", "")
+            return danish.format(*found.groups(), *plural)
     return reason
 
 
