@@ -154,7 +154,7 @@ class Page:
         if moment.tzinfo is None:
             return self.day(moment.date())
         zone = self.settings.zone
-        return moment.astimezone(zone).strftime("%d.%m.%Y kl. %H:%M")
+        return moment.astimezone(zone).strftime("%d.%m.%Y kl. %H:%M" if self.lang == "da" else "%d.%m.%Y %H:%M")
 
     @cached_property
     def settings(self) -> TenantSettings:

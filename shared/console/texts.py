@@ -55,6 +55,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Afsendelse er slået fra: kørsler sender ingen rykkere.",
         "Sending is off: runs send no reminders.",
     ),
+    "requested_at": ("bestilt", "requested"),
     "last_run": ("Seneste kørsel", "Last run"),
     "current_run": ("Aktuel kørsel", "Current run"),
     "next_run": ("Næste planlagte kørsel", "Next scheduled run"),
