@@ -226,6 +226,7 @@ def serve(
     }
     partial = path.with_suffix(".tmp")
     partial.touch(mode=0o600)  # it holds the local operator's password
+    partial.chmod(0o600)
     partial.write_text(json.dumps(state, indent=2))
     partial.replace(path)
     stopped = threading.Event()

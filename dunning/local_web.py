@@ -113,6 +113,20 @@ def machine_api(
     return int(response["statusCode"]), dict(response.get("headers") or {}), str(response.get("body") or "")
 
 
+def _refused(headers: Any, method: str, path: str) -> tuple[int, str] | None:
+    """Why a request to the local door is refused: another host name (a DNS-rebinding page), or an API
+    change without a JSON body (a cross-site form or ``text/plain`` POST cannot send one without a
+    CORS preflight, which this server never answers)."""
+    host = str(headers.get("Host") or "").rsplit(":", 1)[0]
+    if host not in ("127.0.0.1", "localhost"):
+        return 421, "this local server answers on 127.0.0.1 only"
+    is_api = path == "/api" or path.startswith("/api/")
+    content_type = str(headers.get("Content-Type") or "")
+    if is_api and method != "GET" and not content_type.startswith("application/json"):
+        return 415, "the machine API takes application/json"
+    return None
+
+
 def _handler_class(console: Console, robot: BackgroundRobot, tenant: str) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "dunning-local"
@@ -140,6 +154,9 @@ def _handler_class(console: Console, robot: BackgroundRobot, tenant: str) -> typ
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode("utf-8") if length else ""
             query = dict(parse_qsl(parts.query, keep_blank_values=True))
+            if (problem := _refused(self.headers, method, parts.path)) is not None:
+                self._send(Response(status=problem[0], body=problem[1], headers={"Content-Type": "text/plain"}))
+                return
             if parts.path == "/api" or parts.path.startswith("/api/"):
                 status, headers, text = machine_api(robot, tenant, method, parts.path[4:] or "/", body or None, query)
                 self._send(Response(status=status, body=text, headers=headers))

@@ -46,3 +46,22 @@ def test_no_page_or_action_is_reachable_without_login(stack: Stack) -> None:
             assert status == 401, (method, path, status)
         checked += 1
     assert checked == len(routes) - len(PUBLIC)
+
+
+def test_the_local_machine_api_refuses_a_cross_site_post(stack: Stack) -> None:
+    # Given a page elsewhere that posts to the local API as a plain form (no JSON, no preflight)
+    request = urllib.request.Request(
+        f"{stack.url}/api/runs", data=b"{}", method="POST", headers={"Content-Type": "text/plain"}
+    )
+    # Then it is refused, and so is a request for another host name (DNS rebinding)
+    try:
+        urllib.request.urlopen(request, timeout=30)
+        raise AssertionError("a text/plain POST started something")
+    except urllib.error.HTTPError as error:
+        assert error.code == 415
+    rebound = urllib.request.Request(f"{stack.url}/api/settings", headers={"Host": "evil.example"})
+    try:
+        urllib.request.urlopen(rebound, timeout=30)
+        raise AssertionError("another host name was answered")
+    except urllib.error.HTTPError as error:
+        assert error.code == 421
