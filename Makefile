@@ -27,6 +27,7 @@ install-sam: $(SAM)  ## SAM CLI and cfn-lint in their own venv (they pin an olde
 
 run: install  ## the demo tenant through the simulator on the embedded local AWS
 	$(BIN)/dunning demo --out out/demo
+	@echo "Operator console: run '$(BIN)/dunning local up' and open http://127.0.0.1:8780 (it prints the login)"
 
 lint: install  ## ruff and mypy
 	$(BIN)/ruff check shared functions dunning tests bench

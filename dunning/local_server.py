@@ -2,8 +2,10 @@
 
 The server process (``python -m dunning.local_server``) starts moto's ThreadedMotoServer on
 127.0.0.1, creates the tenant's tables and queues from ``template.yaml`` (the same way
-:class:`~dunning.local_stack.LocalStack` does in-process) and writes a small state file:
-the endpoint, its pid and the environment the functions need. CLI commands read that
+:class:`~dunning.local_stack.LocalStack` does in-process), serves the operator console and the
+machine API as plain HTTP on 127.0.0.1 (:mod:`dunning.local_web`; port 8780 unless taken) and
+writes a small state file (mode 0600): the endpoint, its pid, the environment the functions
+need, ``console_url``/``api_url`` and the local operator's generated login. CLI commands read that
 file, point boto3/PynamoDB at the endpoint and call the API handler in-process
 (:class:`ServerStack`); the data lives as long as the server does. ``dunning local down``
 stops it.
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -28,6 +31,7 @@ from shared.storage.models import ALL_MODELS
 from shared.storage.repository import reset_repositories
 
 DEFAULT_STATE = Path(".dunning") / "local.json"
+DEFAULT_CONSOLE_PORT = 8780
 BASE_ENV = {
     "AWS_DEFAULT_REGION": REGION,
     "AWS_ACCESS_KEY_ID": "testing",
@@ -91,8 +95,20 @@ class ServerStack(LocalStack):
         _reset_connections()
 
 
-def up(tenant: str, path: Path, port: int = 0, timeout: float = 60.0) -> dict[str, Any]:
-    """Start the server in the background (or return the one already running)."""
+def up(
+    tenant: str,
+    path: Path,
+    port: int = 0,
+    timeout: float = 60.0,
+    console_port: int = DEFAULT_CONSOLE_PORT,
+    robot_delay: float = 0.0,
+    robot_pace: float = 0.0,
+) -> dict[str, Any]:
+    """Start the server in the background (or return the one already running).
+
+    Besides moto it serves the operator console and the machine API on 127.0.0.1
+    (``console_port``, another free one when taken); ``robot_delay``/``robot_pace`` slow the
+    local robot down (seconds before a started run, per queue call) so a run can be watched."""
     running = read_state(path)
     if running is not None:
         return running
@@ -100,7 +116,23 @@ def up(tenant: str, path: Path, port: int = 0, timeout: float = 60.0) -> dict[st
     path.unlink(missing_ok=True)
     log = open(path.with_suffix(".log"), "w")  # noqa: SIM115 - the child keeps it open
     process = subprocess.Popen(
-        [sys.executable, "-m", "dunning.local_server", "--tenant", tenant, "--port", str(port), "--state", str(path)],
+        [
+            sys.executable,
+            "-m",
+            "dunning.local_server",
+            "--tenant",
+            tenant,
+            "--port",
+            str(port),
+            "--state",
+            str(path),
+            "--console-port",
+            str(console_port),
+            "--robot-delay",
+            str(robot_delay),
+            "--robot-pace",
+            str(robot_pace),
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -136,8 +168,22 @@ def down(path: Path, timeout: float = 10.0) -> bool:
     return True
 
 
-def serve(tenant: str, port: int, path: Path) -> None:
-    """The background process: moto server, the tenant's resources, the state file; until SIGTERM."""
+def started_lines(state: dict[str, Any]) -> list[str]:
+    """What ``dunning local up`` prints: where the console is and the local operator's login."""
+    if "console_url" not in state:
+        return []
+    return [
+        f"operator console: {state['console_url']}"
+        f"  (user {state['console_user']}, password {state['console_password']})",
+        f"machine API (plain HTTP, this machine only): {state['api_url']}",
+    ]
+
+
+def serve(
+    tenant: str, port: int, path: Path, console_port: int = 0, robot_delay: float = 0.0, robot_pace: float = 0.0
+) -> None:
+    """The background process: moto server, the tenant's resources, the console and machine API,
+    the state file; until SIGTERM."""
     import logging
 
     from moto.server import ThreadedMotoServer
@@ -154,14 +200,40 @@ def serve(tenant: str, port: int, path: Path) -> None:
     import boto3
 
     boto3.client("sesv2", region_name=REGION).create_email_identity(EmailIdentity=stack.sender_email.split("@", 1)[1])
-    state = {"pid": os.getpid(), "tenant": tenant, "endpoint": endpoint, "env": stack.env}
+    from dunning.local_web import BackgroundRobot, LocalAuthenticator, local_console, pace_queue_sends, serve_http
+
+    link_key = secrets.token_bytes(32)
+    web, _ = serve_http(
+        local_console(stack, robot := BackgroundRobot(stack, robot_delay), login := LocalAuthenticator(), link_key),
+        robot,
+        tenant,
+        console_port,
+    )
+    console_url = f"http://127.0.0.1:{web.server_address[1]}"
+    # The scheduler (here and in CLI processes) signs the console links in its e-mails.
+    stack._set_env({"CONSOLE_URL": console_url, "CONSOLE_LINK_KEY": link_key.hex()})
+    if robot_pace > 0:
+        pace_queue_sends(robot_pace)
+    state = {
+        "pid": os.getpid(),
+        "tenant": tenant,
+        "endpoint": endpoint,
+        "env": stack.env,
+        "console_url": console_url,
+        "api_url": f"{console_url}/api",
+        "console_user": login.user,
+        "console_password": login.password,
+    }
     partial = path.with_suffix(".tmp")
+    partial.touch(mode=0o600)  # it holds the local operator's password
+    partial.chmod(0o600)
     partial.write_text(json.dumps(state, indent=2))
     partial.replace(path)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
     stopped.wait()
+    web.shutdown()
     server.stop()
 
 
@@ -170,8 +242,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tenant", required=True)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--state", required=True)
+    parser.add_argument("--console-port", type=int, default=DEFAULT_CONSOLE_PORT)
+    parser.add_argument("--robot-delay", type=float, default=0.0)
+    parser.add_argument("--robot-pace", type=float, default=0.0)
     args = parser.parse_args(argv)
-    serve(args.tenant, args.port, Path(args.state))
+    serve(args.tenant, args.port, Path(args.state), args.console_port, args.robot_delay, args.robot_pace)
 
 
 if __name__ == "__main__":

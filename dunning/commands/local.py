@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from dunning.commands.common import EXIT_CODES, OK, REFUSED, print_json, table
-from dunning.local_server import LocalServerError, down, read_state, state_path, up
+from dunning.local_server import LocalServerError, down, read_state, started_lines, state_path, up
 
 
 def register(commands: Any) -> None:
@@ -29,8 +29,7 @@ def _local(args: argparse.Namespace) -> int:
             print(f"dunning local up: {error}", file=sys.stderr)
             return REFUSED
         print(f"local stack for {state['tenant']} runs at {state['endpoint']} (pid {state['pid']}, state {path})")
-        if state.get("api_url"):
-            print(f"the CLI talks to its API at {state['api_url']}")
+        print("\n".join(started_lines(state)))
         return OK
     if args.action == "down":
         print("local stack stopped" if down(path) else "no local stack was running")

@@ -170,6 +170,7 @@ class StatusReport(_Frozen):
     unconfirmed_sends: list[UnconfirmedSendLine] = Field(
         default_factory=list, description="Sends waiting for an operator's decision (the send ledger)"
     )
+    console_link: str | None = Field(default=None, description="The run's page in the operator console (signed)")
 
 
 class JournalEntryLine(_Frozen):
@@ -298,6 +299,7 @@ def _report_context(report: StatusReport) -> dict[str, Any]:
         "lang": language,
         "tenant_name": report.tenant_name,
         "run_id": report.run_id,
+        "console_link": _resume_link(report.console_link),
         "run_date": format_date(report.run_date, language),
         "run_kind": report.run_kind,
         "reminders": [
@@ -403,7 +405,9 @@ def _notification_context(notification: RunNotification) -> dict[str, Any]:
         "reject_link": _resume_link(reject_hint),
         "proposals": _proposal_rows(notification.proposals, language),
         "fix_hint": notification.fix_hint,
-        "run_now_command": RUN_NOW_COMMAND,
+        # After an abort the hint (when given) is the console's overview with its start button.
+        "run_now_command": resume_hint if notification.kind == "aborted" and resume_hint else RUN_NOW_COMMAND,
+        "run_now_link": _resume_link(resume_hint) if notification.kind == "aborted" else None,
         "columns": _text_table,
     }
 

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from shared.console.links import console_link, run_page
 from shared.domain.channels import unreachable
 from shared.domain.effects import effect_sort_key
 from shared.domain.planning import HeldBack, InvoiceState, PlannedReminder
@@ -211,8 +212,8 @@ class TenantMailReporter:
             # The e-mail speaks the tenant's language; the effect keeps the English reason.
             reason=reason,
             proposals=self._proposal_lines(proposed),
-            resume_hint="dunning approve --all",
-            reject_hint="dunning reject --customer ID",
+            resume_hint=console_link("/approvals", _report_time(summary)) or "dunning approve --all",
+            reject_hint=console_link("/approvals", _report_time(summary)) or "dunning reject --customer ID",
         )
         message_id = self._send(settings, settings.notify_to, render_notification(notification))
         return {
@@ -298,7 +299,13 @@ class TenantMailReporter:
             ]
             if paused
             else [],
-            resume_hint=f"dunning resume {summary.run_id}" if paused else None,
+            # The console's page of the run (its entries and "Genoptag"; after an abort, the overview's
+            # start button), else the CLI command of a stack without a console.
+            resume_hint=(
+                console_link(run_page(summary.run_id), _report_time(summary)) or f"dunning resume {summary.run_id}"
+            )
+            if paused
+            else console_link("/", _report_time(summary)),
         )
         message_id = self._send(settings, settings.notify_to, render_notification(notification))
         return {
@@ -347,6 +354,7 @@ class TenantMailReporter:
 
         unconfirmed = self._unconfirmed_sends(summary)
         report = StatusReport(
+            console_link=console_link(run_page(summary.run_id), _report_time(summary)),
             tenant_name=settings.display_name,
             run_id=summary.run_id,
             run_date=date.fromisoformat(summary.run_date),

@@ -441,3 +441,53 @@ def test_sample_sqs_event_comes_from_the_consumers_queue(function: str, event: s
         assert record["eventSource"] == "aws:sqs"
         assert record["eventSourceARN"].rsplit(":", 1)[1] == queue_name
         assert json.loads(record["body"])["action"] == action
+
+
+# ------------------------------------------------------------------ operator console
+
+
+def test_console_operators_are_invited_by_email_never_sign_themselves_up() -> None:
+    pool = RESOURCES["ConsoleUserPool"]["Properties"]
+    # Then only an administrator creates operators, named by their e-mail
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert pool["UsernameAttributes"] == ["email"]
+    assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] >= 12
+    # And the pool outlives a stack replacement (the operators stay)
+    assert RESOURCES["ConsoleUserPool"]["DeletionPolicy"] == "Retain"
+    client = RESOURCES["ConsoleUserPoolClient"]["Properties"]
+    # And the console's client has no secret to leak and allows the password flow only
+    assert client["UserPoolId"] == {"Ref": "ConsoleUserPool"}
+    assert client["GenerateSecret"] is False
+    assert set(client["ExplicitAuthFlows"]) == {"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+    assert client["PreventUserExistenceErrors"] == "ENABLED"
+
+
+def test_console_api_defaults_to_the_cookie_authorizer() -> None:
+    auth = RESOURCES["ConsoleApi"]["Properties"]["Auth"]
+    authorizer = auth["Authorizers"][auth["DefaultAuthorizer"]]
+    assert _target(authorizer["FunctionArn"]) == "ConsoleAuthorizerFunction"
+    assert authorizer["FunctionPayloadType"] == "REQUEST"
+    assert authorizer["Identity"]["Headers"] == ["Cookie"]
+    # And only login and static files opt out, on the console API
+    events = FUNCTIONS["ConsoleFunction"]["Properties"]["Events"]
+    public = {
+        (e["Properties"]["Path"], e["Properties"]["Method"])
+        for e in events.values()
+        if e["Properties"].get("Auth", {}).get("Authorizer") == "NONE"
+    }
+    assert public == {("/login", "GET"), ("/login", "POST"), ("/login/new-password", "POST"), ("/static/{name}", "GET")}
+    assert all(_target(e["Properties"]["RestApiId"]) == "ConsoleApi" for e in events.values())
+    # And the machine API keeps IAM
+    assert RESOURCES["OperatorApi"]["Properties"]["Auth"]["DefaultAuthorizer"] == "AWS_IAM"
+
+
+def test_console_and_scheduler_know_the_keys_and_the_console_address() -> None:
+    console = FUNCTIONS["ConsoleFunction"]["Properties"]["Environment"]["Variables"]
+    assert console["USER_POOL_CLIENT_ID"] == {"Ref": "ConsoleUserPoolClient"}
+    assert console["SESSION_SECRET_ARN"] == {"Ref": "ConsoleSessionSecret"}
+    assert console["CONSOLE_LINK_SECRET_ARN"] == {"Ref": "ConsoleLinkSecret"}
+    scheduler = FUNCTIONS["SchedulerFunction"]["Properties"]["Environment"]["Variables"]
+    assert scheduler["CONSOLE_LINK_SECRET_ARN"] == {"Ref": "ConsoleLinkSecret"}
+    assert "${ConsoleApi}" in scheduler["CONSOLE_URL"]["Fn::Sub"]
+    authorizer = FUNCTIONS["ConsoleAuthorizerFunction"]["Properties"]["Environment"]["Variables"]
+    assert authorizer["SESSION_SECRET_ARN"] == {"Ref": "ConsoleSessionSecret"}

@@ -231,18 +231,100 @@ def test_the_delivery_function_may_only_read_and_write_delivery_files() -> None:
     }
 
 
-def test_the_api_has_one_throttled_stage_with_access_logs() -> None:
+def test_each_api_has_one_throttled_stage_with_access_logs() -> None:
     resources = expanded()["Resources"]
     stages = {name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::ApiGateway::Stage"}
-    # Then there is no SAM default "Stage" stage next to v1
-    assert [stage["StageName"] for stage in stages.values()] == ["v1"]
-    stage = next(iter(stages.values()))
-    # And v1 is throttled on every method
-    assert any(
-        s["ResourcePath"] == "/*" and s["HttpMethod"] == "*" and s["ThrottlingRateLimit"] > 0
-        for s in stage["MethodSettings"]
-    )
-    # And its access log goes to a log group that expires
-    group = stage["AccessLogSetting"]["DestinationArn"]["Fn::GetAtt"][0]
-    assert resources[group]["Type"] == "AWS::Logs::LogGroup"
-    assert "RetentionInDays" in resources[group]["Properties"]
+    # Then there is no SAM default "Stage" stage: the machine API has v1, the console app, one each
+    assert sorted((text(stage["RestApiId"]), stage["StageName"]) for stage in stages.values()) == [
+        ("<ConsoleApi>", "app"),
+        ("<OperatorApi>", "v1"),
+    ]
+    for stage in stages.values():
+        # And each is throttled on every method
+        assert any(
+            s["ResourcePath"] == "/*" and s["HttpMethod"] == "*" and s["ThrottlingRateLimit"] > 0
+            for s in stage["MethodSettings"]
+        )
+        # And its access log goes to a log group that expires
+        group = stage["AccessLogSetting"]["DestinationArn"]["Fn::GetAtt"][0]
+        assert resources[group]["Type"] == "AWS::Logs::LogGroup"
+        assert "RetentionInDays" in resources[group]["Properties"]
+
+
+# Routes a browser must reach without a session: the login form, its two posts and the static files.
+CONSOLE_PUBLIC = {("/login", "get"), ("/login", "post"), ("/login/new-password", "post"), ("/static/{name}", "get")}
+
+
+def test_every_console_route_but_login_and_static_is_behind_the_session_authorizer() -> None:
+    body = expanded()["Resources"]["ConsoleApi"]["Properties"]["Body"]
+    # Given the authorizer SAM declares: a Lambda REQUEST authorizer reading the Cookie header, never cached
+    scheme = body["components"]["securitySchemes"]["ConsoleSession"]["x-amazon-apigateway-authorizer"]
+    assert scheme["type"] == "request"
+    assert scheme["identitySource"] == "method.request.header.Cookie"
+    assert scheme["authorizerResultTtlInSeconds"] == 0
+    assert text(scheme["authorizerUri"]).endswith("/invocations")
+    # Then every route needs it, except exactly the public ones
+    routes = {(path, method): op.get("security") for path, ops in body["paths"].items() for method, op in ops.items()}
+    assert {route for route, security in routes.items() if security != [{"ConsoleSession": []}]} == CONSOLE_PUBLIC
+    assert all(routes[route] == [{"NONE": []}] for route in CONSOLE_PUBLIC)
+    # And the catch-all and the root are covered (no page escapes by its path)
+    assert routes[("/{proxy+}", "x-amazon-apigateway-any-method")] == [{"ConsoleSession": []}]
+    assert routes[("/", "x-amazon-apigateway-any-method")] == [{"ConsoleSession": []}]
+    # And a refused request is sent to the login page
+    responses = body["x-amazon-apigateway-gateway-responses"]
+    assert responses["UNAUTHORIZED"]["statusCode"] == "303"
+    assert responses["UNAUTHORIZED"]["responseParameters"]["gatewayresponse.header.Location"] == "'/app/login'"
+
+
+def test_the_machine_api_stays_iam_authorised() -> None:
+    body = expanded()["Resources"]["OperatorApi"]["Properties"]["Body"]
+    for path, ops in body["paths"].items():
+        for method, op in ops.items():
+            assert op.get("security") == [{"AWS_IAM": []}], (path, method)
+
+
+def test_the_console_functions_have_least_privilege() -> None:
+    functions = function_roles()
+    # Then the console reads and writes table items, starts runs, and reads its two keys
+    assert set(grants(functions["ConsoleFunction"])) == {
+        *(
+            (f"dynamodb:{a}", t)
+            for a in TABLE_ITEM_ACTIONS
+            for t in ("<DunningTable.Arn>", "${DunningTable.Arn}/index/*")
+        ),
+        (
+            "lambda:InvokeFunction",
+            "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${TenantId}-dunning-scheduler",
+        ),
+        ("secretsmanager:GetSecretValue", "<ConsoleSessionSecret>"),
+        ("secretsmanager:GetSecretValue", "<ConsoleLinkSecret>"),
+    }
+    # And the authorizer only reads the session key
+    assert set(grants(functions["ConsoleAuthorizerFunction"])) == {
+        ("secretsmanager:GetSecretValue", "<ConsoleSessionSecret>")
+    }
+    # And no other function reads the session key; only the scheduler also reads the link key
+    readers = {
+        (name, resource)
+        for name, role in functions.items()
+        for action, resource in grants(role)
+        if action == "secretsmanager:GetSecretValue"
+    }
+    assert readers == {
+        ("ConsoleFunction", "<ConsoleSessionSecret>"),
+        ("ConsoleFunction", "<ConsoleLinkSecret>"),
+        ("ConsoleAuthorizerFunction", "<ConsoleSessionSecret>"),
+        ("SchedulerFunction", "<ConsoleLinkSecret>"),
+    }
+
+
+TABLE_ITEM_ACTIONS = (
+    "GetItem",
+    "BatchGetItem",
+    "Query",
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "BatchWriteItem",
+    "ConditionCheckItem",
+)

@@ -1,0 +1,65 @@
+"""Approval (O9): proposals per entry or one row per customer; "Godkend alle", or one at a time."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any, Literal
+
+from shared.console import services
+from shared.console.app import Page, router
+from shared.console.http import Response
+
+
+def by_customer(proposals: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per customer: their proposals' keys, invoices, steps and total."""
+    rows: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"keys": [], "invoices": [], "steps": [], "amount": Decimal("0"), "cases": 0}
+    )
+    for proposal in proposals:
+        row = rows[proposal["customer"]]
+        row["keys"].append(proposal["key"])
+        row["invoices"] += proposal["invoices"]
+        row["steps"].append(proposal["step"])
+        row["amount"] += Decimal(proposal["amount"])
+        row["cases"] += proposal["kind"] == "case"
+    return [{"customer": customer} | row for customer, row in sorted(rows.items())]
+
+
+@router.get("/approvals")
+def approvals(page: Page) -> Response:
+    proposals = services.list_proposals(page.repo)
+    view = "customer" if page.request.query.get("view") == "customer" else "entry"
+    return page.render(
+        "approvals.html.j2",
+        proposals=proposals,
+        customers=by_customer(proposals),
+        view=view,
+        names={c.customer_id: c.name for c in page.repo.list_customers()},
+        message=page.request.query.get("msg"),
+    )
+
+
+def _decide(page: Page, decision: Literal["approve", "reject"]) -> Response:
+    keys = page.request.values("key") or None
+    customers = page.request.values("customer") or None
+    if page.request.value("all") != "true" and keys is None and customers is None:
+        return page.back("/approvals")  # nothing chosen: never read as "all"
+    result = services.decide_proposals(
+        page.repo, page.console.scheduler, decision, page.now, page.actor, customers, keys
+    )
+    message = page.t(
+        "approvals.decided", approved=len(result.get("approved", [])), rejected=len(result.get("rejected", []))
+    )
+    view = page.request.value("view")
+    return page.back("/approvals" + ("?view=customer" if view == "customer" else ""), message)
+
+
+@router.post("/approvals/approve")
+def approve(page: Page) -> Response:
+    return _decide(page, "approve")
+
+
+@router.post("/approvals/reject")
+def reject(page: Page) -> Response:
+    return _decide(page, "reject")

@@ -1,0 +1,120 @@
+"""Rykker > Konfiguration: every template and version, which agreements and invoices use it, a new
+version with its texts, and a step previewed for a customer (C5, C8)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from shared.console import services
+from shared.console.app import Page, router
+from shared.console.http import Response, quoted
+from shared.domain.templates import TemplateDefinition
+from shared.errors import Invalid
+
+SIMPLE_ACTIONS = ("email", "sms", "statement", "bs")
+
+
+@router.get("/templates")
+def templates(page: Page) -> Response:
+    found = services.list_templates(page.repo)
+    return page.render("templates.html.j2", templates=sorted(found.items()))
+
+
+@router.get("/templates/<name>")
+def template(page: Page, name: str) -> Response:
+    versions = services.get_template(page.repo, name)
+    usage = {u.version_id: u for u in services.template_usage(page.repo, name)}
+    latest = versions[-1].version
+    preview = None
+    if page.request.query.get("step"):
+        shown = services.preview.preview_step(
+            page.repo,
+            page.settings,
+            page.request.query.get("version") or latest.version_id,
+            int(page.request.query["step"]),
+            page.now.date(),
+            page.request.query.get("customer") or None,
+            _language(page.request.query.get("language")),
+        )
+        preview = shown
+    customers = sorted(c.customer_id for c in page.repo.list_customers())
+    return page.render(
+        "template.html.j2",
+        name=name,
+        versions=list(reversed(versions)),
+        usage=usage,
+        latest=latest,
+        rows=[*_rows(latest.steps), _empty_row()],
+        preview=preview,
+        customers=customers,
+        request_language=page.request.query.get("language", ""),
+        message=page.request.query.get("msg"),
+    )
+
+
+def _language(chosen: str | None) -> Literal["da", "en"] | None:
+    """The language asked for, or None: the customer's own."""
+    return "en" if chosen == "en" else "da" if chosen == "da" else None
+
+
+def _empty_row() -> dict[str, Any]:
+    return {"name": "", "days": "", "actions": [], "fee": "", "subject": "", "body": ""}
+
+
+def _rows(steps: Sequence[Any]) -> list[dict[str, Any]]:
+    rows = []
+    for step in steps:
+        texts = (step.texts or {}).get("da")
+        rows.append(
+            {
+                "name": step.name,
+                "days": step.days,
+                "actions": step.action_kinds,
+                "fee": "" if step.fee is None else f"{step.fee:.2f}".replace(".", ","),
+                "subject": (texts.subject if texts else None) or "",
+                "body": (texts.body if texts else None) or "",
+            }
+        )
+    return rows
+
+
+def definition_from(page: Page, name: str) -> TemplateDefinition:
+    """The new-version form as a definition: one row per step, empty rows left out."""
+    form = page.request
+    steps = []
+    for index in range(int(form.value("rows") or 0)):
+        step_name = form.value(f"name_{index}").strip()
+        if not step_name:
+            continue
+        actions: list[Any] = [a for a in SIMPLE_ACTIONS if form.value(f"{a}_{index}") == "true"]
+        fee = form.value(f"fee_{index}").strip().replace(".", "").replace(",", ".")
+        if fee:
+            try:
+                actions.append({"fee": str(Decimal(fee).quantize(Decimal("0.01")))})
+            except InvalidOperation:
+                raise Invalid(f"expected an amount such as 100,00, got {fee!r}", f"steps[{index}].fee") from None
+        step: dict[str, Any] = {"name": step_name, "days": int(form.value(f"days_{index}") or 0), "actions": actions}
+        texts = {k: form.value(f"{k}_{index}").strip() for k in ("subject", "body")}
+        if any(texts.values()):
+            step["texts"] = {"da": {k: v for k, v in texts.items() if v}}
+        steps.append(step)
+    try:
+        return TemplateDefinition.model_validate({"name": name, "steps": steps})
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise Invalid(str(first["msg"]), where or "steps") from None
+
+
+@router.post("/templates/<name>/versions")
+def define(page: Page, name: str) -> Response:
+    settings = page.settings
+    result = services.define_template(
+        page.repo, definition_from(page, name), page.now.date(), settings.b2b_contractual_fees, actor=page.actor
+    )
+    message = page.t("template.defined", version=result.version.version_id, outcome=page.t(f"outcome.{result.outcome}"))
+    return page.back(f"/templates/{quoted(name)}", message)

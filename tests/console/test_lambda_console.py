@@ -1,0 +1,122 @@
+"""The console function as deployed: API Gateway events in, Cognito for the login, keys from Secrets
+Manager — on moto, in-process."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import boto3
+import pytest
+
+from dunning.api_events import api_event
+from dunning.local_stack import FakeLambdaContext, LocalStack
+from shared.console.security import SESSION_COOKIE
+
+OPERATOR = "bo@jensen.example"
+
+
+@pytest.fixture
+def console(monkeypatch: pytest.MonkeyPatch) -> Any:
+    with LocalStack("jensen") as stack:
+        idp = boto3.client("cognito-idp")
+        pool = idp.create_user_pool(
+            PoolName="jensen-dunning-operators",
+            UsernameAttributes=["email"],
+            AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
+        )["UserPool"]["Id"]
+        client_id = idp.create_user_pool_client(
+            UserPoolId=pool,
+            ClientName="jensen-dunning-console",
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        )["UserPoolClient"]["ClientId"]
+        # An administrator invites the operator (a temporary password by e-mail)
+        idp.admin_create_user(
+            UserPoolId=pool,
+            Username=OPERATOR,
+            TemporaryPassword="Midlertidig-2026",
+            UserAttributes=[{"Name": "email", "Value": OPERATOR}, {"Name": "email_verified", "Value": "true"}],
+        )
+        secrets = boto3.client("secretsmanager")
+        env = {
+            "TENANT_ID": "jensen",
+            "TABLE_NAME": stack.env["TABLE_NAME"],
+            "SCHEDULER_FUNCTION_NAME": "jensen-dunning-scheduler",
+            "USER_POOL_CLIENT_ID": client_id,
+            "SESSION_SECRET_ARN": secrets.create_secret(Name="session", SecretString="s" * 64)["ARN"],
+            "CONSOLE_LINK_SECRET_ARN": secrets.create_secret(Name="links", SecretString="l" * 64)["ARN"],
+            "POWERTOOLS_SERVICE_NAME": "console",
+        }
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        yield stack
+
+
+def call(method: str, path: str, form: dict[str, str] | None = None, cookie: str | None = None) -> dict[str, Any]:
+    from functions.console.app import handler
+
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Host": "console.example"}
+    if cookie:
+        headers["Cookie"] = f"{SESSION_COOKIE}={cookie}"
+    event = api_event(method, path, headers=headers, raw_body=urlencode(form) if form is not None else None)
+    return dict(handler(event, FakeLambdaContext("jensen-dunning-console")))
+
+
+def _session(response: dict[str, Any]) -> str:
+    cookies = response["multiValueHeaders"]["Set-Cookie"]
+    return next(c.split(";")[0].split("=", 1)[1] for c in cookies if c.startswith(SESSION_COOKIE))
+
+
+def test_an_invited_operator_chooses_a_password_then_works_with_a_csrf_token(console: Any) -> None:
+    # Given no session: the overview sends to the login page
+    assert call("GET", "/")["headers"]["Location"].startswith("/login?next=")
+    # When the invited operator logs in with the temporary password
+    first = call("POST", "/login", {"user": OPERATOR, "password": "Midlertidig-2026", "next": "/settings"})
+    # Then Cognito asks for their own password first
+    assert first["statusCode"] == 200 and 'name="challenge"' in first["body"]
+    challenge = first["body"].split('name="challenge" value="')[1].split('"')[0]
+    chosen = call(
+        "POST",
+        "/login/new-password",
+        {"user": OPERATOR, "challenge": challenge, "password": "Egen-Adgangskode-9", "next": "/settings"},
+    )
+    # And then a Secure, HttpOnly session is set and the page asked for follows
+    assert chosen["statusCode"] == 303 and chosen["headers"]["Location"] == "/settings"
+    assert "HttpOnly" in chosen["multiValueHeaders"]["Set-Cookie"][0]
+    assert "Secure" in chosen["multiValueHeaders"]["Set-Cookie"][0]
+    session = _session(chosen)
+    page = call("GET", "/settings", cookie=session)
+    assert page["statusCode"] == 200 and "Afsend rykkere" in page["body"] and OPERATOR in page["body"]
+    # When a state change comes without the CSRF token, it is refused
+    assert call("POST", "/settings/switch", {"enabled": "false"}, cookie=session)["statusCode"] == 403
+    # And with it, it is done
+    token = page["body"].split('name="csrf" value="')[1].split('"')[0]
+    done = call("POST", "/settings/switch", {"enabled": "false", "csrf": token}, cookie=session)
+    assert done["statusCode"] == 303
+    assert 'data-enabled="false"' in call("GET", "/", cookie=session)["body"]
+
+
+def test_a_wrong_password_is_refused_without_a_session(console: Any) -> None:
+    refused = call("POST", "/login", {"user": OPERATOR, "password": "forkert-1234", "next": "/"})
+    assert refused["statusCode"] == 401 and "Forkert brugernavn" in refused["body"]
+    assert not refused["multiValueHeaders"]
+
+
+def test_static_files_need_no_login_and_htmx_ships_with_its_licence(console: Any) -> None:
+    script = call("GET", "/static/htmx-2.0.4.min.js")
+    assert script["statusCode"] == 200 and script["headers"]["Content-Type"] == "text/javascript"
+    assert "htmx" in script["body"][:200]
+    licence = call("GET", "/static/htmx-2.0.4.LICENSE.txt")
+    assert "Zero-Clause BSD" in licence["body"]
+
+
+def test_on_the_execute_api_host_every_link_carries_the_stage(console: Any) -> None:
+    from functions.console.app import handler
+
+    # Given a request on the API's own host name, where the stage is part of every path
+    event = api_event("GET", "/runs", headers={"Host": "abc123.execute-api.eu-north-1.amazonaws.com"})
+    stage = event["requestContext"]["stage"]
+    response = handler(event, FakeLambdaContext("jensen-dunning-console"))
+    # Then the login it sends to is under the stage too
+    assert response["statusCode"] == 303
+    assert response["headers"]["Location"] == f"/{stage}/login?next=%2Fruns"

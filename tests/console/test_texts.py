@@ -1,0 +1,45 @@
+"""Every word a page asks for exists in Danish and English; stored English run reasons read in Danish."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from shared.console.texts import TEXTS, reason_text
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = [*(ROOT / "shared" / "console" / "templates").glob("*.j2"), *(ROOT / "shared" / "console").rglob("*.py")]
+
+
+def test_every_text_key_used_by_the_console_exists() -> None:
+    # Given every literal key passed to t(...) in the templates and pages
+    used = {key for path in SOURCES for key in re.findall(r"\bt\(\"([a-z_.]+)\"", path.read_text(encoding="utf-8"))}
+    assert len(used) > 50
+    # Then each has a Danish and an English text
+    assert sorted(key for key in used - set(TEXTS) if not key.endswith(".")) == []  # "count." etc. are prefixes
+    assert all(da and en for da, en in TEXTS.values())
+
+
+def test_the_seeds_words_label_their_controls() -> None:
+    danish = {key: da for key, (da, _) in TEXTS.items()}
+    assert danish["send_reminders"] == "Afsend rykkere"
+    assert danish["start_now"] == "Start rykkerflow nu"
+    assert danish["robot_status"] == "Robot status"
+    assert danish["status.waiting"] == "Venter på robot"
+    assert danish["approve_all"] == "Godkend alle"
+
+
+@pytest.mark.parametrize(
+    ("stored", "danish"),
+    [
+        ("journal 'kasse' has 1 unposted entry", "kladden 'kasse' har 1 ikke-bogført postering"),
+        ("journal 'kasse' has 3 unposted entries", "kladden 'kasse' har 3 ikke-bogførte posteringer"),
+        ("bank connection 'Danske Bank' is inactive", "bankforbindelsen 'Danske Bank' er ikke aktiv"),
+        ("something new", "something new"),
+    ],
+)
+def test_stored_run_reasons_read_in_danish(stored: str, danish: str) -> None:
+    assert reason_text(stored, "da") == danish
+    assert reason_text(stored, "en") == stored
