@@ -31,7 +31,8 @@ from shared.rendering.reports import (
 )
 from shared.services.charges import StepCharges
 from shared.services.delivery import Mailer, mime_message
-from shared.services.scheduling import RunSummary, reminder_key_of
+from shared.services.reminders import reminder_key_of
+from shared.services.runs.summary import RunSummary
 from shared.services.sends import needing_decision
 from shared.storage.ledger import SendEntry, SendLedger
 from shared.storage.repository import PARKED, Customer, DunningRepository
