@@ -218,19 +218,13 @@ def failures(summary: RunSummary, unconfirmed: list[UnconfirmedSendLine]) -> lis
     and one line for the unconfirmed sends, so the report says so however it lists them."""
     lines = []
     if summary.lost_races:
-        detail = Reason(
-            "failure.concurrent_run.detail",
-            f"{summary.lost_races} reminder(s) were taken by another run at the same time and are not in this report",
-            count=summary.lost_races,
+        taken = (
+            f"{summary.lost_races} reminder(s) were taken by another run at the same time and are not in this report"
         )
-        lines.append(FailureLine(what=Reason("failure.concurrent_run", "concurrent run"), detail=detail))
+        lines.append(_counted("failure.concurrent_run", "concurrent run", taken, summary.lost_races))
     if summary.resent:
-        detail = Reason(
-            "failure.interrupted.detail",
-            f"{summary.resent} message(s) an earlier run had committed were sent now",
-            count=summary.resent,
-        )
-        lines.append(FailureLine(what=Reason("failure.interrupted", "earlier run interrupted"), detail=detail))
+        resent = f"{summary.resent} message(s) an earlier run had committed were sent now"
+        lines.append(_counted("failure.interrupted", "earlier run interrupted", resent, summary.resent))
     if unconfirmed:
         detail_text = (
             f"{len(unconfirmed)} e-mail/SMS may or may not have reached the customer; "
@@ -238,6 +232,11 @@ def failures(summary: RunSummary, unconfirmed: list[UnconfirmedSendLine]) -> lis
         )
         lines.append(FailureLine(what="unconfirmed sends", detail=detail_text))
     return lines
+
+
+def _counted(code: str, what: str, detail: str, count: int) -> FailureLine:
+    """A failure line whose detail counts what it concerns (the reasons' codes localise it)."""
+    return FailureLine(what=Reason(code, what), detail=Reason(f"{code}.detail", detail, count=count))
 
 
 def _left_out(
