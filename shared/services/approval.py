@@ -8,7 +8,9 @@ to the collection partner; :func:`reject` drops proposals and puts their
 invoices back, so the next run proposes them again while they are still due.
 
 Both are idempotent on the proposal: it is removed in the same transaction
-that acts on it, so approving twice sends once.
+that acts on it, so approving twice sends once. An approved reminder is
+committed and sent by the same :class:`~shared.services.commit.ReminderCommits`
+a run uses.
 """
 
 from __future__ import annotations
