@@ -5,7 +5,6 @@ event acts as of the moment it was meant for.
 """
 
 from dataclasses import asdict
-from datetime import datetime
 from functools import partial
 from typing import Any, Literal
 
@@ -19,7 +18,7 @@ from shared.observability import logger, metrics, tracer
 from shared.services import approval, statements
 from shared.services.outbox import Backoff, with_retries
 from shared.services.reporting import TenantMailReporter
-from shared.services.scheduling import RunKind, TenantNotConfigured, schedule_due_reminders
+from shared.services.scheduling import RunKind, TenantNotConfigured, schedule_due_reminders, tenant_settings
 from shared.storage.repository import DunningRepository, repository_for
 
 
@@ -49,9 +48,7 @@ def _decide(
     request: RunRequest, repo: DunningRepository, sink: SqsSink, reporter: TenantMailReporter
 ) -> dict[str, Any]:
     """Approve (send at once, and report what was sent) or reject pending proposals (O9, O14)."""
-    settings = repo.get_settings()
-    if settings is None:
-        raise TenantNotConfigured("no tenant settings stored; load the tenant's settings first")
+    settings = tenant_settings(repo)
     if request.source == "approve":
         decision = approval.approve(
             repo, sink, settings, request.time, request.customers, request.keys, reporter=reporter
@@ -64,32 +61,29 @@ def _decide(
     return asdict(decision)
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    request = parse(event=event, model=RunRequest)
-    config = SchedulerConfig.from_env()
-    now: datetime = request.time
-    repo = repository_for(config.table_name)
-    if request.source == "statement":
-        settings = repo.get_settings()
-        if settings is None or not request.customer:
-            raise TenantNotConfigured("a statement needs the tenant's settings and a customer")
-        queued = statements.queue_statement(repo, SqsSink(config.queue_urls), settings, request.customer, now)
-        metrics.add_metric(name="StatementsRequested", unit="Count", value=1)
-        return queued
-    reporter = TenantMailReporter(repo, SesMailer(), config.sender_email)
-    if request.source in ("approve", "reject"):
-        return _decide(request, repo, SqsSink(config.queue_urls), reporter)
+def _statement(request: RunRequest, repo: DunningRepository, sink: SqsSink) -> dict[str, Any]:
+    """A customer's statement of account on demand (O16)."""
+    settings = repo.get_settings()
+    if settings is None or not request.customer:
+        raise TenantNotConfigured("a statement needs the tenant's settings and a customer")
+    queued = statements.queue_statement(repo, sink, settings, request.customer, request.time)
+    metrics.add_metric(name="StatementsRequested", unit="Count", value=1)
+    return queued
+
+
+def _run(
+    event: dict[str, Any],
+    request: RunRequest,
+    repo: DunningRepository,
+    sink: SqsSink,
+    reporter: TenantMailReporter,
+    config: SchedulerConfig,
+    context: LambdaContext,
+) -> dict[str, Any]:
+    """One run (or part of one); a run that must continue hands on to a fresh invocation (O3)."""
+    time_left = context.get_remaining_time_in_millis
     summary = schedule_due_reminders(
-        repo,
-        SqsSink(config.queue_urls),
-        now,
-        request.kind,
-        reporter,
-        request.run_id,
-        time_left_ms=context.get_remaining_time_in_millis,
+        repo, sink, request.time, request.kind, reporter, request.run_id, time_left_ms=time_left
     )
     metrics.add_metric(name="RemindersPlanned", unit="Count", value=summary.reminders)
     metrics.add_metric(name="MessagesSent", unit="Count", value=summary.messages)
@@ -101,6 +95,22 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         follow_up = event | {"continuation": request.continuation + 1}
         if config.function_name:  # in Lambda: a fresh invocation of this function carries on (O3)
             hand_on = partial(continue_in_new_invocation, config.function_name, follow_up)
-            with_retries(hand_on, Backoff(attempts=5), context.get_remaining_time_in_millis, 2_000)
+            with_retries(hand_on, Backoff(attempts=5), time_left, 2_000)
         result["continue_with"] = follow_up
     return result
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = parse(event=event, model=RunRequest)
+    config = SchedulerConfig.from_env()
+    repo = repository_for(config.table_name)
+    sink = SqsSink(config.queue_urls)
+    if request.source == "statement":
+        return _statement(request, repo, sink)
+    reporter = TenantMailReporter(repo, SesMailer(), config.sender_email)
+    if request.source in ("approve", "reject"):
+        return _decide(request, repo, sink, reporter)
+    return _run(event, request, repo, sink, reporter, config, context)

@@ -8,7 +8,9 @@ to the collection partner; :func:`reject` drops proposals and puts their
 invoices back, so the next run proposes them again while they are still due.
 
 Both are idempotent on the proposal: it is removed in the same transaction
-that acts on it, so approving twice sends once.
+that acts on it, so approving twice sends once. An approved reminder is
+committed and sent by the same :class:`~shared.services.commit.ReminderCommits`
+a run uses.
 """
 
 from __future__ import annotations
@@ -21,23 +23,12 @@ from typing import Any, Literal
 from shared.domain.effects import CASE_STEP_NUMBER
 from shared.domain.money import ZERO, money_text
 from shared.domain.planning import GroupKey, InvoiceState, PlannedReminder
-from shared.domain.reference import payment_id
 from shared.domain.settings import TenantSettings
-from shared.messages import ActionMessage, ChargeLine, InvoiceLine, QueueMessage, StatementMessage, reminder_key
-from shared.services.charges import ChargeContext, StepCharges
-from shared.services.outbox import Backoff, deliver, with_retries
-from shared.services.scheduling import (
-    MessageSink,
-    Reporter,
-    RunSummary,
-    advances_for,
-    messages_for,
-    note_statement_charges,
-    record_skipped_charges,
-    reference_record,
-    reminder_key_of,
-    with_run_charges,
-)
+from shared.messages import ActionMessage, reminder_key
+from shared.services.commit import Budget, ReminderCommits
+from shared.services.outbox import Backoff, MessageSink
+from shared.services.reminders import invoice_lines
+from shared.services.runs.summary import Reporter, RunSummary, run_id_for
 from shared.storage.repository import DunningRepository
 
 ProposalKind = Literal["reminder", "collection"]
@@ -69,18 +60,6 @@ class Proposal:
             proposed_on=record["proposed_on"],
             amount=record["amount"],
         )
-
-
-@dataclass
-class _Sent:
-    """What an approval sent, for its status report and the customers' statements of account."""
-
-    reminders: list[PlannedReminder] = field(default_factory=list)
-    charged: dict[str, StepCharges] = field(default_factory=dict)
-    statements: set[str] = field(default_factory=set)  # customers whose statement is filed
-    run_charges: dict[str, list[ChargeLine]] = field(default_factory=dict)
-    held: list[tuple[str, StatementMessage]] = field(default_factory=list)  # (outbox key, statement)
-    cases: list[dict[str, Any]] = field(default_factory=list)  # handed to debt collection
 
 
 @dataclass
@@ -132,43 +111,61 @@ def approve(
     Like a run, an approval that sent reminders reports them (O8) when ``reporter`` is given and
     the tenant has a ``status_report_to``; a customer's statement of account goes out once, after
     all of the customer's approved reminders, with what they charged."""
-    today = now.astimezone(settings.zone).date()
-    tag = f"approval@{now.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"
+    tag = f"approval@{run_id_for(now)}"
+    budget = Budget(lambda: 1 << 30, Backoff(attempts=APPROVAL_SEND_ATTEMPTS))
+    commits = ReminderCommits(repo, sink, settings, tag, now.astimezone(settings.zone).date(), budget)
     decision = Decision()
-    sent = _Sent()
+    cases: list[dict[str, Any]] = []  # handed to debt collection
     for record in _chosen(repo, customers, keys):
-        invoices = _still_open(repo, record)
-        if not invoices:
-            repo.drop_proposal(record["key"], [], None)
-            decision.dropped.append(record["key"])
-            continue
-        if record["kind"] == "collection" and settings.collection is None:
-            decision.refused[record["key"]] = "debt collection is switched off (settings.collection): no partner"
-            continue
-        if record["kind"] == "collection":
-            done = _hand_over(repo, sink, settings, record, invoices, today, tag)
-            if done:
-                sent.cases.append(
-                    {
-                        "customer": record["customer"],
-                        "invoices": sorted(invoice.invoice_id for invoice in invoices),
-                        "amount": money_text(sum((invoice.open_amount for invoice in invoices), ZERO)),
-                    }
-                )
-        else:
-            done = _send(repo, sink, settings, record, invoices, today, tag, decision, sent)
-        (decision.approved if done else decision.dropped).append(record["key"])
-    for key, statement in sent.held:  # its outbox entry is cleared once the statement went
-        decision.messages += _hand_to_queues(repo, sink, key, [with_run_charges(statement, sent.run_charges)])
-    if reporter is not None and settings.status_report_to and (sent.reminders or sent.cases):
-        summary = RunSummary(run_id=tag, run_date=today.isoformat(), status="completed", kind="approval", tag=tag)
-        summary.reminders = len(sent.reminders)
-        report = reporter.run_report(
-            settings, summary, sent.reminders, [], [], [], [], charged=sent.charged, cases=sent.cases
-        )
-        if report is not None:
-            repo.record_effect(report, f"{tag}#report")
+        _approve_one(repo, settings, record, commits, decision, cases)
+    decision.messages += commits.send(final=True).sent  # the statements, after all their customer's reminders
+    _report(repo, reporter, settings, commits, cases)
     return decision
+
+
+def _approve_one(
+    repo: DunningRepository,
+    settings: TenantSettings,
+    record: dict[str, Any],
+    commits: ReminderCommits,
+    decision: Decision,
+    cases: list[dict[str, Any]],
+) -> None:
+    """Act on one proposal: drop it when nothing is left to send, else send its reminder or hand
+    its case over, and note in ``decision`` what became of it."""
+    invoices = _still_open(repo, record)
+    if not invoices:
+        repo.drop_proposal(record["key"], [], None)
+        decision.dropped.append(record["key"])
+        return
+    if record["kind"] == "collection":
+        if settings.collection is None:
+            decision.refused[record["key"]] = "debt collection is switched off (settings.collection): no partner"
+            return
+        done = _hand_over(repo, commits, settings, record, invoices)
+        if done:
+            cases.append(_case_line(record, invoices))
+    else:
+        done = _send(repo, commits, record, invoices, decision)
+    (decision.approved if done else decision.dropped).append(record["key"])
+
+
+def _report(
+    repo: DunningRepository,
+    reporter: Reporter | None,
+    settings: TenantSettings,
+    commits: ReminderCommits,
+    cases: list[dict[str, Any]],
+) -> None:
+    """The approval's status report (O8): what it sent and handed over."""
+    if reporter is None or not settings.status_report_to or not (commits.sent or cases):
+        return
+    tag = commits.tag
+    summary = RunSummary(run_id=tag, run_date=commits.on.isoformat(), status="completed", kind="approval", tag=tag)
+    summary.reminders = len(commits.sent)
+    report = reporter.run_report(settings, summary, commits.sent, [], [], [], [], charged=commits.charged, cases=cases)
+    if report is not None:
+        repo.record_effect(report, f"{tag}#report")
 
 
 def reject(
@@ -213,71 +210,63 @@ def _still_open(repo: DunningRepository, record: dict[str, Any]) -> list[Invoice
 
 def _send(
     repo: DunningRepository,
-    sink: MessageSink,
-    settings: TenantSettings,
+    commits: ReminderCommits,
     record: dict[str, Any],
     invoices: list[InvoiceState],
-    today: date,
-    tag: str,
     decision: Decision,
-    sent: _Sent,
 ) -> bool:
-    template = repo.get_template(record["template"])
+    """Commit the approved reminder, dated the approval day, and send its messages at once (a
+    statement of account waits for the customer's other approved reminders)."""
     reminder = PlannedReminder(
         key=GroupKey(record["customer"], record["template"], int(record["step_number"])),
-        template=template,
+        template=repo.get_template(record["template"]),
         invoices=sorted(invoices, key=lambda invoice: invoice.invoice_id),
     )
-    after_days = settings.collection.after_days if settings.collection else None
-    charges = ChargeContext(repo, settings).decide(reminder, today)
-    reference = payment_id(repo.next_reference_number())
-    messages = messages_for(reminder, settings, tag, today, {}, charges, reference, statement_filed=sent.statements)
-    advances = advances_for(reminder, today, settings.min_days_between_reminders, after_days, charges)
-    key = reminder_key_of(reminder, settings.tenant)
-    bodies = [message.model_dump_json() for message in messages]
-    filed = reference_record(reminder, reference, today, key)
-    if not repo.commit_reminder(
-        key, tag, bodies, advances, proposal_key=record["key"], periods=charges.periods, reference=filed
-    ):
+    if not commits.commit(reminder, proposal_key=record["key"]):
         return False
-    record_skipped_charges(repo, reminder, settings.tenant, tag, today, charges)
-    note_statement_charges(sent.statements, sent.run_charges, messages)
-    sent.reminders.append(reminder)
-    sent.charged[key] = charges
-    # A statement waits for the customer's other approved reminders; its outbox entry stays till then.
-    statements = [message for message in messages if isinstance(message, StatementMessage)]
-    if statements:
-        now_going: list[QueueMessage] = [message for message in messages if not isinstance(message, StatementMessage)]
-        backoff = Backoff(attempts=APPROVAL_SEND_ATTEMPTS)
-        with_retries(lambda: sink.send(now_going), backoff, lambda: 1 << 30, 0)
-        sent.held += [(key, statement) for statement in statements]
-        decision.messages += len(now_going)
-    else:
-        decision.messages += _hand_to_queues(repo, sink, key, messages)
+    decision.messages += commits.send(final=False).sent
     return True
-
-
-def _hand_to_queues(repo: DunningRepository, sink: MessageSink, key: str, messages: list[QueueMessage]) -> int:
-    """Send the committed messages like a run does (retrying transient failures a few times);
-    what still fails waits in the outbox, and the next run sends it first."""
-    backoff = Backoff(attempts=APPROVAL_SEND_ATTEMPTS)
-    return deliver(repo, sink, {key: messages}, lambda: 1 << 30, backoff, 0).sent
 
 
 def _hand_over(
     repo: DunningRepository,
-    sink: MessageSink,
+    commits: ReminderCommits,
+    settings: TenantSettings,
+    record: dict[str, Any],
+    invoices: list[InvoiceState],
+) -> bool:
+    """O14: file the case with everything the partner needs, and queue its e-mail."""
+    assert settings.collection is not None  # checked by _approve_one()
+    case = _case_file(repo, settings, record, invoices, commits.on, commits.tag)
+    message = _case_message(repo, settings, record, invoices, commits.on, commits.tag)
+    if not repo.hand_over_case(record["key"], case, message.model_dump_json(), invoices):
+        return False
+    commits.hand_to_queues({record["key"]: [message]})
+    return True
+
+
+def _case_line(record: dict[str, Any], invoices: list[InvoiceState]) -> dict[str, Any]:
+    """A handed-over case as the status report lists it."""
+    return {
+        "customer": record["customer"],
+        "invoices": sorted(invoice.invoice_id for invoice in invoices),
+        "amount": money_text(sum((invoice.open_amount for invoice in invoices), ZERO)),
+    }
+
+
+def _case_file(
+    repo: DunningRepository,
     settings: TenantSettings,
     record: dict[str, Any],
     invoices: list[InvoiceState],
     today: date,
     tag: str,
-) -> bool:
-    """O14: file the case with everything the partner needs, and queue its e-mail."""
-    assert settings.collection is not None  # checked by approve()
+) -> dict[str, Any]:
+    """The case as filed for the collection partner: creditor, debtor, and each invoice with its reminders."""
+    assert settings.collection is not None
     customer = repo.get_customer(record["customer"])
     total = sum((invoice.open_amount for invoice in invoices), ZERO)
-    case = {
+    return {
         "case_id": record["key"],
         "tenant": settings.tenant,
         "creditor": settings.display_name,
@@ -301,13 +290,25 @@ def _hand_over(
             for invoice in sorted(invoices, key=lambda invoice: invoice.invoice_id)
         ],
     }
+
+
+def _case_message(
+    repo: DunningRepository,
+    settings: TenantSettings,
+    record: dict[str, Any],
+    invoices: list[InvoiceState],
+    today: date,
+    tag: str,
+) -> ActionMessage:
+    """The collection message of a case: the step after the template's last."""
     template = repo.get_template(record["template"])
-    message = ActionMessage(
+    step_number = template.step_count + 1
+    return ActionMessage(
         idempotency_key=reminder_key(
             settings.tenant,
             record["customer"],
             record["template"],
-            template.step_count + 1,
+            step_number,
             [invoice.invoice_id for invoice in invoices],
             "collection",
         ),
@@ -318,15 +319,8 @@ def _hand_over(
         customer_id=record["customer"],
         template_version=record["template"],
         step_name=record["step"],
-        step_number=template.step_count + 1,
+        step_number=step_number,
         step_count=template.step_count,
-        invoices=[
-            InvoiceLine(invoice_id=i.invoice_id, amount=i.amount, open_amount=i.open_amount, issued=i.issued, due=i.due)
-            for i in invoices
-        ],
+        invoices=invoice_lines(invoices),
         case_key=record["key"],
     )
-    if not repo.hand_over_case(record["key"], case, message.model_dump_json(), invoices):
-        return False
-    _hand_to_queues(repo, sink, record["key"], [message])
-    return True

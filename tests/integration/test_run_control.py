@@ -395,12 +395,13 @@ def test_each_reminder_leaves_the_outbox_as_soon_as_its_messages_were_accepted(m
 
     from shared.services import scheduling
     from shared.services.outbox import Backoff
+    from shared.services.runs import work
 
     with LocalStack("acme") as stack:
         repo = DunningRepository(stack.table_name)
         due = seed(repo, 20, 0.5)  # 10 reminders of an e-mail and a fee each
         # Given the run hands its messages over every two reminders, and SQS fails from the third hand-over on
-        monkeypatch.setattr(scheduling, "FLUSH_MESSAGES", 4)
+        monkeypatch.setattr(work, "FLUSH_MESSAGES", 4)
         sink = OutageSink(stack)
         sink.down = False
         real_send = sink.send

@@ -1,0 +1,74 @@
+"""What a run is called and what it records (O2), and the reporter it tells what it did (O4–O8)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol
+
+from shared.domain.planning import HeldBack, InvoiceState, PlannedReminder
+from shared.domain.run_control import CheckOutcome
+from shared.domain.settings import TenantSettings
+from shared.services.charges import StepCharges
+
+RunKind = Literal["scheduled", "manual", "resume"]
+
+
+@dataclass
+class RunSummary:
+    """The run record: its status, why it stopped, and what it did (counts)."""
+
+    run_id: str
+    run_date: str
+    status: str
+    reason: str | None = None
+    reminders: int = 0
+    messages: int = 0
+    invoices_advanced: int = 0
+    held_back: int = 0
+    lost_races: int = 0
+    resent: int = 0
+    proposals: int = 0
+    parts: int = 1
+    kind: str = "scheduled"
+    tag: str = ""
+    by_action: dict[str, int] = field(default_factory=dict)
+
+
+# What a run that continues in a fresh invocation carries over from its earlier parts.
+CARRIED_COUNTS = ("reminders", "messages", "invoices_advanced", "lost_races", "resent", "held_back", "proposals")
+
+
+def run_id_for(now: datetime) -> str:
+    """A run's id: the UTC second it was meant for."""
+    return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Reporter(Protocol):
+    """Tells the tenant about a stopped run (O4–O6) and reports a run's results (O8)."""
+
+    def run_stopped(
+        self,
+        settings: TenantSettings,
+        summary: RunSummary,
+        outcome: CheckOutcome,
+        journal_entries: list[dict[str, Any]],
+    ) -> dict[str, Any] | None: ...
+
+    def run_report(
+        self,
+        settings: TenantSettings,
+        summary: RunSummary,
+        sent: list[PlannedReminder],
+        held_back: list[HeldBack],
+        excluded: list[InvoiceState],
+        housekeeping: list[dict[str, Any]],
+        proposed: list[PlannedReminder],
+        charged: Mapping[str, StepCharges] | None = None,
+        cases: Sequence[Mapping[str, Any]] = (),
+    ) -> dict[str, Any] | None: ...
+
+    def proposals_waiting(
+        self, settings: TenantSettings, summary: RunSummary, proposed: list[PlannedReminder]
+    ) -> dict[str, Any] | None: ...

@@ -1,0 +1,279 @@
+"""One run's work, once it holds the tenant's slot: send what an earlier run left in the outbox,
+check that the run may go (O4–O6), tidy up (settle, write off, reverse fees), find what is due,
+plan the consolidated reminders, propose or commit each, send their messages and report.
+
+How a run is queued, leased, continued and resumed is :mod:`shared.services.runs.lifecycle`;
+how one reminder is committed and sent is :mod:`shared.services.commit`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from shared.domain.effects import proposal_effect
+from shared.domain.money import money_text
+from shared.domain.planning import InvoiceState, PlannedReminder, RunPlan, next_step_on, plan_reminders
+from shared.domain.run_control import check_run
+from shared.domain.settings import TenantSettings
+from shared.messages import QueueMessage, parse_body
+from shared.services.commit import Budget, ReminderCommits
+from shared.services.housekeeping import (
+    overdue_small_remainders,
+    reverse_paid_fees,
+    settle_open_items,
+    write_off_small_remainders,
+)
+from shared.services.outbox import Delivery, MessageSink, deliver
+from shared.services.reminders import reminder_key_of
+from shared.services.runs.summary import Reporter, RunSummary
+from shared.storage.repository import DunningRepository
+
+# One transaction holds the outbox, the payment reference, an approved proposal and one update per
+# invoice: at most 100 items.
+MAX_INVOICES_PER_REMINDER = 97
+# Stop committing when less than this is left of the invocation, and continue in a fresh one (O3).
+CONTINUE_BELOW_MS = 30_000
+# Committed reminders go to the queues (and leave the outbox) in groups of about this many messages.
+FLUSH_MESSAGES = 100
+
+
+@dataclass
+class DueWork:
+    """What the run found to do: the plan, the due invoices of excluded customers, and the
+    housekeeping effects (settled, written off, reversed) that went before it."""
+
+    plan: RunPlan
+    excluded: list[InvoiceState]
+    housekeeping: list[dict[str, Any]]
+
+
+def carry_out_run(
+    repo: DunningRepository,
+    sink: MessageSink,
+    reporter: Reporter | None,
+    settings: TenantSettings,
+    summary: RunSummary,
+    budget: Budget,
+) -> None:
+    """Do one run's work as of ``summary.run_date``, recording in ``summary`` what it did and how
+    it ended: "completed", "skipped", stopped by a check, or "continuing" when the time ran out."""
+    if not _send_pending_outbox(repo, sink, summary, budget):
+        return  # the queues still fail: the run continues in a fresh invocation
+    if not settings.reminders_enabled:
+        summary.status, summary.reason = "skipped", "reminders are switched off (settings.reminders_enabled)"
+        return
+    if _stopped_by_checks(repo, reporter, settings, summary):
+        return
+    run_date = date.fromisoformat(summary.run_date)
+    work = _due_work(repo, settings, run_date, summary)
+    commits = ReminderCommits(repo, sink, settings, summary.tag, run_date, budget, by_action=summary.by_action)
+    proposed = _commit_plan(repo, settings, summary, work.plan, commits)
+    if summary.status != "continuing":
+        summary.status = "completed"
+    _report(repo, reporter, settings, summary, work, commits, proposed)
+
+
+def _send_pending_outbox(repo: DunningRepository, sink: MessageSink, summary: RunSummary, budget: Budget) -> bool:
+    """Send what an earlier run (or part of this one) committed but did not get onto the queues.
+
+    The messages keep their business keys, so a consumer that already did the
+    work recognises them; nothing is lost and nothing happens twice. False when
+    some still could not be sent: the run then continues later.
+    """
+    pending = {key: [parse_body(body) for body in bodies] for key, bodies in repo.pending_outbox()}
+    if not pending:
+        return True
+    delivery = deliver(repo, sink, pending, budget.time_left_ms, budget.backoff, budget.reserve_ms)
+    summary.resent += delivery.sent
+    if delivery.left:
+        _waiting(summary, delivery.left)
+        return False
+    return True
+
+
+def _stopped_by_checks(
+    repo: DunningRepository, reporter: Reporter | None, settings: TenantSettings, summary: RunSummary
+) -> bool:
+    """The run's checks (O4–O6): unposted journal entries, unknown customers or journals, bank
+    connections. A resumed run has been told to go on regardless of the journals."""
+    journal_entries = (
+        {}
+        if summary.kind == "resume"
+        else {journal: repo.journal_entries(journal) for journal in settings.check_journals}
+    )
+    outcome = check_run(
+        settings,
+        unknown_customers=[c for c in settings.excluded_customers if repo.get_customer(c) is None],
+        bank_connections=repo.bank_connections() if settings.check_bank_connections else [],
+        unposted={journal: len(entries) for journal, entries in journal_entries.items()},
+        unknown_journals=[j for j in settings.check_journals if not repo.journal_exists(j)],
+    )
+    if outcome is None:
+        return False
+    summary.status, summary.reason = outcome.status, outcome.reason
+    if reporter is not None:
+        entries = [entry | {"journal": journal} for journal, listed in journal_entries.items() for entry in listed]
+        _record(repo, reporter.run_stopped(settings, summary, outcome, entries), f"{summary.tag}#notification")
+    return True
+
+
+def _due_work(repo: DunningRepository, settings: TenantSettings, run_date: date, summary: RunSummary) -> DueWork:
+    """Tidy up, query what is due (the sparse due-index), and plan the consolidated reminders."""
+    housekeeping: list[dict[str, Any]] = []
+    if settings.settle_open_items:
+        housekeeping += settle_open_items(repo, run_date, summary.tag)
+    candidates = list(repo.due_invoices(run_date))
+    excluded = [c for c in candidates if c.customer_id in settings.excluded_customers]
+    candidates = [c for c in candidates if c.customer_id not in settings.excluded_customers]
+    if settings.write_off_below is not None:
+        # Every small overdue remainder in the process, not only those due for a step today (O13).
+        small = overdue_small_remainders(repo, settings.write_off_below, run_date, set(settings.excluded_customers))
+        effects, written_off = write_off_small_remainders(repo, small, settings.write_off_below, run_date, summary.tag)
+        housekeeping += effects
+        candidates = [c for c in candidates if c.invoice_id not in written_off]
+    if settings.reverse_fees_when_paid:
+        housekeeping += reverse_paid_fees(repo, run_date, summary.tag)
+    plan = _plan(repo, settings, run_date, candidates)
+    summary.held_back = len(plan.held_back)
+    return DueWork(plan, excluded, housekeeping)
+
+
+def _plan(repo: DunningRepository, settings: TenantSettings, run_date: date, candidates: list[InvoiceState]) -> RunPlan:
+    """Consolidate the due invoices into reminders; refile those not due after all, and mark the
+    templates about to be used (a used template version can no longer change)."""
+    respite = settings.min_days_between_reminders
+    after_days = settings.collection.after_days if settings.collection else None
+    templates = {version: repo.get_template(version) for version in {c.template_version for c in candidates}}
+    plan = plan_reminders(candidates, templates, run_date, respite, settings.min_overdue_amount, after_days)
+    for invoice in plan.not_yet_due:  # filed under an older date (e.g. respite grew): move it
+        repo.refile_invoice(invoice, next_step_on(invoice, templates[invoice.template_version], respite, after_days))
+    for version in {reminder.template.version_id for reminder in plan.send}:
+        if not templates[version].used:
+            repo.mark_template_used(version)
+    return plan
+
+
+def _commit_plan(
+    repo: DunningRepository,
+    settings: TenantSettings,
+    summary: RunSummary,
+    plan: RunPlan,
+    commits: ReminderCommits,
+) -> list[PlannedReminder]:
+    """Propose or commit each planned reminder, handing the messages to the queues as they add up;
+    stop (status "continuing") when the invocation's time runs short. Returns the proposed."""
+    proposed: list[PlannedReminder] = []
+    commits.charging.prefetch([reminder for reminder in plan.send if not settings.needs_approval(reminder.step_name)])
+    for reminder in plan.send:
+        if summary.status == "continuing":
+            break
+        if commits.budget.time_left_ms() < CONTINUE_BELOW_MS:
+            summary.status = "continuing"
+            break
+        for part in transaction_sized(reminder):
+            if part.is_case or settings.needs_approval(part.step_name):
+                if _propose(repo, part, settings.tenant, summary):
+                    proposed.append(part)
+            elif commits.commit(part):
+                summary.reminders += 1
+                summary.invoices_advanced += len(part.invoices)
+            else:
+                summary.lost_races += 1
+        if commits.unsent_messages >= FLUSH_MESSAGES:
+            _send(commits, summary, final=False)
+    _send(commits, summary, final=True)
+    return proposed
+
+
+def _send(commits: ReminderCommits, summary: RunSummary, final: bool) -> None:
+    """Hand what the run committed to the queues; what they would not take in time waits in the
+    outbox, and the run continues in a fresh invocation that sends it first."""
+    delivery: Delivery = commits.send(final)
+    summary.messages += delivery.sent
+    if delivery.left:
+        _waiting(summary, delivery.left)
+
+
+def _waiting(summary: RunSummary, left: dict[str, list[QueueMessage]]) -> None:
+    summary.status = "continuing"
+    summary.reason = (
+        f"{sum(len(messages) for messages in left.values())} message(s) of {len(left)} reminder(s) wait in the "
+        "outbox: the queues failed until the time ran out; the run continues"
+    )
+
+
+def transaction_sized(reminder: PlannedReminder) -> list[PlannedReminder]:
+    """A reminder and its invoice updates must fit one DynamoDB transaction (100 items); a step that
+    charges may also update one agreement per invoice."""
+    charges = not reminder.is_case and bool(
+        {"fee", "compensation"} & set(reminder.template.step(reminder.key.step_number).action_kinds)
+    )
+    size = MAX_INVOICES_PER_REMINDER // 2 if charges else MAX_INVOICES_PER_REMINDER
+    if len(reminder.invoices) <= size:
+        return [reminder]
+    return [
+        PlannedReminder(key=reminder.key, template=reminder.template, invoices=reminder.invoices[start : start + size])
+        for start in range(0, len(reminder.invoices), size)
+    ]
+
+
+def _propose(repo: DunningRepository, reminder: PlannedReminder, tenant: str, summary: RunSummary) -> bool:
+    """O9/O14: file the reminder (or case) as a proposal instead of sending it."""
+    key = f"{reminder_key_of(reminder, tenant, 'proposal')}@{summary.tag}"  # proposed again after a reject
+    proposal = {
+        "kind": "collection" if reminder.is_case else "reminder",
+        "customer": reminder.key.customer_id,
+        "template": reminder.template.version_id,
+        "step_number": reminder.key.step_number,
+        "step": reminder.step_name,
+        "invoices": [
+            {"invoice_id": i.invoice_id, "steps_done": i.steps_done, "open_amount": money_text(i.open_amount)}
+            for i in reminder.invoices
+        ],
+        "amount": money_text(reminder.open_total),
+        "proposed_on": summary.run_date,
+        "run_id": summary.tag,
+    }
+    effect = proposal_effect(reminder, date.fromisoformat(summary.run_date), summary.tag)
+    if repo.commit_proposal(key, proposal, effect, reminder.invoices):
+        summary.proposals += 1
+        return True
+    summary.lost_races += 1
+    return False
+
+
+def _report(
+    repo: DunningRepository,
+    reporter: Reporter | None,
+    settings: TenantSettings,
+    summary: RunSummary,
+    work: DueWork,
+    commits: ReminderCommits,
+    proposed: list[PlannedReminder],
+) -> None:
+    """Tell the tenant what waits for approval, and report what the run sent (O8). A run that
+    continues in a fresh invocation tells and reports each part: what this part did."""
+    if reporter is None:
+        return
+    suffix = f"#{summary.parts}" if summary.parts > 1 else ""
+    if proposed:
+        _record(repo, reporter.proposals_waiting(settings, summary, proposed), f"{summary.tag}#proposals{suffix}")
+    if settings.status_report_to and (commits.sent or proposed):
+        report = reporter.run_report(
+            settings,
+            summary,
+            commits.sent,
+            work.plan.held_back,
+            work.excluded,
+            work.housekeeping,
+            proposed,
+            charged=commits.charged,
+        )
+        _record(repo, report, f"{summary.tag}#report{suffix}")
+
+
+def _record(repo: DunningRepository, effect: dict[str, Any] | None, key: str) -> None:
+    if effect is not None:
+        repo.record_effect(effect, key)
