@@ -1014,7 +1014,7 @@ class DunningRepository:
     def actors_of(self, subject: str, item_ids: set[str]) -> dict[str, dict[str, str]]:
         """:meth:`actors` of many items in one batch read, by item id (items with nobody left out)."""
         keys = [(f"ACTOR#{subject}", item_id) for item_id in item_ids]
-        return {item.sk: dict(item.data) for item in RecordModel.batch_get(keys)}
+        return {item.sk: dict(item.data) for item in RecordModel.batch_get(keys)} if keys else {}
 
     # -- runs -------------------------------------------------------------------
     def put_run(self, run_id: str, data: dict[str, Any]) -> None:
