@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from shared.domain.money import money_text
 from shared.domain.settings import TenantSettings
 from shared.services.tenant import accounting, agreements, approvals, customers, invoices, payments, runs, templates
 from shared.services.tenant import settings as tenant_settings
+from shared.services.tenant.common import event_time
 from shared.services.tenant.payments import EntryKind
 from shared.services.tenant.usage import month_usage
 from shared.storage.repository import Customer, DunningRepository
@@ -164,7 +165,7 @@ class Simulation:
         return self._run(event)
 
     def _utc(self, day: date, at: time) -> str:
-        return datetime.combine(day, at, tzinfo=self.settings.zone).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return event_time(datetime.combine(day, at, tzinfo=self.settings.zone))
 
     def _run(self, event: dict[str, Any]) -> dict[str, Any]:
         """Invoke the scheduler, then let every queue reach its consumer (as the event-source mapping would)."""
@@ -249,7 +250,7 @@ class Simulation:
 
 
 def load_world(repo: DunningRepository, scenario: Scenario) -> None:
-    """Write a scenario's starting data (not its timeline) through the same operations the API will use."""
+    """Write a scenario's starting data (not its timeline) through the tenant services the API calls too."""
     start = scenario.simulate.start
     settings = scenario.tenant_settings()
     tenant_settings.store_settings(repo, settings, actor=ACTOR)
