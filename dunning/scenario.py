@@ -16,11 +16,10 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from shared.domain.danish_rules import template_fee_problem
 from shared.domain.money import Money
 from shared.domain.settings import TenantSettings
 from shared.domain.templates import TemplateDefinition, split_version_id
-from shared.rendering.tenant_texts import TextError, validate_template_texts
+from shared.services.tenant.templates import definition_problem
 
 ID = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
 HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
@@ -300,12 +299,8 @@ def _check_references(scenario: Scenario, settings: TenantSettings) -> str | Non
         return versioned[0] in templates and versioned[1] <= templates[versioned[0]]
 
     def add_template(definition: TemplateDefinition, where: str) -> str | None:
-        if problem := _fee_problem(definition, settings.b2b_contractual_fees):
-            return f"{where}.{problem}"
-        try:
-            validate_template_texts(definition.steps, f"{where}.")
-        except TextError as refused:
-            return str(refused)
+        if (problem := definition_problem(definition, settings.b2b_contractual_fees)) is not None:
+            return f"{where}.{problem.field}: {problem.reason}"
         templates[definition.name] = templates.get(definition.name, 0) + 1
         return None
 
@@ -404,17 +399,6 @@ def _check_references(scenario: Scenario, settings: TenantSettings) -> str | Non
             default = settings.default_template
             if default and not template_known(default):
                 return f"{where}.settings.default_template: unknown template {default!r}"
-    return None
-
-
-def _fee_problem(definition: TemplateDefinition, b2b_contractual_fees: bool) -> str | None:
-    """renteloven § 9 b at definition: 'steps[i]: …' for a fee over the cap, 'steps: …' for too many fees."""
-    fees = [(step.name, step.fee) for step in definition.steps]
-    for index, (name, fee) in enumerate(fees):
-        if problem := template_fee_problem([(name, fee)], b2b_contractual_fees):
-            return f"steps[{index}]: {problem}"
-    if problem := template_fee_problem(fees, b2b_contractual_fees):
-        return f"steps: {problem}"
     return None
 
 

@@ -16,9 +16,9 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from dunning.local_stack import LocalStack
 from dunning.scenario import Scenario, TimelineEntry
@@ -27,9 +27,10 @@ from shared.domain.money import money_text
 from shared.domain.settings import TenantSettings
 from shared.services.tenant import accounting, agreements, approvals, customers, invoices, payments, runs, templates
 from shared.services.tenant import settings as tenant_settings
+from shared.services.tenant.common import event_time
 from shared.services.tenant.payments import EntryKind
 from shared.services.tenant.usage import month_usage
-from shared.storage.repository import Customer, DunningRepository
+from shared.storage.repository import DunningRepository
 
 Effect = dict[str, Any]
 ACTOR = "scenario"
@@ -57,19 +58,6 @@ def _days(start: date, end: date) -> Iterator[date]:
     while day <= end:
         yield day
         day += timedelta(days=1)
-
-
-def _customer(entry: Any) -> Customer:
-    address = entry.address.model_dump() if entry.address is not None else None
-    return Customer(
-        customer_id=entry.id,
-        name=entry.name,
-        email=entry.email,
-        phone=entry.phone,
-        language=entry.language,
-        address=address,
-        business=entry.business,
-    )
 
 
 class Simulation:
@@ -109,7 +97,7 @@ class Simulation:
             new = entry.invoice
             invoices.create_invoice(self.repo, self.settings, new.id, new.agreement, new.amount, new.issued, new.due)
         elif entry.customer is not None:
-            customers.put_customer(self.repo, _customer(entry.customer))
+            customers.put_customer(self.repo, customers.customer_from(entry.customer.id, entry.customer))
         elif entry.agreement is not None:
             new_agreement = entry.agreement
             agreements.create_agreement(
@@ -147,8 +135,8 @@ class Simulation:
             runs.start_run(self.repo, self, at, actor=ACTOR)
         elif (decision := entry.approve or entry.reject) is not None:
             chosen_customers = None if isinstance(decision, str) else decision.customers
-            decide = approvals.approve if entry.approve is not None else approvals.reject
-            decide(self.repo, self, at, chosen_customers, actor=ACTOR)
+            verdict: Literal["approve", "reject"] = "approve" if entry.approve is not None else "reject"
+            approvals.decide(self.repo, self, verdict, at, chosen_customers, actor=ACTOR)
         elif entry.resume:
             # Nothing to resume is not an error: the run may have passed its checks.
             for paused in runs.paused_runs(self.repo, day.isoformat())[:1]:
@@ -164,7 +152,7 @@ class Simulation:
         return self._run(event)
 
     def _utc(self, day: date, at: time) -> str:
-        return datetime.combine(day, at, tzinfo=self.settings.zone).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return event_time(datetime.combine(day, at, tzinfo=self.settings.zone))
 
     def _run(self, event: dict[str, Any]) -> dict[str, Any]:
         """Invoke the scheduler, then let every queue reach its consumer (as the event-source mapping would)."""
@@ -249,14 +237,14 @@ class Simulation:
 
 
 def load_world(repo: DunningRepository, scenario: Scenario) -> None:
-    """Write a scenario's starting data (not its timeline) through the same operations the API will use."""
+    """Write a scenario's starting data (not its timeline) through the tenant services the API calls too."""
     start = scenario.simulate.start
     settings = scenario.tenant_settings()
     tenant_settings.store_settings(repo, settings, actor=ACTOR)
     for definition in scenario.templates:
         templates.define_template(repo, definition, start, settings.b2b_contractual_fees, actor=ACTOR)
     for customer in scenario.customers:
-        customers.put_customer(repo, _customer(customer))
+        customers.put_customer(repo, customers.customer_from(customer.id, customer))
     for agreement in scenario.agreements:
         agreements.create_agreement(repo, settings, agreement.id, agreement.customer, agreement.template)
     for invoice in scenario.invoices:

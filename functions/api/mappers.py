@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from shared.api.models.agreements import AgreementOut
-from shared.api.models.customers import CustomerFields, CustomerIn, CustomerOut
+from shared.api.models.customers import CustomerOut
 from shared.api.models.invoices import InvoiceOut
 from shared.api.models.templates import (
     DefineOut,
@@ -73,19 +73,6 @@ def preview_out(shown: StepPreview) -> PreviewOut:
 
 def customer_out(customer: Customer) -> CustomerOut:
     return CustomerOut(id=customer.customer_id, **customer.as_data())
-
-
-def customer_in(customer_id: str, fields: CustomerFields | CustomerIn) -> Customer:
-    """The customer a request describes."""
-    return Customer(
-        customer_id=customer_id,
-        name=fields.name,
-        email=fields.email,
-        phone=fields.phone,
-        language=fields.language,
-        address=fields.address.model_dump(mode="json") if fields.address else None,
-        business=fields.business,
-    )
 
 
 def agreement_out(agreement: Agreement) -> AgreementOut:

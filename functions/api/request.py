@@ -57,8 +57,8 @@ def today() -> date:
 
 def actor() -> str:
     """Who is calling: the IAM identity API Gateway verified (``userArn``, else ``caller``)."""
-    identity = resolver.current_event.request_context.identity
-    return str(identity.user_arn or identity.caller or ANONYMOUS)
+    identity = (resolver.current_event.raw_event.get("requestContext") or {}).get("identity") or {}
+    return str(identity.get("userArn") or identity.get("caller") or ANONYMOUS)
 
 
 def created(model: Any, is_new: bool = True) -> Response[Any]:

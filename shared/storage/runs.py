@@ -119,5 +119,7 @@ class DynamoRunStore(DynamoBase):
 
     def actors_of(self, subject: str, item_ids: set[str]) -> dict[str, dict[str, str]]:
         """:meth:`actors` of many items in one batch read, by item id (items with nobody left out)."""
+        if not item_ids:
+            return {}  # a batch read of nothing is a request all the same
         found = RecordModel.batch_get([keys.actor(subject, item_id) for item_id in item_ids])
         return {item.sk: dict(item.data) for item in found}

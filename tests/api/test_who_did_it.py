@@ -86,3 +86,25 @@ def test_the_simulator_records_its_changes_as_made_by_the_scenario():
         assert repo.actors("settings", scenario.tenant) == {"changed_by": "scenario"}
         version = repo.all_template_versions()[0][0]
         assert repo.actors("template", version.version_id) == {"defined_by": "scenario"}
+
+
+def test_moves_disputes_payments_and_postings_name_the_caller(tenant: LocalApi):
+    # Given a tenant with agreements, invoices and a cash journal
+    api = tenant
+    ok(api.request("PUT", "/journals/kasse"))
+    # When the operator moves an agreement, disputes and resolves an invoice, records a payment
+    # and posts the journal
+    ok(api.request("POST", "/agreements/move", {"template": "standard", "agreements": ["A-C1"]}))
+    ok(api.request("POST", "/invoices/I1/dispute", {}))
+    ok(api.request("POST", "/invoices/I1/dispute/resolve"))
+    ok(api.request("POST", "/payments", {"id": "P1", "amount": "100.00", "on": "2026-02-01", "invoice": "I2"}), 201)
+    ok(api.request("POST", "/journals/kasse/post", {"on": "2026-02-02"}))
+    # Then each change records who made it
+    repo = DunningRepository(api.stack.table_name)
+    assert repo.actors("agreement", "A-C1") == {"moved_by": OPERATOR}
+    assert repo.actors("invoice", "I1") == {"disputed_by": OPERATOR, "dispute_resolved_by": OPERATOR}
+    assert (repo.get_ledger_entry("payment", "P1") or {})["recorded_by"] == OPERATOR
+    assert repo.actors("journal", "kasse") == {"posted_by": OPERATOR}
+    # And the payment's answer keeps its shape
+    (listed,) = ok(api.request("GET", "/payments"))
+    assert "recorded_by" not in listed

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -23,20 +23,21 @@ def list_proposals(
     return [ProposalOut.model_validate(p) for p in approvals.list_proposals(request.repo(), invoice, customer)]
 
 
+def _decide(decision: Literal["approve", "reject"], body: ProposalDecisionIn) -> dict[str, Any]:
+    repo, scheduler, now = request.repo(), request.scheduler(), request.now()
+    return approvals.decide(repo, scheduler, decision, now, body.customers, body.keys, actor=request.actor())
+
+
 @router.post("/proposals/approve", tags=["approval"])
 def approve_proposals(body: ProposalDecisionIn) -> dict[str, Any]:
     """Approve the named proposals (keys), those of some customers, or all (neither): they are sent now."""
-    return approvals.approve(
-        request.repo(), request.scheduler(), request.now(), body.customers, body.keys, actor=request.actor()
-    )
+    return _decide("approve", body)
 
 
 @router.post("/proposals/reject", tags=["approval"])
 def reject_proposals(body: ProposalDecisionIn) -> dict[str, Any]:
     """Reject proposals: their invoices are due again, the next run proposes them anew."""
-    return approvals.reject(
-        request.repo(), request.scheduler(), request.now(), body.customers, body.keys, actor=request.actor()
-    )
+    return _decide("reject", body)
 
 
 @router.get("/collection-cases", tags=["approval"])

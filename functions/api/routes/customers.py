@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from functions.api import request
-from functions.api.mappers import customer_in, customer_out
+from functions.api.mappers import customer_out
 from functions.api.routes.params import IdPath
 from shared.api.models.common import BulkOut
 from shared.api.models.customers import (
@@ -31,13 +31,13 @@ def list_customers() -> list[CustomerOut]:
 
 @router.post("/customers", tags=["customers"])
 def create_customer(body: CustomerIn) -> Response[CustomerOut]:
-    return request.created(customer_out(service.create_customer(request.repo(), customer_in(body.id, body))))
+    return request.created(customer_out(service.create_customer(request.repo(), service.customer_from(body.id, body))))
 
 
 @router.post("/customers/bulk", tags=["customers", "import"])
 def import_customers(body: CustomersBulkIn) -> BulkOut:
     """Create or replace many customers; nothing is written if any row is refused."""
-    count = service.import_customers(request.repo(), [customer_in(c.id, c) for c in body.items], body.dry_run)
+    count = service.import_customers(request.repo(), [service.customer_from(c.id, c) for c in body.items], body.dry_run)
     return BulkOut(dry_run=body.dry_run, count=count)
 
 
@@ -49,7 +49,7 @@ def read_customer(customer_id: IdPath) -> CustomerOut:
 @router.put("/customers/<customer_id>", tags=["customers"])
 def put_customer(customer_id: IdPath, body: CustomerFields) -> Response[CustomerOut]:
     """Create or replace a customer (201 when new)."""
-    customer, is_new = service.put_customer(request.repo(), customer_in(customer_id, body))
+    customer, is_new = service.put_customer(request.repo(), service.customer_from(customer_id, body))
     return request.created(customer_out(customer), is_new)
 
 

@@ -29,41 +29,19 @@ def list_proposals(
     ]
 
 
-def approve(
-    repo: DunningRepository,
-    scheduler: SchedulerGateway,
-    now: datetime,
-    customers: list[str] | None = None,
-    keys: list[str] | None = None,
-    *,
-    actor: str,
-) -> dict[str, Any]:
-    """Approve the named proposals (send now; cases go to the partner) — all when none are named."""
-    return _decide(repo, scheduler, "approve", now, customers, keys, actor)
-
-
-def reject(
-    repo: DunningRepository,
-    scheduler: SchedulerGateway,
-    now: datetime,
-    customers: list[str] | None = None,
-    keys: list[str] | None = None,
-    *,
-    actor: str,
-) -> dict[str, Any]:
-    """Reject the named proposals — all when none are named; their invoices are due again."""
-    return _decide(repo, scheduler, "reject", now, customers, keys, actor)
-
-
-def _decide(
+def decide(
     repo: DunningRepository,
     scheduler: SchedulerGateway,
     decision: Literal["approve", "reject"],
     now: datetime,
-    customers: list[str] | None,
-    keys: list[str] | None,
+    customers: list[str] | None = None,
+    keys: list[str] | None = None,
+    *,
     actor: str,
 ) -> dict[str, Any]:
+    """Approve (send now; cases go to the partner) or reject (their invoices are due again) the
+    named proposals — all when neither ``customers`` nor ``keys`` names any. Returns the
+    scheduler's decision (``approved``, ``rejected``, ``dropped``, ``refused``)."""
     if keys:
         pending = {p.key for p in approval.list_proposals(repo)}
         unknown = [key for key in keys if key not in pending]

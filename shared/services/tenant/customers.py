@@ -3,10 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from shared.errors import BulkRefused, Conflict, Invalid, NotFound, RowError
 from shared.storage.repository import Customer, DunningRepository
+
+
+class CustomerFields(Protocol):
+    """A customer as a request or a scenario describes it (an API or scenario model)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def phone(self) -> str | None: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def address(self) -> Any: ...  # a pydantic model of the address lines, postcode, city, country
+    @property
+    def business(self) -> bool: ...
+
+
+def customer_from(customer_id: str, fields: CustomerFields) -> Customer:
+    """The customer a request or a scenario describes."""
+    return Customer(
+        customer_id=customer_id,
+        name=fields.name,
+        email=fields.email,
+        phone=fields.phone,
+        language=fields.language,
+        address=fields.address.model_dump(mode="json") if fields.address is not None else None,
+        business=fields.business,
+    )
 
 
 def get_customer(repo: DunningRepository, customer_id: str) -> Customer:

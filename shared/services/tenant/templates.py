@@ -8,9 +8,9 @@ from typing import Literal
 
 from pydantic import ValidationError
 
-from shared.domain.danish_rules import MAX_REMINDER_FEE, template_fee_problem
+from shared.domain.danish_rules import template_fee_problem
 from shared.domain.templates import Step, TemplateDefinition, TemplateVersion, decide_version
-from shared.errors import AlreadyExists, Conflict, Invalid, NotFound, RefusedByLaw
+from shared.errors import AlreadyExists, Conflict, DunningError, Invalid, NotFound, RefusedByLaw
 from shared.rendering.tenant_texts import SmsSegments, TextError, template_sms_segments, validate_template_texts
 from shared.services.tenant.common import invalid_from, resolve_template
 from shared.storage.repository import DunningRepository
@@ -54,13 +54,26 @@ def get_version(repo: DunningRepository, name: str, number: int) -> VersionView:
     raise NotFound(f"template {name!r} has no version {number}", "number")
 
 
-def _fee_field(definition: TemplateDefinition, b2b_contractual_fees: bool) -> str:
-    """Which part of a definition breaks the fee caps: the step with a fee above the cap, else all steps."""
-    if not b2b_contractual_fees:
-        for index, step in enumerate(definition.steps):
-            if step.fee is not None and step.fee > MAX_REMINDER_FEE:
-                return f"steps[{index}].actions"
-    return "steps"
+def definition_problem(definition: TemplateDefinition, b2b_contractual_fees: bool = False) -> DunningError | None:
+    """What keeps a definition from being defined, naming the field — None when nothing does.
+
+    :class:`RefusedByLaw` (renteloven § 9 b) for a fee above 100.00 (``steps[i].actions``) unless
+    the tenant has agreed higher fees with business customers, or for more than 3 steps with a
+    fee (``steps``); :class:`Invalid` (``steps[j].texts.da.body``) when a step's own text does not
+    compile, reads an unknown variable or passes a limit. ``dunning simulate`` checks a scenario's
+    templates with it before anything runs.
+    """
+    fees = [(step.name, step.fee) for step in definition.steps]
+    for index, fee in enumerate(fees):
+        if problem := template_fee_problem([fee], b2b_contractual_fees):
+            return RefusedByLaw(f"template {definition.name!r}: {problem}", f"steps[{index}].actions")
+    if problem := template_fee_problem(fees, b2b_contractual_fees):
+        return RefusedByLaw(f"template {definition.name!r}: {problem}", "steps")
+    try:
+        validate_template_texts(definition.steps)
+    except TextError as error:
+        return Invalid(error.expected, error.field)
+    return None
 
 
 def define_template(
@@ -73,18 +86,10 @@ def define_template(
 ) -> DefineResult:
     """C8: create version 1, replace an unused latest version, or add the next version.
 
-    Refused (renteloven § 9 b) for a fee above 100.00 unless the tenant has agreed higher fees
-    with business customers (``b2b_contractual_fees``), or for more than 3 steps with a fee;
-    and (naming ``steps[j].texts.da.body``) when a step's own text does not compile, reads an
-    unknown variable or passes a limit.
+    Refused as :func:`definition_problem` says (fees above Danish law's caps, texts that do not compile).
     """
-    problem = template_fee_problem([(step.name, step.fee) for step in definition.steps], b2b_contractual_fees)
-    if problem:
-        raise RefusedByLaw(f"template {definition.name!r}: {problem}", _fee_field(definition, b2b_contractual_fees))
-    try:
-        validate_template_texts(definition.steps)
-    except TextError as error:
-        raise Invalid(error.expected, error.field) from error
+    if (problem := definition_problem(definition, b2b_contractual_fees)) is not None:
+        raise problem
     latest = repo.latest_template(definition.name)
     decision = decide_version(definition, latest)
     if decision.unchanged and latest is not None:
