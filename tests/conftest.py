@@ -1,4 +1,4 @@
-"""Test-wide settings: no real AWS, ever."""
+"""Test-wide settings: no real AWS, ever; which tests need the local AWS; the heaviest tests first."""
 
 import os
 from pathlib import Path
@@ -7,6 +7,66 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"  # the reference material beside the repository (seeds, contract, tools)
+TESTS = Path(__file__).resolve().parent
+
+# Folders whose tests run on fakes and pure code only: `make test-fast` is these, minus the `aws` ones.
+FAST_FOLDERS = ("unit", "contract")
+
+# Started first, so that under `-n 2` the longest tests overlap the many short ones instead of
+# running alone at the end (measured: see docs/testing.md). Earlier in this list = started earlier.
+HEAVY_FIRST = (
+    "chaos/",
+    "integration/test_race.py",
+    "integration/test_handlers.py",
+    "integration/test_bs_delivery.py",
+    "scenarios/",
+    "integration/",
+    "cli/",
+    "api/",
+    "browser/",
+)
+
+
+# Files whose tests share one result computed at module level (``functools.cache``), like a module fixture.
+SHARED_SETUP = ("chaos/test_chaos.py", "integration/test_template_policy.py")
+
+
+def shares_setup(item: pytest.Item) -> bool:
+    """Whether a test shares set-up with the rest of its file: ``--dist loadgroup`` then keeps the file on
+    one worker, so the set-up is paid once, not once per worker."""
+    relative = Path(str(item.path)).resolve().relative_to(TESTS).as_posix()
+    if relative in SHARED_SETUP:
+        return True
+    definitions = getattr(item, "_fixtureinfo", None)
+    if definitions is None:
+        return False
+    return any(d.scope in ("module", "package") for ds in definitions.name2fixturedefs.values() for d in ds)
+
+
+def needs_local_aws(item: pytest.Item) -> bool:
+    """Whether a test runs on moto (or a browser on the local stack): everything outside the fast
+    folders, and a contract test's DynamoDB half (its ``dynamodb`` parameter)."""
+    relative = Path(str(item.path)).resolve().relative_to(TESTS)
+    if relative.parts[0] not in FAST_FOLDERS:
+        return True
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and "dynamodb" in callspec.params.values()
+
+
+def _weight(item: pytest.Item) -> int:
+    relative = Path(str(item.path)).resolve().relative_to(TESTS).as_posix()
+    return next((i for i, prefix in enumerate(HEAVY_FIRST) if relative.startswith(prefix)), len(HEAVY_FIRST))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests that need the local AWS (``-m "not aws"`` leaves the fast ones), keep each file
+    with shared set-up on one worker, and start the heaviest first; the order within a file is its own."""
+    for item in items:
+        if needs_local_aws(item):
+            item.add_marker(pytest.mark.aws)
+        if shares_setup(item):
+            item.add_marker(pytest.mark.xdist_group(Path(str(item.path)).resolve().relative_to(TESTS).as_posix()))
+    items.sort(key=_weight)  # stable: each file keeps its order
 
 
 @pytest.fixture(autouse=True)
