@@ -27,20 +27,23 @@ HEAVY_FIRST = (
 )
 
 
-# Files whose tests share one result computed at module level (``functools.cache``), like a module fixture.
-SHARED_SETUP = ("chaos/test_chaos.py", "integration/test_template_policy.py")
+# Files (or folders) whose tests share one result computed once: a ``functools.cache`` at module level,
+# or the browser suite's one local server and one Chromium.
+SHARED_SETUP = ("chaos/test_chaos.py", "integration/test_template_policy.py", "browser/")
 
 
-def shares_setup(item: pytest.Item) -> bool:
-    """Whether a test shares set-up with the rest of its file: ``--dist loadgroup`` then keeps the file on
-    one worker, so the set-up is paid once, not once per worker."""
+def shared_setup_group(item: pytest.Item) -> str | None:
+    """The file or folder whose set-up a test shares, if any: ``--dist loadgroup`` keeps that group on one
+    worker, so the set-up is paid once, not once per worker. A module-scoped fixture counts too."""
     relative = Path(str(item.path)).resolve().relative_to(TESTS).as_posix()
-    if relative in SHARED_SETUP:
-        return True
+    for prefix in SHARED_SETUP:
+        if relative.startswith(prefix):
+            return prefix
     definitions = getattr(item, "_fixtureinfo", None)
     if definitions is None:
-        return False
-    return any(d.scope in ("module", "package") for ds in definitions.name2fixturedefs.values() for d in ds)
+        return None
+    shared = any(d.scope in ("module", "package") for ds in definitions.name2fixturedefs.values() for d in ds)
+    return relative if shared else None
 
 
 def needs_local_aws(item: pytest.Item) -> bool:
@@ -64,8 +67,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if needs_local_aws(item):
             item.add_marker(pytest.mark.aws)
-        if shares_setup(item):
-            item.add_marker(pytest.mark.xdist_group(Path(str(item.path)).resolve().relative_to(TESTS).as_posix()))
+        group = shared_setup_group(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
     items.sort(key=_weight)  # stable: each file keeps its order
 
 
