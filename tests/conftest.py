@@ -27,6 +27,12 @@ HEAVY_FIRST = (
 )
 
 
+def _relative(item: pytest.Item) -> str:
+    """The test file's path under ``tests/`` (``unit/test_x.py``); "" for a file elsewhere."""
+    path = Path(str(item.path)).resolve()
+    return path.relative_to(TESTS).as_posix() if path.is_relative_to(TESTS) else ""
+
+
 # Files (or folders) whose tests share one result computed once: a ``functools.cache`` at module level,
 # or the browser suite's one local server and one Chromium.
 SHARED_SETUP = ("chaos/test_chaos.py", "integration/test_template_policy.py", "browser/")
@@ -35,7 +41,7 @@ SHARED_SETUP = ("chaos/test_chaos.py", "integration/test_template_policy.py", "b
 def shared_setup_group(item: pytest.Item) -> str | None:
     """The file or folder whose set-up a test shares, if any: ``--dist loadgroup`` keeps that group on one
     worker, so the set-up is paid once, not once per worker. A module-scoped fixture counts too."""
-    relative = Path(str(item.path)).resolve().relative_to(TESTS).as_posix()
+    relative = _relative(item)
     for prefix in SHARED_SETUP:
         if relative.startswith(prefix):
             return prefix
@@ -49,15 +55,14 @@ def shared_setup_group(item: pytest.Item) -> str | None:
 def needs_local_aws(item: pytest.Item) -> bool:
     """Whether a test runs on moto (or a browser on the local stack): everything outside the fast
     folders, and a contract test's DynamoDB half (its ``dynamodb`` parameter)."""
-    relative = Path(str(item.path)).resolve().relative_to(TESTS)
-    if relative.parts[0] not in FAST_FOLDERS:
+    if _relative(item).split("/")[0] not in FAST_FOLDERS:
         return True
     callspec = getattr(item, "callspec", None)
     return callspec is not None and "dynamodb" in callspec.params.values()
 
 
 def _weight(item: pytest.Item) -> int:
-    relative = Path(str(item.path)).resolve().relative_to(TESTS).as_posix()
+    relative = _relative(item)
     return next((i for i, prefix in enumerate(HEAVY_FIRST) if relative.startswith(prefix)), len(HEAVY_FIRST))
 
 
