@@ -41,14 +41,19 @@ template-lint: install-sam  ## cfn-lint and sam validate --lint on template.yaml
 build: install-sam  ## sam build of every function (artifacts in .aws-sam/build)
 	scripts/sam-build.sh
 
+# --dist loadgroup keeps a file whose tests share set-up on one worker; tests/conftest.py starts the
+# heaviest tests first, so the long ones never run alone at the end (docs/testing.md).
 test: install lint template-lint build  ## the whole suite, as CI runs it
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-test-fast: install lint  ## ruff, mypy and the pure tests (no local AWS): about a minute
-	$(BIN)/python -m pytest -n 2 tests/unit
+# Unit tests and the in-memory half of the contract tests: no moto, no browser (the `aws` marker).
+FAST_TESTS := $(wildcard tests/unit tests/contract)
+
+test-fast: install lint  ## ruff, mypy and every test on fakes (no local AWS): under a minute
+	$(BIN)/python -m pytest -m "not aws" $(FAST_TESTS)
 
 unit: install
-	$(BIN)/python -m pytest tests/unit
+	$(BIN)/python -m pytest -m "not aws" tests/unit
 
 bench: install  ## benchmarks at two sizes, printed as JSON and a table
 	$(BIN)/python -m bench

@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.imports import measure_imports
-from bench.moto_patches import moto_patches
 from bench.report import render
 from bench.scenario import measure
+from dunning.local_stack import LocalStack
+from dunning.moto_patches import moto_patches
 
 NOTES = [
     "Counts are exact and are what AWS would see (the code under test is unchanged; only botocore's "
@@ -72,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{platform.system()} {platform.machine()}",
         "sizes": {},
     }
+    if args.slow_sqs_clock:
+        LocalStack.fast_moto = False  # else the local stack patches moto's SQS clock itself
     with moto_patches(transactions=True, sqs_clock=not args.slow_sqs_clock) as patch_notes:
         for size in args.sizes:
             print(f"bench: {size:,} invoices ...", file=sys.stderr, flush=True)

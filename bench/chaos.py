@@ -61,9 +61,9 @@ import boto3
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from bench.faults import FaultInjector, SimulatedCrash
-from bench.moto_patches import moto_patches
 from bench.seed import RUN_DATE, RUN_TIME, seed, tenant_settings
 from dunning.local_stack import ACTIONS, REGION, FakeLambdaContext, LocalStack, _sqs_record
+from dunning.moto_patches import moto_patches
 from shared.betalingsservice.reader import parse_delivery
 from shared.domain.settings import TenantSettings
 from shared.storage.repository import DunningRepository

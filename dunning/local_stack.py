@@ -15,7 +15,9 @@ import json
 import os
 import uuid
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -25,6 +27,7 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from dunning.cfn_yaml import load_template
+from dunning.moto_patches import moto_patches
 from shared.aws import reset_clients
 from shared.storage.repository import reset_repositories
 
@@ -75,8 +78,19 @@ def local_resources(template: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=8)
+def _parsed_template(path: Path, modified_ns: int) -> tuple[str, dict[str, Any]]:
+    """The local part of a template as CloudFormation JSON, and its Parameters: parsed once per file version
+    (parsing ``template.yaml`` costs more than creating the stack from it)."""
+    full = load_template(path)
+    return json.dumps(local_resources(full)), full["Parameters"]
+
+
 class LocalStack:
     """One tenant stack on moto. Use as a context manager."""
+
+    # moto's per-request costs that grow with the data are patched away (dunning/moto_patches.py)
+    fast_moto = True
 
     def __init__(
         self,
@@ -96,6 +110,7 @@ class LocalStack:
         self._mock = mock_aws()
         self._saved_env: dict[str, str | None] = {}
         self._handlers: dict[str, ModuleType] = {}
+        self._patches = ExitStack()
 
     # -- lifecycle --------------------------------------------------------------
     def __enter__(self) -> LocalStack:
@@ -112,6 +127,8 @@ class LocalStack:
         if self.endpoint_url is not None:
             base_env["AWS_ENDPOINT_URL"] = self.endpoint_url
         self._set_env(base_env)
+        if self.fast_moto:
+            self._patches.enter_context(moto_patches())
         if self.endpoint_url is None:
             os.environ.pop("AWS_ENDPOINT_URL", None)  # mock_aws ignores calls sent to a custom endpoint
             self._mock.start()
@@ -125,6 +142,7 @@ class LocalStack:
     def __exit__(self, *exc: object) -> None:
         if self.endpoint_url is None:
             self._mock.stop()
+        self._patches.close()
         _forget_connections()
         for name, value in self._saved_env.items():
             if value is None:
@@ -139,13 +157,12 @@ class LocalStack:
         self.env.update(values)
 
     def _create_resources(self) -> None:
-        full = load_template(self.template_path)
-        template = local_resources(full)
+        template_body, parameters = _parsed_template(self.template_path, self.template_path.stat().st_mtime_ns)
         cloudformation = boto3.client("cloudformation", region_name=REGION)
         stack_name = f"{self.tenant}-dunning"
         cloudformation.create_stack(
             StackName=stack_name,
-            TemplateBody=json.dumps(template),
+            TemplateBody=template_body,
             Parameters=[
                 {"ParameterKey": "TenantId", "ParameterValue": self.tenant},
                 {"ParameterKey": "SenderEmail", "ParameterValue": self.sender_email},
@@ -162,7 +179,7 @@ class LocalStack:
             "SMS_SENDER_ID": "Rykker",
             "DELIVERY_BUCKET_NAME": physical["DeliveryBucket"],
             # The send ledger's lease follows the queues' visibility timeout, as deployed.
-            "QUEUE_VISIBILITY_TIMEOUT": str(full["Parameters"]["ConsumerVisibilityTimeout"]["Default"]),
+            "QUEUE_VISIBILITY_TIMEOUT": str(parameters["ConsumerVisibilityTimeout"]["Default"]),
         }
         for action in ACTIONS:
             env[f"{action.upper()}_QUEUE_URL"] = physical[f"{action.capitalize()}Queue"]

@@ -167,10 +167,6 @@ class BsSettings(BaseModel):
     cvr: str = Field(default="00000000", pattern=r"^[0-9]{8}$")
     debtor_group: str = Field(default="00001", pattern=r"^[0-9]{5}$")
 
-    @property
-    def usable(self) -> bool:
-        return self.enabled and self.creditor_number is not None
-
 
 class CollectionSettings(BaseModel):
     """Debt collection (O14): when an unpaid invoice becomes a proposed case, and who gets it."""

@@ -18,7 +18,6 @@ from shared.domain.money import ZERO
 from shared.domain.planning import InvoiceState
 
 ItemKind = Literal["invoice", "credit_note", "payment", "fee", "interest", "compensation"]
-CREDIT_KINDS = ("credit_note", "payment")
 CHARGE_KINDS = ("fee", "interest", "compensation")
 # Invoices first, then what the customer has to their credit, then what waits on the billing queue.
 _SECTION = {"invoice": 0, "credit_note": 1, "payment": 1, "fee": 2, "interest": 2, "compensation": 2}

@@ -123,9 +123,6 @@ class TemplateDefinition(BaseModel):
             raise ValueError("step names must be unique within a template")
         return self
 
-    def steps_payload(self) -> list[dict[str, object]]:
-        return [step.model_dump(mode="json") for step in self.steps]
-
 
 @dataclass(frozen=True)
 class TemplateVersion:

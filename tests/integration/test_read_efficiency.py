@@ -10,8 +10,8 @@ from typing import Any
 import botocore.client
 import pytest
 
-from bench.moto_patches import fast_transactions
 from dunning.local_stack import LocalStack
+from dunning.moto_patches import fast_transactions
 from shared.domain.planning import InvoiceState
 from shared.domain.settings import TenantSettings
 from shared.domain.templates import TemplateDefinition
@@ -98,7 +98,7 @@ def seed(repo: DunningRepository, invoices: int, due_share: float) -> int:
 @pytest.mark.slow
 def test_a_run_over_10000_invoices_reads_at_most_105_items_per_100_due():
     # moto copies the whole table per transaction item; the patch copies only the touched items
-    # (same answers, same requests — see bench/moto_patches.py).
+    # (same answers, same requests — see dunning/moto_patches.py).
     with fast_transactions(), LocalStack("acme") as stack:
         repo = DunningRepository(stack.table_name)
         # Given 10,000 invoices of which 1 % are due for a step

@@ -8,8 +8,8 @@ import boto3
 import pytest
 from botocore.exceptions import EndpointConnectionError
 
-from bench.moto_patches import fast_sqs_clock, fast_transactions
 from dunning.local_stack import REGION, FakeLambdaContext, LocalStack
+from dunning.moto_patches import fast_sqs_clock, fast_transactions
 from shared.aws import SesMailer
 from shared.storage.models import EffectModel
 from shared.storage.repository import DunningRepository

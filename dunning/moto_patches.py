@@ -1,0 +1,224 @@
+"""Work-arounds for the places where the local AWS costs more than it should; on in every local stack.
+
+None changes what is sent or answered, or how many requests there are; they only
+take moto's own bookkeeping out of the timings (of the tests, the simulator and
+the bench alike).
+
+* ``fast_transactions``: moto's ``TransactWriteItems`` deep-copies the whole
+  table once per item of the transaction, to roll back on failure. With 100,000
+  invoices that is seconds per transaction, and the fee and BS consumers write
+  one transaction per message. The patch snapshots only the items the
+  transaction touches and restores exactly those on failure (the same
+  all-or-nothing result, and unlike moto's copy it never rolls back a write
+  another thread made meanwhile).
+* ``fast_table_reads``: every moto ``Query`` (on the table or an index) lists
+  the whole table and sorts it comparing ``DynamoType`` objects, which converts
+  each key again on every comparison: the top cost of a simulated day. The
+  patch sorts on each key's value, converted once per item (the same order).
+* ``shared_service_models``: PynamoDB gives every model's connection its own
+  botocore session, and each session parses the DynamoDB service description
+  (a large JSON file) again: about 0.13 s of CPU per model, about 2 s for a
+  fresh stack's fifteen models. The patch gives PynamoDB one session per
+  thread, so the description is parsed once. (Not moto's cost but the local
+  stack's: a Lambda container keeps its connections.)
+* ``fast_sqs_clock``: moto SQS reads the clock through ``unix_time_millis``
+  (datetime arithmetic) for every message on every send/receive, which makes
+  deep queues slow (quadratic overall). The patch reads ``time.time()``
+  instead; same value, about 17x cheaper. Still quadratic: see tooling.md §5.
+
+Each patch may be entered by nested or concurrent users (the bench around a
+local stack, two stacks in one process): it is installed by the first and
+removed by the last.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any
+
+import botocore.session
+import moto.dynamodb.models as dynamodb_models
+import moto.sqs.models as sqs_models
+import pynamodb.connection.base as pynamodb_connection
+from moto.dynamodb.models.table import Table
+
+Saved = list[tuple[Table, Any, Any, Any]]
+
+_LOCK = threading.Lock()
+_DEPTH: dict[str, int] = {}
+_ORIGINALS: dict[str, Any] = {}
+_SNAPSHOTTING = threading.local()  # set while this thread's transaction has its own snapshot
+
+
+@contextmanager
+def _installed(name: str, owner: Any, attribute: str, value: Any) -> Iterator[None]:
+    """Set ``owner.attribute`` to ``value`` while at least one user holds the patch ``name``."""
+    with _LOCK:
+        if _DEPTH.get(name, 0) == 0:
+            _ORIGINALS[name] = getattr(owner, attribute)
+            setattr(owner, attribute, value)
+        _DEPTH[name] = _DEPTH.get(name, 0) + 1
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _DEPTH[name] -= 1
+            if _DEPTH[name] == 0:
+                setattr(owner, attribute, _ORIGINALS.pop(name))
+
+
+class _CopyKeepingTables:
+    """Stands in for the ``copy`` module inside ``moto.dynamodb.models``: while a snapshotted
+    transaction runs on this thread, a whole table is not deep-copied."""
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        if isinstance(value, Table) and getattr(_SNAPSHOTTING, "on", False):
+            return value
+        return copy.deepcopy(value, memo)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+
+def _snapshot(backend: Any, transact_items: list[dict[str, Any]]) -> Saved:
+    saved: Saved = []
+    for entry in transact_items:
+        _, op = next(iter(entry.items()))
+        table = backend.get_table(op["TableName"])
+        if "Item" in op:
+            key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
+            if table.range_key_attr is not None:
+                key[table.range_key_attr] = op["Item"][table.range_key_attr]
+        else:
+            key = op["Key"]
+        hash_value, range_value = backend.get_keys_value(table, key)
+        saved.append((table, hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value))))
+    return saved
+
+
+def _restore(saved: Saved) -> None:
+    for table, hash_value, range_value, item in reversed(saved):
+        if item is None:
+            table.delete_item(hash_value, range_value)
+        elif range_value is not None:
+            table.items[hash_value][range_value] = item
+        else:
+            table.items[hash_value] = item
+
+
+@contextmanager
+def fast_transactions() -> Iterator[None]:
+    """TransactWriteItems snapshots the items it touches instead of every table it names."""
+    original: Callable[..., None] = dynamodb_models.DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        try:
+            saved = _snapshot(self, transact_items)
+        except Exception:  # malformed request: let moto answer it the usual (slow) way
+            return original(self, transact_items)
+        _SNAPSHOTTING.on = True
+        try:
+            original(self, transact_items)
+        except Exception:
+            _restore(saved)
+            raise
+        finally:
+            _SNAPSHOTTING.on = False
+
+    with (
+        _installed("copy", dynamodb_models, "copy", _CopyKeepingTables()),
+        _installed("transact", dynamodb_models.DynamoDBBackend, "transact_write_items", transact_write_items),
+    ):
+        yield
+
+
+def _all_items(self: Table) -> list[Any]:
+    """``Table.all_items`` in the same order, each key converted once instead of on every comparison."""
+    if self.range_key_attr:
+        items = [item for by_range in self.items.values() for item in by_range.values()]
+    else:
+        items = list(self.items.values())
+
+    def order(item: Any) -> tuple[Any, ...]:
+        if item.range_key:
+            return (item.hash_key.cast_value, item.range_key.cast_value)
+        return (item.hash_key.cast_value,)
+
+    return sorted(items, key=order)
+
+
+@contextmanager
+def fast_table_reads() -> Iterator[None]:
+    """moto's Query sorts the table on converted key values (see the module docstring)."""
+    with _installed("all_items", Table, "all_items", _all_items):
+        yield
+
+
+_SESSIONS = threading.local()
+
+
+def _session_per_thread() -> botocore.session.Session:
+    """The botocore session PynamoDB asks for once per connection: one per thread instead (PynamoDB keeps
+    sessions per thread because creating clients is not thread-safe), so its parsed service descriptions
+    and client classes are reused."""
+    session = getattr(_SESSIONS, "session", None)
+    if session is None:
+        session = _SESSIONS.session = botocore.session.get_session()
+    return session
+
+
+@contextmanager
+def shared_service_models() -> Iterator[None]:
+    """PynamoDB's sessions share one botocore loader (see the module docstring)."""
+    with _installed("pynamodb_session", pynamodb_connection, "get_session", _session_per_thread):
+        yield
+
+
+def _clock_millis(dt: Any = None) -> float:
+    return time.time() * 1000.0 if dt is None else float(_ORIGINAL_MILLIS(dt))
+
+
+_ORIGINAL_MILLIS = sqs_models.unix_time_millis
+
+
+@contextmanager
+def fast_sqs_clock() -> Iterator[None]:
+    """moto SQS reads ``time.time()`` for "now" (see the module docstring)."""
+    with _installed("sqs_clock", sqs_models, "unix_time_millis", _clock_millis):
+        yield
+
+
+NOTES = {
+    "transactions": "moto patched: TransactWriteItems snapshots the touched items instead "
+    "of deep-copying the whole table per item (moto's copy is O(table size)).",
+    "table_reads": "moto patched: Query sorts the table on key values converted once per item "
+    "(moto converts them on every comparison).",
+    "service_models": "PynamoDB's connections share one botocore session per thread (the DynamoDB service "
+    "description is parsed once, not once per model connection).",
+    "sqs_clock": "moto patched: moto.sqs.models.unix_time_millis reads time.time() "
+    "(moto SQS evaluates the clock per message per request; see tooling.md section 5).",
+}
+
+
+@contextmanager
+def moto_patches(
+    transactions: bool = True, sqs_clock: bool = True, table_reads: bool = True, service_models: bool = True
+) -> Iterator[list[str]]:
+    """Apply the chosen patches; yields the notes that say which are on."""
+    notes: list[str] = []
+    with ExitStack() as stack:
+        for name, wanted, patch in (
+            ("transactions", transactions, fast_transactions),
+            ("table_reads", table_reads, fast_table_reads),
+            ("service_models", service_models, shared_service_models),
+            ("sqs_clock", sqs_clock, fast_sqs_clock),
+        ):
+            if wanted:
+                stack.enter_context(patch())
+                notes.append(NOTES[name])
+        yield notes
