@@ -99,8 +99,7 @@ def decide_proposals(
     keys: list[str] | None = None,
 ) -> dict[str, Any]:
     """Approve or reject the named proposals (all when none named); the decision names the operator."""
-    decide = approvals.approve if decision == "approve" else approvals.reject
-    return decide(repo, scheduler, now, customers, keys, actor=actor)
+    return approvals.decide(repo, scheduler, decision, now, customers, keys, actor=actor)
 
 
 def list_cases(repo: DunningRepository) -> list[dict[str, Any]]:
