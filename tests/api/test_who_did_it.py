@@ -108,3 +108,15 @@ def test_moves_disputes_payments_and_postings_name_the_caller(tenant: LocalApi):
     # And the payment's answer keeps its shape
     (listed,) = ok(api.request("GET", "/payments"))
     assert "recorded_by" not in listed
+
+
+def test_a_manual_runs_id_can_be_named_for_a_resume(tenant: LocalApi):
+    # Given a manual run (its id ends in ~manual) that completed
+    started = ok(tenant.request("POST", "/runs", {}), 202)
+    assert started["run_id"].endswith("~manual")
+    # When an operator asks to resume it, the id is accepted and the run's state answers
+    status, error = tenant.request("POST", "/runs", {"resume": started["run_id"]})
+    assert status == 409 and error["field"] == "run_id" and "only a paused run" in error["reason"]
+    # And an id that is no run id at all is refused naming the field
+    status, error = tenant.request("POST", "/runs", {"resume": "drop table"})
+    assert status == 422 and error["field"] == "resume"

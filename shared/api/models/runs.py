@@ -14,9 +14,12 @@ from shared.api.models.common import (
     RequestModel,
 )
 
+# A run's id is its ISO start time, a manual run's with ``~manual`` after it.
+RunId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9][0-9TZ:.+-]*(~[a-z]+)?$")]
+
 
 class StartRunIn(RequestModel):
-    resume: Identifier | None = Field(default=None, description="the id of a paused run to resume (O6)")
+    resume: RunId | None = Field(default=None, description="the id of a paused run to resume (O6)")
 
 
 class StartRunOut(BaseModel):
