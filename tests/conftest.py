@@ -87,6 +87,9 @@ def _offline_aws(monkeypatch: pytest.MonkeyPatch) -> None:
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "Dunning",
         "POWERTOOLS_SERVICE_NAME": "dunning-tests",
+        # As in every local stack: no EMF lines on stdout, where the CLI's JSON goes. Powertools keeps
+        # the metrics of a disabled flush, so without this a later test printed an earlier test's metrics.
+        "POWERTOOLS_METRICS_DISABLED": "true",
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)  # mock_aws ignores calls to a custom endpoint
