@@ -66,6 +66,7 @@ def _weight(item: pytest.Item) -> int:
     return next((i for i, prefix in enumerate(HEAVY_FIRST) if relative.startswith(prefix)), len(HEAVY_FIRST))
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (--dist loadgroup)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark the tests that need the local AWS (``-m "not aws"`` leaves the fast ones), keep each file
     with shared set-up on one worker, and start the heaviest first; the order within a file is its own."""
@@ -75,7 +76,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         group = shared_setup_group(item)
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
+            if getattr(config.option, "dist", "no") == "loadgroup" or getattr(config.option, "loadgroup", False):
+                _name_group(item, group)
     items.sort(key=_weight)  # stable: each file keeps its order
+
+
+def _name_group(item: pytest.Item, group: str) -> None:
+    """Put ``@group`` at the end of the node id, which is how ``--dist loadgroup`` finds the group.
+
+    pytest-xdist 3.8 does this by setting ``item._nodeid``, which pytest 9 no longer reads (its id is
+    ``item._id``), so without this every test of a group could land on any worker."""
+    from _pytest.nodes import coerce_node_id
+
+    if hasattr(item, "_id") and "@" not in item.nodeid:
+        item._id = coerce_node_id(f"{item.nodeid}@{group.replace('/', '-')}")
 
 
 @pytest.fixture(autouse=True)
@@ -87,6 +101,9 @@ def _offline_aws(monkeypatch: pytest.MonkeyPatch) -> None:
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "Dunning",
         "POWERTOOLS_SERVICE_NAME": "dunning-tests",
+        # As in every local stack: no EMF lines on stdout, where the CLI's JSON goes. Powertools keeps
+        # the metrics of a disabled flush, so without this a later test printed an earlier test's metrics.
+        "POWERTOOLS_METRICS_DISABLED": "true",
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)  # mock_aws ignores calls to a custom endpoint
