@@ -38,6 +38,11 @@ HANDLERS = {
     "sms": "functions.actions.sms.app",
     "fee": "functions.actions.fee.app",
     "bs": "functions.actions.bs.app",
+    "api": "functions.api.app",
+    "console": "functions.console.app",
+    "console_authorizer": "functions.console_authorizer.app",
+    "bs_delivery": "functions.bs_delivery.app",
+    "delivery_events": "functions.delivery_events.app",
 }
 
 _QUEUE = "https://sqs.eu-north-1.amazonaws.com/123456789012/bench-dunning-{}"
@@ -91,12 +96,23 @@ def _self_sum_ms(importtime: str) -> float:
     return total / 1000
 
 
+# Heavy or out-of-place modules whose presence after a handler's import is reported.
+WATCHED = (
+    "boto3",
+    "pynamodb",
+    "pydantic",
+    "jinja2",
+    "babel",
+    "yaml",
+    "moto",
+    "functions.api",
+    "dunning",
+    "aws_xray_sdk",
+)
+
+
 def _modules_loaded(module: str, env: dict[str, str]) -> dict[str, Any]:
-    probe = (
-        f"import sys, {module}; "
-        "print(len(sys.modules), *(m for m in ('boto3', 'pynamodb', 'jinja2', 'moto', 'aws_xray_sdk') "
-        "if m in sys.modules))"
-    )
+    probe = f"import sys, {module}; print(len(sys.modules), *(m for m in {WATCHED!r} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
     count, *loaded = done.stdout.split()
     return {"modules": int(count), "loads": loaded}
