@@ -119,6 +119,7 @@ def import_table(imports: dict[str, Any]) -> list[str]:
         "import ms",
         "x boto3",
         "Lambda-env wall ms",
+        "Lambda-env x boto3",
     ]
     rows = []
     for name, values in imports["rows"].items():
@@ -130,9 +131,10 @@ def import_table(imports: dict[str, Any]) -> list[str]:
                 _ms(values["import_ms"]),
                 _number(values["vs_boto3"]),
                 _ms(values["lambda_env_wall_ms"]),
+                _number(values.get("lambda_env_vs_boto3")),
             ]
         )
-    rows.append(["python -c pass (interpreter start)", _ms(imports["interpreter_start_wall_ms"]), "", "", ""])
+    rows.append(["python -c pass (interpreter start)", _ms(imports["interpreter_start_wall_ms"]), "", "", "", ""])
     return _table(header, rows)
 
 
