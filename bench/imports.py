@@ -110,7 +110,7 @@ WATCHED = (
     "moto",
     "functions.api",
     "dunning",
-    "aws_xray_sdk",
+    "aws_xray_sdk.core",
 )
 
 
