@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.cost_model import model, projection
 from bench.imports import measure_imports
 from bench.report import render
 from bench.scenario import measure
@@ -79,7 +80,10 @@ def main(argv: list[str] | None = None) -> int:
         for size in args.sizes:
             print(f"bench: {size:,} invoices ...", file=sys.stderr, flush=True)
             size_started = time.perf_counter()
-            results["sizes"][str(size)] = measure(size)
+            result = measure(size)
+            result["cost_model"] = model(result)
+            result["projection"] = projection(result)
+            results["sizes"][str(size)] = result
             print(
                 f"bench: {size:,} invoices done in {time.perf_counter() - size_started:.0f} s",
                 file=sys.stderr,

@@ -37,6 +37,8 @@ class Tally:
     operations: Counter[str] = field(default_factory=Counter)
     items_read: int = 0
     items_written: int = 0
+    items_read_in_transactions: int = 0  # of items_read: billed at 2 read units each
+    items_written_in_transactions: int = 0  # of items_written (condition checks included): 2 write units each
     failed_requests: int = 0
     seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))  # inside calls, by op
 
@@ -45,6 +47,8 @@ class Tally:
         self.operations.update(other.operations)
         self.items_read += other.items_read
         self.items_written += other.items_written
+        self.items_read_in_transactions += other.items_read_in_transactions
+        self.items_written_in_transactions += other.items_written_in_transactions
         self.failed_requests += other.failed_requests
         for operation, seconds in other.seconds.items():
             self.seconds[operation] += seconds
@@ -140,6 +144,12 @@ class AwsCallCounter:
             return
         if service == "dynamodb":
             if operation in READ_OPERATIONS:
-                tally.items_read += items_read(operation, response)
+                read = items_read(operation, response)
+                tally.items_read += read
+                if operation == "TransactGetItems":
+                    tally.items_read_in_transactions += read
             elif operation in WRITE_OPERATIONS:
-                tally.items_written += items_written(operation, params, response)
+                written = items_written(operation, params, response)
+                tally.items_written += written
+                if operation == "TransactWriteItems":
+                    tally.items_written_in_transactions += written

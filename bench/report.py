@@ -70,6 +70,48 @@ def size_table(sizes: dict[str, dict[str, Any]]) -> list[str]:
     return _table(header, rows)
 
 
+def cost_table(sizes: dict[str, dict[str, Any]]) -> list[str]:
+    """US dollars per 1,000 (cost model), and the projected wall time of a 1,000,000-due run, per size."""
+    results = [r for r in sizes.values() if "cost_model" in r]
+    if not results:
+        return []
+    first = results[0]["cost_model"]
+    header = [f"cost model (list prices of {first['prices_as_of']}; bench/cost_model.py)"]
+    header += [f"{r['invoices']:,} inv" for r in results]
+    rows: list[list[str]] = []
+    for action in first["actions"]:
+        rows.append(
+            [
+                f"USD / 1,000 {action} messages",
+                *(f"{r['cost_model']['actions'][action]['usd_per_1000_messages']:.4f}" for r in results),
+            ]
+        )
+    rows.append(
+        [
+            "USD / 1,000 reminders: scheduler's share",
+            *(f"{r['cost_model']['usd_scheduler_per_1000_reminders']:.4f}" for r in results),
+        ]
+    )
+    for channel in first["usd_per_1000_reminders"]:
+        rows.append(
+            [
+                f"USD / 1,000 reminders: {channel}",
+                *(f"{r['cost_model']['usd_per_1000_reminders'][channel]:.4f}" for r in results),
+            ]
+        )
+    rows.append(
+        [
+            "(SES's own price / 1,000 e-mails)",
+            *(f"{r['cost_model']['ses_own_usd_per_1000_emails']:.4f}" for r in results),
+        ]
+    )
+    projection = results[0]["projection"]
+    for shards in projection["minutes_by_shards"]:
+        label = f"1,000,000 due: minutes at {shards} shard(s), {projection['request_latency_ms']:g} ms/request"
+        rows.append([label, *(f"{r['projection']['minutes_by_shards'][shards]:,.1f}" for r in results)])
+    return _table(header, rows)
+
+
 def import_table(imports: dict[str, Any]) -> list[str]:
     header = [
         f"cold import (median of {imports['repeat']}, fresh python {imports['python']})",
@@ -77,6 +119,7 @@ def import_table(imports: dict[str, Any]) -> list[str]:
         "import ms",
         "x boto3",
         "Lambda-env wall ms",
+        "Lambda-env x boto3",
     ]
     rows = []
     for name, values in imports["rows"].items():
@@ -88,9 +131,10 @@ def import_table(imports: dict[str, Any]) -> list[str]:
                 _ms(values["import_ms"]),
                 _number(values["vs_boto3"]),
                 _ms(values["lambda_env_wall_ms"]),
+                _number(values.get("lambda_env_vs_boto3")),
             ]
         )
-    rows.append(["python -c pass (interpreter start)", _ms(imports["interpreter_start_wall_ms"]), "", "", ""])
+    rows.append(["python -c pass (interpreter start)", _ms(imports["interpreter_start_wall_ms"]), "", "", "", ""])
     return _table(header, rows)
 
 
@@ -98,6 +142,7 @@ def render(results: dict[str, Any]) -> str:
     lines: list[str] = []
     if results.get("sizes"):
         lines += size_table(results["sizes"])
+        lines += ["", *cost_table(results["sizes"])]
     if results.get("imports"):
         lines += ["", *import_table(results["imports"])]
     if results.get("notes"):

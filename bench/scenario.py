@@ -55,6 +55,8 @@ def _tally_json(tally: Tally, reminded_invoices: int) -> dict[str, Any]:
         "requests": _requests(tally, reminded_invoices),
         "dynamodb_items_read": tally.items_read,
         "dynamodb_items_written": tally.items_written,
+        "dynamodb_items_read_in_transactions": tally.items_read_in_transactions,
+        "dynamodb_items_written_in_transactions": tally.items_written_in_transactions,
         "failed_requests": tally.failed_requests,
         "operations": dict(sorted(tally.operations.items())),
         "seconds_by_operation": {op: round(s, 3) for op, s in sorted(tally.seconds.items())},
@@ -110,6 +112,14 @@ def _measure(n: int) -> dict[str, Any]:
             aws.client(service)
         repo.get_settings()
 
+        invocations: Counter[str] = Counter()
+        lookup = stack.handler
+
+        def counted_handler(name: str) -> Any:  # run_scheduler looks the handler up once per invocation
+            invocations[name] += 1
+            return lookup(name)
+
+        stack.handler = counted_handler  # type: ignore[method-assign]
         with AwsCallCounter() as counter:
             with counter.scope("scheduler") as scheduler_tally:
                 started = time.perf_counter()
@@ -162,6 +172,10 @@ def _measure(n: int) -> dict[str, Any]:
             "requests_per_message": {k: _per(v, count) for k, v in _requests(tally, 1)["count"].items()},
             "dynamodb_items_read_per_message": _per(tally.items_read, count),
             "dynamodb_items_written_per_message": _per(tally.items_written, count),
+            "dynamodb_items_read": tally.items_read,
+            "dynamodb_items_written": tally.items_written,
+            "dynamodb_items_read_in_transactions": tally.items_read_in_transactions,
+            "dynamodb_items_written_in_transactions": tally.items_written_in_transactions,
             "operations": dict(sorted(tally.operations.items())),
             **_timing(handler_seconds[action], tally, count),
         }
@@ -182,6 +196,7 @@ def _measure(n: int) -> dict[str, Any]:
         "scheduler": {
             **_tally_json(scheduler_tally, reminded),
             "dynamodb_items_read_per_due_invoice": _per(scheduler_tally.items_read, seeded.due_invoices),
+            "invocations": invocations["scheduler"],
             **_timing(scheduler_seconds, scheduler_tally, reminders),
         },
         "consumers": {

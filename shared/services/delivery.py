@@ -15,7 +15,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import formataddr
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from shared.domain.channels import unreachable
 from shared.domain.effects import (
@@ -29,16 +29,16 @@ from shared.domain.money import money_text
 from shared.domain.settings import TenantSettings
 from shared.messages import ActionMessage, QueueMessage, StatementMessage, reminder_key
 from shared.observability import logger
-from shared.rendering.collection import CollectionCase, case_attachment, render_collection_case
-from shared.rendering.content import ClaimLine
-from shared.rendering.email import RenderedEmail
-from shared.rendering.letters import RenderedReminder, render_reminder
-from shared.rendering.sms import normalize_phone
 from shared.send_errors import classify, clean_reason
 from shared.storage.ledger import PENDING_ID, send_id
 from shared.storage.protocols import SendLedgerStore, Store
 from shared.storage.records import BillingLine, BsRecord
 from shared.storage.repository import Customer, DunningRepository, NotFound
+
+if TYPE_CHECKING:  # rendering (jinja2, babel, phonenumbers) is imported where used: fee and BS never render
+    from shared.rendering.content import ClaimLine
+    from shared.rendering.email import RenderedEmail
+    from shared.rendering.letters import RenderedReminder
 
 # A send that never reached the provider (throttled, no connection) is tried again in place this
 # often, waiting NOT_SENT_BACKOFF, then twice that, before the claim is released for SQS to retry.
@@ -153,6 +153,8 @@ def _letters(repo: Store, message: ActionMessage, customer: Customer, settings: 
     """The reminder's letters with the step's own texts (template versions are immutable once
     used, and cached per container by the repository) and, for a collection warning, the
     charges already on the billing queue for its invoices."""
+    from shared.rendering.letters import render_reminder
+
     texts = repo.get_template(message.template_version).step(message.step_number).texts
     charged = charged_before(repo, message) if message.warning_deadline is not None else None
     return render_reminder(message, customer, settings, texts, charged)
@@ -171,6 +173,8 @@ def charged_before(repo: Store, message: ActionMessage) -> list[ClaimLine]:
             message.invoice_ids,
             action,
         )
+
+    from shared.rendering.content import ClaimLine
 
     own = {key(action) for action in ("fee", "interest", "compensation")}
     invoices = set(message.invoice_ids)
@@ -244,6 +248,8 @@ def deliver_sms(
     ledger: SendLedgerStore,
 ) -> dict[str, Any]:
     """Render a short reminder and send it to the customer's E.164 number, once (the ledger)."""
+    from shared.rendering.sms import normalize_phone
+
     customer = _customer(repo, message, settings)
     # ``unreachable`` also refuses a number that cannot be dialled, so normalising it cannot fail here.
     if (reason := unreachable("sms", customer, settings)) or not customer.phone:
@@ -388,6 +394,8 @@ def deliver_collection_case(
     ledger: SendLedgerStore,
 ) -> dict[str, Any]:
     """O14: e-mail an approved case to the collection partner — a summary and the case as JSON."""
+    from shared.rendering.collection import CollectionCase, case_attachment, render_collection_case
+
     if message.tenant != settings.tenant:
         raise PermanentFailure(f"message for tenant {message.tenant!r} reached tenant {settings.tenant!r}")
     stored = repo.get_case(message.case_key or "")
