@@ -90,7 +90,11 @@ def test_the_operator_session_import_default_template_run_approve_status(
 def test_import_reports_every_bad_row_by_line_and_imports_nothing_unless_told(
     stack: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ):
-    # Given a customers file with two bad rows among good ones
+    # Given a tenant whose default template gives imported customers their agreement
+    (tmp_path / "kunder.yaml").write_text(TEMPLATE.replace("name: standard", "name: kunder", 1))
+    assert run(capsys, stack, "templates", "define", "--file", str(tmp_path / "kunder.yaml"))[0] == 0
+    assert run(capsys, stack, "settings", "set", "default_template=kunder")[0] == 0
+    # And a customers file with two bad rows among good ones
     bad = tmp_path / "kunder.csv"
     bad.write_text(
         "kundenummer;navn;email\nK1;Anna;anna@example.dk\nK2;;b@example.dk\nK3;Carl;not-an-address\nK1;Dup;d@example.dk\n"
