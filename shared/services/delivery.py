@@ -38,7 +38,7 @@ from shared.send_errors import classify, clean_reason
 from shared.storage.ledger import PENDING_ID, send_id
 from shared.storage.protocols import SendLedgerStore, Store
 from shared.storage.records import BillingLine, BsRecord
-from shared.storage.repository import Customer, DunningRepository, NotFound
+from shared.storage.repository import Customer, NotFound
 
 # A send that never reached the provider (throttled, no connection) is tried again in place this
 # often, waiting NOT_SENT_BACKOFF, then twice that, before the claim is released for SQS to retry.
@@ -419,7 +419,7 @@ def deliver_collection_case(
 
 def deliver_statement(
     message: StatementMessage,
-    repo: DunningRepository,  # Store once statements.statement_of takes one
+    repo: Store,
     settings: TenantSettings,
     mailer: Mailer,
     sender: str,

@@ -26,7 +26,8 @@ from shared.messages import (
     statement_key,
 )
 from shared.services.charges import StepCharges
-from shared.storage.repository import Advance, DunningRepository
+from shared.storage.protocols import Store
+from shared.storage.repository import Advance
 
 
 def reminder_key_of(reminder: PlannedReminder, tenant: str, what: str = "reminder") -> str:
@@ -85,7 +86,7 @@ def is_collection_warning(reminder: PlannedReminder, collection_on: bool) -> boo
 
 
 def record_skipped_charges(
-    repo: DunningRepository, reminder: PlannedReminder, tenant: str, run_tag: str, on: date, charges: StepCharges
+    repo: Store, reminder: PlannedReminder, tenant: str, run_tag: str, on: date, charges: StepCharges
 ) -> None:
     """A fee, interest or compensation the Danish rules did not allow: never silently dropped."""
     for action, reason in charges.skipped.items():

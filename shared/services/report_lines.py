@@ -28,7 +28,8 @@ from shared.services.charges import StepCharges
 from shared.services.reminders import reminder_key_of
 from shared.services.runs.summary import RunSummary
 from shared.storage.ledger import SendEntry
-from shared.storage.repository import PARKED, Customer, DunningRepository
+from shared.storage.protocols import Store
+from shared.storage.repository import PARKED, Customer
 
 CHARGE_ACTIONS = ("fee", "interest", "compensation")
 
@@ -41,7 +42,7 @@ def by_customer_and_step(reminders: Sequence[PlannedReminder]) -> list[PlannedRe
 class ReportLines:
     """Builds the report's lines; one per run (or approval), so each customer is read once."""
 
-    def __init__(self, repo: DunningRepository, sends_to_decide: Callable[[datetime], Sequence[SendEntry]]) -> None:
+    def __init__(self, repo: Store, sends_to_decide: Callable[[datetime], Sequence[SendEntry]]) -> None:
         self._repo = repo
         self._sends_to_decide = sends_to_decide
         self._customers: dict[str, Customer | None] = {}

@@ -37,7 +37,7 @@ class TenantMailReporter:
 
     def __init__(
         self,
-        repo: DunningRepository,
+        repo: DunningRepository,  # not a Store: the send ledger lives on the same DynamoDB table
         mailer: Mailer,
         sender: str | None,
         sends_to_decide: Callable[[datetime], Sequence[SendEntry]] | None = None,

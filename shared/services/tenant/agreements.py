@@ -9,11 +9,12 @@ from shared.domain.settings import TenantSettings
 from shared.errors import AlreadyExists, BulkRefused, Conflict, DunningError, Invalid, NotFound, RowError
 from shared.services.tenant.common import template_or_default
 from shared.services.tenant.customers import duplicates
-from shared.storage.repository import Agreement, DunningRepository
+from shared.storage.protocols import Store
+from shared.storage.repository import Agreement
 
 
 def create_agreement(
-    repo: DunningRepository, settings: TenantSettings, agreement_id: str, customer_id: str, template: str | None
+    repo: Store, settings: TenantSettings, agreement_id: str, customer_id: str, template: str | None
 ) -> Agreement:
     """An agreement gets its own template, else the tenant default resolved now (C2, C4)."""
     if repo.get_customer(customer_id) is None:
@@ -26,7 +27,7 @@ def create_agreement(
     return agreement
 
 
-def get_agreement(repo: DunningRepository, agreement_id: str) -> Agreement:
+def get_agreement(repo: Store, agreement_id: str) -> Agreement:
     """One agreement (404 when unknown)."""
     agreement = repo.get_agreement(agreement_id)
     if agreement is None:
@@ -34,9 +35,7 @@ def get_agreement(repo: DunningRepository, agreement_id: str) -> Agreement:
     return agreement
 
 
-def list_agreements(
-    repo: DunningRepository, customer: str | None = None, template: str | None = None
-) -> list[Agreement]:
+def list_agreements(repo: Store, customer: str | None = None, template: str | None = None) -> list[Agreement]:
     """Every agreement, optionally of one customer or one template version."""
     return [
         a
@@ -55,7 +54,7 @@ class Moved:
 
 
 def move_agreements(
-    repo: DunningRepository,
+    repo: Store,
     settings: TenantSettings,
     template: str,
     agreement_ids: list[str] | None,
@@ -96,7 +95,7 @@ class AgreementRow:
 
 
 def import_agreements(
-    repo: DunningRepository,
+    repo: Store,
     settings: TenantSettings,
     rows: list[AgreementRow],
     dry_run: bool,

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from shared.domain.settings import TenantSettings
 from shared.domain.templates import split_version_id
 from shared.errors import Invalid, NotFound
-from shared.storage.repository import DunningRepository
+from shared.storage.protocols import Store
 
 EVENT_TIME = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -49,7 +49,7 @@ def invalid_from(error: ValidationError, prefix: str = "") -> Invalid:
     return Invalid(reason, field_path)
 
 
-def resolve_template(repo: DunningRepository, reference: str, field: str = "template") -> str:
+def resolve_template(repo: Store, reference: str, field: str = "template") -> str:
     """A bare name means its latest version now; a versioned id must exist (else :class:`Invalid`)."""
     if split_version_id(reference) is not None:
         try:
@@ -63,9 +63,7 @@ def resolve_template(repo: DunningRepository, reference: str, field: str = "temp
     return latest.version_id
 
 
-def template_or_default(
-    repo: DunningRepository, reference: str | None, settings: TenantSettings, field: str = "template"
-) -> str:
+def template_or_default(repo: Store, reference: str | None, settings: TenantSettings, field: str = "template") -> str:
     """The named template's version, else the tenant default's, resolved now (C2, C4)."""
     reference = reference or settings.default_template
     if reference is None:
