@@ -3,7 +3,7 @@ the scheduler gateway and the time format of scheduler events."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from pydantic import ValidationError
@@ -11,14 +11,13 @@ from pydantic import ValidationError
 from shared.domain.settings import TenantSettings
 from shared.domain.templates import split_version_id
 from shared.errors import Invalid, NotFound
+from shared.services.runs.summary import utc_second
 from shared.storage.protocols import Store
-
-EVENT_TIME = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def event_time(now: datetime) -> str:
     """A scheduler event's ``time``: UTC, to the second."""
-    return now.astimezone(UTC).strftime(EVENT_TIME)
+    return utc_second(now)
 
 
 class SchedulerGateway(Protocol):
