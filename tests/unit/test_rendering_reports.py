@@ -146,8 +146,8 @@ def case(customer_id: str = "C-1017", customer_name: str = "Bager Olsen I/S", **
     return proposal(customer_id, customer_name, **fields)
 
 
-APPROVE = "dunning approve --all --function acme-dunning-scheduler"
-REJECT = "dunning reject --all --function acme-dunning-scheduler"
+APPROVE = "dunning approve --all"
+REJECT = "dunning reject --customer ID"
 
 
 def approval(**overrides: Any) -> RunNotification:
