@@ -15,7 +15,6 @@ a run uses.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
@@ -77,15 +76,6 @@ def list_proposals(repo: Store) -> list[Proposal]:
     """Every pending proposal, oldest first, then by customer."""
     proposals = [Proposal.from_record(record) for record in repo.pending_proposals()]
     return sorted(proposals, key=lambda p: (p.proposed_on, p.customer, p.step, p.key))
-
-
-def proposals_by_invoice(proposals: Iterable[Proposal]) -> list[dict[str, str]]:
-    """The itemised view: one row per invoice of every pending proposal."""
-    return [
-        {"invoice": invoice, "customer": p.customer, "step": p.step, "proposed_on": p.proposed_on, "key": p.key}
-        for p in proposals
-        for invoice in p.invoices
-    ]
 
 
 def _chosen(repo: Store, customers: list[str] | None, keys: list[str] | None) -> list[dict[str, Any]]:
