@@ -136,10 +136,15 @@ def send_once(
         return _unconfirmed(message, "claimed")
 
 
-def message_customer(repo: Store, message: ActionMessage, settings: TenantSettings) -> Customer:
-    """The message's customer; a message for another tenant or an unknown customer is refused for good."""
+def _same_tenant(message: QueueMessage, settings: TenantSettings) -> None:
+    """A message for another tenant is refused for good."""
     if message.tenant != settings.tenant:
         raise PermanentFailure(f"message for tenant {message.tenant!r} reached tenant {settings.tenant!r}")
+
+
+def message_customer(repo: Store, message: QueueMessage, settings: TenantSettings) -> Customer:
+    """The message's customer; a message for another tenant or an unknown customer is refused for good."""
+    _same_tenant(message, settings)
     customer = repo.get_customer(message.customer_id)
     if customer is None:
         raise PermanentFailure(f"customer {message.customer_id!r} does not exist")
@@ -272,8 +277,7 @@ def deliver_collection_case(
     ledger: SendLedgerStore,
 ) -> dict[str, Any]:
     """O14: e-mail an approved case to the collection partner — a summary and the case as JSON."""
-    if message.tenant != settings.tenant:
-        raise PermanentFailure(f"message for tenant {message.tenant!r} reached tenant {settings.tenant!r}")
+    _same_tenant(message, settings)
     stored = repo.get_case(message.case_key or "")
     if stored is None:
         raise PermanentFailure(f"collection case {message.case_key!r} does not exist")
@@ -313,11 +317,7 @@ def deliver_statement(
     balance; it charges nothing. Without an e-mail address it is a ``skipped`` effect."""
     from shared.services.statements import letter_for, statement_of
 
-    if message.tenant != settings.tenant:
-        raise PermanentFailure(f"message for tenant {message.tenant!r} reached tenant {settings.tenant!r}")
-    customer = repo.get_customer(message.customer_id)
-    if customer is None:
-        raise PermanentFailure(f"customer {message.customer_id!r} does not exist")
+    customer = message_customer(repo, message, settings)
     if (reason := unreachable("statement", customer, settings)) or not customer.email:
         effect = statement_skipped_effect(message, reason or "the customer has no e-mail address")
         repo.record_effect(effect, message.idempotency_key)

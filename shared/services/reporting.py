@@ -75,14 +75,7 @@ class TenantMailReporter:
             reject_hint=console_link("/approvals", run_moment(summary)) or "dunning reject --customer ID",
         )
         message_id = self._send(settings, settings.notify_to, render_notification(notification))
-        return {
-            "date": summary.run_date,
-            "kind": "notification",
-            "to": settings.notify_to,
-            "reason": str(reason),
-            "_run": summary.tag,
-            "_message_id": message_id,
-        }
+        return _notification_effect(summary, settings.notify_to, str(reason), message_id)
 
     def _send(self, settings: TenantSettings, to: str, rendered: Any) -> str:
         if not self._sender:
@@ -124,14 +117,7 @@ class TenantMailReporter:
             else console_link("/", run_moment(summary)),
         )
         message_id = self._send(settings, settings.notify_to, render_notification(notification))
-        return {
-            "date": summary.run_date,
-            "kind": "notification",
-            "to": settings.notify_to,
-            "reason": str(outcome.reason),
-            "_run": summary.tag,
-            "_message_id": message_id,
-        }
+        return _notification_effect(summary, settings.notify_to, str(outcome.reason), message_id)
 
     def run_report(
         self,
@@ -192,6 +178,18 @@ def _report_effect(
         "reminders": [{"customer": r.key.customer_id, "step": r.step_name} for r in by_customer_and_step(sent)],
         "proposals": [{"customer": p.key.customer_id, "step": p.step_name} for p in by_customer_and_step(proposed)],
         **({"cases": listed_cases} if cases else {}),
+        "_run": summary.tag,
+        "_message_id": message_id,
+    }
+
+
+def _notification_effect(summary: RunSummary, to: str, reason: str, message_id: str) -> dict[str, Any]:
+    """The effect a notification to the tenant leaves: to whom and why."""
+    return {
+        "date": summary.run_date,
+        "kind": "notification",
+        "to": to,
+        "reason": reason,
         "_run": summary.tag,
         "_message_id": message_id,
     }
