@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from shared.domain.settings import TenantSettings
-from shared.errors import AlreadyExists, BulkRefused, Conflict, DunningError, Invalid, NotFound, RowError
-from shared.services.tenant.common import template_or_default
+from shared.errors import BulkRefused, DunningError, Invalid, NotFound, RowError
+from shared.services.tenant.common import creating, template_or_default
 from shared.services.tenant.customers import duplicates
 from shared.storage.protocols import Store
 from shared.storage.repository import Agreement
@@ -20,10 +20,8 @@ def create_agreement(
     if repo.get_customer(customer_id) is None:
         raise Invalid(f"customer {customer_id!r} does not exist", "customer")
     agreement = Agreement(agreement_id, customer_id, template_or_default(repo, template, settings))
-    try:
+    with creating("id"):
         repo.create_agreement(agreement)
-    except AlreadyExists as error:
-        raise Conflict(str(error), "id") from error
     return agreement
 
 
@@ -128,8 +126,6 @@ def import_agreements(
     if errors:
         raise BulkRefused(sorted(errors, key=lambda e: e.index))
     if not dry_run:
-        try:
+        with creating("items"):
             repo.create_agreements(agreements)
-        except AlreadyExists as error:
-            raise Conflict(str(error), "items") from error
     return len(agreements)

@@ -3,6 +3,8 @@ the scheduler gateway and the time format of scheduler events."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -10,9 +12,18 @@ from pydantic import ValidationError
 
 from shared.domain.settings import TenantSettings
 from shared.domain.templates import split_version_id
-from shared.errors import Invalid, NotFound
+from shared.errors import AlreadyExists, Conflict, Invalid, NotFound
 from shared.services.runs.summary import utc_second
 from shared.storage.protocols import Store
+
+
+@contextmanager
+def creating(field: str) -> Iterator[None]:
+    """A create that finds its item already there is refused as a :class:`Conflict` on ``field``."""
+    try:
+        yield
+    except AlreadyExists as error:
+        raise Conflict(str(error), field) from error
 
 
 def event_time(now: datetime) -> str:

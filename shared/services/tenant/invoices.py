@@ -11,8 +11,9 @@ from typing import Any
 from shared.domain.money import money_text
 from shared.domain.planning import InvoiceState, next_step_on
 from shared.domain.settings import TenantSettings
-from shared.errors import AlreadyExists, BulkRefused, Conflict, Invalid, NotFound, RowError
+from shared.errors import BulkRefused, Invalid, NotFound, RowError
 from shared.services.scheduling import run_id_for
+from shared.services.tenant.common import creating
 from shared.services.tenant.customers import duplicates
 from shared.services.tenant.settings import collection_days
 from shared.storage.protocols import Store
@@ -52,10 +53,8 @@ def create_invoice(
     if agreement is None:
         raise Invalid(f"agreement {agreement_id!r} does not exist", "agreement")
     invoice = _pinned(invoice_id, agreement, amount, issued, due)
-    try:
+    with creating("id"):
         repo.create_invoice(invoice, _first_step_on(repo, invoice, settings))
-    except AlreadyExists as error:
-        raise Conflict(str(error), "id") from error
     return invoice
 
 
@@ -135,10 +134,8 @@ def import_invoices(
     if errors:
         raise BulkRefused(sorted(errors, key=lambda e: e.index))
     if not dry_run:
-        try:
+        with creating("items"):
             repo.create_invoices(invoices)
-        except AlreadyExists as error:
-            raise Conflict(str(error), "items") from error
     return len(rows)
 
 
