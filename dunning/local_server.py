@@ -25,23 +25,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from dunning.local_stack import REGION, LocalStack
+from dunning.local_stack import BASE_ENV, REGION, LocalStack
 from shared.aws import reset_clients
 from shared.storage.models import ALL_MODELS
 from shared.storage.repository import reset_repositories
 
 DEFAULT_STATE = Path(".dunning") / "local.json"
 DEFAULT_CONSOLE_PORT = 8780
-BASE_ENV = {
-    "AWS_DEFAULT_REGION": REGION,
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_METRICS_NAMESPACE": "Dunning",
-    "POWERTOOLS_LOG_LEVEL": "WARNING",
-    "POWERTOOLS_METRICS_DISABLED": "true",
-}
 
 
 class LocalServerError(RuntimeError):

@@ -32,6 +32,17 @@ from shared.aws import reset_clients
 from shared.storage.repository import reset_repositories
 
 REGION = "eu-north-1"
+# The environment every local stack (and the local API/console server) runs its handlers in.
+BASE_ENV = {
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_NAMESPACE": "Dunning",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+}
 TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "template.yaml"
 ACTIONS = ("email", "sms", "fee", "bs")
 LOCAL_RESOURCE_TYPES = {"AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::S3::Bucket"}
@@ -114,16 +125,7 @@ class LocalStack:
 
     # -- lifecycle --------------------------------------------------------------
     def __enter__(self) -> LocalStack:
-        base_env = {
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_SESSION_TOKEN": "testing",
-            "POWERTOOLS_TRACE_DISABLED": "true",
-            "POWERTOOLS_METRICS_NAMESPACE": "Dunning",
-            "POWERTOOLS_LOG_LEVEL": "WARNING",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-        }
+        base_env = dict(BASE_ENV)
         if self.endpoint_url is not None:
             base_env["AWS_ENDPOINT_URL"] = self.endpoint_url
         self._set_env(base_env)

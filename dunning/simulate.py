@@ -30,6 +30,7 @@ from shared.services.tenant import settings as tenant_settings
 from shared.services.tenant.common import event_time
 from shared.services.tenant.payments import EntryKind
 from shared.services.tenant.usage import month_usage
+from shared.storage.protocols import Store
 from shared.storage.repository import DunningRepository
 
 Effect = dict[str, Any]
@@ -236,7 +237,7 @@ class Simulation:
         return written
 
 
-def load_world(repo: DunningRepository, scenario: Scenario) -> None:
+def load_world(repo: Store, scenario: Scenario) -> None:
     """Write a scenario's starting data (not its timeline) through the tenant services the API calls too."""
     start = scenario.simulate.start
     settings = scenario.tenant_settings()

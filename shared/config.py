@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Self
+from typing import ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from shared.messages import ACTIONS, QUEUE_OF
+from shared.messages import QUEUE_OF
 
 
 class ConfigError(RuntimeError):
@@ -22,6 +22,15 @@ class ConfigError(RuntimeError):
 
 class _EnvModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+    # A field comes from the variable named like it in upper case, unless it is named here.
+    ENV_NAMES: ClassVar[Mapping[str, str]] = {}
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Self:
+        """The configuration from ``env`` (default: the process environment); raises
+        :class:`ConfigError` naming each variable that is missing or invalid."""
+        env = os.environ if env is None else env
+        return cls._from(env, {field: cls.ENV_NAMES.get(field, field.upper()) for field in cls.model_fields})
 
     @classmethod
     def _from(cls, env: Mapping[str, str], names: Mapping[str, str]) -> Self:
@@ -42,18 +51,7 @@ class SchedulerConfig(_EnvModel):
     bs_queue_url: str
     sender_email: str | None = None
     function_name: str | None = None  # set by Lambda; a long run continues by invoking it again
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> SchedulerConfig:
-        env = os.environ if env is None else env
-        names = {
-            "tenant_id": "TENANT_ID",
-            "table_name": "TABLE_NAME",
-            "sender_email": "SENDER_EMAIL",
-            "function_name": "AWS_LAMBDA_FUNCTION_NAME",
-        }
-        names |= {f"{action}_queue_url": f"{action.upper()}_QUEUE_URL" for action in ACTIONS}
-        return cls._from(env, names)
+    ENV_NAMES: ClassVar[Mapping[str, str]] = {"function_name": "AWS_LAMBDA_FUNCTION_NAME"}
 
     @property
     def queue_urls(self) -> dict[str, str]:
@@ -82,39 +80,11 @@ class ConsumerConfig(_EnvModel):
             raise ConfigError("environment variable missing: QUEUE_VISIBILITY_TIMEOUT (the send ledger needs it)")
         return timedelta(seconds=LEASE_PER_VISIBILITY_TIMEOUT * self.queue_visibility_timeout)
 
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> ConsumerConfig:
-        env = os.environ if env is None else env
-        return cls._from(
-            env,
-            {
-                "tenant_id": "TENANT_ID",
-                "table_name": "TABLE_NAME",
-                "sender_email": "SENDER_EMAIL",
-                "sms_sender_id": "SMS_SENDER_ID",
-                "bs_creditor_number": "BS_CREDITOR_NUMBER",
-                "queue_visibility_timeout": "QUEUE_VISIBILITY_TIMEOUT",
-                "ses_configuration_set": "SES_CONFIGURATION_SET",
-            },
-        )
-
 
 class BsDeliveryConfig(_EnvModel):
     tenant_id: str
     table_name: str
     delivery_bucket_name: str
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> BsDeliveryConfig:
-        env = os.environ if env is None else env
-        return cls._from(
-            env,
-            {
-                "tenant_id": "TENANT_ID",
-                "table_name": "TABLE_NAME",
-                "delivery_bucket_name": "DELIVERY_BUCKET_NAME",
-            },
-        )
 
 
 class DeliveryEventsConfig(_EnvModel):
@@ -123,18 +93,6 @@ class DeliveryEventsConfig(_EnvModel):
     tenant_id: str
     table_name: str
     queue_visibility_timeout: int
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> DeliveryEventsConfig:
-        env = os.environ if env is None else env
-        return cls._from(
-            env,
-            {
-                "tenant_id": "TENANT_ID",
-                "table_name": "TABLE_NAME",
-                "queue_visibility_timeout": "QUEUE_VISIBILITY_TIMEOUT",
-            },
-        )
 
     @property
     def send_lease(self) -> timedelta:

@@ -5,18 +5,15 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from dunning.api_client import Api, path_of
-from dunning.commands.common import add_leaf, call, resource, say, show
+from dunning.api_client import Api
+from dunning.commands.common import add_leaf, add_list_and_show, call, resource, say, show
 
 COLUMNS = ("id", "customer", "template")
 
 
 def register(commands: Any) -> None:
     actions = resource(commands, "agreements", "list or add agreements; move them to a template version")
-    listed = add_leaf(actions, "list", "agreements, all or one customer's", _list)
-    listed.add_argument("--customer", help="only this customer's")
-    shown = add_leaf(actions, "show", "one agreement", _show)
-    shown.add_argument("id")
+    add_list_and_show(actions, "agreements", "agreement", COLUMNS)
     add = add_leaf(actions, "add", "a customer's agreement, on its own template or the tenant's default", _add)
     add.add_argument("id", help="the agreement id")
     add.add_argument("--customer", required=True)
@@ -25,14 +22,6 @@ def register(commands: Any) -> None:
     moved.add_argument("--template", required=True, help="the target: a name (its latest version) or name_vN")
     moved.add_argument("--agreement", action="append", help="only this agreement (repeat); default: all")
     moved.add_argument("--include-sales", action="store_true", help="also the sales in draft or ready")
-
-
-def _list(args: argparse.Namespace, api: Api) -> int:
-    return show(args, call(api, "GET", "/agreements", query={"customer": args.customer}), COLUMNS)
-
-
-def _show(args: argparse.Namespace, api: Api) -> int:
-    return show(args, call(api, "GET", path_of("agreements", args.id)), COLUMNS)
 
 
 def _add(args: argparse.Namespace, api: Api) -> int:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from dunning.api_client import Api, ApiUnreachable, connect
+from dunning.api_client import Api, ApiUnreachable, connect, path_of
 from dunning.commands.errors import describe_refusal
 from dunning.local_server import LocalServerError
 
@@ -138,6 +138,21 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
 
 def print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def add_list_and_show(actions: Any, plural: str, singular: str, columns: Sequence[str]) -> None:
+    """A resource's ``list`` (all, or one customer's with ``--customer``) and ``show ID`` actions."""
+
+    def listed(args: argparse.Namespace, api: Api) -> int:
+        return show(args, call(api, "GET", f"/{plural}", query={"customer": args.customer}), columns)
+
+    def shown(args: argparse.Namespace, api: Api) -> int:
+        return show(args, call(api, "GET", path_of(plural, args.id)), columns)
+
+    add_leaf(actions, "list", f"{plural}, all or one customer's", listed).add_argument(
+        "--customer", help="only this customer's"
+    )
+    add_leaf(actions, "show", f"one {singular}", shown).add_argument("id")
 
 
 def show(args: argparse.Namespace, data: Any, columns: Sequence[str]) -> int:

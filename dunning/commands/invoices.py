@@ -6,17 +6,14 @@ import argparse
 from typing import Any
 
 from dunning.api_client import Api, path_of
-from dunning.commands.common import OK, add_leaf, call, print_json, resource, show, table
+from dunning.commands.common import OK, add_leaf, add_list_and_show, call, print_json, resource, show, table
 
 COLUMNS = ("id", "customer", "agreement", "template", "amount", "open_amount", "due", "steps_done", "disputed_until")
 
 
 def register(commands: Any) -> None:
     actions = resource(commands, "invoices", "invoices: list, show, add, timeline, dispute, resolve")
-    listed = add_leaf(actions, "list", "invoices, all or one customer's", _list)
-    listed.add_argument("--customer", help="only this customer's")
-    shown = add_leaf(actions, "show", "one invoice", _show)
-    shown.add_argument("id")
+    add_list_and_show(actions, "invoices", "invoice", COLUMNS)
     add = add_leaf(actions, "add", "an invoice on an agreement", _add)
     add.add_argument("id", help="the invoice number")
     add.add_argument("--agreement", required=True)
@@ -38,14 +35,6 @@ def register(commands: Any) -> None:
         actions, "resolve", "the dispute is resolved: the next step is due again (without a fee)", _resolve
     )
     resolve.add_argument("id")
-
-
-def _list(args: argparse.Namespace, api: Api) -> int:
-    return show(args, call(api, "GET", "/invoices", query={"customer": args.customer}), COLUMNS)
-
-
-def _show(args: argparse.Namespace, api: Api) -> int:
-    return show(args, call(api, "GET", path_of("invoices", args.id)), COLUMNS)
 
 
 def _add(args: argparse.Namespace, api: Api) -> int:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -34,24 +35,7 @@ class ConsoleConfig(_EnvModel):
     link_secret_arn: str
     run_schedule: str = "cron(0 6 * * ? *)"
     runs_enabled: str = "ENABLED"
-
-    @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> ConsoleConfig:
-        import os
-
-        return cls._from(
-            os.environ if env is None else env,
-            {
-                "tenant_id": "TENANT_ID",
-                "table_name": "TABLE_NAME",
-                "scheduler_function_name": "SCHEDULER_FUNCTION_NAME",
-                "user_pool_client_id": "USER_POOL_CLIENT_ID",
-                "session_secret_arn": "SESSION_SECRET_ARN",
-                "link_secret_arn": "CONSOLE_LINK_SECRET_ARN",
-                "run_schedule": "RUN_SCHEDULE",
-                "runs_enabled": "RUNS_ENABLED",
-            },
-        )
+    ENV_NAMES: ClassVar[Mapping[str, str]] = {"link_secret_arn": "CONSOLE_LINK_SECRET_ARN"}
 
 
 @cache

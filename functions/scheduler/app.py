@@ -19,7 +19,8 @@ from shared.services import approval, statements
 from shared.services.outbox import Backoff, with_retries
 from shared.services.reporting import TenantMailReporter
 from shared.services.scheduling import RunKind, TenantNotConfigured, schedule_due_reminders, tenant_settings
-from shared.storage.repository import DunningRepository, repository_for
+from shared.storage.protocols import Store
+from shared.storage.repository import repository_for
 
 
 class RunRequest(BaseModel):
@@ -44,9 +45,7 @@ class RunRequest(BaseModel):
         return "manual" if self.source == "manual" else "resume" if self.source == "resume" else "scheduled"
 
 
-def _decide(
-    request: RunRequest, repo: DunningRepository, sink: SqsSink, reporter: TenantMailReporter
-) -> dict[str, Any]:
+def _decide(request: RunRequest, repo: Store, sink: SqsSink, reporter: TenantMailReporter) -> dict[str, Any]:
     """Approve (send at once, and report what was sent) or reject pending proposals (O9, O14)."""
     settings = tenant_settings(repo)
     if request.source == "approve":
@@ -61,7 +60,7 @@ def _decide(
     return asdict(decision)
 
 
-def _statement(request: RunRequest, repo: DunningRepository, sink: SqsSink) -> dict[str, Any]:
+def _statement(request: RunRequest, repo: Store, sink: SqsSink) -> dict[str, Any]:
     """A customer's statement of account on demand (O16)."""
     settings = repo.get_settings()
     if settings is None or not request.customer:
@@ -74,7 +73,7 @@ def _statement(request: RunRequest, repo: DunningRepository, sink: SqsSink) -> d
 def _run(
     event: dict[str, Any],
     request: RunRequest,
-    repo: DunningRepository,
+    repo: Store,
     sink: SqsSink,
     reporter: TenantMailReporter,
     config: SchedulerConfig,

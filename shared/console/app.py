@@ -26,7 +26,7 @@ from shared.console.texts import TEXTS, Lang, reason_text, say
 from shared.domain.settings import TenantSettings
 from shared.errors import DunningError
 from shared.rendering.formatting import format_money, format_short_date
-from shared.storage.repository import DunningRepository
+from shared.storage.protocols import Store
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -62,7 +62,7 @@ class Console:
     """One tenant's console: where its data is, who may log in, the keys, the clock."""
 
     tenant: str
-    repo: Callable[[], DunningRepository]
+    repo: Callable[[], Store]
     scheduler: Scheduler
     authenticator: Authenticator
     session_key: bytes
@@ -85,7 +85,7 @@ class Page:
     now: datetime
 
     @property
-    def repo(self) -> DunningRepository:
+    def repo(self) -> Store:
         return self.console.repo()
 
     @property

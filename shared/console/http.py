@@ -27,10 +27,6 @@ class Request:
     def values(self, name: str) -> list[str]:
         return [v for v in self.form.get(name, []) if v]
 
-    @property
-    def is_htmx(self) -> bool:
-        return self.headers.get("hx-request") == "true"
-
 
 @dataclass
 class Response:

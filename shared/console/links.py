@@ -8,6 +8,7 @@ import os
 from collections.abc import Mapping
 from datetime import datetime
 from functools import cache
+from typing import ClassVar
 from urllib.parse import quote
 
 from shared.config import _EnvModel
@@ -19,20 +20,16 @@ class LinkConfig(_EnvModel):
     link_key: str | None = None  # hex, the local stack
     link_secret_arn: str | None = None  # Secrets Manager, in AWS
 
+    ENV_NAMES: ClassVar[Mapping[str, str]] = {
+        "link_key": "CONSOLE_LINK_KEY",
+        "link_secret_arn": "CONSOLE_LINK_SECRET_ARN",
+    }
+
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> LinkConfig | None:
+    def configured(cls, env: Mapping[str, str] | None = None) -> LinkConfig | None:
         """None when the stack has no console (then the e-mails keep their CLI commands)."""
         env = os.environ if env is None else env
-        if not env.get("CONSOLE_URL"):
-            return None
-        return cls._from(
-            env,
-            {
-                "console_url": "CONSOLE_URL",
-                "link_key": "CONSOLE_LINK_KEY",
-                "link_secret_arn": "CONSOLE_LINK_SECRET_ARN",
-            },
-        )
+        return cls.from_env(env) if env.get("CONSOLE_URL") else None
 
 
 @cache
@@ -52,7 +49,7 @@ def link_key(config: LinkConfig) -> bytes:
 
 def console_link(target: str, now: datetime, config: LinkConfig | None = None) -> str | None:
     """``https://…/link?to=<target>&exp=…&sig=…``, or None when the stack has no console."""
-    config = config or LinkConfig.from_env()
+    config = config or LinkConfig.configured()
     if config is None:
         return None
     return f"{config.console_url.rstrip('/')}/link?{sign_link(link_key(config), target, int(now.timestamp()))}"

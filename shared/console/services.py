@@ -28,7 +28,8 @@ from shared.services.tenant.templates import (
     list_templates,
     template_usage,
 )
-from shared.storage.repository import DunningRepository, repository_for
+from shared.storage.protocols import Store
+from shared.storage.repository import repository_for
 
 __all__ = [
     "AgreementRow",
@@ -63,7 +64,7 @@ __all__ = [
 
 
 def start_run(
-    repo: DunningRepository, launcher: SchedulerGateway, now: datetime, actor: str, resume_run_id: str | None = None
+    repo: Store, launcher: SchedulerGateway, now: datetime, actor: str, resume_run_id: str | None = None
 ) -> dict[str, Any]:
     """O1 "Start rykkerflow nu", or O6 "Genoptag" of a paused run."""
     if resume_run_id is not None:
@@ -71,12 +72,12 @@ def start_run(
     return runs.start_run(repo, launcher, now, actor=actor)
 
 
-def change_settings(repo: DunningRepository, tenant: str, changes: dict[str, Any], actor: str) -> Any:
+def change_settings(repo: Store, tenant: str, changes: dict[str, Any], actor: str) -> Any:
     return settings.change_settings(repo, tenant, changes, actor=actor)
 
 
 def move_agreements(
-    repo: DunningRepository, tenant: str, template: str, agreement_ids: list[str] | None, actor: str
+    repo: Store, tenant: str, template: str, agreement_ids: list[str] | None, actor: str
 ) -> tuple[str, list[str], list[str]]:
     """C9 the mass move (all agreements when ``agreement_ids`` is None)."""
     moved = agreements.move_agreements(
@@ -85,12 +86,12 @@ def move_agreements(
     return moved.template, moved.agreements, moved.sales
 
 
-def list_proposals(repo: DunningRepository) -> list[dict[str, Any]]:
+def list_proposals(repo: Store) -> list[dict[str, Any]]:
     return approvals.list_proposals(repo)
 
 
 def decide_proposals(
-    repo: DunningRepository,
+    repo: Store,
     scheduler: SchedulerGateway,
     decision: Literal["approve", "reject"],
     now: datetime,
@@ -102,9 +103,9 @@ def decide_proposals(
     return approvals.decide(repo, scheduler, decision, now, customers, keys, actor=actor)
 
 
-def list_cases(repo: DunningRepository) -> list[dict[str, Any]]:
+def list_cases(repo: Store) -> list[dict[str, Any]]:
     return collection.list_cases(repo)
 
 
-def usage(repo: DunningRepository, month: str) -> dict[str, Any]:
+def usage(repo: Store, month: str) -> dict[str, Any]:
     return tenant_usage.month_usage(repo, month)

@@ -11,13 +11,13 @@ from shared.console.texts import Lang
 from shared.domain.planning import InvoiceState, next_step_on
 from shared.domain.settings import TenantSettings
 from shared.rendering.formatting import format_date, format_money
-from shared.storage.repository import DunningRepository
+from shared.storage.protocols import Store
 
 UNTIL_RESOLVED = 9999
 
 
 def why_not(
-    repo: DunningRepository, settings: TenantSettings, invoice: InvoiceState, status: str, now: datetime, lang: Lang
+    repo: Store, settings: TenantSettings, invoice: InvoiceState, status: str, now: datetime, lang: Lang
 ) -> list[str]:
     """Every reason that holds today, most decisive first."""
     da = lang == "da"

@@ -77,19 +77,24 @@ def reminder_effect(message: ActionMessage, kind: str, **fields: Any) -> dict[st
     }
 
 
-def proposal_effect(reminder: PlannedReminder, on: date, run_tag: str) -> dict[str, Any]:
-    """A reminder or debt-collection case that waits for approval (O9, O14): nothing was sent."""
+def planned_effect(reminder: PlannedReminder, kind: str, on: date, run_tag: str, **fields: Any) -> dict[str, Any]:
+    """An effect of one planned reminder (or debt-collection case) on ``on``, before any message exists."""
     return {
         "date": on.isoformat(),
-        "kind": "proposal",
+        "kind": kind,
         "customer": reminder.key.customer_id,
         "invoices": reminder.invoice_ids,
         "step": reminder.step_name,
         "template": reminder.template.version_id,
-        "amount": money_text(reminder.open_total),
+        **fields,
         "_run": run_tag,
         "_step_number": CASE_STEP_NUMBER if reminder.is_case else reminder.key.step_number,
     }
+
+
+def proposal_effect(reminder: PlannedReminder, on: date, run_tag: str) -> dict[str, Any]:
+    """A reminder or debt-collection case that waits for approval (O9, O14): nothing was sent."""
+    return planned_effect(reminder, "proposal", on, run_tag, amount=money_text(reminder.open_total))
 
 
 def skipped_effect(message: ActionMessage, reason: str) -> dict[str, Any]:

@@ -47,7 +47,7 @@ from shared.domain.money import Money, money_text
 from shared.messages import Action
 from shared.rendering.email import RenderedEmail, _single_line
 from shared.rendering.formatting import Language, format_date, format_money
-from shared.rendering.reports import _ACTION_NAMES, _render, _text_table
+from shared.rendering.tenant_mail import ACTION_NAMES, render_tenant_email, text_table
 
 SCHEMA = "dunning.collection-case/1"
 ATTACHMENT_TYPE = "application/json"
@@ -160,7 +160,7 @@ def _display_name(kind: str, code: str, language: Language) -> str:
 
 def _case_context(case: CollectionCase, language: Language) -> dict[str, Any]:
     """The values the collection-case templates see: strings only, all formatted."""
-    actions = _ACTION_NAMES[language]
+    actions = ACTION_NAMES[language]
 
     def money(amount: Decimal) -> str:
         return format_money(amount, language, case.currency)
@@ -215,7 +215,7 @@ def _case_context(case: CollectionCase, language: Language) -> dict[str, Any]:
         "fees_total": money(case.fees_total),
         "attachment_name": filename,
         "schema": SCHEMA,
-        "columns": _text_table,
+        "columns": text_table,
     }
 
 
@@ -228,7 +228,7 @@ def render_collection_case(case: CollectionCase, language: Language = "da") -> R
     says that the attachment holds the same data machine-readably. Every value is escaped
     in the HTML part.
     """
-    return _render("collection_case", language, _case_context(case, language))
+    return render_tenant_email("collection_case", language, _case_context(case, language))
 
 
 def attachment_filename(case: CollectionCase) -> str:

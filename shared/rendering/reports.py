@@ -9,14 +9,13 @@ for approval, why, and exactly how to continue; one waiting for approval lists i
 Both render through the reminder e-mail's sandboxed environment and templates in
 ``shared/templates/email`` (``status_report_*``, ``notification_*``), one set per language.
 As there, the templates only place values: amounts and dates arrive formatted, and the
-plain-text tables arrive aligned by :func:`_text_table`, called from the template so the
+plain-text tables arrive aligned by :func:`~shared.rendering.tenant_mail.text_table`, called from the template so the
 column headers stay with the rest of the wording.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
@@ -24,13 +23,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.domain.reasons import ReasonText
-from shared.messages import Action as MessageAction
-from shared.rendering.email import RenderedEmail, _environment, _single_line
+from shared.rendering.email import RenderedEmail, _single_line
 from shared.rendering.formatting import Language, format_date, format_money
 from shared.rendering.reasons import say
+from shared.rendering.tenant_mail import ACTION_NAMES, Action, render_tenant_email, text_table
 
-# Every action a step can name, and what else a run does for a customer.
-Action = MessageAction | Literal["statement"]
 RunKind = Literal["scheduled", "manual", "resumed", "approval"]
 NotificationKind = Literal["aborted", "paused", "approval_pending"]
 ProposalKind = Literal["reminder", "collection"]
@@ -38,29 +35,6 @@ ProposalKind = Literal["reminder", "collection"]
 # What an aborted run tells the tenant to start the run again with, once the problems are fixed.
 RUN_NOW_COMMAND = "dunning run-now"
 
-# The actions of a reminder as the tenant's staff call them; the same in both parts of the e-mail.
-_ACTION_NAMES: dict[Language, dict[Action, str]] = {
-    "da": {
-        "email": "e-mail",
-        "sms": "SMS",
-        "fee": "gebyr",
-        "bs": "Betalingsservice",
-        "interest": "morarente",
-        "compensation": "kompensation",
-        "collection": "inkasso",
-        "statement": "kontoudtog",
-    },
-    "en": {
-        "email": "email",
-        "sms": "SMS",
-        "fee": "fee",
-        "bs": "Betalingsservice",
-        "interest": "interest",
-        "compensation": "compensation",
-        "collection": "debt collection",
-        "statement": "statement of account",
-    },
-}
 # How a proposal that hands a customer to debt collection is marked in the proposals' tables.
 _CASE_MARK: dict[Language, str] = {"da": "inkassosag", "en": "debt collection"}
 
@@ -210,37 +184,6 @@ class RunNotification(_Frozen):
         return self
 
 
-@dataclass(frozen=True, slots=True)
-class TextTable:
-    """A plain-text table: ``head`` is the header line and its rule, ``body`` each line with its row."""
-
-    head: tuple[str, str]
-    body: tuple[tuple[str, Mapping[str, Any]], ...]
-
-
-def _text_table(
-    rows: Sequence[Mapping[str, Any]], columns: Sequence[tuple[str, str]], right: Collection[str] = ()
-) -> TextTable:
-    """Align ``rows`` in columns for the plain-text part.
-
-    ``columns`` is (key, header) pairs; the keys of ``right`` are right-aligned (amounts).
-    Lines carry no trailing spaces, so the last column is as long as its value needs:
-    templates put the unbounded one (invoice numbers, reasons) there.
-    """
-    keys = [key for key, _ in columns]
-    widths = [max([len(header), *(len(row[key]) for row in rows)]) for key, header in columns]
-
-    def line(cells: Sequence[str]) -> str:
-        padded = (
-            cell.rjust(width) if key in right else cell.ljust(width)
-            for key, cell, width in zip(keys, cells, widths, strict=True)
-        )
-        return "  ".join(padded).rstrip()
-
-    head = (line([header for _, header in columns]), line(["-" * width for width in widths]))
-    return TextTable(head=head, body=tuple((line([row[key] for key in keys]), row) for row in rows))
-
-
 def _ids(invoice_ids: Sequence[str]) -> str:
     return ", ".join(_single_line(invoice_id) for invoice_id in invoice_ids) or "–"
 
@@ -294,7 +237,7 @@ def _proposal_rows(proposals: Sequence[ProposalLine], language: Language) -> dic
 def _report_context(report: StatusReport) -> dict[str, Any]:
     """The values the status-report templates see: strings and counts, all formatted."""
     language = report.language
-    actions = _ACTION_NAMES[language]
+    actions = ACTION_NAMES[language]
     return {
         "lang": language,
         "tenant_name": report.tenant_name,
@@ -346,17 +289,8 @@ def _report_context(report: StatusReport) -> dict[str, Any]:
             {"what": _single_line(say(f.what, language)), "detail": _single_line(say(f.detail, language))}
             for f in report.failures
         ],
-        "columns": _text_table,
+        "columns": text_table,
     }
-
-
-def _render(name: str, language: Language, context: dict[str, Any]) -> RenderedEmail:
-    env = _environment()
-    subject = _single_line(env.get_template(f"email/{name}_subject_{language}.txt.j2").render(context))
-    html = env.get_template(f"email/{name}_{language}.html.j2").render(context, subject=subject)
-    text = env.get_template(f"email/{name}_{language}.txt.j2").render(context)
-    # The templates' trailing conditionals leave varying blank lines; every part ends in exactly one newline.
-    return RenderedEmail(subject=subject, html=html.rstrip() + "\n", text=text.rstrip() + "\n")
 
 
 def render_status_report(report: StatusReport) -> RenderedEmail:
@@ -367,7 +301,7 @@ def render_status_report(report: StatusReport) -> RenderedEmail:
     table per non-empty section; empty sections are left out. Every value is escaped in the
     HTML part.
     """
-    return _render("status_report", report.language, _report_context(report))
+    return render_tenant_email("status_report", report.language, _report_context(report))
 
 
 def _resume_link(hint: str | None) -> str | None:
@@ -408,7 +342,7 @@ def _notification_context(notification: RunNotification) -> dict[str, Any]:
         # After an abort the hint (when given) is the console's overview with its start button.
         "run_now_command": resume_hint if notification.kind == "aborted" and resume_hint else RUN_NOW_COMMAND,
         "run_now_link": _resume_link(resume_hint) if notification.kind == "aborted" else None,
-        "columns": _text_table,
+        "columns": text_table,
     }
 
 
@@ -421,4 +355,4 @@ def render_notification(notification: RunNotification) -> RenderedEmail:
     and wait for the next run; for an approval, its proposals with their total, the hint that
     approves them and the one that rejects them.
     """
-    return _render("notification", notification.language, _notification_context(notification))
+    return render_tenant_email("notification", notification.language, _notification_context(notification))

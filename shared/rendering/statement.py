@@ -16,7 +16,7 @@ from shared.domain.settings import SenderSettings
 from shared.domain.statement import Statement
 from shared.rendering.email import RenderedEmail, _environment, _single_line
 from shared.rendering.formatting import Language, format_date, format_money
-from shared.rendering.reports import _text_table
+from shared.rendering.tenant_mail import text_table
 from shared.rendering.variables import sender_variables
 
 # What each kind of open item is called in the letter.
@@ -83,7 +83,7 @@ def _context(letter: StatementLetter) -> dict[str, Any]:
         "credit_balance": money(-statement.balance),
         "owed": money(statement.owed),
         "credited": money(statement.credited),
-        "columns": _text_table,
+        "columns": text_table,
         "sender": sender_variables(letter.sender, letter.tenant_name, language),
     }
 

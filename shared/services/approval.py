@@ -15,7 +15,6 @@ a run uses.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
@@ -29,7 +28,7 @@ from shared.services.commit import Budget, ReminderCommits
 from shared.services.outbox import Backoff, MessageSink
 from shared.services.reminders import invoice_lines
 from shared.services.runs.summary import Reporter, RunSummary, run_id_for
-from shared.storage.repository import DunningRepository
+from shared.storage.protocols import Store
 
 ProposalKind = Literal["reminder", "collection"]
 APPROVAL_SEND_ATTEMPTS = 5
@@ -73,22 +72,13 @@ class Decision:
     messages: int = 0
 
 
-def list_proposals(repo: DunningRepository) -> list[Proposal]:
+def list_proposals(repo: Store) -> list[Proposal]:
     """Every pending proposal, oldest first, then by customer."""
     proposals = [Proposal.from_record(record) for record in repo.pending_proposals()]
     return sorted(proposals, key=lambda p: (p.proposed_on, p.customer, p.step, p.key))
 
 
-def proposals_by_invoice(proposals: Iterable[Proposal]) -> list[dict[str, str]]:
-    """The itemised view: one row per invoice of every pending proposal."""
-    return [
-        {"invoice": invoice, "customer": p.customer, "step": p.step, "proposed_on": p.proposed_on, "key": p.key}
-        for p in proposals
-        for invoice in p.invoices
-    ]
-
-
-def _chosen(repo: DunningRepository, customers: list[str] | None, keys: list[str] | None) -> list[dict[str, Any]]:
+def _chosen(repo: Store, customers: list[str] | None, keys: list[str] | None) -> list[dict[str, Any]]:
     records = repo.pending_proposals()
     if customers is not None:
         records = [r for r in records if r["customer"] in customers]
@@ -98,7 +88,7 @@ def _chosen(repo: DunningRepository, customers: list[str] | None, keys: list[str
 
 
 def approve(
-    repo: DunningRepository,
+    repo: Store,
     sink: MessageSink,
     settings: TenantSettings,
     now: datetime,
@@ -124,7 +114,7 @@ def approve(
 
 
 def _approve_one(
-    repo: DunningRepository,
+    repo: Store,
     settings: TenantSettings,
     record: dict[str, Any],
     commits: ReminderCommits,
@@ -151,7 +141,7 @@ def _approve_one(
 
 
 def _report(
-    repo: DunningRepository,
+    repo: Store,
     reporter: Reporter | None,
     settings: TenantSettings,
     commits: ReminderCommits,
@@ -169,7 +159,7 @@ def _report(
 
 
 def reject(
-    repo: DunningRepository,
+    repo: Store,
     settings: TenantSettings,
     now: datetime,
     customers: list[str] | None = None,
@@ -198,7 +188,7 @@ def reject(
     return decision
 
 
-def _still_open(repo: DunningRepository, record: dict[str, Any]) -> list[InvoiceState]:
+def _still_open(repo: Store, record: dict[str, Any]) -> list[InvoiceState]:
     """The proposal's invoices that still owe money and have not moved since they were proposed."""
     invoices = []
     for line in record["invoices"]:
@@ -209,7 +199,7 @@ def _still_open(repo: DunningRepository, record: dict[str, Any]) -> list[Invoice
 
 
 def _send(
-    repo: DunningRepository,
+    repo: Store,
     commits: ReminderCommits,
     record: dict[str, Any],
     invoices: list[InvoiceState],
@@ -229,7 +219,7 @@ def _send(
 
 
 def _hand_over(
-    repo: DunningRepository,
+    repo: Store,
     commits: ReminderCommits,
     settings: TenantSettings,
     record: dict[str, Any],
@@ -255,7 +245,7 @@ def _case_line(record: dict[str, Any], invoices: list[InvoiceState]) -> dict[str
 
 
 def _case_file(
-    repo: DunningRepository,
+    repo: Store,
     settings: TenantSettings,
     record: dict[str, Any],
     invoices: list[InvoiceState],
@@ -293,7 +283,7 @@ def _case_file(
 
 
 def _case_message(
-    repo: DunningRepository,
+    repo: Store,
     settings: TenantSettings,
     record: dict[str, Any],
     invoices: list[InvoiceState],

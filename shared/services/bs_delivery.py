@@ -1,7 +1,7 @@
 """The tenant's daily Betalingsservice delivery: the day's BS reminders as one 0601 file (C3).
 
 The BS consumer stores one record per BS reminder under ``BS#<date>`` (see
-:func:`shared.services.delivery.record_bs_reminder`), already holding what its
+:func:`shared.services.booking.record_bs_reminder`), already holding what its
 payment slip needs: name and address, amount (the open total; a fee goes on the
 next invoice, never on the slip), the slip's text lines and a reference. Late in the day
 :func:`deliver_bs` turns that day's records into one Leverance 0601 (section

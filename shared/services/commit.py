@@ -34,7 +34,8 @@ from shared.services.reminders import (
     reminder_key_of,
     with_run_charges,
 )
-from shared.storage.repository import Advance, DunningRepository
+from shared.storage.protocols import Store
+from shared.storage.repository import Advance
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class ReminderCommits:
 
     def __init__(
         self,
-        repo: DunningRepository,
+        repo: Store,
         sink: MessageSink,
         settings: TenantSettings,
         tag: str,

@@ -1,10 +1,8 @@
-"""What each action consumer does with one message: e-mail, SMS, fee, BS record.
+"""What the e-mail and SMS consumers do with one message (the fee and BS record: ``booking.py``).
 
-Each function is idempotent on ``message.idempotency_key``: the fee and BS
-record are written together with their effect in one conditional
-transaction; e-mail and SMS go through the send ledger (:func:`send_once`):
-claim, send, then record "sent", the effect and the usage in one
-transaction. Each returns the effect it recorded (or found), so a duplicate
+Each function is idempotent on ``message.idempotency_key``: e-mail and SMS go through the
+send ledger (:func:`send_once`): claim, send, then record "sent", the effect and the usage in
+one transaction. Each returns the effect it recorded (or found), so a duplicate
 is visible in the logs.
 """
 
@@ -12,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import formataddr
 from typing import TYPE_CHECKING, Any, Protocol
@@ -32,8 +29,7 @@ from shared.observability import logger
 from shared.send_errors import classify, clean_reason
 from shared.storage.ledger import PENDING_ID, send_id
 from shared.storage.protocols import SendLedgerStore, Store
-from shared.storage.records import BillingLine, BsRecord
-from shared.storage.repository import Customer, DunningRepository, NotFound
+from shared.storage.repository import Customer
 
 if TYPE_CHECKING:  # rendering (jinja2, babel, phonenumbers) is imported where used: fee and BS never render
     from shared.rendering.content import ClaimLine
@@ -140,9 +136,15 @@ def send_once(
         return _unconfirmed(message, "claimed")
 
 
-def _customer(repo: Store, message: ActionMessage, settings: TenantSettings) -> Customer:
+def _same_tenant(message: QueueMessage, settings: TenantSettings) -> None:
+    """A message for another tenant is refused for good."""
     if message.tenant != settings.tenant:
         raise PermanentFailure(f"message for tenant {message.tenant!r} reached tenant {settings.tenant!r}")
+
+
+def message_customer(repo: Store, message: QueueMessage, settings: TenantSettings) -> Customer:
+    """The message's customer; a message for another tenant or an unknown customer is refused for good."""
+    _same_tenant(message, settings)
     customer = repo.get_customer(message.customer_id)
     if customer is None:
         raise PermanentFailure(f"customer {message.customer_id!r} does not exist")
@@ -210,7 +212,8 @@ def mime_message(
     return mime.as_bytes()
 
 
-def _skip(repo: Store, message: ActionMessage, reason: str) -> dict[str, Any]:
+def record_skipped(repo: Store, message: ActionMessage, reason: str) -> dict[str, Any]:
+    """Record (once) and return a ``skipped`` effect for the message, with the reason."""
     effect = skipped_effect(message, reason)
     repo.record_effect(effect, message.idempotency_key)
     return effect
@@ -225,9 +228,9 @@ def deliver_email(
     ledger: SendLedgerStore,
 ) -> dict[str, Any]:
     """Render the reminder in the customer's language and send it with SES, once (the ledger)."""
-    customer = _customer(repo, message, settings)
+    customer = message_customer(repo, message, settings)
     if (reason := unreachable("email", customer, settings)) or not customer.email:
-        return _skip(repo, message, reason or "the customer has no e-mail address")
+        return record_skipped(repo, message, reason or "the customer has no e-mail address")
     rendered = _letters(repo, message, customer, settings).email
     to = customer.email
     raw = mime_message(settings.display_name, sender, to, rendered)
@@ -250,10 +253,10 @@ def deliver_sms(
     """Render a short reminder and send it to the customer's E.164 number, once (the ledger)."""
     from shared.rendering.sms import normalize_phone
 
-    customer = _customer(repo, message, settings)
+    customer = message_customer(repo, message, settings)
     # ``unreachable`` also refuses a number that cannot be dialled, so normalising it cannot fail here.
     if (reason := unreachable("sms", customer, settings)) or not customer.phone:
-        return _skip(repo, message, reason or "the customer has no phone number")
+        return record_skipped(repo, message, reason or "the customer has no phone number")
     phone = normalize_phone(customer.phone)
     rendered = _letters(repo, message, customer, settings).sms
     return send_once(
@@ -271,120 +274,6 @@ def deliver_sms(
     )
 
 
-def _check_step_fee(repo: Store, message: ActionMessage) -> None:
-    """A fee message books exactly its template version's step fee: the queue is not trusted with
-    the amount (a forged or corrupted message cannot book -100 or 99,999,999,999.00)."""
-    try:
-        version = repo.get_template(message.template_version)  # cached: a used version never changes
-    except NotFound as error:
-        raise PermanentFailure(f"template_version: {error}") from None
-    if not 1 <= message.step_number <= version.step_count:
-        raise PermanentFailure(
-            f"step_number: expected 1 to {version.step_count} for {message.template_version}, got {message.step_number}"
-        )
-    step = version.step(message.step_number)
-    if step.name != message.step_name:
-        raise PermanentFailure(f"step_name: does not match step {message.step_number} of {message.template_version}")
-    if step.fee is None or message.step_fee != step.fee:
-        expected = money_text(step.fee) if step.fee is not None else "no fee"
-        raise PermanentFailure(
-            f"step_fee: expected {expected} (step {message.step_number} of {message.template_version}), "
-            f"got {money_text(message.step_fee) if message.step_fee is not None else None}"
-        )
-
-
-def charge_fee(message: ActionMessage, repo: Store, settings: TenantSettings) -> dict[str, Any]:
-    """Put the step's fee — or its late-payment interest, or the B2B compensation — on the
-    customer's billing queue, due at once (O10), exactly once."""
-    customer = _customer(repo, message, settings)
-    if message.action == "fee":
-        if message.step_fee is None:
-            raise PermanentFailure("a fee message without step_fee")
-        _check_step_fee(repo, message)
-        amount = money_text(message.step_fee)
-        effect = reminder_effect(message, "fee", amount=amount, currency=message.currency)
-        reason = f"Rykkergebyr: {message.step_name}"
-    else:
-        if message.charge_amount is None:
-            raise PermanentFailure(f"an {message.action} message without charge_amount")
-        amount = money_text(message.charge_amount)
-        if message.action == "interest":
-            rate = money_text(message.interest_rate) if message.interest_rate is not None else None
-            effect = reminder_effect(message, "interest", amount=amount, rate=rate, currency=message.currency)
-            reason = f"Morarente (renteloven § 5), {rate} % p.a.: {message.step_name}"
-        else:
-            effect = reminder_effect(message, "compensation", amount=amount, currency=message.currency)
-            reason = f"Kompensationsbeløb (renteloven § 9 a): {message.step_name}"
-    line = BillingLine(
-        customer_id=customer.customer_id,
-        key=message.idempotency_key,
-        kind=message.action,
-        amount=Decimal(amount),
-        currency=message.currency,
-        reason=f"{reason} ({', '.join(message.invoice_ids)})",
-        invoice_ids=tuple(message.invoice_ids),
-        due=message.run_date,
-        created_on=message.run_date,
-    )
-    # Only reminder fees are reversed once their invoices are paid (O13).
-    repo.add_fee_line(line, effect, message.idempotency_key, reversible=message.action == "fee")
-    return effect
-
-
-def record_bs_reminder(
-    message: ActionMessage, repo: Store, settings: TenantSettings, stack_creditor_number: str | None = None
-) -> dict[str, Any]:
-    """Store a BS reminder for the tenant's Betalingsservice delivery of the day (C3).
-
-    The creditor number comes from the tenant settings, else from the stack
-    parameter ``BsCreditorNumber``; without one the reminder is refused.
-
-    The record holds everything its payment slip needs — the slip's amount
-    (the open total: the fee goes on the next invoice, never on the slip), its Danish text lines
-    and a reference — and the slip is built once here, so a customer whose
-    name, number or address cannot go into a 0601 delivery gets a ``skipped``
-    effect now instead of failing the whole day's delivery later
-    (``shared/services/bs_delivery.py``).
-    """
-    from shared.betalingsservice import FieldError
-    from shared.services.bs_delivery import slip_amount, slip_due_date, slip_from_record, slip_reference, slip_text
-
-    customer = _customer(repo, message, settings)
-    if reason := unreachable("bs", customer, settings, stack_creditor_number):
-        return _skip(repo, message, reason)
-    creditor_number = str(settings.bs.creditor_number or stack_creditor_number)
-    data = {
-        "customer_name": customer.name,
-        "address": customer.address,
-        "amount": money_text(message.open_total),
-        "invoices": message.invoice_ids,
-        "step": message.step_name,
-        "template": message.template_version,
-        "cvr": settings.bs.cvr,
-        "debtor_group": settings.bs.debtor_group,
-        "due": message.run_date.isoformat(),
-        "fee": money_text(message.step_fee) if message.step_fee is not None else None,
-        "slip_amount": money_text(slip_amount(message)),
-        "text_lines": slip_text(message, settings.display_name),
-        "payment_reference": message.reference,
-        "reference": slip_reference(message.idempotency_key),
-    }
-    try:
-        slip_from_record(customer.customer_id, message.idempotency_key, data, slip_due_date(message.run_date))
-    except FieldError as error:  # the field and what it expects; not the customer's data
-        return _skip(repo, message, f"does not fit a Betalingsservice slip: {error.field} must be {error.expected}")
-    effect = reminder_effect(message, "bs", creditor_number=creditor_number, amount=money_text(slip_amount(message)))
-    record = BsRecord(
-        key=message.idempotency_key,
-        due=message.run_date,
-        customer_id=customer.customer_id,
-        creditor_number=creditor_number,
-        data=data,
-    )
-    repo.add_bs_record(record, effect, message.idempotency_key)
-    return effect
-
-
 def deliver_collection_case(
     message: ActionMessage,
     repo: Store,
@@ -396,8 +285,7 @@ def deliver_collection_case(
     """O14: e-mail an approved case to the collection partner — a summary and the case as JSON."""
     from shared.rendering.collection import CollectionCase, case_attachment, render_collection_case
 
-    if message.tenant != settings.tenant:
-        raise PermanentFailure(f"message for tenant {message.tenant!r} reached tenant {settings.tenant!r}")
+    _same_tenant(message, settings)
     stored = repo.get_case(message.case_key or "")
     if stored is None:
         raise PermanentFailure(f"collection case {message.case_key!r} does not exist")
@@ -427,7 +315,7 @@ def deliver_collection_case(
 
 def deliver_statement(
     message: StatementMessage,
-    repo: DunningRepository,  # Store once statements.statement_of takes one
+    repo: Store,
     settings: TenantSettings,
     mailer: Mailer,
     sender: str,
@@ -437,11 +325,7 @@ def deliver_statement(
     balance; it charges nothing. Without an e-mail address it is a ``skipped`` effect."""
     from shared.services.statements import letter_for, statement_of
 
-    if message.tenant != settings.tenant:
-        raise PermanentFailure(f"message for tenant {message.tenant!r} reached tenant {settings.tenant!r}")
-    customer = repo.get_customer(message.customer_id)
-    if customer is None:
-        raise PermanentFailure(f"customer {message.customer_id!r} does not exist")
+    customer = message_customer(repo, message, settings)
     if (reason := unreachable("statement", customer, settings)) or not customer.email:
         effect = statement_skipped_effect(message, reason or "the customer has no e-mail address")
         repo.record_effect(effect, message.idempotency_key)

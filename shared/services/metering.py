@@ -7,12 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 from shared.domain.metering import COUNTERS
-from shared.storage.repository import DunningRepository
+from shared.storage.protocols import Store
 
 MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 
 
-def usage(repo: DunningRepository, month: str) -> dict[str, Any]:
+def usage(repo: Store, month: str) -> dict[str, Any]:
     """The month's usage: counts, and amounts in DKK (the counters keep øre)."""
     if not MONTH.match(month):
         raise ValueError(f"month: expected YYYY-MM, got {month!r}")

@@ -24,7 +24,8 @@ from shared.rendering.letters import render_reminder
 from shared.rendering.sms import RenderedSms
 from shared.rendering.tenant_texts import TextRenderError, sample_variables
 from shared.services.tenant.common import resolve_template
-from shared.storage.repository import Customer, DunningRepository
+from shared.storage.protocols import Store
+from shared.storage.repository import Customer
 
 SAMPLE_CUSTOMER = Customer(
     customer_id="K1001",
@@ -74,7 +75,7 @@ def sample_invoices(today: date) -> list[InvoiceLine]:
 
 
 def preview_step(
-    repo: DunningRepository,
+    repo: Store,
     settings: TenantSettings,
     version: str,
     step_number: int,

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from shared.domain.effects import planned_effect
 from shared.domain.money import money_text
 from shared.domain.planning import WARNING_DAYS, InvoiceState, PlannedReminder, next_step_on
 from shared.domain.settings import TenantSettings
@@ -26,7 +27,8 @@ from shared.messages import (
     statement_key,
 )
 from shared.services.charges import StepCharges
-from shared.storage.repository import Advance, DunningRepository
+from shared.storage.protocols import Store
+from shared.storage.repository import Advance
 
 
 def reminder_key_of(reminder: PlannedReminder, tenant: str, what: str = "reminder") -> str:
@@ -85,23 +87,12 @@ def is_collection_warning(reminder: PlannedReminder, collection_on: bool) -> boo
 
 
 def record_skipped_charges(
-    repo: DunningRepository, reminder: PlannedReminder, tenant: str, run_tag: str, on: date, charges: StepCharges
+    repo: Store, reminder: PlannedReminder, tenant: str, run_tag: str, on: date, charges: StepCharges
 ) -> None:
     """A fee, interest or compensation the Danish rules did not allow: never silently dropped."""
     for action, reason in charges.skipped.items():
         key = reminder_key_of(reminder, tenant, action)  # the key the action's message would have had
-        effect = {
-            "date": on.isoformat(),
-            "kind": "skipped",
-            "customer": reminder.key.customer_id,
-            "invoices": reminder.invoice_ids,
-            "step": reminder.step_name,
-            "template": reminder.template.version_id,
-            "action": action,
-            "reason": reason,
-            "_run": run_tag,
-            "_step_number": reminder.key.step_number,
-        }
+        effect = planned_effect(reminder, "skipped", on, run_tag, action=action, reason=reason)
         repo.record_effect(effect, key)
 
 

@@ -5,7 +5,7 @@ failures and the sends waiting for a decision. Each customer is read once per ru
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -26,9 +26,10 @@ from shared.rendering.reports import (
 )
 from shared.services.charges import StepCharges
 from shared.services.reminders import reminder_key_of
-from shared.services.runs.summary import RunSummary
+from shared.services.runs.summary import RunSummary, run_moment
 from shared.storage.ledger import SendEntry
-from shared.storage.repository import PARKED, Customer, DunningRepository
+from shared.storage.protocols import Store
+from shared.storage.repository import PARKED, Customer
 
 CHARGE_ACTIONS = ("fee", "interest", "compensation")
 
@@ -41,7 +42,7 @@ def by_customer_and_step(reminders: Sequence[PlannedReminder]) -> list[PlannedRe
 class ReportLines:
     """Builds the report's lines; one per run (or approval), so each customer is read once."""
 
-    def __init__(self, repo: DunningRepository, sends_to_decide: Callable[[datetime], Sequence[SendEntry]]) -> None:
+    def __init__(self, repo: Store, sends_to_decide: Callable[[datetime], Sequence[SendEntry]]) -> None:
         self._repo = repo
         self._sends_to_decide = sends_to_decide
         self._customers: dict[str, Customer | None] = {}
@@ -196,7 +197,7 @@ class ReportLines:
     def unconfirmed_sends(self, summary: RunSummary) -> list[UnconfirmedSendLine]:
         """Sends unconfirmed for longer than a day (or whose sender died): each waits for a decision."""
         lines = []
-        for entry in self._sends_to_decide(_report_time(summary)):
+        for entry in self._sends_to_decide(run_moment(summary)):
             effect = entry.effect or {}
             customer_id = str(effect.get("customer") or "?")
             lines.append(
@@ -252,14 +253,6 @@ def _left_out(
     if customer is None:
         return Reason("customer.unknown", "unknown customer")
     return unreachable(action, customer, settings)
-
-
-def _report_time(summary: RunSummary) -> datetime:
-    """The run's own time (its id is its ISO start), else the start of its business day."""
-    try:
-        return datetime.fromisoformat(summary.run_id.replace("Z", "+00:00"))
-    except ValueError:
-        return datetime.combine(date.fromisoformat(summary.run_date), datetime.min.time(), UTC)
 
 
 def _charged(action: str, step_fee: Decimal | None, charges: StepCharges | None) -> Decimal | None:

@@ -5,7 +5,7 @@ lines are built by :mod:`shared.services.report_lines`."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +24,7 @@ from shared.rendering.reports import (
 from shared.services.charges import StepCharges
 from shared.services.delivery import Mailer, mime_message
 from shared.services.report_lines import ReportLines, by_customer_and_step, failures
-from shared.services.runs.summary import RunSummary
+from shared.services.runs.summary import RunSummary, run_moment
 from shared.services.sends import needing_decision
 from shared.storage.ledger import SendEntry, SendLedger
 from shared.storage.repository import DunningRepository
@@ -37,7 +37,7 @@ class TenantMailReporter:
 
     def __init__(
         self,
-        repo: DunningRepository,
+        repo: DunningRepository,  # not a Store: the send ledger lives on the same DynamoDB table
         mailer: Mailer,
         sender: str | None,
         sends_to_decide: Callable[[datetime], Sequence[SendEntry]] | None = None,
@@ -71,18 +71,11 @@ class TenantMailReporter:
             # The e-mail speaks the tenant's language; the effect keeps the English reason.
             reason=reason,
             proposals=self._lines.proposals(proposed),
-            resume_hint=console_link("/approvals", _report_time(summary)) or "dunning approve --all",
-            reject_hint=console_link("/approvals", _report_time(summary)) or "dunning reject --customer ID",
+            resume_hint=console_link("/approvals", run_moment(summary)) or "dunning approve --all",
+            reject_hint=console_link("/approvals", run_moment(summary)) or "dunning reject --customer ID",
         )
         message_id = self._send(settings, settings.notify_to, render_notification(notification))
-        return {
-            "date": summary.run_date,
-            "kind": "notification",
-            "to": settings.notify_to,
-            "reason": str(reason),
-            "_run": summary.tag,
-            "_message_id": message_id,
-        }
+        return _notification_effect(summary, settings.notify_to, str(reason), message_id)
 
     def _send(self, settings: TenantSettings, to: str, rendered: Any) -> str:
         if not self._sender:
@@ -118,20 +111,13 @@ class TenantMailReporter:
             # The console's page of the run (its entries and "Genoptag"; after an abort, the overview's
             # start button), else the CLI command of a stack without a console.
             resume_hint=(
-                console_link(run_page(summary.run_id), _report_time(summary)) or f"dunning resume {summary.run_id}"
+                console_link(run_page(summary.run_id), run_moment(summary)) or f"dunning resume {summary.run_id}"
             )
             if paused
-            else console_link("/", _report_time(summary)),
+            else console_link("/", run_moment(summary)),
         )
         message_id = self._send(settings, settings.notify_to, render_notification(notification))
-        return {
-            "date": summary.run_date,
-            "kind": "notification",
-            "to": settings.notify_to,
-            "reason": str(outcome.reason),
-            "_run": summary.tag,
-            "_message_id": message_id,
-        }
+        return _notification_effect(summary, settings.notify_to, str(outcome.reason), message_id)
 
     def run_report(
         self,
@@ -154,7 +140,7 @@ class TenantMailReporter:
         unconfirmed = lines.unconfirmed_sends(summary)
         run_date = date.fromisoformat(summary.run_date)
         report = StatusReport(
-            console_link=console_link(run_page(summary.run_id), _report_time(summary)),
+            console_link=console_link(run_page(summary.run_id), run_moment(summary)),
             tenant_name=settings.display_name,
             run_id=summary.run_id,
             run_date=run_date,
@@ -197,10 +183,13 @@ def _report_effect(
     }
 
 
-def _report_time(summary: RunSummary) -> datetime:
-    """The run's own time (its id is its ISO start), else the start of its business day: what a
-    console link's expiry counts from."""
-    try:
-        return datetime.fromisoformat(summary.run_id.replace("Z", "+00:00"))
-    except ValueError:
-        return datetime.combine(date.fromisoformat(summary.run_date), datetime.min.time(), UTC)
+def _notification_effect(summary: RunSummary, to: str, reason: str, message_id: str) -> dict[str, Any]:
+    """The effect a notification to the tenant leaves: to whom and why."""
+    return {
+        "date": summary.run_date,
+        "kind": "notification",
+        "to": to,
+        "reason": reason,
+        "_run": summary.tag,
+        "_message_id": message_id,
+    }

@@ -23,14 +23,15 @@ from shared.rendering.formatting import Language
 from shared.rendering.statement import StatementLetter, render_statement
 from shared.services.tenant.common import SchedulerGateway, event_time
 from shared.services.tenant.customers import get_customer
-from shared.storage.repository import Customer, DunningRepository
+from shared.storage.protocols import Store
+from shared.storage.repository import Customer
 
 
 class Sink(Protocol):
     def send(self, messages: Iterable[QueueMessage]) -> int: ...
 
 
-def statement_of(repo: DunningRepository, customer_id: str, on: date, charges: Iterable[ChargeLine] = ()) -> Statement:
+def statement_of(repo: Store, customer_id: str, on: date, charges: Iterable[ChargeLine] = ()) -> Statement:
     """The customer's open items now. ``charges`` are those a run has just put on the billing queue,
     listed even when the fee consumer has not written their billing lines yet (each key once)."""
     invoices = repo.open_invoices(customer_id)
@@ -70,7 +71,7 @@ def letter_for(
 
 
 def preview_statement(
-    repo: DunningRepository, tenant_name: str, customer: Customer, on: date, sender: SenderSettings | None = None
+    repo: Store, tenant_name: str, customer: Customer, on: date, sender: SenderSettings | None = None
 ) -> dict[str, Any]:
     """What the customer would get now, without sending it."""
     statement = statement_of(repo, customer.customer_id, on)
@@ -102,9 +103,7 @@ def request_statement(sink: Sink, tenant: str, customer_id: str, now: datetime, 
     return message
 
 
-def send_statement(
-    repo: DunningRepository, scheduler: SchedulerGateway, customer_id: str, now: datetime
-) -> dict[str, Any]:
+def send_statement(repo: Store, scheduler: SchedulerGateway, customer_id: str, now: datetime) -> dict[str, Any]:
     """The operator's "send the statement now": through the scheduler function, which holds the
     e-mail queue. Refused when the customer does not exist or has no e-mail address."""
     customer = get_customer(repo, customer_id)
@@ -117,14 +116,14 @@ def send_statement(
 
 
 def statement_preview(
-    repo: DunningRepository, tenant_name: str, customer_id: str, on: date, sender: SenderSettings | None = None
+    repo: Store, tenant_name: str, customer_id: str, on: date, sender: SenderSettings | None = None
 ) -> dict[str, Any]:
     """The operator's preview: the statement the customer would get now (404 for an unknown customer)."""
     return preview_statement(repo, tenant_name, get_customer(repo, customer_id), on, sender)
 
 
 def queue_statement(
-    repo: DunningRepository, sink: Sink, settings: TenantSettings, customer_id: str, now: datetime
+    repo: Store, sink: Sink, settings: TenantSettings, customer_id: str, now: datetime
 ) -> dict[str, Any]:
     """In the scheduler function: queue the statement an operator asked for."""
     if repo.get_customer(customer_id) is None:

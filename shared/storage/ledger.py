@@ -39,6 +39,7 @@ from shared.storage.send_entries import (
     Outcome,
     SendEntry,
     State,
+    ledger_time,
     send_entry,
     send_id,
     with_provider_id,
@@ -102,7 +103,7 @@ class SendLedger(LedgerReads):
 
     def open_sends(self, state: str, before: datetime) -> list[SendEntry]:
         """Open entries of ``state`` whose time (lease end for claims) is before ``before``: one query."""
-        bound = before.astimezone(UTC).isoformat()
+        bound = ledger_time(before)
         return [send_entry(item) for item in SendLedgerModel.send_index.query(state, SendLedgerModel.send_at < bound)]
 
     # -- the consumer's flow ----------------------------------------------------------
@@ -130,7 +131,7 @@ class SendLedger(LedgerReads):
             model.attempts.add(1),
             model.message.set(body),
             model.effect.set(pending),
-            model.updated_at.set(now.astimezone(UTC).isoformat()),
+            model.updated_at.set(ledger_time(now)),
             model.send_state.set("claimed"),
             model.send_at.set(keys.send_at(datetime.fromtimestamp(lease_until, UTC).isoformat(), send_id(key))),
             model.reason.remove(),
@@ -189,7 +190,7 @@ class SendLedger(LedgerReads):
         actions: list[Action] = [
             model.state.set("released"),
             model.reason.set(reason),
-            model.updated_at.set(self._clock().astimezone(UTC).isoformat()),
+            model.updated_at.set(ledger_time(self._clock())),
             model.lease_until.remove(),
             model.send_state.remove(),
             model.send_at.remove(),
@@ -209,7 +210,7 @@ class SendLedger(LedgerReads):
             return None
         same = (SendLedgerModel.token == entry.token) & (SendLedgerModel.state == entry.state)
         resolution = {
-            "at": self._clock().astimezone(UTC).isoformat(),
+            "at": ledger_time(self._clock()),
             "by": reason,
             "decision": "sent" if sent else "failed",
             "was": entry.state,
@@ -239,7 +240,7 @@ class SendLedger(LedgerReads):
         if entry is None or (entry.state not in OPEN_STATES and entry.state not in resendable):
             state = entry.state if entry else "unknown"
             raise NothingToResolve(f"send {key!r} is {state}; only an open send can be resolved")
-        now = self._clock().astimezone(UTC).isoformat()
+        now = ledger_time(self._clock())
         resolution = {"at": now, "by": by, "decision": decision, "was": entry.state}
         model = SendLedgerModel
         same = (model.token == entry.token) & (model.state == entry.state)
@@ -272,7 +273,7 @@ class SendLedger(LedgerReads):
     def _set_open(
         self, key: str, state: str, reason: str, condition: Any, resolution: dict[str, Any] | None = None
     ) -> None:
-        now = self._clock().astimezone(UTC).isoformat()
+        now = ledger_time(self._clock())
         model = SendLedgerModel
         item = SendLedgerModel(pk=keys.send(send_id(key))[0], sk=SK)
         actions: list[Action] = [
@@ -296,7 +297,7 @@ class SendLedger(LedgerReads):
     ) -> dict[str, Any]:
         model = SendLedgerModel
         item = SendLedgerModel(pk=keys.send(send_id(key))[0], sk=SK)
-        now = self._clock().astimezone(UTC).isoformat()
+        now = ledger_time(self._clock())
         actions: list[Action] = [
             model.state.set("sent"),
             model.effect.set(effect),

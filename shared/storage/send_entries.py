@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from shared.storage import keys
+
+
+def ledger_time(moment: datetime) -> str:
+    """How the send ledger stores a moment: ISO 8601 in UTC (so the text sorts as time does)."""
+    return moment.astimezone(UTC).isoformat()
+
 
 # What a claim's pending effect carries where the provider's message id will go.
 PENDING_ID = "\u2060pending-provider-id"

@@ -19,8 +19,8 @@ from shared.aws import SqsSink
 from shared.betalingsservice import earliest_due_date, is_bank_day, parse_delivery
 from shared.domain.effects import public
 from shared.messages import ActionMessage, InvoiceLine
+from shared.services.booking import record_bs_reminder
 from shared.services.bs_delivery import delivery_key, slip_reference
-from shared.services.delivery import record_bs_reminder
 from tests.conftest import REPO
 
 SCENARIO = REPO / "tests" / "scenarios" / "danish" / "bs_delivery.yaml"

@@ -20,6 +20,7 @@ from shared.rendering.collection import (
 )
 from shared.services.delivery import mime_message
 from tests.unit.html_check import parsed
+from tests.unit.rendering_support import section
 
 TAG = re.compile(r"</?[a-zA-Z!][^>]*>")
 
@@ -81,14 +82,6 @@ def debtor(**overrides: Any) -> dict[str, Any]:
 
 def collection_case(**overrides: Any) -> CollectionCase:
     return CollectionCase.model_validate(case_dict(**overrides))
-
-
-def section(text: str, title: str) -> list[str]:
-    """The lines of one plain-text section: from its title to the next blank line."""
-    lines = text.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(title))
-    end = next((i for i in range(start, len(lines)) if not lines[i].strip()), len(lines))
-    return lines[start:end]
 
 
 # --- the model -----------------------------------------------------------------------

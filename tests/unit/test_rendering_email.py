@@ -11,34 +11,9 @@ from shared.messages import ActionMessage, InvoiceLine
 from shared.rendering.content import ReminderContent
 from shared.rendering.email import _environment, render_email
 from tests.unit.html_check import parsed
+from tests.unit.rendering_support import invoice, reminder
 
 TAG = re.compile(r"</?[a-zA-Z!][^>]*>")
-
-
-def invoice(invoice_id: str, amount: str, open_amount: str | None = None) -> InvoiceLine:
-    return InvoiceLine(
-        invoice_id=invoice_id,
-        amount=Decimal(amount),
-        open_amount=Decimal(open_amount if open_amount is not None else amount),
-        issued=date(2025, 12, 1),
-        due=date(2025, 12, 15),
-    )
-
-
-def reminder(**overrides: Any) -> ReminderContent:
-    fields: dict[str, Any] = {
-        "tenant_name": "Hansen & Søn ApS",
-        "customer_name": "Jens Jensen",
-        "language": "da",
-        "step_name": "Rykker 2",
-        "step_number": 2,
-        "step_count": 3,
-        "reminder_date": date(2026, 1, 15),
-        "invoices": [invoice("1001", "1000.00", "750.00"), invoice("1002", "500.00")],
-        "fee": None,
-    }
-    fields.update(overrides)
-    return ReminderContent(**fields)
 
 
 # --- subject -------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from shared.rendering.reports import (
     render_status_report,
 )
 from tests.unit.html_check import parsed
+from tests.unit.rendering_support import section
 
 TAG = re.compile(r"</?[a-zA-Z!][^>]*>")
 RUN_DATE = date(2026, 1, 29)
@@ -145,8 +146,8 @@ def case(customer_id: str = "C-1017", customer_name: str = "Bager Olsen I/S", **
     return proposal(customer_id, customer_name, **fields)
 
 
-APPROVE = "dunning approve --all --function acme-dunning-scheduler"
-REJECT = "dunning reject --all --function acme-dunning-scheduler"
+APPROVE = "dunning approve --all"
+REJECT = "dunning reject --customer ID"
 
 
 def approval(**overrides: Any) -> RunNotification:
@@ -160,14 +161,6 @@ def approval(**overrides: Any) -> RunNotification:
     }
     fields.update(overrides)
     return notification(**fields)
-
-
-def section(text: str, title: str) -> list[str]:
-    """The lines of one plain-text section: from its title to the next blank line."""
-    lines = text.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(title))
-    end = next((i for i in range(start, len(lines)) if not lines[i].strip()), len(lines))
-    return lines[start:end]
 
 
 # --- status report: subject ----------------------------------------------------------

@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.messages import InvoiceLine
 from shared.rendering.content import ReminderContent
 from shared.rendering.sms import (
     GSM7_BASIC,
@@ -16,34 +15,17 @@ from shared.rendering.sms import (
     normalize_phone,
     render_sms,
 )
+from tests.unit import rendering_support
+from tests.unit.rendering_support import invoice
 
 EMOJI = "😀"  # outside the BMP: two UTF-16 code units
 
 
-def invoice(invoice_id: str, open_amount: str) -> InvoiceLine:
-    return InvoiceLine(
-        invoice_id=invoice_id,
-        amount=Decimal(open_amount),
-        open_amount=Decimal(open_amount),
-        issued=date(2025, 12, 1),
-        due=date(2025, 12, 15),
-    )
-
-
 def reminder(**overrides: Any) -> ReminderContent:
-    fields: dict[str, Any] = {
-        "tenant_name": "Hansen & Søn ApS",
-        "customer_name": "Jens Jensen",
-        "language": "da",
-        "step_name": "Rykker 2",
-        "step_number": 2,
-        "step_count": 3,
-        "reminder_date": date(2026, 1, 15),
-        "invoices": [invoice("1001", "750.00"), invoice("1002", "500.00")],
-        "fee": None,
-    }
-    fields.update(overrides)
-    return ReminderContent(**fields)
+    """The shared reminder, its two invoices wholly unpaid."""
+    return rendering_support.reminder(
+        **{"invoices": [invoice("1001", "750.00"), invoice("1002", "500.00")]} | overrides
+    )
 
 
 # --- segment counting: GSM-7 ---------------------------------------------------------

@@ -7,7 +7,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.consumer import ActionContext, handle_action_batch
 from shared.messages import ActionMessage
 from shared.observability import logger, metrics, tracer
-from shared.services.delivery import record_bs_reminder
+from shared.services.booking import record_bs_reminder
 
 
 def add_bs_record(message: ActionMessage, ctx: ActionContext) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from shared.services.commit import Budget
 from shared.services.outbox import Backoff, MessageSink
 from shared.services.runs.summary import CARRIED_COUNTS, Reporter, RunKind, RunSummary, run_id_for
 from shared.services.runs.work import CONTINUE_BELOW_MS, carry_out_run
-from shared.storage.repository import DunningRepository
+from shared.storage.protocols import Store
 
 RUN_LEASE_SECONDS = 15 * 60
 # Without an invocation's time budget (a local call), transient failures are retried this often.
@@ -34,7 +34,7 @@ class TenantNotConfigured(RuntimeError):
 
 
 def schedule_due_reminders(
-    repo: DunningRepository,
+    repo: Store,
     sink: MessageSink,
     now: datetime,
     kind: RunKind = "scheduled",
@@ -78,7 +78,7 @@ def schedule_due_reminders(
     return summary
 
 
-def tenant_settings(repo: DunningRepository) -> TenantSettings:
+def tenant_settings(repo: Store) -> TenantSettings:
     """The tenant's settings; a tenant without them cannot run."""
     settings = repo.get_settings()
     if settings is None:
@@ -86,7 +86,7 @@ def tenant_settings(repo: DunningRepository) -> TenantSettings:
     return settings
 
 
-def _identify_run(repo: DunningRepository, now: datetime, kind: RunKind, resume_run_id: str | None) -> tuple[str, str]:
+def _identify_run(repo: Store, now: datetime, kind: RunKind, resume_run_id: str | None) -> tuple[str, str]:
     """(run id, effect tag): a resumed run is the paused run, its effects are tagged apart."""
     if kind == "resume":
         if resume_run_id is None:
@@ -100,7 +100,7 @@ def _identify_run(repo: DunningRepository, now: datetime, kind: RunKind, resume_
     return run_id, run_id
 
 
-def _open_summary(repo: DunningRepository, run_id: str, tag: str, kind: RunKind, run_date: date) -> RunSummary:
+def _open_summary(repo: Store, run_id: str, tag: str, kind: RunKind, run_date: date) -> RunSummary:
     """The run's record as it starts; a continuation carries on the counts of the parts before it."""
     summary = RunSummary(run_id=run_id, run_date=run_date.isoformat(), status="running", kind=kind, tag=tag)
     previous = repo.get_run(run_id)
@@ -111,7 +111,7 @@ def _open_summary(repo: DunningRepository, run_id: str, tag: str, kind: RunKind,
     return summary
 
 
-def _take_slot(repo: DunningRepository, summary: RunSummary, now: datetime, resume_run_id: str | None) -> bool:
+def _take_slot(repo: Store, summary: RunSummary, now: datetime, resume_run_id: str | None) -> bool:
     """Lease the tenant's run slot; when another run holds it, queue this one (status "queued")."""
     holder = repo.acquire_run_lock(summary.run_id, int(now.timestamp()), RUN_LEASE_SECONDS)
     if holder is not None:
@@ -123,7 +123,7 @@ def _take_slot(repo: DunningRepository, summary: RunSummary, now: datetime, resu
 
 
 def _work_or_fail(
-    repo: DunningRepository,
+    repo: Store,
     sink: MessageSink,
     reporter: Reporter | None,
     settings: TenantSettings,
@@ -143,7 +143,7 @@ def _work_or_fail(
 
 
 def _run_queued(
-    repo: DunningRepository,
+    repo: Store,
     sink: MessageSink,
     reporter: Reporter | None,
     time_left_ms: Callable[[], int] | None,
@@ -180,12 +180,12 @@ def _run_queued(
         repo.dequeue_run(queued["run_id"])
 
 
-def _save_run(repo: DunningRepository, summary: RunSummary, now: datetime) -> None:
+def _save_run(repo: Store, summary: RunSummary, now: datetime) -> None:
     """The run record (O2): status, counts and the reason it stopped."""
     repo.put_run(summary.run_id, asdict(summary) | {"time": now.isoformat()})
 
 
-def _record_run(repo: DunningRepository, summary: RunSummary) -> None:
+def _record_run(repo: Store, summary: RunSummary) -> None:
     """The run's own effect: how it ended and what it did, dated its run day."""
     repo.record_effect(
         run_effect(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal, Protocol
 
 from shared.domain.planning import HeldBack, InvoiceState, PlannedReminder
@@ -40,9 +40,22 @@ class RunSummary:
 CARRIED_COUNTS = ("reminders", "messages", "invoices_advanced", "lost_races", "resent", "held_back", "proposals")
 
 
+def utc_second(moment: datetime) -> str:
+    """``moment`` in UTC to the second, ISO 8601 with ``Z``: run ids and scheduler event times."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def run_id_for(now: datetime) -> str:
     """A run's id: the UTC second it was meant for."""
-    return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc_second(now)
+
+
+def run_moment(summary: RunSummary) -> datetime:
+    """The run's own time (its id is its ISO start), else the start of its business day."""
+    try:
+        return datetime.fromisoformat(summary.run_id.replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.combine(date.fromisoformat(summary.run_date), datetime.min.time(), UTC)
 
 
 class Reporter(Protocol):

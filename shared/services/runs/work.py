@@ -28,7 +28,7 @@ from shared.services.housekeeping import (
 from shared.services.outbox import Delivery, MessageSink, deliver
 from shared.services.reminders import reminder_key_of
 from shared.services.runs.summary import Reporter, RunSummary
-from shared.storage.repository import DunningRepository
+from shared.storage.protocols import Store
 
 # One transaction holds the outbox, the payment reference, an approved proposal and one update per
 # invoice: at most 100 items.
@@ -50,7 +50,7 @@ class DueWork:
 
 
 def carry_out_run(
-    repo: DunningRepository,
+    repo: Store,
     sink: MessageSink,
     reporter: Reporter | None,
     settings: TenantSettings,
@@ -75,7 +75,7 @@ def carry_out_run(
     _report(repo, reporter, settings, summary, work, commits, proposed)
 
 
-def _send_pending_outbox(repo: DunningRepository, sink: MessageSink, summary: RunSummary, budget: Budget) -> bool:
+def _send_pending_outbox(repo: Store, sink: MessageSink, summary: RunSummary, budget: Budget) -> bool:
     """Send what an earlier run (or part of this one) committed but did not get onto the queues.
 
     The messages keep their business keys, so a consumer that already did the
@@ -93,9 +93,7 @@ def _send_pending_outbox(repo: DunningRepository, sink: MessageSink, summary: Ru
     return True
 
 
-def _stopped_by_checks(
-    repo: DunningRepository, reporter: Reporter | None, settings: TenantSettings, summary: RunSummary
-) -> bool:
+def _stopped_by_checks(repo: Store, reporter: Reporter | None, settings: TenantSettings, summary: RunSummary) -> bool:
     """The run's checks (O4–O6): unposted journal entries, unknown customers or journals, bank
     connections. A resumed run has been told to go on regardless of the journals."""
     journal_entries = (
@@ -119,7 +117,7 @@ def _stopped_by_checks(
     return True
 
 
-def _due_work(repo: DunningRepository, settings: TenantSettings, run_date: date, summary: RunSummary) -> DueWork:
+def _due_work(repo: Store, settings: TenantSettings, run_date: date, summary: RunSummary) -> DueWork:
     """Tidy up, query what is due (the sparse due-index), and plan the consolidated reminders."""
     housekeeping: list[dict[str, Any]] = []
     if settings.settle_open_items:
@@ -140,7 +138,7 @@ def _due_work(repo: DunningRepository, settings: TenantSettings, run_date: date,
     return DueWork(plan, excluded, housekeeping)
 
 
-def _plan(repo: DunningRepository, settings: TenantSettings, run_date: date, candidates: list[InvoiceState]) -> RunPlan:
+def _plan(repo: Store, settings: TenantSettings, run_date: date, candidates: list[InvoiceState]) -> RunPlan:
     """Consolidate the due invoices into reminders; refile those not due after all, and mark the
     templates about to be used (a used template version can no longer change)."""
     respite = settings.min_days_between_reminders
@@ -156,7 +154,7 @@ def _plan(repo: DunningRepository, settings: TenantSettings, run_date: date, can
 
 
 def _commit_plan(
-    repo: DunningRepository,
+    repo: Store,
     settings: TenantSettings,
     summary: RunSummary,
     plan: RunPlan,
@@ -219,7 +217,7 @@ def transaction_sized(reminder: PlannedReminder) -> list[PlannedReminder]:
     ]
 
 
-def _propose(repo: DunningRepository, reminder: PlannedReminder, tenant: str, summary: RunSummary) -> bool:
+def _propose(repo: Store, reminder: PlannedReminder, tenant: str, summary: RunSummary) -> bool:
     """O9/O14: file the reminder (or case) as a proposal instead of sending it."""
     key = f"{reminder_key_of(reminder, tenant, 'proposal')}@{summary.tag}"  # proposed again after a reject
     proposal = {
@@ -245,7 +243,7 @@ def _propose(repo: DunningRepository, reminder: PlannedReminder, tenant: str, su
 
 
 def _report(
-    repo: DunningRepository,
+    repo: Store,
     reporter: Reporter | None,
     settings: TenantSettings,
     summary: RunSummary,
@@ -274,6 +272,6 @@ def _report(
         _record(repo, report, f"{summary.tag}#report{suffix}")
 
 
-def _record(repo: DunningRepository, effect: dict[str, Any] | None, key: str) -> None:
+def _record(repo: Store, effect: dict[str, Any] | None, key: str) -> None:
     if effect is not None:
         repo.record_effect(effect, key)

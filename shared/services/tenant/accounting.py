@@ -7,33 +7,33 @@ from decimal import Decimal
 from typing import Any
 
 from shared.errors import Conflict, Invalid, NotFound
-from shared.storage.repository import DunningRepository
+from shared.storage.protocols import Store
 
 
-def list_bank_connections(repo: DunningRepository) -> list[dict[str, Any]]:
+def list_bank_connections(repo: Store) -> list[dict[str, Any]]:
     """Every bank connection with its state."""
     return repo.bank_connections()
 
 
-def put_bank_connection(repo: DunningRepository, name: str, active: bool, *, actor: str) -> dict[str, Any]:
+def put_bank_connection(repo: Store, name: str, active: bool, *, actor: str) -> dict[str, Any]:
     """Record a bank connection's state (checked before a run when check_bank_connections is on, O5)."""
     repo.put_bank_connection(name, active)
     repo.note_actor("bank_connection", name, "changed_by", actor)
     return {"name": name, "active": active}
 
 
-def create_journal(repo: DunningRepository, journal: str) -> dict[str, Any]:
+def create_journal(repo: Store, journal: str) -> dict[str, Any]:
     """A cash journal (kassekladde) a run may check for unposted payments (O6)."""
     repo.put_journal(journal)
     return {"journal": journal}
 
 
-def _existing(repo: DunningRepository, journal: str, hint: str = "") -> None:
+def _existing(repo: Store, journal: str, hint: str = "") -> None:
     if not repo.journal_exists(journal):
         raise NotFound(f"journal {journal!r} does not exist{hint}", "journal")
 
 
-def add_journal_entry(repo: DunningRepository, journal: str, entry_id: str, entry: dict[str, Any]) -> dict[str, Any]:
+def add_journal_entry(repo: Store, journal: str, entry_id: str, entry: dict[str, Any]) -> dict[str, Any]:
     """An unposted entry (``customer``, ``amount``, ``text``); its id is used once per journal."""
     _existing(repo, journal, f"; create it first (PUT /journals/{journal})")
     if repo.get_customer(entry["customer"]) is None:
@@ -43,13 +43,13 @@ def add_journal_entry(repo: DunningRepository, journal: str, entry_id: str, entr
     return entry | {"id": entry_id}
 
 
-def journal_entries(repo: DunningRepository, journal: str) -> list[dict[str, Any]]:
+def journal_entries(repo: Store, journal: str) -> list[dict[str, Any]]:
     """The journal's unposted entries."""
     _existing(repo, journal)
     return repo.journal_entries(journal)
 
 
-def post_journal(repo: DunningRepository, journal: str, on: date, *, actor: str) -> int:
+def post_journal(repo: Store, journal: str, on: date, *, actor: str) -> int:
     """Post every unposted entry: each becomes a payment on its customer's account. Returns how many."""
     _existing(repo, journal)
     entries = repo.journal_entries(journal)

@@ -6,27 +6,26 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from shared.domain.settings import TenantSettings
-from shared.errors import AlreadyExists, BulkRefused, Conflict, DunningError, Invalid, NotFound, RowError
-from shared.services.tenant.common import template_or_default
+from shared.errors import BulkRefused, DunningError, Invalid, NotFound, RowError
+from shared.services.tenant.common import creating, template_or_default
 from shared.services.tenant.customers import duplicates
-from shared.storage.repository import Agreement, DunningRepository
+from shared.storage.protocols import Store
+from shared.storage.repository import Agreement
 
 
 def create_agreement(
-    repo: DunningRepository, settings: TenantSettings, agreement_id: str, customer_id: str, template: str | None
+    repo: Store, settings: TenantSettings, agreement_id: str, customer_id: str, template: str | None
 ) -> Agreement:
     """An agreement gets its own template, else the tenant default resolved now (C2, C4)."""
     if repo.get_customer(customer_id) is None:
         raise Invalid(f"customer {customer_id!r} does not exist", "customer")
     agreement = Agreement(agreement_id, customer_id, template_or_default(repo, template, settings))
-    try:
+    with creating("id"):
         repo.create_agreement(agreement)
-    except AlreadyExists as error:
-        raise Conflict(str(error), "id") from error
     return agreement
 
 
-def get_agreement(repo: DunningRepository, agreement_id: str) -> Agreement:
+def get_agreement(repo: Store, agreement_id: str) -> Agreement:
     """One agreement (404 when unknown)."""
     agreement = repo.get_agreement(agreement_id)
     if agreement is None:
@@ -34,9 +33,7 @@ def get_agreement(repo: DunningRepository, agreement_id: str) -> Agreement:
     return agreement
 
 
-def list_agreements(
-    repo: DunningRepository, customer: str | None = None, template: str | None = None
-) -> list[Agreement]:
+def list_agreements(repo: Store, customer: str | None = None, template: str | None = None) -> list[Agreement]:
     """Every agreement, optionally of one customer or one template version."""
     return [
         a
@@ -55,7 +52,7 @@ class Moved:
 
 
 def move_agreements(
-    repo: DunningRepository,
+    repo: Store,
     settings: TenantSettings,
     template: str,
     agreement_ids: list[str] | None,
@@ -96,7 +93,7 @@ class AgreementRow:
 
 
 def import_agreements(
-    repo: DunningRepository,
+    repo: Store,
     settings: TenantSettings,
     rows: list[AgreementRow],
     dry_run: bool,
@@ -129,8 +126,6 @@ def import_agreements(
     if errors:
         raise BulkRefused(sorted(errors, key=lambda e: e.index))
     if not dry_run:
-        try:
+        with creating("items"):
             repo.create_agreements(agreements)
-        except AlreadyExists as error:
-            raise Conflict(str(error), "items") from error
     return len(agreements)

@@ -12,15 +12,13 @@ from typing import Any, Literal
 from shared.errors import NotFound
 from shared.services import approval
 from shared.services.tenant.common import SchedulerGateway, event_time
-from shared.storage.repository import DunningRepository
+from shared.storage.protocols import Store
 
 DECIDED_BY = {"approve": "approved_by", "reject": "rejected_by"}
 """Where a proposal's decision records who made it."""
 
 
-def list_proposals(
-    repo: DunningRepository, invoice: str | None = None, customer: str | None = None
-) -> list[dict[str, Any]]:
+def list_proposals(repo: Store, invoice: str | None = None, customer: str | None = None) -> list[dict[str, Any]]:
     """Pending proposals (oldest first), optionally only those of one invoice or one customer."""
     return [
         vars(p) | {"invoices": list(p.invoices)}
@@ -30,7 +28,7 @@ def list_proposals(
 
 
 def decide(
-    repo: DunningRepository,
+    repo: Store,
     scheduler: SchedulerGateway,
     decision: Literal["approve", "reject"],
     now: datetime,
@@ -54,6 +52,6 @@ def decide(
     return result
 
 
-def decision_of(repo: DunningRepository, key: str) -> dict[str, str]:
+def decision_of(repo: Store, key: str) -> dict[str, str]:
     """Who decided a proposal: ``{"approved_by": …}`` or ``{"rejected_by": …}`` (empty while it waits)."""
     return repo.actors("proposal", key)

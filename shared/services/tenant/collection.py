@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.storage.repository import DunningRepository
+from shared.storage.protocols import Store
 
 
-def list_cases(repo: DunningRepository) -> list[dict[str, Any]]:
+def list_cases(repo: Store) -> list[dict[str, Any]]:
     """Every case handed over, by key."""
     return sorted(repo.cases(), key=lambda case: case["key"])

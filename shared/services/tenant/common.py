@@ -3,22 +3,32 @@ the scheduler gateway and the time format of scheduler events."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from typing import Any, Protocol
 
 from pydantic import ValidationError
 
 from shared.domain.settings import TenantSettings
 from shared.domain.templates import split_version_id
-from shared.errors import Invalid, NotFound
-from shared.storage.repository import DunningRepository
+from shared.errors import AlreadyExists, Conflict, Invalid, NotFound
+from shared.services.runs.summary import utc_second
+from shared.storage.protocols import Store
 
-EVENT_TIME = "%Y-%m-%dT%H:%M:%SZ"
+
+@contextmanager
+def creating(field: str) -> Iterator[None]:
+    """A create that finds its item already there is refused as a :class:`Conflict` on ``field``."""
+    try:
+        yield
+    except AlreadyExists as error:
+        raise Conflict(str(error), field) from error
 
 
 def event_time(now: datetime) -> str:
     """A scheduler event's ``time``: UTC, to the second."""
-    return now.astimezone(UTC).strftime(EVENT_TIME)
+    return utc_second(now)
 
 
 class SchedulerGateway(Protocol):
@@ -49,7 +59,7 @@ def invalid_from(error: ValidationError, prefix: str = "") -> Invalid:
     return Invalid(reason, field_path)
 
 
-def resolve_template(repo: DunningRepository, reference: str, field: str = "template") -> str:
+def resolve_template(repo: Store, reference: str, field: str = "template") -> str:
     """A bare name means its latest version now; a versioned id must exist (else :class:`Invalid`)."""
     if split_version_id(reference) is not None:
         try:
@@ -63,9 +73,7 @@ def resolve_template(repo: DunningRepository, reference: str, field: str = "temp
     return latest.version_id
 
 
-def template_or_default(
-    repo: DunningRepository, reference: str | None, settings: TenantSettings, field: str = "template"
-) -> str:
+def template_or_default(repo: Store, reference: str | None, settings: TenantSettings, field: str = "template") -> str:
     """The named template's version, else the tenant default's, resolved now (C2, C4)."""
     reference = reference or settings.default_template
     if reference is None:

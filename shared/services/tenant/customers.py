@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from shared.errors import BulkRefused, Conflict, Invalid, NotFound, RowError
-from shared.storage.repository import Customer, DunningRepository
+from shared.storage.protocols import Store
+from shared.storage.repository import Customer
 
 
 class CustomerFields(Protocol):
@@ -39,7 +40,7 @@ def customer_from(customer_id: str, fields: CustomerFields) -> Customer:
     )
 
 
-def get_customer(repo: DunningRepository, customer_id: str) -> Customer:
+def get_customer(repo: Store, customer_id: str) -> Customer:
     """One customer (404 when unknown)."""
     customer = repo.get_customer(customer_id)
     if customer is None:
@@ -47,19 +48,19 @@ def get_customer(repo: DunningRepository, customer_id: str) -> Customer:
     return customer
 
 
-def list_customers(repo: DunningRepository) -> list[Customer]:
+def list_customers(repo: Store) -> list[Customer]:
     """Every customer, by id."""
     return sorted(repo.list_customers(), key=lambda c: c.customer_id)
 
 
-def put_customer(repo: DunningRepository, customer: Customer) -> tuple[Customer, bool]:
+def put_customer(repo: Store, customer: Customer) -> tuple[Customer, bool]:
     """Create or replace a customer; True when it is new."""
     created = repo.get_customer(customer.customer_id) is None
     repo.put_customer(customer)
     return customer, created
 
 
-def create_customer(repo: DunningRepository, customer: Customer) -> Customer:
+def create_customer(repo: Store, customer: Customer) -> Customer:
     """A new customer (409 when the id is taken)."""
     if repo.get_customer(customer.customer_id) is not None:
         raise Conflict(f"customer {customer.customer_id!r} exists already", "id")
@@ -67,7 +68,7 @@ def create_customer(repo: DunningRepository, customer: Customer) -> Customer:
     return customer
 
 
-def patch_customer(repo: DunningRepository, customer_id: str, changes: dict[str, Any]) -> Customer:
+def patch_customer(repo: Store, customer_id: str, changes: dict[str, Any]) -> Customer:
     """Change some of a customer's fields; a name and the business flag can be changed, never removed."""
     if changes.get("name", "") is None:
         raise Invalid("a customer always has a name", "name")
@@ -99,7 +100,7 @@ def duplicates(ids: Iterable[str]) -> dict[int, str]:
     return repeated
 
 
-def import_customers(repo: DunningRepository, customers: list[Customer], dry_run: bool) -> int:
+def import_customers(repo: Store, customers: list[Customer], dry_run: bool) -> int:
     """Create or replace many customers; refused as a whole when an id repeats."""
     errors = [
         RowError(index, "id", f"customer {cid!r} appears twice in the request")

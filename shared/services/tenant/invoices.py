@@ -11,11 +11,13 @@ from typing import Any
 from shared.domain.money import money_text
 from shared.domain.planning import InvoiceState, next_step_on
 from shared.domain.settings import TenantSettings
-from shared.errors import AlreadyExists, BulkRefused, Conflict, Invalid, NotFound, RowError
+from shared.errors import BulkRefused, Invalid, NotFound, RowError
 from shared.services.scheduling import run_id_for
+from shared.services.tenant.common import creating
 from shared.services.tenant.customers import duplicates
 from shared.services.tenant.settings import collection_days
-from shared.storage.repository import PARKED, Agreement, DunningRepository
+from shared.storage.protocols import Store
+from shared.storage.repository import PARKED, Agreement
 
 
 def _pinned(invoice_id: str, agreement: Agreement, amount: Decimal, issued: date, due: date) -> InvoiceState:
@@ -32,13 +34,13 @@ def _pinned(invoice_id: str, agreement: Agreement, amount: Decimal, issued: date
     )
 
 
-def _first_step_on(repo: DunningRepository, invoice: InvoiceState, settings: TenantSettings) -> date | None:
+def _first_step_on(repo: Store, invoice: InvoiceState, settings: TenantSettings) -> date | None:
     template = repo.get_template(invoice.template_version)
     return next_step_on(invoice, template, settings.min_days_between_reminders)
 
 
 def create_invoice(
-    repo: DunningRepository,
+    repo: Store,
     settings: TenantSettings,
     invoice_id: str,
     agreement_id: str,
@@ -51,14 +53,12 @@ def create_invoice(
     if agreement is None:
         raise Invalid(f"agreement {agreement_id!r} does not exist", "agreement")
     invoice = _pinned(invoice_id, agreement, amount, issued, due)
-    try:
+    with creating("id"):
         repo.create_invoice(invoice, _first_step_on(repo, invoice, settings))
-    except AlreadyExists as error:
-        raise Conflict(str(error), "id") from error
     return invoice
 
 
-def get_invoice(repo: DunningRepository, invoice_id: str) -> InvoiceState:
+def get_invoice(repo: Store, invoice_id: str) -> InvoiceState:
     """One invoice (404 when unknown)."""
     invoice = repo.get_invoice(invoice_id)
     if invoice is None:
@@ -66,26 +66,26 @@ def get_invoice(repo: DunningRepository, invoice_id: str) -> InvoiceState:
     return invoice
 
 
-def list_invoices(repo: DunningRepository, customer: str, agreement: str | None = None) -> list[InvoiceState]:
+def list_invoices(repo: Store, customer: str, agreement: str | None = None) -> list[InvoiceState]:
     """A customer's invoices (every status), optionally of one agreement."""
     return [i for i in repo.customer_invoices(customer) if agreement is None or i.agreement_id == agreement]
 
 
 def set_dispute(
-    repo: DunningRepository, settings: TenantSettings, invoice_id: str, until: date | None, *, actor: str
+    repo: Store, settings: TenantSettings, invoice_id: str, until: date | None, *, actor: str
 ) -> InvoiceState:
     """The customer disputes the invoice: no reminders until ``until`` (open-ended: until resolved),
     and its reminders carry no fee afterwards (renteloven § 9 b, stk. 1). Returns the invoice now."""
     return _dispute(repo, settings, invoice_id, until or PARKED, "disputed_by", actor)
 
 
-def resolve_dispute(repo: DunningRepository, settings: TenantSettings, invoice_id: str, *, actor: str) -> InvoiceState:
+def resolve_dispute(repo: Store, settings: TenantSettings, invoice_id: str, *, actor: str) -> InvoiceState:
     """The dispute is resolved: the next step is due again (still without a fee). Returns the invoice now."""
     return _dispute(repo, settings, invoice_id, None, "dispute_resolved_by", actor)
 
 
 def _dispute(
-    repo: DunningRepository, settings: TenantSettings, invoice_id: str, end: date | None, role: str, actor: str
+    repo: Store, settings: TenantSettings, invoice_id: str, end: date | None, role: str, actor: str
 ) -> InvoiceState:
     invoice = get_invoice(repo, invoice_id)
     template = repo.get_template(invoice.template_version)
@@ -106,7 +106,7 @@ class InvoiceRow:
 
 
 def import_invoices(
-    repo: DunningRepository,
+    repo: Store,
     settings: TenantSettings,
     rows: list[InvoiceRow],
     dry_run: bool,
@@ -134,10 +134,8 @@ def import_invoices(
     if errors:
         raise BulkRefused(sorted(errors, key=lambda e: e.index))
     if not dry_run:
-        try:
+        with creating("items"):
             repo.create_invoices(invoices)
-        except AlreadyExists as error:
-            raise Conflict(str(error), "items") from error
     return len(rows)
 
 
@@ -145,7 +143,7 @@ def _mentions(effect: dict[str, Any], invoice_id: str) -> bool:
     return invoice_id in effect.get("invoices", []) or effect.get("invoice") == invoice_id
 
 
-def invoice_timeline(repo: DunningRepository, invoice_id: str, now: datetime) -> dict[str, Any]:
+def invoice_timeline(repo: Store, invoice_id: str, now: datetime) -> dict[str, Any]:
     """The invoice, its pinned template version, and everything that happened to it, in order.
 
     Effects are read per run date (the runs since the invoice was issued), payments and

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from shared.domain.money import ZERO, money_text
 from shared.errors import Conflict, Invalid
 from shared.services.housekeeping import set_balance
-from shared.storage.repository import DunningRepository
+from shared.storage.protocols import Store
 
 EntryKind = Literal["payment", "credit_note"]
 
@@ -17,7 +17,7 @@ _WHO = "recorded_by"  # kept beside the entry, not part of what makes a retry th
 
 
 def record_entry(
-    repo: DunningRepository,
+    repo: Store,
     kind: EntryKind,
     entry_id: str,
     amount: Decimal,
@@ -70,9 +70,7 @@ def record_entry(
     return entry, True
 
 
-def _reduce_invoice(
-    repo: DunningRepository, invoice_id: str, amount: Decimal, kind: str, on: date, credit_id: str
-) -> Decimal:
+def _reduce_invoice(repo: Store, invoice_id: str, amount: Decimal, kind: str, on: date, credit_id: str) -> Decimal:
     """Lower the invoice's open balance; at zero it leaves the process. Returns the excess,
     which stays on the customer's account (settled against other invoices when the tenant
     settles open items)."""
@@ -87,6 +85,6 @@ def _reduce_invoice(
     return excess
 
 
-def list_entries(repo: DunningRepository, kind: EntryKind, customer: str | None = None) -> list[dict[str, Any]]:
+def list_entries(repo: Store, kind: EntryKind, customer: str | None = None) -> list[dict[str, Any]]:
     """Payments or credit notes, optionally of one customer."""
     return [e for e in repo.ledger_entries(kind) if customer is None or e.get("customer") == customer]

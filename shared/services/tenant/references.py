@@ -8,10 +8,10 @@ from typing import Any
 from shared.domain.money import money_text
 from shared.domain.reference import is_valid_payment_id
 from shared.errors import Invalid, NotFound
-from shared.storage.repository import DunningRepository
+from shared.storage.protocols import Store
 
 
-def lookup_reference(repo: DunningRepository, reference: str) -> dict[str, Any]:
+def lookup_reference(repo: Store, reference: str) -> dict[str, Any]:
     """The reminder a payment reference was given to: its customer, date, template and step, and
     each of its invoices with what is open on it now."""
     if not is_valid_payment_id(reference):

@@ -12,15 +12,15 @@ from typing import Any
 from shared.errors import Conflict, NotFound
 from shared.services.scheduling import run_id_for
 from shared.services.tenant.common import SchedulerGateway, event_time
-from shared.storage.repository import DunningRepository
+from shared.storage.protocols import Store
 
 
-def _configured(repo: DunningRepository) -> None:
+def _configured(repo: Store) -> None:
     if repo.get_settings() is None:
         raise Conflict("the tenant has no settings yet; PATCH /settings first", "settings")
 
 
-def start_run(repo: DunningRepository, scheduler: SchedulerGateway, now: datetime, *, actor: str) -> dict[str, Any]:
+def start_run(repo: Store, scheduler: SchedulerGateway, now: datetime, *, actor: str) -> dict[str, Any]:
     """O1 "start the reminder flow now"; returns the run id and the event the scheduler got."""
     _configured(repo)
     run_id = f"{run_id_for(now)}~manual"
@@ -30,9 +30,7 @@ def start_run(repo: DunningRepository, scheduler: SchedulerGateway, now: datetim
     return {"run_id": run_id, "event": event}
 
 
-def resume_run(
-    repo: DunningRepository, scheduler: SchedulerGateway, now: datetime, run_id: str, *, actor: str
-) -> dict[str, Any]:
+def resume_run(repo: Store, scheduler: SchedulerGateway, now: datetime, run_id: str, *, actor: str) -> dict[str, Any]:
     """O6 "resume the paused run" (once its unposted entries are posted); returns the run id and the event."""
     _configured(repo)
     run = repo.get_run(run_id)
@@ -46,7 +44,7 @@ def resume_run(
     return {"run_id": run_id, "event": event}
 
 
-def paused_runs(repo: DunningRepository, run_date: str | None = None) -> list[dict[str, Any]]:
+def paused_runs(repo: Store, run_date: str | None = None) -> list[dict[str, Any]]:
     """Paused runs, newest first (optionally of one run date): what waits for a resume."""
     return [
         run
@@ -55,14 +53,14 @@ def paused_runs(repo: DunningRepository, run_date: str | None = None) -> list[di
     ]
 
 
-def list_runs(repo: DunningRepository, limit: int = 20) -> list[dict[str, Any]]:
+def list_runs(repo: Store, limit: int = 20) -> list[dict[str, Any]]:
     """Runs, newest first, each with its status, counts and who started or resumed it."""
     runs = repo.list_runs(limit=limit)
     actors = repo.actors_of("run", {run["run_id"] for run in runs if "run_id" in run})
     return [run | actors.get(run.get("run_id", ""), {}) for run in runs]
 
 
-def get_run(repo: DunningRepository, run_id: str) -> dict[str, Any]:
+def get_run(repo: Store, run_id: str) -> dict[str, Any]:
     """One run (404 when unknown), with who started or resumed it."""
     run = repo.get_run(run_id)
     if run is None:

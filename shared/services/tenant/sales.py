@@ -8,11 +8,12 @@ from shared.domain.settings import TenantSettings
 from shared.errors import Conflict, NotFound
 from shared.services.tenant.agreements import create_agreement
 from shared.services.tenant.common import template_or_default
-from shared.storage.repository import Agreement, DunningRepository
+from shared.storage.protocols import Store
+from shared.storage.repository import Agreement
 
 
 def create_sale(
-    repo: DunningRepository, settings: TenantSettings, sale_id: str, name: str, template: str | None, state: str
+    repo: Store, settings: TenantSettings, sale_id: str, name: str, template: str | None, state: str
 ) -> dict[str, Any]:
     """A sale with its template choice resolved to a version now."""
     if repo.get_sale(sale_id) is not None:
@@ -22,7 +23,7 @@ def create_sale(
     return get_sale(repo, sale_id)
 
 
-def get_sale(repo: DunningRepository, sale_id: str) -> dict[str, Any]:
+def get_sale(repo: Store, sale_id: str) -> dict[str, Any]:
     """One sale (404 when unknown)."""
     sale = repo.get_sale(sale_id)
     if sale is None:
@@ -30,14 +31,12 @@ def get_sale(repo: DunningRepository, sale_id: str) -> dict[str, Any]:
     return sale
 
 
-def list_sales(repo: DunningRepository) -> list[dict[str, Any]]:
+def list_sales(repo: Store) -> list[dict[str, Any]]:
     """Every sale, by id."""
     return sorted(repo.list_sales(), key=lambda s: s["id"])
 
 
-def patch_sale(
-    repo: DunningRepository, settings: TenantSettings, sale_id: str, changes: dict[str, Any]
-) -> dict[str, Any]:
+def patch_sale(repo: Store, settings: TenantSettings, sale_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     """Change a sale's name, state or template (a won sale is its agreement now: change that)."""
     sale = get_sale(repo, sale_id)
     if sale["state"] == "won":
@@ -49,9 +48,7 @@ def patch_sale(
     return updated
 
 
-def win_sale(
-    repo: DunningRepository, settings: TenantSettings, sale_id: str, customer_id: str, agreement_id: str
-) -> Agreement:
+def win_sale(repo: Store, settings: TenantSettings, sale_id: str, customer_id: str, agreement_id: str) -> Agreement:
     """The sale became a customer: its agreement gets the template the sale carried (C11)."""
     sale = get_sale(repo, sale_id)
     if sale["state"] == "won":

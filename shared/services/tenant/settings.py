@@ -10,15 +10,15 @@ from shared.domain.planning import next_step_on
 from shared.domain.settings import TenantSettings
 from shared.errors import Invalid
 from shared.services.tenant.common import invalid_from, resolve_template
-from shared.storage.repository import DunningRepository
+from shared.storage.protocols import Store
 
 
-def current_settings(repo: DunningRepository, tenant: str) -> TenantSettings:
+def current_settings(repo: Store, tenant: str) -> TenantSettings:
     """The stored settings, or the defaults of a tenant that has none yet."""
     return repo.get_settings() or TenantSettings(tenant=tenant)
 
 
-def change_settings(repo: DunningRepository, tenant: str, changes: dict[str, Any], *, actor: str) -> TenantSettings:
+def change_settings(repo: Store, tenant: str, changes: dict[str, Any], *, actor: str) -> TenantSettings:
     """A partial update (``bs`` merged key by key), validated as a whole; the default template must exist."""
     if "tenant" in changes and changes["tenant"] != tenant:
         raise Invalid(f"this stack belongs to tenant {tenant!r}; the tenant id cannot change", "tenant")
@@ -35,7 +35,7 @@ def change_settings(repo: DunningRepository, tenant: str, changes: dict[str, Any
     return merged
 
 
-def store_settings(repo: DunningRepository, settings: TenantSettings, *, actor: str) -> None:
+def store_settings(repo: Store, settings: TenantSettings, *, actor: str) -> None:
     """Store whole settings (a tenant's first load); a changed respite or collection delay re-files
     every waiting invoice (parked ones too) under its real date."""
     previous = repo.get_settings()
@@ -48,7 +48,7 @@ def store_settings(repo: DunningRepository, settings: TenantSettings, *, actor: 
         refile_waiting_invoices(repo, settings)
 
 
-def refile_waiting_invoices(repo: DunningRepository, settings: TenantSettings) -> int:
+def refile_waiting_invoices(repo: Store, settings: TenantSettings) -> int:
     """File every waiting invoice under the date its next step is due now; returns how many."""
     moved = 0
     for invoice in repo.waiting_invoices():

@@ -13,7 +13,7 @@ from shared.domain.templates import Step, TemplateDefinition, TemplateVersion, d
 from shared.errors import AlreadyExists, Conflict, DunningError, Invalid, NotFound, RefusedByLaw
 from shared.rendering.tenant_texts import SmsSegments, TextError, template_sms_segments, validate_template_texts
 from shared.services.tenant.common import invalid_from, resolve_template
-from shared.storage.repository import DunningRepository
+from shared.storage.protocols import Store
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class DefineResult:
     """Each step's own SMS text per language: what it costs, rendered with the sample values."""
 
 
-def list_templates(repo: DunningRepository) -> dict[str, list[VersionView]]:
+def list_templates(repo: Store) -> dict[str, list[VersionView]]:
     """Every template with all its versions (oldest first)."""
     templates: dict[str, list[VersionView]] = {}
     for version, created_on in repo.all_template_versions():
@@ -38,7 +38,7 @@ def list_templates(repo: DunningRepository) -> dict[str, list[VersionView]]:
     return templates
 
 
-def get_template(repo: DunningRepository, name: str) -> list[VersionView]:
+def get_template(repo: Store, name: str) -> list[VersionView]:
     """All versions of one template, oldest first."""
     versions = [VersionView(v, created) for v, created in repo.template_versions(name)]
     if not versions:
@@ -46,7 +46,7 @@ def get_template(repo: DunningRepository, name: str) -> list[VersionView]:
     return versions
 
 
-def get_version(repo: DunningRepository, name: str, number: int) -> VersionView:
+def get_version(repo: Store, name: str, number: int) -> VersionView:
     """One version of a template."""
     for view in get_template(repo, name):
         if view.version.number == number:
@@ -77,7 +77,7 @@ def definition_problem(definition: TemplateDefinition, b2b_contractual_fees: boo
 
 
 def define_template(
-    repo: DunningRepository,
+    repo: Store,
     definition: TemplateDefinition,
     today: date,
     b2b_contractual_fees: bool = False,
@@ -105,7 +105,7 @@ def define_template(
 
 
 def replace_version(
-    repo: DunningRepository,
+    repo: Store,
     name: str,
     number: int,
     steps: list[Step],
@@ -142,7 +142,7 @@ class VersionUsage:
     invoices_in_process: list[str] = field(default_factory=list)
 
 
-def template_usage(repo: DunningRepository, name: str) -> list[VersionUsage]:
+def template_usage(repo: Store, name: str) -> list[VersionUsage]:
     """Which agreements, sales and invoices (still waiting for a step) use each version.
 
     Invoices come from the sparse due-index (only invoices in process are in it), so

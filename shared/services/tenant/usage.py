@@ -6,10 +6,10 @@ from typing import Any
 
 from shared.errors import Invalid
 from shared.services import metering
-from shared.storage.repository import DunningRepository
+from shared.storage.protocols import Store
 
 
-def month_usage(repo: DunningRepository, month: str) -> dict[str, Any]:
+def month_usage(repo: Store, month: str) -> dict[str, Any]:
     """The month's (``YYYY-MM``) metered usage."""
     try:
         return metering.usage(repo, month)

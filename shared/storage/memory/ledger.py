@@ -19,6 +19,7 @@ from shared.storage.send_entries import (
     LedgerReads,
     NothingToResolve,
     SendEntry,
+    ledger_time,
     send_entry,
     send_id,
     with_provider_id,
@@ -39,14 +40,14 @@ class MemorySendLedger(LedgerReads):
         self._clock = clock
 
     def _now(self) -> str:
-        return self._clock().astimezone(UTC).isoformat()
+        return ledger_time(self._clock())
 
     def get_by_id(self, sid: str) -> SendEntry | None:
         item = self._table.get(keys.send(sid))
         return send_entry(item) if item is not None else None
 
     def open_sends(self, state: str, before: datetime) -> list[SendEntry]:
-        bound = before.astimezone(UTC).isoformat()
+        bound = ledger_time(before)
         return [send_entry(item) for item in self._table.index("send_state", state, "send_at", below=bound)]
 
     def claim(self, key: str, channel: str, body: str, pending: dict[str, Any]) -> Claim:
@@ -71,7 +72,7 @@ class MemorySendLedger(LedgerReads):
             "lease_until": lease_until,
             "message": body,
             "effect": pending,
-            "updated_at": now.astimezone(UTC).isoformat(),
+            "updated_at": ledger_time(now),
             "send_state": "claimed",
             "send_at": keys.send_at(datetime.fromtimestamp(lease_until, UTC).isoformat(), send_id(key)),
         }

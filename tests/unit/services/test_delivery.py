@@ -10,8 +10,9 @@ import pytest
 
 from shared.betalingsservice import parse_delivery
 from shared.messages import ActionMessage
+from shared.services.booking import charge_fee, record_bs_reminder
 from shared.services.bs_delivery import deliver_bs
-from shared.services.delivery import PermanentFailure, charge_fee, record_bs_reminder
+from shared.services.delivery import PermanentFailure
 from shared.services.scheduling import schedule_due_reminders
 from tests.unit.services.fakes import NO_WAIT, Bucket, ListSink, Tenant, at
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from shared.services.delivery import charge_fee
+from shared.services.booking import charge_fee
 from shared.services.housekeeping import reverse_paid_fees, settle_open_items, write_off_small_remainders
 from shared.services.scheduling import schedule_due_reminders
 from tests.unit.services.fakes import NO_WAIT, ListSink, Tenant, at
