@@ -41,6 +41,7 @@ __all__ = [
     "change_settings",
     "current_settings",
     "decide_proposals",
+    "decisions",
     "define_template",
     "get_customer",
     "get_invoice",
@@ -88,6 +89,11 @@ def move_agreements(
 
 def list_proposals(repo: Store) -> list[dict[str, Any]]:
     return approvals.list_proposals(repo)
+
+
+def decisions(repo: Store) -> list[dict[str, str]]:
+    """Decided proposals and who decided each."""
+    return approvals.decisions(repo)
 
 
 def decide_proposals(

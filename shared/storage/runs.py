@@ -117,6 +117,10 @@ class DynamoRunStore(DynamoBase):
         except RecordModel.DoesNotExist:
             return {}
 
+    def all_actors(self, subject: str) -> dict[str, dict[str, str]]:
+        """Who did what to every item of ``subject`` that has someone recorded, by item id (in id order)."""
+        return {item.sk: dict(item.data) for item in RecordModel.query(keys.actor(subject, "")[0])}
+
     def actors_of(self, subject: str, item_ids: set[str]) -> dict[str, dict[str, str]]:
         """:meth:`actors` of many items in one batch read, by item id (items with nobody left out)."""
         if not item_ids:

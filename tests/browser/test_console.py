@@ -161,6 +161,10 @@ def test_proposals_are_approved_one_by_one_and_all_at_once(page: Any, stack: Sta
     # Then none wait
     assert stack.api("GET", "/proposals") == []
     assert page.is_visible("#no-proposals")
+    # And each decision names the operator who made it
+    decided = page.inner_text(f"#decisions tr[data-key='{key}']")
+    assert "Godkendt" in decided and stack.user in decided
+    assert page.locator("#decisions tbody tr").count() >= 3
     stack.api("PATCH", "/settings", {"approval_required": False})
 
 

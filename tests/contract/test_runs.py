@@ -63,3 +63,21 @@ def test_the_outbox_keeps_what_is_not_sent_yet(store):
     store.clear_outbox(["k1", "k9"])
     assert store.pending_outbox() == [("k2", ["a", "b"])]
     assert store.outbox_run("k1") is None and store.outbox_run("k2") == "run1"
+
+
+def test_who_did_what_is_kept_per_item_and_read_one_by_one_in_batches_or_all(store):
+    # Given a run started by one operator and resumed by another, and a proposal decided
+    store.note_actor("run", "R1", "started_by", "anna")
+    store.note_actor("run", "R1", "resumed_by", "bo")
+    store.note_actor("proposal", "acme#K2#standard_v1#1", "approved_by", "anna")
+    store.note_actor("proposal", "acme#K1#standard_v1#1", "rejected_by", "bo")
+    # Then each item keeps every role; an item nobody touched has none
+    assert store.actors("run", "R1") == {"started_by": "anna", "resumed_by": "bo"}
+    assert store.actors("run", "R2") == {}
+    assert store.actors_of("run", {"R1", "R2"}) == {"R1": {"started_by": "anna", "resumed_by": "bo"}}
+    assert store.actors_of("run", set()) == {}
+    # And all of one subject come in key order, without another subject's
+    assert store.all_actors("proposal") == {
+        "acme#K1#standard_v1#1": {"rejected_by": "bo"},
+        "acme#K2#standard_v1#1": {"approved_by": "anna"},
+    }

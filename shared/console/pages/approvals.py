@@ -36,6 +36,7 @@ def approvals(page: Page) -> Response:
         customers=by_customer(proposals),
         view=view,
         names={c.customer_id: c.name for c in page.repo.list_customers()},
+        decisions=services.decisions(page.repo),
         message=page.request.query.get("msg"),
     )
 

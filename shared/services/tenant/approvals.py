@@ -17,6 +17,8 @@ from shared.storage.protocols import Store
 DECIDED_BY = {"approve": "approved_by", "reject": "rejected_by"}
 """Where a proposal's decision records who made it."""
 
+DECIDED = {"approve": "approved", "reject": "rejected"}
+
 
 def list_proposals(repo: Store, invoice: str | None = None, customer: str | None = None) -> list[dict[str, Any]]:
     """Pending proposals (oldest first), optionally only those of one invoice or one customer."""
@@ -50,6 +52,16 @@ def decide(
     for key in [*result.get("approved", []), *result.get("rejected", [])]:
         repo.note_actor("proposal", key, DECIDED_BY[decision], actor)
     return result
+
+
+def decisions(repo: Store) -> list[dict[str, str]]:
+    """Every decided proposal: its key, ``approved`` or ``rejected``, and who decided (in key order)."""
+    found = []
+    for key, roles in repo.all_actors("proposal").items():
+        for decision, role in DECIDED_BY.items():
+            if role in roles:
+                found.append({"key": key, "decision": DECIDED[decision], "by": roles[role]})
+    return found
 
 
 def decision_of(repo: Store, key: str) -> dict[str, str]:

@@ -71,6 +71,9 @@ class MemoryRunStore(MemoryBase):
         item = self._table.get(keys.actor(subject, item_id))
         return dict(item.data) if item is not None else {}
 
+    def all_actors(self, subject: str) -> dict[str, dict[str, str]]:
+        return {str(item.sk): dict(item.data) for item in self._table.query(keys.actor(subject, "")[0])}
+
     def actors_of(self, subject: str, item_ids: set[str]) -> dict[str, dict[str, str]]:
         found = {item_id: self.actors(subject, item_id) for item_id in item_ids}
         return {item_id: actors for item_id, actors in found.items() if actors}
