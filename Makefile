@@ -43,7 +43,8 @@ build: install-sam  ## sam build of every function (artifacts in .aws-sam/build)
 
 # --dist loadgroup keeps a file whose tests share set-up on one worker; tests/conftest.py starts the
 # heaviest tests first, so the long ones never run alone at the end (docs/testing.md).
-test: install lint template-lint build  ## the whole suite, as CI runs it
+test: install  ## the whole suite, as CI runs it (the three checks side by side: mypy, cfn-lint and sam build are single-threaded)
+	$(MAKE) --no-print-directory -j3 lint template-lint build
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # Unit tests and the in-memory half of the contract tests: no moto, no browser (the `aws` marker).
