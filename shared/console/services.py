@@ -10,10 +10,11 @@ from datetime import datetime
 from typing import Any, Literal
 
 from shared.services import preview, statements
-from shared.services.tenant import agreements, approvals, collection, runs, settings
-from shared.services.tenant import usage as tenant_usage
+from shared.services.tenant import agreements, approvals, runs, settings
 from shared.services.tenant.accounting import journal_entries
 from shared.services.tenant.agreements import AgreementRow, list_agreements
+from shared.services.tenant.approvals import decisions, list_proposals
+from shared.services.tenant.collection import list_cases
 from shared.services.tenant.common import SchedulerGateway
 from shared.services.tenant.customers import get_customer
 from shared.services.tenant.invoices import InvoiceRow, get_invoice, invoice_timeline, list_invoices
@@ -28,6 +29,7 @@ from shared.services.tenant.templates import (
     list_templates,
     template_usage,
 )
+from shared.services.tenant.usage import month_usage as usage
 from shared.storage.protocols import Store
 from shared.storage.repository import repository_for
 
@@ -87,15 +89,6 @@ def move_agreements(
     return moved.template, moved.agreements, moved.sales
 
 
-def list_proposals(repo: Store) -> list[dict[str, Any]]:
-    return approvals.list_proposals(repo)
-
-
-def decisions(repo: Store) -> list[dict[str, str]]:
-    """Decided proposals and who decided each."""
-    return approvals.decisions(repo)
-
-
 def decide_proposals(
     repo: Store,
     scheduler: SchedulerGateway,
@@ -107,11 +100,3 @@ def decide_proposals(
 ) -> dict[str, Any]:
     """Approve or reject the named proposals (all when none named); the decision names the operator."""
     return approvals.decide(repo, scheduler, decision, now, customers, keys, actor=actor)
-
-
-def list_cases(repo: Store) -> list[dict[str, Any]]:
-    return collection.list_cases(repo)
-
-
-def usage(repo: Store, month: str) -> dict[str, Any]:
-    return tenant_usage.month_usage(repo, month)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -110,14 +111,14 @@ def with_provider_id(pending: dict[str, Any], provider_id: str | None) -> dict[s
     return {name: (provider_id if value == PENDING_ID else value) for name, value in pending.items()}
 
 
-class LedgerReads:
-    """What both ledgers answer from :meth:`get_by_id` and :meth:`open_sends`."""
+class LedgerReads(ABC):
+    """What both ledgers answer from :meth:`get_by_id` and :meth:`open_sends`, which each provides."""
 
-    def get_by_id(self, sid: str) -> SendEntry | None:
-        raise NotImplementedError
+    @abstractmethod
+    def get_by_id(self, sid: str) -> SendEntry | None: ...
 
-    def open_sends(self, state: str, before: datetime) -> list[SendEntry]:
-        raise NotImplementedError
+    @abstractmethod
+    def open_sends(self, state: str, before: datetime) -> list[SendEntry]: ...
 
     def get(self, key: str) -> SendEntry | None:
         return self.get_by_id(send_id(key))
