@@ -13,7 +13,7 @@ import hashlib
 import json
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -40,6 +40,20 @@ class InvoiceLine(BaseModel):
     open_amount: Decimal = Field(description="What is still unpaid, DKK")
     issued: date
     due: date
+
+
+class Contact(BaseModel):
+    """The customer as the scheduler saw it when it committed the reminder: what a consumer needs to
+    reach them (and to tell a business customer), so it does not read the customer item again."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    language: str = "da"
+    address: dict[str, Any] | None = None
+    business: bool = False
 
 
 class ActionMessage(BaseModel):
@@ -70,6 +84,9 @@ class ActionMessage(BaseModel):
         default=None,
         pattern=r"^[0-9]{15}$",
         description="The reminder's payment reference (15-digit FI +71 payment id); the same on every action of it",
+    )
+    contact: Contact | None = Field(
+        default=None, description="The customer at commit time; None in messages queued before it was carried"
     )
 
     @field_validator("invoices")
@@ -136,6 +153,9 @@ class StatementMessage(BaseModel):
     customer_id: str = Field(min_length=1)
     charges: list[ChargeLine] = Field(default_factory=list)
     currency: Literal["DKK"] = "DKK"
+    contact: Contact | None = Field(
+        default=None, description="The customer at commit time; None in messages queued before it was carried"
+    )
 
 
 QueueMessage = ActionMessage | StatementMessage
