@@ -3,7 +3,7 @@ payment references."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -78,10 +78,11 @@ class DynamoInvoiceStore(DynamoBase):
         return [dict(entry) for entry in (item.history or [])]
 
     # -- the indexes ---------------------------------------------------------------
-    def due_invoices(self, on_or_before: date) -> Iterator[InvoiceState]:
-        """Query the sparse due-index: only invoices whose next step is due by then."""
+    def due_invoices(self, on_or_before: date, shards: Sequence[str] | None = None) -> Iterator[InvoiceState]:
+        """Query the sparse due-index: only invoices whose next step is due by then, in ``shards``
+        (default: every shard), shard by shard."""
         upper = keys.day_after(on_or_before)
-        for shard in keys.due_shards():
+        for shard in keys.due_shards() if shards is None else shards:
             for item in InvoiceModel.due_index.query(shard, InvoiceModel.due_key < upper):
                 yield invoice_state(item)
 

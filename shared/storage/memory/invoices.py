@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -84,12 +84,12 @@ class MemoryInvoiceStore(MemoryBase):
         item = self._invoice_item(invoice_id)
         return [dict(entry) for entry in (item.history or [])] if item is not None else []
 
-    def _due_index(self, below: str | None = None) -> Iterator[Item]:
-        for shard in keys.due_shards():
+    def _due_index(self, below: str | None = None, shards: Sequence[str] | None = None) -> Iterator[Item]:
+        for shard in keys.due_shards() if shards is None else shards:
             yield from self._table.index("due_shard", shard, "due_key", below=below)
 
-    def due_invoices(self, on_or_before: date) -> Iterator[InvoiceState]:
-        yield from (invoice_state(item) for item in self._due_index(keys.day_after(on_or_before)))
+    def due_invoices(self, on_or_before: date, shards: Sequence[str] | None = None) -> Iterator[InvoiceState]:
+        yield from (invoice_state(item) for item in self._due_index(keys.day_after(on_or_before), shards))
 
     def overdue_in_process(self, before: date) -> Iterator[InvoiceState]:
         for item in self._due_index(keys.PARKED.isoformat()):
