@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from shared.domain.planning import InvoiceState, next_step_on
+from shared.domain.planning import InvoiceState, PeriodSeen, next_step_on
 from shared.domain.settings import BsSettings, TenantSettings
 from shared.domain.templates import TemplateDefinition, TemplateVersion
 from shared.services.tenant.settings import store_settings
 from shared.services.tenant.templates import define_template
 from shared.storage.models import InvoiceModel
+from shared.storage.records import as_stored, seen_customer
 from shared.storage.repository import Agreement, Customer, DunningRepository, new_invoice_item
 
 RUN_DATE = date(2026, 3, 2)
@@ -118,6 +119,9 @@ def invoice_state(
         open_amount=amount,
         issued=due - timedelta(days=14),
         due=due,
+        # the snapshots create_invoice files: the customer as stored, its agreement's empty arrears period
+        customer_seen=seen_customer(as_stored(customer_profile(customer))),
+        period_seen=PeriodSeen(),
     )
     first_step_on = next_step_on(state, version, respite)
     assert first_step_on is not None and (first_step_on <= RUN_DATE) == due_now

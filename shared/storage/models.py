@@ -113,6 +113,7 @@ class TemplateVersionModel(_TableModel):
 class CustomerModel(_TableModel):
     customer_id = UnicodeAttribute()
     data = JSONAttribute()
+    rev = UnicodeAttribute(null=True)  # a digest of ``data``, new with every change (records.customer_revision)
 
 
 class AgreementModel(_TableModel):
@@ -178,6 +179,10 @@ class InvoiceModel(_TableModel):
     disputed_ever = BooleanAttribute(default=False)
     interest_to = UnicodeAttribute(null=True)
     compensated = BooleanAttribute(default=False)
+    # Snapshots of the customer (with its rev) and of the agreement's arrears period, so a run need not
+    # read them; written at creation and by every reminder commit, verified by the commit that relies on them
+    seen_customer = JSONAttribute(null=True)
+    seen_period = JSONAttribute(null=True)
     status = UnicodeAttribute(default="open")  # open | paid | finished | collection
     due_shard = UnicodeAttribute(null=True)
     due_key = UnicodeAttribute(null=True)

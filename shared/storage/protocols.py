@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from shared.domain.planning import InvoiceState
 from shared.domain.settings import TenantSettings
 from shared.domain.templates import TemplateVersion
-from shared.storage.records import Advance, Agreement, BillingLine, BsRecord, Customer, PeriodCharge
+from shared.storage.records import Advance, Agreement, BillingLine, BsRecord, Customer, PeriodCharge, ReminderWrite
 from shared.storage.send_entries import Claim, SendEntry
 
 if TYPE_CHECKING:
@@ -87,8 +87,13 @@ class InvoiceStore(Protocol):
 
 
 class ReminderStore(Protocol):
-    """A reminder's commit, proposals waiting for approval, collection cases."""
+    """Reminders' commits (several in one transaction, one outbox item) and their payment references,
+    proposals waiting for approval, collection cases."""
 
+    def reserve_reference_numbers(self, count: int) -> int: ...
+    def commit_reminders(
+        self, key: str, run_id: str, messages: list[str], reminders: Sequence[ReminderWrite]
+    ) -> dict[int, str]: ...
     def commit_reminder(
         self,
         key: str,

@@ -30,9 +30,9 @@ from shared.services.reminders import reminder_key_of
 from shared.services.runs.summary import Reporter, RunSummary
 from shared.storage.protocols import Store
 
-# One transaction holds the outbox, the payment reference, an approved proposal and one update per
-# invoice: at most 100 items.
-MAX_INVOICES_PER_REMINDER = 97
+# One transaction holds the outbox, the payment reference, an approved proposal, the customer's check
+# and one update per invoice: at most 100 items.
+MAX_INVOICES_PER_REMINDER = 96
 # Stop committing when less than this is left of the invocation, and continue in a fresh one (O3).
 CONTINUE_BELOW_MS = 30_000
 # Committed reminders go to the queues (and leave the outbox) in groups of about this many messages.
@@ -190,14 +190,14 @@ def _commit_plan(
             if part.is_case or settings.needs_approval(part.step_name):
                 if _propose(repo, part, settings.tenant, summary):
                     proposed.append(part)
-            elif commits.commit(part):
-                summary.reminders += 1
-                summary.invoices_advanced += len(part.invoices)
             else:
-                summary.lost_races += 1
+                commits.stage(part)  # committed in groups
         if commits.unsent_messages >= FLUSH_MESSAGES:
             _send(commits, summary, final=False)
     _send(commits, summary, final=True)
+    summary.reminders += len(commits.sent)
+    summary.invoices_advanced += sum(len(reminder.invoices) for reminder in commits.sent)
+    summary.lost_races += len(commits.lost)
     return proposed
 
 

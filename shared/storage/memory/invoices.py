@@ -13,7 +13,7 @@ from shared.domain.money import money_text
 from shared.domain.planning import InvoiceState
 from shared.errors import AlreadyExists, Conflict, NotFound
 from shared.storage import keys
-from shared.storage.convert import invoice_attributes, invoice_state
+from shared.storage.convert import invoice_attributes, invoice_state, with_snapshots
 from shared.storage.memory.table import Condition, ConditionFailed, Item, MemoryBase, absent, present, where
 
 OUT_OF_DUE_INDEX = ["due_shard", "due_key"]
@@ -71,6 +71,9 @@ class MemoryInvoiceStore(MemoryBase):
             self._table.load(keys.invoice(invoice.invoice_id), attributes)
 
     def _put_invoice(self, invoice: InvoiceState, first_step_on: date | None) -> None:
+        customers = {invoice.customer_id: self._table.get(keys.customer(invoice.customer_id))}
+        agreements = {invoice.agreement_id: self._table.get(keys.agreement(invoice.agreement_id))}
+        [invoice] = with_snapshots([invoice], {k: v for k, v in customers.items() if v is not None}, agreements)
         attributes = {"disputed_ever": False, "compensated": False} | invoice_attributes(invoice, first_step_on)
         self._table.put(keys.invoice(invoice.invoice_id), attributes, when=absent)
 
