@@ -21,7 +21,7 @@ BS delivery begun   ``BS_UNFINISHED``           ``<yyyy-mm-dd>``
 run request queued  ``RUNQUEUE``                ``<run id>``
 effect              ``EFFECTS#<yyyy-mm-dd>``    ``<kind>#<key>``
 run                 ``RUN``                     ``<run id>``
-outbox (unsent)     ``OUTBOX``                  ``<reminder key>``
+outbox (unsent)     ``OUTBOX``                  ``<reminder / group key>``
 run lock            ``RUNLOCK``                 ``ACTIVE``
 on-account credit   ``CREDIT``                  ``<customer>#<yyyy-mm-dd>#<id>``
 fee not yet billed  ``FEE_PENDING``             ``<business key>``

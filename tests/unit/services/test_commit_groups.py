@@ -150,3 +150,20 @@ def test_many_reminders_take_few_transactions_and_one_block_of_payment_reference
     references = [m.reference for m in sorted(sink.sent, key=lambda m: m.customer_id)]
     assert [int(r[:-1]) for r in references if r] == list(range(first, first + 60))
     assert store.next_reference_number() == first + 60
+
+
+def test_a_group_whose_messages_would_not_fit_one_outbox_item_is_committed_in_parts(monkeypatch):
+    from shared.services import commit
+
+    # Given three reminders whose messages together exceed what one outbox item may hold
+    tenant, store = counting_tenant(EMAIL_STEP)
+    for number in (1, 2, 3):
+        tenant.invoice(f"I{number}", f"C{number}")
+    monkeypatch.setattr(commit, "OUTBOX_BYTES", 1)  # not even one message fits: each reminder goes alone
+    sink = ListSink()
+    # When the run goes
+    summary = schedule_due_reminders(store, sink, at(MARCH_6), backoff=NO_WAIT)
+    # Then the group was halved until each part is one reminder, and every reminder went once
+    assert summary.reminders == 3 and store.commits == [1, 1, 1]
+    assert sorted(m.customer_id for m in sink.sent) == ["C1", "C2", "C3"]
+    assert store.pending_outbox() == []
