@@ -143,8 +143,12 @@ def _same_tenant(message: QueueMessage, settings: TenantSettings) -> None:
 
 
 def message_customer(repo: Store, message: QueueMessage, settings: TenantSettings) -> Customer:
-    """The message's customer; a message for another tenant or an unknown customer is refused for good."""
+    """The message's customer as the scheduler saw it when it committed the reminder
+    (``message.contact``), so no read; a message queued before contacts were carried reads the
+    customer item. A message for another tenant or an unknown customer is refused for good."""
     _same_tenant(message, settings)
+    if message.contact is not None:
+        return Customer(customer_id=message.customer_id, **message.contact.model_dump())
     customer = repo.get_customer(message.customer_id)
     if customer is None:
         raise PermanentFailure(f"customer {message.customer_id!r} does not exist")
