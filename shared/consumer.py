@@ -27,7 +27,7 @@ from shared.domain.settings import TenantSettings
 from shared.messages import QUEUE_OF, ActionMessage, QueueMessage, parse_body
 from shared.observability import logger, metrics
 from shared.send_errors import clean_reason
-from shared.services.delivery import PermanentFailure
+from shared.services.delivery import BatchedRecords, PermanentFailure
 from shared.storage.ledger import SendLedger
 from shared.storage.repository import DunningRepository, repository_for
 
@@ -41,18 +41,22 @@ def wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True)
+@dataclass
 class ActionContext:
-    """What a delivery function needs besides the message."""
+    """What a delivery function needs besides the message (one per batch)."""
 
     config: ConsumerConfig
     repo: DunningRepository
     settings: TenantSettings
+    sends: BatchedRecords | None = None  # the batch's send ledger, made on first use
 
     @property
-    def ledger(self) -> SendLedger:
-        """The send ledger (e-mail, SMS): claims last ``config.send_lease``."""
-        return SendLedger(self.repo, self.config.send_lease, lambda: wall_clock())
+    def ledger(self) -> BatchedRecords:
+        """The send ledger (e-mail, SMS) of this batch: claims last ``config.send_lease``; what was
+        sent is recorded in one transaction when the batch is done (:class:`BatchedRecords`)."""
+        if self.sends is None:
+            self.sends = BatchedRecords(SendLedger(self.repo, self.config.send_lease, lambda: wall_clock()))
+        return self.sends
 
 
 Deliver = Callable[..., dict[str, Any]]
@@ -142,7 +146,11 @@ def handle_action_batch(
         return effect
 
     processor = BatchProcessor(event_type=EventType.SQS)
-    response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
+    try:
+        response = process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )
+    finally:  # even when every record failed: what was sent before that is recorded
+        if ctx.sends is not None:
+            ctx.sends.flush()
     return dict(response)

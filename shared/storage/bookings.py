@@ -3,9 +3,12 @@ PynamoDB): a booking — what one fee or BS message writes — and how long sett
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from shared.domain.metering import month_of, usage_increments
 from shared.storage.records import BillingLine, BsRecord
 
 # How long a container keeps the tenant settings it read (``cached_settings`` of the stores), in
@@ -35,3 +38,14 @@ class Booking:
 class BookingUnclear(RuntimeError):
     """A batch of bookings could not be written together for a reason other than some of them having
     been booked before (a conflict, throttling, an unknown outcome): book each on its own."""
+
+
+def summed_usage(effects: Iterable[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """The usage several effects add, by month: one counter update per month item (a transaction
+    may touch an item only once). Months without a metered effect are left out."""
+    months: dict[str, Counter[str]] = {}
+    for effect in effects:
+        increments = usage_increments(effect)
+        if increments:
+            months.setdefault(month_of(effect), Counter()).update(increments)
+    return {month: dict(sorted(counts.items())) for month, counts in sorted(months.items())}

@@ -3,7 +3,6 @@ fees and charges on the billing queue, and BS reminder records with the daily de
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -11,9 +10,9 @@ from typing import Any
 from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from shared.domain.metering import COUNTERS, month_of, usage_increments
+from shared.domain.metering import COUNTERS, usage_increments
 from shared.storage import keys
-from shared.storage.bookings import Booking, BookingUnclear
+from shared.storage.bookings import Booking, BookingUnclear, summed_usage
 from shared.storage.convert import billing_attributes, billing_line, bs_record, dated_bs_record
 from shared.storage.dynamo import (
     TRANSACTION_LIMIT,
@@ -146,16 +145,13 @@ class DynamoEffectStore(DynamoBase):
                 with TransactWrite(connection=RecordModel._get_connection().connection) as transaction:
                     for booking in bookings:
                         owners += [booking.key] * self._write_booking(transaction, booking)
-                    usage: defaultdict[str, Counter[str]] = defaultdict(Counter)
-                    for booking in bookings:
-                        usage[month_of(booking.effect)].update(usage_increments(booking.effect))
-                    for month, increments in sorted(usage.items()):
-                        if increments:  # updates follow every put in the request (PynamoDB's order)
-                            transaction.update(
-                                UsageModel(pk=keys.USAGE, sk=month),
-                                actions=[getattr(UsageModel, n).add(v) for n, v in sorted(increments.items())],
-                            )
-                            owners.append(None)
+                    for month, increments in summed_usage(booking.effect for booking in bookings).items():
+                        # updates follow every put in the request (PynamoDB's order)
+                        transaction.update(
+                            UsageModel(pk=keys.USAGE, sk=month),
+                            actions=[getattr(UsageModel, n).add(v) for n, v in increments.items()],
+                        )
+                        owners.append(None)
                 return done
             except TransactWriteError as error:
                 before = _booked_before(error, owners)
