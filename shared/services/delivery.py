@@ -2,8 +2,10 @@
 
 Each function is idempotent on ``message.idempotency_key``: e-mail and SMS go through the
 send ledger (:func:`send_once`): claim, send, then record "sent", the effect and the usage in
-one transaction. Each returns the effect it recorded (or found), so a duplicate
-is visible in the logs.
+one transaction — in a consumer, one transaction for the whole SQS batch (:class:`BatchedRecords`).
+Each returns the effect it recorded (or found), so a duplicate is visible in the logs. The
+customer comes with the message (``message.contact``); only a message queued without it reads
+the customer item (:func:`message_customer`).
 """
 
 from __future__ import annotations

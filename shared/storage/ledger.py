@@ -5,11 +5,12 @@ conditional write that succeeds only when there is no entry, the previous
 claim was ``released`` (the provider refused it), its lease ran out, or the
 claim is this attempt's own (a retried write that took effect before it
 raised). After the provider accepted, one transaction writes ``sent``, the
-effect and the month's usage. An ambiguous failure leaves the entry
-``unconfirmed``; the provider's own record (SES events, SNS delivery status)
-or an operator's decision resolves it later. Every write here is retried in
-place a few times, because giving up between "the provider accepted" and "it
-is recorded" is exactly what the ledger exists to avoid.
+effect and the month's usage (:meth:`SendLedger.record_all_sent`: one for a
+batch of sends). An ambiguous failure leaves the entry ``unconfirmed``; the
+provider's own record (SES events, SNS delivery status) or an operator's
+decision resolves it later. Every write here is retried in place a few times,
+because giving up between "the provider accepted" and "it is recorded" is
+exactly what the ledger exists to avoid.
 """
 
 from __future__ import annotations
