@@ -77,7 +77,7 @@ class Seeded:
     template_version: str
 
 
-def _layout(n: int) -> tuple[list[int], dict[int, int], int, int]:
+def layout(n: int) -> tuple[list[int], dict[int, int], int, int]:
     """Which invoices are due, their customers, how many due customers, how many pairs."""
     due = list(range(0, n, DUE_EVERY))
     pairs = len(due) // PAIRED_SHARE // 2
@@ -88,7 +88,7 @@ def _layout(n: int) -> tuple[list[int], dict[int, int], int, int]:
     return due, customer_of, due_customers, pairs
 
 
-def _customer(number: int) -> Customer:
+def customer_profile(number: int) -> Customer:
     return Customer(
         customer_id=f"C{number:06d}",
         name=f"Kunde {number} ApS",
@@ -99,8 +99,10 @@ def _customer(number: int) -> Customer:
     )
 
 
-def _invoice_item(index: int, customer: int, version: TemplateVersion, respite: int, due_now: bool) -> InvoiceModel:
-    """One invoice item, built as ``DunningRepository.create_invoice`` builds it."""
+def invoice_state(
+    index: int, customer: int, version: TemplateVersion, respite: int, due_now: bool
+) -> tuple[InvoiceState, date]:
+    """Invoice number ``index`` of the data set and the date of its first step."""
     invoice_id = f"INV{index:07d}"
     if due_now:  # first step on one of the ten days up to the run date
         due = RUN_DATE - timedelta(days=FIRST_STEP_DAYS + index // DUE_EVERY % 10)
@@ -119,16 +121,21 @@ def _invoice_item(index: int, customer: int, version: TemplateVersion, respite: 
     )
     first_step_on = next_step_on(state, version, respite)
     assert first_step_on is not None and (first_step_on <= RUN_DATE) == due_now
-    return new_invoice_item(state, first_step_on)
+    return state, first_step_on
+
+
+def _invoice_item(index: int, customer: int, version: TemplateVersion, respite: int, due_now: bool) -> InvoiceModel:
+    """One invoice item, built as ``DunningRepository.create_invoice`` builds it."""
+    return new_invoice_item(*invoice_state(index, customer, version, respite, due_now))
 
 
 def seed(repo: DunningRepository, settings: TenantSettings, n: int) -> Seeded:
     store_settings(repo, settings, actor="bench")
     version = define_template(repo, TEMPLATE, RUN_DATE - timedelta(days=365), actor="bench").version
-    due, customer_of, due_customers, pairs = _layout(n)
+    due, customer_of, due_customers, pairs = layout(n)
     customers = max(n // INVOICES_PER_CUSTOMER, due_customers)
     for number in range(customers):
-        profile = _customer(number)
+        profile = customer_profile(number)
         repo.put_customer(profile)
         repo.create_agreement(Agreement(f"A{number:06d}", profile.customer_id, version.version_id))
     respite = settings.min_days_between_reminders

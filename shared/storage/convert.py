@@ -113,7 +113,7 @@ def invoice_attributes(invoice: InvoiceState, first_step_on: date | None) -> dic
         "status": "open" if first_step_on else "paid",
     }
     if first_step_on is not None:
-        attributes["due_shard"] = keys.due_shard(invoice.invoice_id)
+        attributes["due_shard"] = keys.due_shard(invoice.customer_id)
         attributes["due_key"] = keys.dated(first_step_on, invoice.invoice_id)
     if invoice.open_amount > 0:
         attributes["open_customer"] = invoice.customer_id

@@ -104,6 +104,27 @@ class DynamoInvoiceStore(DynamoBase):
             for item in InvoiceModel.due_index.query(shard):
                 yield invoice_state(item)
 
+    def move_legacy_due_entries(self, limit: int) -> int:
+        """Move up to ``limit`` invoices still filed in the legacy due shards (by invoice id) to their
+        customer's shard, each conditional on where it was found; returns how many were moved (0: the
+        legacy shards are empty). A move that lost a race (the invoice changed meanwhile) is left
+        to the next call."""
+        moved = 0
+        for shard in keys.LEGACY_DUE_SHARDS:
+            for item in InvoiceModel.due_index.query(shard, limit=limit - moved):
+                try:
+                    invoice_item(item.invoice_id).update(
+                        actions=[InvoiceModel.due_shard.set(keys.due_shard(item.customer_id))],
+                        condition=(InvoiceModel.due_shard == shard) & (InvoiceModel.due_key == item.due_key),
+                    )
+                    moved += 1
+                except UpdateError as error:
+                    if not conditional_failed(error):
+                        raise
+                if moved >= limit:
+                    return moved
+        return moved
+
     def open_invoices(self, customer_id: str) -> list[InvoiceState]:
         """The customer's invoices with an open balance, oldest due date first (the sparse open-index)."""
         return [invoice_state(item) for item in InvoiceModel.open_index.query(customer_id)]
@@ -135,7 +156,7 @@ class DynamoInvoiceStore(DynamoBase):
             actions: list[Any] = [InvoiceModel.due_shard.remove(), InvoiceModel.due_key.remove()]
         else:
             actions = [
-                InvoiceModel.due_shard.set(keys.due_shard(invoice.invoice_id)),
+                InvoiceModel.due_shard.set(keys.due_shard(invoice.customer_id)),
                 InvoiceModel.due_key.set(keys.dated(next_step or keys.PARKED, invoice.invoice_id)),
             ]
         try:

@@ -24,7 +24,7 @@ def _advance_actions(advance: Advance) -> list[Any]:
         InvoiceModel.last_step_on.set(advance.on.isoformat()),
         InvoiceModel.pending_proposal.remove(),
         InvoiceModel.history.set((InvoiceModel.history | []).append([advance.history])),
-        InvoiceModel.due_shard.set(keys.due_shard(invoice.invoice_id)),
+        InvoiceModel.due_shard.set(keys.due_shard(invoice.customer_id)),
         InvoiceModel.due_key.set(keys.dated(advance.next_step or keys.PARKED, invoice.invoice_id)),
     ]
     if advance.warning:
@@ -147,7 +147,7 @@ class DynamoReminderStore(DynamoBase):
                 actions: list[Any] = [InvoiceModel.pending_proposal.remove()]
                 if refile_on is not None:
                     actions += [
-                        InvoiceModel.due_shard.set(keys.due_shard(invoice.invoice_id)),
+                        InvoiceModel.due_shard.set(keys.due_shard(invoice.customer_id)),
                         InvoiceModel.due_key.set(keys.dated(refile_on, invoice.invoice_id)),
                     ]
                 transaction.update(

@@ -21,7 +21,7 @@ def _advanced(advance: Advance, item: Item | None) -> dict[str, Any]:
         "steps_done": invoice.steps_done + 1,
         "last_step_on": on,
         "history": [*(current.history or []), advance.history],
-        **filed_on(invoice.invoice_id, advance.next_step or keys.PARKED),
+        **filed_on(invoice, advance.next_step or keys.PARKED),
     }
     if advance.warning:
         change["warned_on"] = on
@@ -119,7 +119,7 @@ class MemoryReminderStore(MemoryBase):
                 table.update(
                     keys.invoice(invoice.invoice_id),
                     when=where(pending_proposal=key),
-                    set_=filed_on(invoice.invoice_id, refile_on) if refile_on is not None else {},
+                    set_=filed_on(invoice, refile_on) if refile_on is not None else {},
                     remove=["pending_proposal"],
                 )
 
