@@ -20,6 +20,7 @@ the next run's coordinator sends whatever is left.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -37,6 +38,8 @@ from shared.services.runs.work import CONTINUE_BELOW_MS, _commit_plan, _plan, _r
 from shared.storage import keys
 from shared.storage.protocols import Store
 
+# What an attempt counts only when it did it: each commit, message and proposal happens once.
+_WORK_DONE = ("reminders", "messages", "invoices_advanced", "proposals", "resent", "lost_races")
 _ACTIONS = ("email", "sms", "fee", "bs", "collection", "interest", "compensation", "statement")
 
 
@@ -67,7 +70,7 @@ def run_shards(
     if tally is None:
         raise RuntimeError(f"run {item.run_id} was never fanned out (no tally under {item.tag})")
     if tally["ended"] is None and not set(item.shards) <= tally["done"]:
-        _work(repo, sink, settings, item, budget, part)
+        _work(repo, sink, settings, item, budget, part, tally["done"])
     else:
         part.finished = [shard for shard in item.shards if shard in tally["done"]]
         part.left = [shard for shard in item.shards if shard not in tally["done"]]
@@ -75,13 +78,24 @@ def run_shards(
         return part  # a late duplicate: the run is over
     if part.left:
         queue.hand_out([item.continued(part.left)])  # before the record: a crash in between repeats this item
-    part.recorded = repo.record_run_part(item.tag, item.part, part.finished, _counts(part.summary))
+    counts = _counts(part.summary)
+    part.recorded = repo.record_run_part(item.tag, item.part, part.finished, counts)
+    if not part.recorded and any(counts[name] for name in _WORK_DONE):
+        # An attempt of an item recorded before that still found work (a duplicate delivered while
+        # the first continued): what it committed happened once, so it is counted, as a part of its own.
+        repo.record_run_part(item.tag, f"{item.part}+{uuid.uuid4().hex[:12]}", part.finished, counts)
     part.ended_run = end_if_last(repo, sink, settings, item, reporter, time_left_ms, budget, queue)
     return part
 
 
 def _work(
-    repo: Store, sink: MessageSink, settings: TenantSettings, item: WorkItem, budget: Budget, part: PartResult
+    repo: Store,
+    sink: MessageSink,
+    settings: TenantSettings,
+    item: WorkItem,
+    budget: Budget,
+    part: PartResult,
+    done_before: set[str],
 ) -> None:
     """Send what an earlier attempt of these shards left in the outbox, then each shard in turn
     until the time runs short (or the queues fail: then the shard is left for the continuation)."""
@@ -100,7 +114,8 @@ def _work(
         _commit_plan(repo, settings, summary, plan, commits)
         if summary.status == "continuing":
             break  # time ran short inside the shard, or its messages wait in the outbox
-        summary.held_back += len(plan.held_back)  # counted once: when its shard is finished
+        if shard not in done_before:
+            summary.held_back += len(plan.held_back)  # counted when its shard is finished
         part.finished.append(shard)
     part.left = [shard for shard in item.shards if shard not in part.finished]
 
