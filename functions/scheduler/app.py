@@ -5,6 +5,7 @@ event acts as of the moment it was meant for. The same function does the shards 
 run: the work queue's event-source mapping hands it one work item at a time (an SQS event).
 """
 
+from collections.abc import Callable
 from dataclasses import asdict
 from functools import partial
 from typing import Any, Literal
@@ -57,19 +58,53 @@ class RunRequest(BaseModel):
         return "manual" if self.source == "manual" else "resume" if self.source == "resume" else "scheduled"
 
 
-def _decide(request: RunRequest, repo: Store, sink: SqsSink, reporter: TenantMailReporter) -> dict[str, Any]:
-    """Approve (send at once, and report what was sent) or reject pending proposals (O9, O14)."""
+def _decide(
+    event: dict[str, Any],
+    request: RunRequest,
+    repo: Store,
+    sink: SqsSink,
+    reporter: TenantMailReporter,
+    config: SchedulerConfig,
+    context: LambdaContext,
+) -> dict[str, Any]:
+    """Approve (send at once, and report what was sent) or reject pending proposals (O9, O14); a
+    decision on more than one invocation can take goes on in a fresh one, like a run (O3)."""
     settings = tenant_settings(repo)
+    time_left = context.get_remaining_time_in_millis
     if request.source == "approve":
         decision = approval.approve(
-            repo, sink, settings, request.time, request.customers, request.keys, reporter=reporter
+            repo,
+            sink,
+            settings,
+            request.time,
+            request.customers,
+            request.keys,
+            reporter=reporter,
+            time_left_ms=time_left,
+            part=request.continuation,
         )
     else:
-        decision = approval.reject(repo, settings, request.time, request.customers, request.keys)
+        decision = approval.reject(
+            repo, settings, request.time, request.customers, request.keys, time_left_ms=time_left
+        )
     metrics.add_metric(name="ProposalsApproved", unit="Count", value=len(decision.approved))
     metrics.add_metric(name="ProposalsRejected", unit="Count", value=len(decision.rejected))
     logger.info("proposals decided", extra=asdict(decision))
-    return asdict(decision)
+    result = asdict(decision)
+    if decision.continuing:
+        result["continue_with"] = _hand_on(event, request, config, time_left)
+    return result
+
+
+def _hand_on(
+    event: dict[str, Any], request: RunRequest, config: SchedulerConfig, time_left: Callable[[], int]
+) -> dict[str, Any]:
+    """The event that carries on where this invocation stopped; in Lambda, a fresh invocation of it (O3)."""
+    follow_up = event | {"continuation": request.continuation + 1}
+    if config.function_name:
+        hand_on = partial(continue_in_new_invocation, config.function_name, follow_up)
+        with_retries(hand_on, Backoff(attempts=5), time_left, 2_000)
+    return follow_up
 
 
 def _statement(request: RunRequest, repo: Store, sink: SqsSink) -> dict[str, Any]:
@@ -113,11 +148,7 @@ def _run(
     logger.info("run finished", extra=asdict(summary))
     result = asdict(summary)
     if summary.status == "continuing":
-        follow_up = event | {"continuation": request.continuation + 1}
-        if config.function_name:  # in Lambda: a fresh invocation of this function carries on (O3)
-            hand_on = partial(continue_in_new_invocation, config.function_name, follow_up)
-            with_retries(hand_on, Backoff(attempts=5), time_left, 2_000)
-        result["continue_with"] = follow_up
+        result["continue_with"] = _hand_on(event, request, config, time_left)
     return result
 
 
@@ -170,5 +201,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return _statement(request, repo, sink)
     reporter = TenantMailReporter(repo, SesMailer(), config.sender_email)
     if request.source in ("approve", "reject"):
-        return _decide(request, repo, sink, reporter)
+        return _decide(event, request, repo, sink, reporter, config, context)
     return _run(event, request, repo, sink, reporter, config, context)
