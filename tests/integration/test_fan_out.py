@@ -28,7 +28,7 @@ CUSTOMERS = 24
 STEPS = [{"name": "Rykker 1", "days": 4, "actions": ["email", {"fee": "100.00"}]}]
 
 
-def seed(repo: DunningRepository) -> int:
+def seed(repo: DunningRepository, **settings_: Any) -> int:
     """24 customers with 1–3 invoices each, every one due on the run day; how many invoices."""
     settings = TenantSettings.model_validate(
         {
@@ -37,6 +37,7 @@ def seed(repo: DunningRepository) -> int:
             "sender": {"name": "Acme A/S"},
             "status_report_to": "bogholderi@acme.example",
         }
+        | settings_
     )
     repo.put_settings(settings)
     template = TemplateVersion(name="standard", number=1, steps=tuple(Step.model_validate(s) for s in STEPS))
@@ -156,3 +157,24 @@ def test_a_fanned_out_run_with_a_dying_shard_duplicates_and_continuations_remind
         assert len(effects(repo, "report")) == 1
         # And the slot is free for the next run
         assert repo.acquire_run_lock("next", 1_900_000_000, 60) is None
+
+
+def test_an_approval_of_many_proposals_continues_in_fresh_invocations_and_sends_each_once():
+    with LocalStack("acme") as stack:
+        repo = DunningRepository(stack.table_name)
+        # Given every due reminder filed for approval by a (small, not fanned-out) run
+        invoices = seed(repo, approval_required=True)
+        assert stack.run_scheduler(RUN_EVENT)["proposals"] == CUSTOMERS
+        # When all are approved by invocations with time for a few proposals each
+        approve = {"source": "approve", "time": "2026-03-09T08:00:00Z"}
+        first = stack.handler("scheduler")(approve, ShortLived(checks=4))
+        assert "continue_with" in first and first["continue_with"]["continuation"] == 1
+        stack.run_scheduler(first["continue_with"], ShortLived(checks=4))
+        stack.drain()
+        # Then every customer got one e-mail and one fee, and nothing waits
+        day = date(2026, 3, 9)
+        for kind in ("email", "fee"):
+            got = Counter(e["customer"] for e in repo.effects_on(day) if e["kind"] == kind)
+            assert got == Counter({f"C{n:03d}": 1 for n in range(CUSTOMERS)}), kind
+        assert sum(len(e["invoices"]) for e in repo.effects_on(day) if e["kind"] == "email") == invoices
+        assert repo.pending_proposals() == [] and repo.pending_outbox() == []

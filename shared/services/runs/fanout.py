@@ -32,7 +32,7 @@ from shared.messages import parse_body
 from shared.services.commit import Budget, ReminderCommits
 from shared.services.outbox import MessageSink, deliver
 from shared.services.runs.lifecycle import record_run, run_queued, save_run
-from shared.services.runs.shards import WorkItem, WorkQueue
+from shared.services.runs.shards import ListWorkQueue, WorkItem, WorkQueue
 from shared.services.runs.summary import CARRIED_COUNTS, Reporter, RunSummary
 from shared.services.runs.work import CONTINUE_BELOW_MS, _commit_plan, _plan, _record
 from shared.storage import keys
@@ -235,4 +235,20 @@ def _proposals_of(repo: Store, tag: str) -> list[PlannedReminder]:
     return proposed
 
 
-__all__ = ["PartResult", "end_if_last", "run_shards"]
+def run_work_items(
+    repo: Store,
+    sink: MessageSink,
+    settings: TenantSettings,
+    queue: ListWorkQueue,
+    budget: Budget,
+    reporter: Reporter | None = None,
+) -> list[PartResult]:
+    """Do every work item in ``queue`` and the continuations they hand out, one after another: the
+    event-source mapping's stand-in for the in-memory bench and tests (on any :class:`Store`)."""
+    done = []
+    while (item := queue.take()) is not None:
+        done.append(run_shards(repo, sink, settings, item, budget, queue, reporter))
+    return done
+
+
+__all__ = ["PartResult", "end_if_last", "run_shards", "run_work_items"]
