@@ -104,13 +104,14 @@ def _work(
         part.left = list(item.shards)
         return
     run_date = item.run_date
-    commits = ReminderCommits(repo, sink, settings, item.tag, run_date, budget, by_action=summary.by_action)
     excluded = set(settings.excluded_customers)
     for shard in item.shards:
         if summary.status == "continuing" or budget.time_left_ms() < CONTINUE_BELOW_MS:
             break
         candidates = [c for c in repo.due_invoices(run_date, [shard]) if c.customer_id not in excluded]
         plan = _plan(repo, settings, run_date, candidates)
+        # One shard's commits: its customers' statements (O16) and charges are all in this shard.
+        commits = ReminderCommits(repo, sink, settings, item.tag, run_date, budget, by_action=summary.by_action)
         _commit_plan(repo, settings, summary, plan, commits)
         if summary.status == "continuing":
             break  # time ran short inside the shard, or its messages wait in the outbox

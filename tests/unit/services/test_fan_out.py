@@ -45,7 +45,7 @@ def large_tenant(**settings: Any) -> tuple[Tenant, int]:
     tenant = Tenant(status_report_to="bogholderi@acme.example", notify_to="drift@acme.example", **settings)
     invoices = 0
     for number in range(CUSTOMERS):
-        for n in range(1 + 0 * number % 3):
+        for n in range(1 + number % 3):
             tenant.invoice(f"I{number:03d}-{n}", f"C{number:03d}")
             invoices += 1
     return tenant, invoices
@@ -127,14 +127,15 @@ def test_every_work_item_twice_still_reminds_once_and_counts_once():
 
 
 class CrashAfterCommits:
-    """The store's commit succeeds, then the worker dies: after ``after`` commits, once."""
+    """The store's commit (of a group of reminders) succeeds, then the worker dies: after ``after``
+    commits, once."""
 
     def __init__(self, tenant: Tenant, after: int) -> None:
-        self.commit = tenant.store.commit_reminder
+        self.commit = tenant.store.commit_reminders
         self.left = after
         self.crashed = False
 
-    def __call__(self, *args: Any, **kwargs: Any) -> bool:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         done = self.commit(*args, **kwargs)
         self.left -= 1
         if self.left == 0 and not self.crashed:
@@ -150,7 +151,7 @@ def test_a_worker_that_dies_after_committing_is_redone_and_nothing_is_lost_or_do
     queue, sink = ListWorkQueue(), ListSink()
     summary = start(tenant, sink, queue)
     crash = CrashAfterCommits(tenant, after=3)
-    monkeypatch.setattr(tenant.store, "commit_reminder", crash)
+    monkeypatch.setattr(tenant.store, "commit_reminders", crash)
     # When the first worker dies after its third commit, and SQS delivers its item again
     first = queue.take()
     assert first is not None
