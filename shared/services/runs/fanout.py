@@ -207,15 +207,15 @@ def _report(repo: Store, reporter: Reporter | None, settings: TenantSettings, su
         and (summary.reminders or summary.proposals)
         and not repo.has_effect({"date": run_date.isoformat(), "kind": "report"}, report_key)
     ):
-        report = reporter.run_report(settings, summary, [], [], [], [], [])
+        totals = {
+            "reminders": summary.reminders,
+            "proposals": summary.proposals,
+            "held_back": summary.held_back,
+            "shards": len(keys.due_shards()),
+        }
+        report = reporter.run_report(settings, summary, [], [], [], [], [], totals=totals)
         if report is not None:
-            report["totals"] = {
-                "reminders": summary.reminders,
-                "messages": summary.messages,
-                "proposals": summary.proposals,
-                "held_back": summary.held_back,
-                "shards": summary.reason,
-            }
+            report["totals"] = totals | {"messages": summary.messages}
             _record(repo, report, report_key)
 
 

@@ -31,8 +31,10 @@ class Reports:
     def run_stopped(self, settings, summary, outcome, journal_entries):  # type: ignore[no-untyped-def]
         self.stopped.append(summary.run_id)
 
-    def run_report(self, settings, summary, sent, held_back, excluded, housekeeping, proposed, charged=None, cases=()):  # type: ignore[no-untyped-def]
-        self.reports.append((summary.reminders, len(sent)))
+    def run_report(
+        self, settings, summary, sent, held_back, excluded, housekeeping, proposed, charged=None, cases=(), totals=None
+    ):  # type: ignore[no-untyped-def]
+        self.reports.append((summary.reminders, len(sent), (totals or {}).get("reminders")))
         return {"date": summary.run_date, "kind": "report", "to": "x", "_run": summary.tag}
 
     def proposals_waiting(self, settings, summary, proposed):  # type: ignore[no-untyped-def]
@@ -108,7 +110,7 @@ def test_a_large_run_fans_out_and_the_last_part_ends_it_once_with_one_report():
     assert (record["reminders"], record["invoices_advanced"], record["messages"]) == (CUSTOMERS, invoices, CUSTOMERS)
     assert record["by_action"] == {"email": CUSTOMERS}
     # And the tenant got ONE report, the slot is free, the run's effect is recorded once
-    assert reporter.reports == [(CUSTOMERS, 0)]
+    assert reporter.reports == [(CUSTOMERS, 0, CUSTOMERS)]
     assert tenant.store.acquire_run_lock("other", int(at(MARCH_6).timestamp()), 60) is None
     runs = [e for e in tenant.store.effects_on(MARCH_6) if e["kind"] == "run"]
     assert len(runs) == 1 and runs[0]["reminders"] == CUSTOMERS
