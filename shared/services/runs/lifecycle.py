@@ -153,7 +153,8 @@ def _work_or_fail(
         save_run(repo, summary, now)
         repo.release_run_lock(summary.run_id)
         raise
-    save_run(repo, summary, now)
+    if summary.status != "fanned_out":  # saved before its shards went: the last of them ends it
+        save_run(repo, summary, now)
 
 
 def run_queued(

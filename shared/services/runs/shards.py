@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import date
 from typing import Literal, Protocol
 
@@ -108,9 +109,12 @@ def fan_out(
     items = work_items(summary, time, shards, per_item)
     if repo.open_fan_out(summary.tag, shards):
         repo.record_run_part(summary.tag, COORDINATOR_PART, [], {"resent": summary.resent})
-    queue.hand_out(items)
     summary.status = "fanned_out"
     summary.reason = f"{len(shards)} due-index shards handed out in {len(items)} work item(s)"
+    # Saved before the items go: the part that ends the run finds it fanned out, and nothing after
+    # this overwrites what that part records.
+    repo.put_run(summary.run_id, asdict(summary) | {"time": time.isoformat()})
+    queue.hand_out(items)
     return items
 
 

@@ -208,3 +208,26 @@ def test_proposals_of_a_fanned_out_run_are_told_once():
     assert sink.sent == []
     assert reporter.notices == [CUSTOMERS]
     assert tenant.store.get_run(summary.run_id)["proposals"] == CUSTOMERS
+
+
+class EagerQueue:
+    """A work queue whose workers start at once: the whole run ends before the coordinator returns."""
+
+    def __init__(self, tenant: Tenant, sink: ListSink) -> None:
+        self.tenant, self.sink = tenant, sink
+
+    def hand_out(self, items: Any) -> None:
+        for item in items:
+            fanout.run_shards(self.tenant.store, self.sink, self.tenant.settings, item, budget(), self)
+
+
+def test_workers_that_end_the_run_before_the_coordinator_returns_are_not_overwritten():
+    tenant, _ = large_tenant()
+    sink = ListSink()
+    summary = schedule_due_reminders(
+        tenant.store, sink, at(MARCH_6), backoff=NO_WAIT, work_queue=EagerQueue(tenant, sink), fan_out_above=10
+    )
+    # Then the coordinator handed out, and the run its workers ended stays completed
+    assert summary.status == "fanned_out"
+    assert tenant.store.get_run(summary.run_id)["status"] == "completed"
+    assert len(reminded(sink)) == CUSTOMERS
