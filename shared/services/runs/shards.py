@@ -25,8 +25,9 @@ from shared.storage.protocols import Store
 # A run with at most this many due invoices is done in one invocation, exactly as before fan-out
 # (what a small tenant sees, and every `dunning simulate` scenario); above it the run fans out.
 FAN_OUT_ABOVE = 2_000
-# Shards per work item: 64 shards make 16 work items, each a few minutes at a million due invoices.
-SHARDS_PER_ITEM = 4
+# Shards per work item: the 16 shards make 16 work items, as many as the work queue's event-source
+# mapping lets run at once by default (ShardConcurrency), each a few minutes at a million due invoices.
+SHARDS_PER_ITEM = 1
 # The coordinator's own part in the tally (what it resent from the outbox before the split).
 COORDINATOR_PART = "coordinator"
 

@@ -12,6 +12,7 @@ import pytest
 
 from shared.services.commit import Budget
 from shared.services.runs import fanout
+from shared.services.runs.shards import SHARDS_PER_ITEM
 from shared.services.scheduling import ListWorkQueue, WorkItem, schedule_due_reminders
 from shared.storage import keys
 from tests.unit.services.fakes import NO_WAIT, ListSink, Tenant, at
@@ -94,10 +95,10 @@ def test_a_large_run_fans_out_and_the_last_part_ends_it_once_with_one_report():
     queue, sink, reporter = ListWorkQueue(), ListSink(), Reports()
     # When the run starts
     summary = start(tenant, sink, queue, reporter)
-    # Then it handed out one work item per 4 shards and keeps the slot
+    # Then it handed out one work item per SHARDS_PER_ITEM shards and keeps the slot
     shards = keys.due_shards()
     assert summary.status == "fanned_out" and sink.sent == []
-    assert len(queue.items) == -(-len(shards) // 4)
+    assert len(queue.items) == -(-len(shards) // SHARDS_PER_ITEM)
     assert sorted(shard for item in queue.items for shard in item.shards) == sorted(shards)
     assert tenant.store.acquire_run_lock("other", int(at(MARCH_6).timestamp()), 60) == summary.run_id
     # When every work item is done (as the bench does them)
@@ -152,9 +153,9 @@ def test_a_worker_that_dies_after_committing_is_redone_and_nothing_is_lost_or_do
     tenant, _ = large_tenant()
     queue, sink = ListWorkQueue(), ListSink()
     summary = start(tenant, sink, queue)
-    crash = CrashAfterCommits(tenant, after=3)
+    crash = CrashAfterCommits(tenant, after=1)
     monkeypatch.setattr(tenant.store, "commit_reminders", crash)
-    # When the first worker dies after its third commit, and SQS delivers its item again
+    # When the first worker dies after its first (group) commit, and SQS delivers its item again
     first = queue.take()
     assert first is not None
     with pytest.raises(RuntimeError, match="worker died"):
