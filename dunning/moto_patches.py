@@ -177,7 +177,7 @@ def _candidates(table: Table, hash_key: Any, index_name: str | None, conditions:
         return list(partition.values()) if table.range_key_attr else [partition]
     if index_name is not None and conditions:
         wanted = list(conditions)
-        everything = (
+        everything: list[Any] = (
             [item for by_range in table.items.values() for item in by_range.values()]
             if table.range_key_attr
             else list(table.items.values())
