@@ -1,8 +1,11 @@
 """``python -m bench``: the benchmarks, at two sizes, printed as JSON and as a table.
 
-python -m bench                       # 10,000 and 100,000 invoices, cold imports
+python -m bench                       # 10,000 and 100,000 invoices on moto, 1,000,000 in memory, cold imports
 python -m bench --sizes 2000,10000    # quicker
+python -m bench --million 0           # skip the in-memory run
 python -m bench --no-imports          # skip the cold-import subprocesses
+
+It ends with issue 15's goals, each marked met or not; the exit status is 1 if a check failed.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.cost_model import model, projection
+from bench.goals import check_goals, goal_table
 from bench.imports import measure_imports
+from bench.million import measure_memory
 from bench.report import render
 from bench.scenario import measure
 from dunning.local_stack import LocalStack
@@ -56,6 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sizes", type=_sizes, default=[10_000, 100_000], help="invoice counts, comma-separated (default 10000,100000)"
     )
+    parser.add_argument(
+        "--million",
+        type=int,
+        default=1_000_000,
+        help="invoices of the in-memory run, checked shard by shard (default 1000000; 0 skips it)",
+    )
     parser.add_argument("--out", type=Path, default=Path("bench-results.json"), help="JSON file to write")
     parser.add_argument("--repeat", type=int, default=5, help="fresh interpreters per import statement")
     parser.add_argument("--no-imports", action="store_true", help="skip the cold-import measurement")
@@ -89,11 +100,17 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
                 flush=True,
             )
+    if args.million:
+        print(f"bench: {args.million:,} invoices in memory ...", file=sys.stderr, flush=True)
+        results["million"] = measure_memory(args.million)
     if not args.no_imports:
         print("bench: cold imports ...", file=sys.stderr, flush=True)
         results["imports"] = measure_imports(args.repeat)
     results["notes"] = [*NOTES, *patch_notes]
     problems = [f"{size}: {problem}" for size, result in results["sizes"].items() for problem in result["problems"]]
+    problems += [f"in memory: {problem}" for problem in results.get("million", {}).get("problems", [])]
+    checks = check_goals(results)
+    results["goals"] = [check.as_json() for check in checks]
     if problems:
         results["notes"].append("CHECKS FAILED: " + "; ".join(problems))
     results["bench_seconds"] = round(time.perf_counter() - started, 1)
@@ -103,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     print()
     print(render(results))
+    print()
+    print("\n".join(goal_table(checks)))
     print(f"\n(written to {args.out}; whole bench {results['bench_seconds']:.0f} s)")
     return 1 if problems else 0
 

@@ -138,11 +138,32 @@ def import_table(imports: dict[str, Any]) -> list[str]:
     return _table(header, rows)
 
 
+def million_table(million: dict[str, Any]) -> list[str]:
+    """The in-memory run: how the work divided by shard, and its checks."""
+    per_shard = million["due_per_shard"]
+    checks = million["checks"]
+    rows = [
+        ["due invoices", _number(million["due_invoices"])],
+        ["shards (customer-hashed)", _number(million["shards"])],
+        ["due invoices per shard: min / median / max", " / ".join(str(per_shard[k]) for k in ("min", "median", "max"))],
+        ["work items (invocations' worth of work)", _number(million["run"].get("work_items"))],
+        ["reminders / messages", f"{million['run'].get('reminders', 0):,} / {million['messages']:,}"],
+        ["store calls / due invoice", _number(million["store_calls_per_due_invoice"])],
+        ["due invoices reminded exactly once", _number(checks["due_invoices_reminded_once"])],
+        ["customers in two shards", _number(checks["customers_in_two_shards"])],
+        ["still due after the run", _number(checks["still_due_after_run"])],
+        ["run seconds (in memory, this machine)", _number(million["run_seconds"])],
+    ]
+    return _table([f"{million['invoices']:,} invoices in memory (bench/million.py)", "measured"], rows)
+
+
 def render(results: dict[str, Any]) -> str:
     lines: list[str] = []
     if results.get("sizes"):
         lines += size_table(results["sizes"])
         lines += ["", *cost_table(results["sizes"])]
+    if results.get("million"):
+        lines += ["", *million_table(results["million"])]
     if results.get("imports"):
         lines += ["", *import_table(results["imports"])]
     if results.get("notes"):

@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from shared.domain.planning import InvoiceState, next_step_on
+from shared.domain.planning import InvoiceState, PeriodSeen, next_step_on
 from shared.domain.settings import BsSettings, TenantSettings
 from shared.domain.templates import TemplateDefinition, TemplateVersion
 from shared.services.tenant.settings import store_settings
 from shared.services.tenant.templates import define_template
 from shared.storage.models import InvoiceModel
+from shared.storage.records import as_stored, seen_customer
 from shared.storage.repository import Agreement, Customer, DunningRepository, new_invoice_item
 
 RUN_DATE = date(2026, 3, 2)
@@ -77,7 +78,7 @@ class Seeded:
     template_version: str
 
 
-def _layout(n: int) -> tuple[list[int], dict[int, int], int, int]:
+def layout(n: int) -> tuple[list[int], dict[int, int], int, int]:
     """Which invoices are due, their customers, how many due customers, how many pairs."""
     due = list(range(0, n, DUE_EVERY))
     pairs = len(due) // PAIRED_SHARE // 2
@@ -88,7 +89,7 @@ def _layout(n: int) -> tuple[list[int], dict[int, int], int, int]:
     return due, customer_of, due_customers, pairs
 
 
-def _customer(number: int) -> Customer:
+def customer_profile(number: int) -> Customer:
     return Customer(
         customer_id=f"C{number:06d}",
         name=f"Kunde {number} ApS",
@@ -99,8 +100,10 @@ def _customer(number: int) -> Customer:
     )
 
 
-def _invoice_item(index: int, customer: int, version: TemplateVersion, respite: int, due_now: bool) -> InvoiceModel:
-    """One invoice item, built as ``DunningRepository.create_invoice`` builds it."""
+def invoice_state(
+    index: int, customer: int, version: TemplateVersion, respite: int, due_now: bool
+) -> tuple[InvoiceState, date]:
+    """Invoice number ``index`` of the data set and the date of its first step."""
     invoice_id = f"INV{index:07d}"
     if due_now:  # first step on one of the ten days up to the run date
         due = RUN_DATE - timedelta(days=FIRST_STEP_DAYS + index // DUE_EVERY % 10)
@@ -116,19 +119,27 @@ def _invoice_item(index: int, customer: int, version: TemplateVersion, respite: 
         open_amount=amount,
         issued=due - timedelta(days=14),
         due=due,
+        # the snapshots create_invoice files: the customer as stored, its agreement's empty arrears period
+        customer_seen=seen_customer(as_stored(customer_profile(customer))),
+        period_seen=PeriodSeen(),
     )
     first_step_on = next_step_on(state, version, respite)
     assert first_step_on is not None and (first_step_on <= RUN_DATE) == due_now
-    return new_invoice_item(state, first_step_on)
+    return state, first_step_on
+
+
+def _invoice_item(index: int, customer: int, version: TemplateVersion, respite: int, due_now: bool) -> InvoiceModel:
+    """One invoice item, built as ``DunningRepository.create_invoice`` builds it."""
+    return new_invoice_item(*invoice_state(index, customer, version, respite, due_now))
 
 
 def seed(repo: DunningRepository, settings: TenantSettings, n: int) -> Seeded:
     store_settings(repo, settings, actor="bench")
     version = define_template(repo, TEMPLATE, RUN_DATE - timedelta(days=365), actor="bench").version
-    due, customer_of, due_customers, pairs = _layout(n)
+    due, customer_of, due_customers, pairs = layout(n)
     customers = max(n // INVOICES_PER_CUSTOMER, due_customers)
     for number in range(customers):
-        profile = _customer(number)
+        profile = customer_profile(number)
         repo.put_customer(profile)
         repo.create_agreement(Agreement(f"A{number:06d}", profile.customer_id, version.version_id))
     respite = settings.min_days_between_reminders

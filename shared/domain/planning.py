@@ -11,10 +11,37 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from shared.domain.money import ZERO
 from shared.domain.reasons import Reason
 from shared.domain.templates import TemplateVersion
+
+
+@dataclass(frozen=True)
+class CustomerSeen:
+    """An invoice's customer as its item last saw it: what a reminder needs of them (to reach them,
+    and whether they are a business), and the customer's revision ``rev`` then (a digest of these
+    fields, None for a customer stored before revisions). A commit that relies on it verifies
+    ``rev`` in its transaction."""
+
+    rev: str | None
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    language: str = "da"
+    address: dict[str, Any] | None = None
+    business: bool = False
+
+
+@dataclass(frozen=True)
+class PeriodSeen:
+    """An agreement's current arrears period as last seen (renteloven §§ 9 a, 9 b): fees charged in
+    it, the last fee's date, whether the compensation was charged."""
+
+    fees: int = 0
+    last_fee_on: date | None = None
+    compensated: bool = False
 
 
 @dataclass(frozen=True)
@@ -38,6 +65,10 @@ class InvoiceState:
     disputed_ever: bool = False
     interest_to: date | None = None  # interest charged up to and including this date
     compensated: bool = False
+    # Snapshots the item carries so a run need not read the customer and the agreement (None: an
+    # item filed before snapshots; then they are read). Caches, not the invoice's identity.
+    customer_seen: CustomerSeen | None = field(default=None, compare=False)
+    period_seen: PeriodSeen | None = field(default=None, compare=False)
 
     @property
     def is_paid(self) -> bool:

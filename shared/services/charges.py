@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
 from shared.domain.channels import unreachable
 from shared.domain.danish_rules import (
@@ -22,11 +23,13 @@ from shared.domain.danish_rules import (
 )
 from shared.domain.interest import late_interest
 from shared.domain.money import ZERO
-from shared.domain.planning import PlannedReminder
+from shared.domain.planning import CustomerSeen, PeriodSeen, PlannedReminder
 from shared.domain.reasons import Reason
 from shared.domain.settings import TenantSettings
 from shared.storage.protocols import Store
-from shared.storage.repository import Customer, PeriodCharge
+from shared.storage.records import PeriodCharge, seen_customer
+
+T = TypeVar("T")
 
 # The step's actions that are letters to the customer, and the channel each one travels on.
 LETTER_ACTIONS = {"email": "email", "sms": "sms", "bs": "bs", "statement": "email"}
@@ -34,8 +37,30 @@ LETTER_ACTIONS = {"email": "email", "sms": "sms", "bs": "bs", "statement": "emai
 # without one and a tenant without one is a configuration error, reported by that consumer).
 _BS_CREDITOR_FROM_STACK = "stack"
 
-# (fees in the period, last fee date, compensated) per agreement, as read at the start of the run
-Periods = dict[str, tuple[int, date | None, bool]]
+
+def after(period: PeriodSeen, charge: PeriodCharge, on: date) -> PeriodSeen:
+    """The arrears period once the reminder's charge is in it."""
+    return PeriodSeen(
+        period.fees + 1 if charge.fee else period.fees,
+        on if charge.fee else period.last_fee_on,
+        period.compensated or charge.compensated,
+    )
+
+
+def charges_agreements(reminder: PlannedReminder) -> bool:
+    """Does the reminder's step depend on its agreements' arrears periods (a fee or the compensation)?"""
+    if reminder.is_case:
+        return False
+    return bool({"fee", "compensation"} & set(reminder.template.step(reminder.key.step_number).action_kinds))
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What a reminder's decision and messages rely on: its customer (None: unknown) and, when its
+    step charges, the arrears period of each of its agreements. The commit verifies both."""
+
+    customer: CustomerSeen | None
+    periods: dict[str, PeriodSeen]
 
 
 @dataclass
@@ -52,55 +77,90 @@ class StepCharges:
     skipped: dict[str, str] = field(default_factory=dict)  # action -> reason
 
 
+def _uniform(values: list[T | None]) -> T | None:
+    """The one value all of them hold (None when one is missing or they differ)."""
+    first = values[0] if values else None
+    return first if first is not None and all(value == first for value in values) else None
+
+
 class ChargeContext:
-    """Caches for one run: agreements' arrears periods and customers, read once and kept current."""
+    """What one run's reminders rely on — their customers and their agreements' arrears periods —
+    taken from the snapshots their invoices carry, else read (in batches), and kept current as the
+    run commits. What the run itself read or committed wins over a snapshot; the commit verifies
+    whatever was used, and a stale one is read again (:meth:`refresh`)."""
 
     def __init__(self, repo: Store, settings: TenantSettings) -> None:
         self._repo = repo
         self._settings = settings
-        self._periods: Periods = {}
-        self._absent: set[str] = set()
-        self._customers: dict[str, Customer | None] = {}
+        self._periods: dict[str, PeriodSeen] = {}  # read or committed by this run
+        self._customers: dict[str, CustomerSeen | None] = {}  # read or committed by this run
 
-    def customer(self, customer_id: str) -> Customer | None:
-        if customer_id not in self._customers:
-            self._customers[customer_id] = self._repo.get_customer(customer_id)
-        return self._customers[customer_id]
+    def _customer_snapshot(self, reminder: PlannedReminder) -> CustomerSeen | None:
+        customer_id = reminder.key.customer_id
+        if customer_id in self._customers:
+            return self._customers[customer_id]
+        return _uniform([invoice.customer_seen for invoice in reminder.invoices])
 
-    def periods(self, agreement_ids: set[str]) -> Periods:
-        missing = agreement_ids - self._periods.keys() - self._absent
-        if missing:
-            found = self._repo.agreement_periods(missing)
-            self._periods |= found
-            self._absent |= missing - found.keys()
-        return {agreement_id: self._periods.get(agreement_id, (0, None, False)) for agreement_id in agreement_ids}
+    def _period_snapshot(self, reminder: PlannedReminder, agreement_id: str) -> PeriodSeen | None:
+        if agreement_id in self._periods:
+            return self._periods[agreement_id]
+        return _uniform([i.period_seen for i in reminder.invoices if i.agreement_id == agreement_id])
+
+    def _unknown(self, reminders: list[PlannedReminder]) -> tuple[set[str], set[str]]:
+        """The customers and agreements these reminders need that neither the run nor a snapshot knows."""
+        customers: set[str] = set()
+        agreements: set[str] = set()
+        for reminder in reminders:
+            if reminder.is_case:
+                continue
+            if reminder.key.customer_id not in self._customers and self._customer_snapshot(reminder) is None:
+                customers.add(reminder.key.customer_id)
+            if charges_agreements(reminder):
+                agreements |= {
+                    invoice.agreement_id
+                    for invoice in reminder.invoices
+                    if self._period_snapshot(reminder, invoice.agreement_id) is None
+                }
+        return customers, agreements
+
+    def _read(self, customers: set[str], agreements: set[str]) -> None:
+        if customers:
+            found = self._repo.get_customers(customers)
+            self._customers |= {c: seen_customer(found[c]) if c in found else None for c in customers}
+        if agreements:
+            periods = self._repo.agreement_periods(agreements)
+            self._periods |= {a: PeriodSeen(*periods[a]) if a in periods else PeriodSeen() for a in agreements}
 
     def prefetch(self, reminders: list[PlannedReminder]) -> None:
-        """Read the arrears periods of every agreement the run's charging steps touch, and the
-        customers they charge (is there a letter to charge a fee for?), in batches."""
-        charging = [
-            reminder
-            for reminder in reminders
-            if not reminder.is_case
-            and {"fee", "compensation"} & set(reminder.template.step(reminder.key.step_number).action_kinds)
-        ]
-        self.periods({invoice.agreement_id for reminder in charging for invoice in reminder.invoices})
-        missing = {reminder.key.customer_id for reminder in charging} - self._customers.keys()
-        if missing:
-            found = self._repo.get_customers(missing)
-            self._customers |= {customer_id: found.get(customer_id) for customer_id in missing}
+        """Read, in batches, the customers and arrears periods the run's reminders need and their
+        invoices carry no snapshot of (invoices filed before snapshots)."""
+        self._read(*self._unknown(reminders))
 
-    def committed(self, charges: StepCharges, on: date) -> None:
-        """The reminder was committed: later reminders of this run see its fee and compensation."""
+    def seen(self, reminder: PlannedReminder) -> Seen:
+        """What the reminder's decision and messages rely on (read now what nothing knows)."""
+        self._read(*self._unknown([reminder]))
+        customer = self._customer_snapshot(reminder)
+        periods: dict[str, PeriodSeen] = {}
+        if charges_agreements(reminder):
+            for agreement_id in sorted({invoice.agreement_id for invoice in reminder.invoices}):
+                periods[agreement_id] = self._period_snapshot(reminder, agreement_id) or PeriodSeen()
+        return Seen(customer, periods)
+
+    def refresh(self, reminder: PlannedReminder) -> None:
+        """A commit found what the reminder relied on changed: read its customer and agreements again."""
+        agreements = {invoice.agreement_id for invoice in reminder.invoices} if charges_agreements(reminder) else set()
+        self._read({reminder.key.customer_id}, agreements)
+
+    def committed(self, reminder: PlannedReminder, seen: Seen, charges: StepCharges, on: date) -> None:
+        """The reminder was committed: later reminders of this run see its customer and periods as
+        verified, with its fee and compensation."""
+        self._customers[reminder.key.customer_id] = seen.customer
+        self._periods |= seen.periods
         for period in charges.periods:
-            fees, last, compensated = self._periods.get(period.agreement_id, (0, None, False))
-            self._periods[period.agreement_id] = (
-                fees + 1 if period.fee else fees,
-                on if period.fee else last,
-                compensated or period.compensated,
-            )
+            self._periods[period.agreement_id] = after(self._periods.get(period.agreement_id, PeriodSeen()), period, on)
 
-    def decide(self, reminder: PlannedReminder, on: date) -> StepCharges:
+    def decide(self, reminder: PlannedReminder, on: date, seen: Seen) -> StepCharges:
+        """What the reminder's step charges on ``on``, and what it may not, given what it relies on."""
         step = reminder.template.step(reminder.key.step_number)
         actions = set(step.action_kinds)
         charges = StepCharges()
@@ -117,16 +177,14 @@ class ChargeContext:
             for invoice in reminder.invoices
         ]
         agreements = {
-            agreement_id: AgreementArrears(agreement_id, None, fees, last, compensated)
-            for agreement_id, (fees, last, compensated) in self.periods(
-                {invoice.agreement_id for invoice in reminder.invoices}
-            ).items()
+            agreement_id: AgreementArrears(agreement_id, None, period.fees, period.last_fee_on, period.compensated)
+            for agreement_id, period in seen.periods.items()
         }
         # The customer is read only when it matters: a fee (is there a letter to charge it for? is it
         # above the consumer cap?), or the compensation.
         charges_fee = "fee" in actions and step.fee is not None
         needs_customer = "compensation" in actions or charges_fee
-        customer = self.customer(reminder.key.customer_id) if needs_customer else None
+        customer = seen.customer if needs_customer else None
         business = bool(customer and customer.business)
         fee_by_agreement: set[str] = set()
         if charges_fee and step.fee is not None:
@@ -172,7 +230,7 @@ class ChargeContext:
             )
         return charges
 
-    def _no_letter(self, actions: list[str], customer: Customer | None) -> str | None:
+    def _no_letter(self, actions: list[str], customer: CustomerSeen | None) -> str | None:
         """Why no letter of the step reaches the customer (renteloven § 9 b: a fee is for a letter
         sent), or None when at least one does."""
         letters = [action for action in actions if action in LETTER_ACTIONS]

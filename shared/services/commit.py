@@ -1,32 +1,46 @@
-"""One commit-and-send, used by a scheduler run and by an approval: commit a reminder, then hand
-its messages to the queues.
+"""One commit-and-send, used by a scheduler run and by an approval: commit reminders, then hand
+their messages to the queues.
 
 Why nothing is lost or sent twice:
 
-1. Each consolidated reminder is *committed* in one DynamoDB transaction: its invoices advance
-   (each only from the step it was read at), its payment reference is filed and its messages
-   are filed in an outbox item. Two runs at once cannot both commit an invoice.
-2. Then the messages go to SQS, and the outbox items are cleared.
-3. A run that stopped between 1 and 2 left outbox items; the next run sends them first. Their
-   business keys are unchanged, so a consumer that already did the work recognises a message
-   it has seen.
+1. Reminders are *committed* in groups, a group in one DynamoDB transaction (at most 100 items):
+   each reminder's invoices advance (each only from the step it was read at), its payment
+   reference is filed, and the group's messages are filed in one outbox item. Two runs at once
+   cannot both commit an invoice. When one reminder's invoice moved, the transaction names it
+   (its cancellation reasons); it is left out and the rest committed again, so a lost race costs
+   only that reminder. A group never holds two reminders of one customer or agreement, so each
+   reminder is decided as it would be alone.
+2. What a reminder's charges and messages rely on — its customer (contact data, business or not)
+   and, when its step charges, its agreements' arrears periods (renteloven §§ 9 a, 9 b) — comes
+   from the snapshots its invoices carry, or from what the run read or committed itself, and the
+   same transaction verifies it: the customer's revision, each period's values. A stale one is
+   read again and the reminder decided again; the commit refreshes its invoices' snapshots. So a
+   fee is never charged on a count that changed, and a message never carries contact data older
+   than its commit.
+3. Then the messages go to SQS, and each outbox item is cleared once all its messages were
+   accepted (reduced to the rest when only some were).
+4. A run that stopped between 1 and 3 left outbox items; the next run sends them first. Their
+   business keys are unchanged, so a consumer that already did the work recognises a message it
+   has seen. A commit whose answer was lost is found by its outbox item (filed under the run's
+   tag) and not made again.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from shared.domain.planning import PlannedReminder
 from shared.domain.reference import payment_id
 from shared.domain.settings import TenantSettings
 from shared.messages import ChargeLine, QueueMessage, StatementMessage
-from shared.services.charges import ChargeContext, StepCharges
+from shared.services.charges import ChargeContext, Seen, StepCharges, charges_agreements
 from shared.services.outbox import Backoff, Delivery, MessageSink, deliver, with_retries
 from shared.services.reminders import (
     advances_for,
+    contact_of,
     messages_for,
     note_statement_charges,
     record_skipped_charges,
@@ -35,7 +49,13 @@ from shared.services.reminders import (
     with_run_charges,
 )
 from shared.storage.protocols import Store
-from shared.storage.repository import Advance
+from shared.storage.records import MOVED, STALE, CustomerCheck, ReminderWrite
+
+# DynamoDB's limits: 100 items in one transaction, 400 KB in one item (the group's outbox item).
+GROUP_ITEMS = 100
+OUTBOX_BYTES = 300_000
+# How often a reminder is decided again after what it relied on changed, before it waits for the next run.
+STALE_TRIES = 3
 
 
 @dataclass(frozen=True)
@@ -48,12 +68,41 @@ class Budget:
     reserve_ms: int = 0
 
 
+@dataclass(eq=False)
+class _Pending:
+    """A reminder on its way into a group commit, and what it will write."""
+
+    reminder: PlannedReminder
+    proposal_key: str | None
+    key: str  # its business key
+    reference: str = ""
+    seen: Seen | None = None  # None: to be decided (again)
+    charges: StepCharges = field(default_factory=StepCharges)
+    messages: list[QueueMessage] = field(default_factory=list)
+    stale: int = 0
+
+    @property
+    def items(self) -> int:
+        """The transaction items it takes: reference, customer check, invoices, agreements, proposal."""
+        reminder = self.reminder
+        agreements = len({i.agreement_id for i in reminder.invoices}) if charges_agreements(reminder) else 0
+        return 2 + len(reminder.invoices) + agreements + (1 if self.proposal_key else 0)
+
+    @property
+    def parties(self) -> set[str]:
+        """Its customer and agreements: no two reminders of a group share one."""
+        reminder = self.reminder
+        return {f"C#{reminder.key.customer_id}"} | {f"A#{invoice.agreement_id}" for invoice in reminder.invoices}
+
+
 class ReminderCommits:
     """The reminders one run (or one approval) commits on ``on`` under ``tag``, and their
     messages on their way to the queues.
 
-    It remembers what the customers' statements of account need (O16): whose statement is
-    filed already, and every charge made for them, which a statement lists when it goes.
+    A run *stages* its reminders and they are committed in groups (:meth:`flush`); an approval
+    commits one at a time (:meth:`commit`). It remembers what the customers' statements of
+    account need (O16): whose statement is filed already, and every charge made for them, which
+    a statement lists when it goes.
     """
 
     def __init__(
@@ -73,12 +122,14 @@ class ReminderCommits:
         self.on = on
         self.budget = budget
         self.charging = ChargeContext(repo, settings)
-        self.by_action = {} if by_action is None else by_action  # messages built, by action
+        self.by_action = {} if by_action is None else by_action  # messages committed, by action
         self.sent: list[PlannedReminder] = []  # committed reminders
+        self.lost: list[PlannedReminder] = []  # reminders whose invoices another run moved first
         self.charged: dict[str, StepCharges] = {}  # what each committed reminder charged, and what it could not
         self.statements: set[str] = set()  # customers whose statement is filed (one each, O16)
         self.run_charges: dict[str, list[ChargeLine]] = {}  # customer -> what was charged, for the statement
-        self.unsent: dict[str, list[QueueMessage]] = {}  # committed, not yet handed to the queues
+        self.unsent: dict[str, list[QueueMessage]] = {}  # outbox key -> committed, not yet handed to the queues
+        self._staged: list[_Pending] = []
 
     @property
     def unsent_messages(self) -> int:
@@ -86,59 +137,144 @@ class ReminderCommits:
         return sum(len(messages) for messages in self.unsent.values())
 
     def commit(self, reminder: PlannedReminder, proposal_key: str | None = None) -> bool:
-        """Decide the reminder's charges, build its messages and commit it with its payment
-        reference and outbox item (removing the approved proposal ``proposal_key`` with it).
-        False when an invoice moved meanwhile: then nothing was written."""
-        charges = self.charging.decide(reminder, self.on)
-        reference = payment_id(self._repo.next_reference_number())
-        messages = messages_for(
-            reminder, self._settings, self.tag, self.on, self.by_action, charges, reference, self.statements
-        )
-        key = reminder_key_of(reminder, self._settings.tenant)
-        respite = self._settings.min_days_between_reminders
-        after_days = self._settings.collection.after_days if self._settings.collection else None
-        advances = advances_for(reminder, self.on, respite, after_days, charges)
-        filed = reference_record(reminder, reference, self.on, key)
-        if not self._transact(key, messages, advances, charges, filed, proposal_key):
-            return False
-        self.charging.committed(charges, self.on)
-        record_skipped_charges(self._repo, reminder, self._settings.tenant, self.tag, self.on, charges)
-        note_statement_charges(self.statements, self.run_charges, messages)
-        self.unsent[key] = messages
-        self.charged[key] = charges
-        self.sent.append(reminder)
-        return True
+        """Commit the reminder now (removing the approved proposal ``proposal_key`` with it): decide
+        its charges, build its messages and file them with its payment reference. False when an
+        invoice moved meanwhile: then nothing of it was written."""
+        self.stage(reminder, proposal_key)
+        self.flush()
+        return any(sent is reminder for sent in self.sent)
 
-    def _transact(
-        self,
-        key: str,
-        messages: list[QueueMessage],
-        advances: list[Advance],
-        charges: StepCharges,
-        reference: dict[str, Any],
-        proposal_key: str | None,
-    ) -> bool:
-        """The commit's one transaction, retrying a transient failure. A commit whose answer was
-        lost may have taken effect: its outbox item, filed under this tag, says so."""
-        bodies = [message.model_dump_json() for message in messages]
+    def stage(self, reminder: PlannedReminder, proposal_key: str | None = None) -> None:
+        """Add the reminder to the group being gathered. The group is committed first when the
+        reminder would not fit in its transaction, or shares a customer or agreement with it (its
+        charges and statement then see theirs)."""
+        pending = _Pending(reminder, proposal_key, reminder_key_of(reminder, self._settings.tenant))
+        staged = self._staged
+        if staged and (
+            1 + sum(p.items for p in staged) + pending.items > GROUP_ITEMS
+            or any(pending.parties & p.parties for p in staged)
+        ):
+            self.flush()
+        self._staged.append(pending)
+
+    def flush(self) -> None:
+        """Commit the staged reminders: their payment references taken at once, then one transaction
+        (more when a reminder lost its race or relied on something that changed)."""
+        group, self._staged = self._staged, []
+        if not group:
+            return
+        first = self._repo.reserve_reference_numbers(len(group))
+        for offset, pending in enumerate(group):
+            pending.reference = payment_id(first + offset)
+        self._commit_group(group)
+
+    def _commit_group(self, group: list[_Pending]) -> None:
+        while group:
+            for pending in group:
+                if pending.seen is None:
+                    self._decide(pending)
+            bodies = [message.model_dump_json() for pending in group for message in pending.messages]
+            if len(group) > 1 and sum(len(body) for body in bodies) > OUTBOX_BYTES:
+                half = len(group) // 2
+                self._commit_group(group[:half])
+                self._commit_group(group[half:])
+                return
+            key, failed = self._transact(group, bodies)
+            if not failed:
+                self._committed(key, group)
+                return
+            if len(group) > 1 and len(failed) == len(group) and set(failed.values()) == {MOVED}:
+                for pending in group:  # nothing said which one moved: one by one
+                    self._commit_group([pending])
+                return
+            kept = []
+            for index, pending in enumerate(group):
+                why = failed.get(index)
+                if why is None:
+                    kept.append(pending)
+                elif why == STALE and pending.stale < STALE_TRIES:
+                    pending.stale += 1
+                    pending.seen = None
+                    self.charging.refresh(pending.reminder)
+                    kept.append(pending)
+                else:
+                    self.lost.append(pending.reminder)
+            group = kept
+
+    def _decide(self, pending: _Pending) -> None:
+        """What the reminder relies on, charges and says (its messages), as of now."""
+        reminder = pending.reminder
+        seen = self.charging.seen(reminder)
+        charges = self.charging.decide(reminder, self.on, seen)
+        settings = self._settings
+        pending.seen, pending.charges = seen, charges
+        pending.messages = messages_for(
+            reminder,
+            settings,
+            self.tag,
+            self.on,
+            {},  # counted once committed
+            charges,
+            pending.reference,
+            self.statements,
+            contact_of(seen.customer),
+        )
+
+    def _write(self, pending: _Pending) -> ReminderWrite:
+        reminder, seen, charges = pending.reminder, pending.seen, pending.charges
+        assert seen is not None
+        settings = self._settings
+        after_days = settings.collection.after_days if settings.collection else None
+        advances = advances_for(reminder, self.on, settings.min_days_between_reminders, after_days, charges, seen)
+        customer = CustomerCheck(reminder.key.customer_id, seen.customer.rev) if seen.customer else None
+        return ReminderWrite(
+            advances,
+            reference_record(reminder, pending.reference, self.on, pending.key),
+            pending.proposal_key,
+            charges.periods,
+            customer,
+            seen.periods,
+        )
+
+    def _transact(self, group: list[_Pending], bodies: list[str]) -> tuple[str, dict[int, str]]:
+        """The group's one transaction, retrying a transient failure. A commit whose answer was lost
+        may have taken effect: its outbox item, filed under this tag, says so."""
+        key = group[0].key if len(group) == 1 else _group_key([pending.key for pending in group])
+        writes = [self._write(pending) for pending in group]
         tried = False
 
-        def attempt() -> bool:
+        def attempt() -> dict[int, str]:
             nonlocal tried
             if tried and self._repo.outbox_run(key) == self.tag:
-                return True
+                return {}
             tried = True
-            return self._repo.commit_reminder(
-                key, self.tag, bodies, advances, proposal_key=proposal_key, periods=charges.periods, reference=reference
-            )
+            return self._repo.commit_reminders(key, self.tag, bodies, writes)
 
-        return with_retries(attempt, self.budget.backoff, self.budget.time_left_ms, self.budget.reserve_ms)
+        return key, with_retries(attempt, self.budget.backoff, self.budget.time_left_ms, self.budget.reserve_ms)
+
+    def _committed(self, key: str, group: list[_Pending]) -> None:
+        """The group is committed: note what later reminders and the statements need."""
+        for pending in group:
+            assert pending.seen is not None
+            self.charging.committed(pending.reminder, pending.seen, pending.charges, self.on)
+            record_skipped_charges(
+                self._repo, pending.reminder, self._settings.tenant, self.tag, self.on, pending.charges
+            )
+            note_statement_charges(self.statements, self.run_charges, pending.messages)
+            for message in pending.messages:
+                self.by_action[message.action] = self.by_action.get(message.action, 0) + 1
+            self.charged[pending.key] = pending.charges
+            self.sent.append(pending.reminder)
+        self.unsent[key] = [message for pending in group for message in pending.messages]
 
     def send(self, final: bool) -> Delivery:
         """Hand the committed reminders' messages to the queues; each reminder leaves the outbox
         once all its messages were accepted, and what the queues would not take in time stays
         there (:attr:`Delivery.left`). Before the ``final`` send, a reminder carrying a statement
-        of account is kept back: the statement sums up every reminder for its customer."""
+        of account is kept back: the statement sums up every reminder for its customer. The final
+        send commits what is staged first."""
+        if final:
+            self.flush()
         going = {key: messages for key, messages in self.unsent.items() if final or not _held_to_the_end(messages)}
         if not going:
             return Delivery()
@@ -161,3 +297,10 @@ def _held_to_the_end(messages: list[QueueMessage]) -> bool:
     """Does one of these messages have to wait for the last commit? A statement of account sums up
     the whole run (or approval) for its customer (O16: it comes after every reminder)."""
     return any(isinstance(message, StatementMessage) for message in messages)
+
+
+def _group_key(keys: list[str]) -> str:
+    """A group's outbox key: its first reminder's business key and a digest of all of them (unique,
+    as each reminder is committed once)."""
+    digest = hashlib.sha256("\x1f".join(keys).encode()).hexdigest()[:16]
+    return f"{keys[0]}+{len(keys) - 1}#{digest}"

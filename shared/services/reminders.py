@@ -15,20 +15,21 @@ from typing import Any
 
 from shared.domain.effects import planned_effect
 from shared.domain.money import money_text
-from shared.domain.planning import WARNING_DAYS, InvoiceState, PlannedReminder, next_step_on
+from shared.domain.planning import WARNING_DAYS, CustomerSeen, InvoiceState, PlannedReminder, next_step_on
 from shared.domain.settings import TenantSettings
 from shared.messages import (
     ActionMessage,
     ChargeLine,
+    Contact,
     InvoiceLine,
     QueueMessage,
     StatementMessage,
     reminder_key,
     statement_key,
 )
-from shared.services.charges import StepCharges
+from shared.services.charges import Seen, StepCharges, after
 from shared.storage.protocols import Store
-from shared.storage.repository import Advance
+from shared.storage.records import Advance
 
 
 def reminder_key_of(reminder: PlannedReminder, tenant: str, what: str = "reminder") -> str:
@@ -44,17 +45,28 @@ def reminder_key_of(reminder: PlannedReminder, tenant: str, what: str = "reminde
 
 
 def advances_for(
-    reminder: PlannedReminder, on: date, respite: int, collection_after_days: int | None, charges: StepCharges
+    reminder: PlannedReminder,
+    on: date,
+    respite: int,
+    collection_after_days: int | None,
+    charges: StepCharges,
+    seen: Seen | None = None,
 ) -> list[Advance]:
-    """How each invoice of a reminder moves when its step happens on ``on``, with what it was charged."""
+    """How each invoice of a reminder moves when its step happens on ``on``, with what it was charged;
+    each carries from now on the snapshots ``seen`` (which the commit verifies) — its arrears period
+    with this step's charge in it."""
     template = reminder.template
     number = reminder.key.step_number
     step = template.step(number)
     warning = is_collection_warning(reminder, collection_after_days is not None)
     actions = [action for action in step.action_kinds if action not in charges.skipped]
     history = {"date": on.isoformat(), "step": step.name, "actions": actions, "fee": _text(charges.fee)}
+    charged = {period.agreement_id: period for period in charges.periods}
     advances = []
     for invoice in reminder.invoices:
+        period = seen.periods.get(invoice.agreement_id) if seen is not None else None
+        if period is not None and invoice.agreement_id in charged:
+            period = after(period, charged[invoice.agreement_id], on)
         advanced = replace(
             invoice,
             steps_done=invoice.steps_done + 1,
@@ -72,6 +84,8 @@ def advances_for(
                 fee_charged=charges.fee is not None,
                 interest_to=charges.interest_to,
                 compensated=invoice.invoice_id in charges.compensated_invoices,
+                seen_customer=seen.customer if seen is not None else None,
+                seen_period=period,
             )
         )
     return advances
@@ -133,11 +147,12 @@ def messages_for(
     charges: StepCharges,
     reference: str | None = None,
     statement_filed: Collection[str] = (),
+    contact: Contact | None = None,
 ) -> list[QueueMessage]:
-    """One message per action of the reminder's step, each with its business key and the
-    reminder's payment ``reference``; a charge the rules did not allow gets none (see
-    :func:`record_skipped_charges`). A ``statement`` is one per customer per run: none when
-    ``statement_filed`` names the customer already."""
+    """One message per action of the reminder's step, each with its business key, the reminder's
+    payment ``reference`` and the customer's ``contact`` as the commit saw it; a charge the rules
+    did not allow gets none (see :func:`record_skipped_charges`). A ``statement`` is one per
+    customer per run: none when ``statement_filed`` names the customer already."""
     messages: list[QueueMessage] = []
     for action in reminder.template.step(reminder.key.step_number).action_kinds:
         if action in charges.skipped:
@@ -151,9 +166,10 @@ def messages_for(
                 run_id=run_tag,
                 run_date=run_date,
                 customer_id=reminder.key.customer_id,
+                contact=contact,
             )
         else:
-            message = _action_message(reminder, action, settings, run_tag, run_date, charges, reference)
+            message = _action_message(reminder, action, settings, run_tag, run_date, charges, reference, contact)
         by_action[action] = by_action.get(action, 0) + 1
         messages.append(message)
     return messages
@@ -167,6 +183,7 @@ def _action_message(
     run_date: date,
     charges: StepCharges,
     reference: str | None,
+    contact: Contact | None,
 ) -> ActionMessage:
     """The message of one action (a letter or a charge) of the reminder's step."""
     warns = is_collection_warning(reminder, settings.collection is not None)
@@ -189,6 +206,21 @@ def _action_message(
         charge_amount=amounts.get(action),
         interest_rate=charges.interest_rate if action == "interest" else None,
         reference=reference,
+        contact=contact,
+    )
+
+
+def contact_of(customer: CustomerSeen | None) -> Contact | None:
+    """What a consumer needs of the customer, as the commit saw (and verified) it."""
+    if customer is None:
+        return None
+    return Contact(
+        name=customer.name,
+        email=customer.email,
+        phone=customer.phone,
+        language=customer.language,
+        address=customer.address,
+        business=customer.business,
     )
 
 

@@ -3,15 +3,16 @@ read alike: by attribute). No PynamoDB here."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from shared.domain.money import money_text
-from shared.domain.planning import InvoiceState
+from shared.domain.planning import CustomerSeen, InvoiceState, PeriodSeen
 from shared.domain.templates import Step, TemplateVersion
 from shared.storage import keys
-from shared.storage.records import Agreement, BillingLine, BsRecord
+from shared.storage.records import Agreement, BillingLine, BsRecord, Customer, seen_customer
 
 
 def invoice_state(item: Any) -> InvoiceState:
@@ -32,7 +33,77 @@ def invoice_state(item: Any) -> InvoiceState:
         disputed_ever=bool(item.disputed_ever),
         interest_to=date.fromisoformat(item.interest_to) if item.interest_to else None,
         compensated=bool(item.compensated),
+        customer_seen=customer_seen(item.seen_customer),
+        period_seen=period_seen(item.seen_period),
     )
+
+
+def customer_seen(data: Any) -> CustomerSeen | None:
+    """An invoice's stored snapshot of its customer (None when it carries none)."""
+    if not data:
+        return None
+    return CustomerSeen(
+        rev=data.get("rev"),
+        name=str(data["name"]),
+        email=data.get("email"),
+        phone=data.get("phone"),
+        language=data.get("language") or "da",
+        address=data.get("address"),
+        business=bool(data.get("business", False)),
+    )
+
+
+def customer_seen_data(seen: CustomerSeen) -> dict[str, Any]:
+    return {
+        "rev": seen.rev,
+        "name": seen.name,
+        "email": seen.email,
+        "phone": seen.phone,
+        "language": seen.language,
+        "address": seen.address,
+        "business": seen.business,
+    }
+
+
+def period_seen(data: Any) -> PeriodSeen | None:
+    """An invoice's stored snapshot of its agreement's arrears period (None when it carries none)."""
+    if not data:
+        return None
+    last = data.get("last_fee_on")
+    return PeriodSeen(
+        int(data.get("fees") or 0), date.fromisoformat(last) if last else None, bool(data.get("compensated"))
+    )
+
+
+def period_seen_data(seen: PeriodSeen) -> dict[str, Any]:
+    last = seen.last_fee_on.isoformat() if seen.last_fee_on else None
+    return {"fees": seen.fees, "last_fee_on": last, "compensated": seen.compensated}
+
+
+def customer(item: Any) -> Customer:
+    """A customer item (its profile and revision) as the customer."""
+    return Customer.from_data(str(item.customer_id), dict(item.data), item.rev)
+
+
+def with_snapshots(
+    invoices: list[InvoiceState], customers: dict[str, Any], agreements: dict[str, Any]
+) -> list[InvoiceState]:
+    """New invoices with the snapshots of their customer and arrears period, from the items read
+    (by id); a snapshot an invoice carries already is kept, an unknown customer gives none."""
+    done = []
+    for invoice in invoices:
+        customer_item = customers.get(invoice.customer_id)
+        seen = invoice.customer_seen or (seen_customer(customer(customer_item)) if customer_item is not None else None)
+        period = invoice.period_seen or period_seen_of(agreements.get(invoice.agreement_id))
+        done.append(replace(invoice, customer_seen=seen, period_seen=period))
+    return done
+
+
+def period_seen_of(item: Any) -> PeriodSeen:
+    """An agreement item's current arrears period (an absent item: an empty period)."""
+    if item is None:
+        return PeriodSeen()
+    return PeriodSeen(*agreement_period(item))
 
 
 def template_version(item: Any) -> TemplateVersion:
@@ -99,7 +170,7 @@ def billing_attributes(line: BillingLine) -> dict[str, Any]:
 
 def invoice_attributes(invoice: InvoiceState, first_step_on: date | None) -> dict[str, Any]:
     """A new invoice's stored attributes: in the due-index while a step waits, in the open-index
-    while money is owed."""
+    while money is owed; with the snapshots of its customer and arrears period it carries."""
     attributes: dict[str, Any] = {
         "invoice_id": invoice.invoice_id,
         "customer_id": invoice.customer_id,
@@ -113,9 +184,13 @@ def invoice_attributes(invoice: InvoiceState, first_step_on: date | None) -> dic
         "status": "open" if first_step_on else "paid",
     }
     if first_step_on is not None:
-        attributes["due_shard"] = keys.due_shard(invoice.invoice_id)
+        attributes["due_shard"] = keys.due_shard(invoice.customer_id)
         attributes["due_key"] = keys.dated(first_step_on, invoice.invoice_id)
     if invoice.open_amount > 0:
         attributes["open_customer"] = invoice.customer_id
         attributes["open_key"] = keys.dated(invoice.due, invoice.invoice_id)
+    if invoice.customer_seen is not None:
+        attributes["seen_customer"] = customer_seen_data(invoice.customer_seen)
+    if invoice.period_seen is not None:
+        attributes["seen_period"] = period_seen_data(invoice.period_seen)
     return attributes

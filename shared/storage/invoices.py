@@ -16,7 +16,7 @@ from shared.domain.money import money_text
 from shared.domain.planning import InvoiceState
 from shared.errors import AlreadyExists, Conflict, NotFound
 from shared.storage import keys
-from shared.storage.convert import invoice_state
+from shared.storage.convert import invoice_state, with_snapshots
 from shared.storage.dynamo import (
     TRANSACTION_LIMIT,
     DynamoBase,
@@ -26,12 +26,33 @@ from shared.storage.dynamo import (
     new_invoice_item,
     record_item,
 )
-from shared.storage.models import InvoiceModel, RecordModel
+from shared.storage.models import AgreementModel, CustomerModel, InvoiceModel, RecordModel
+
+
+def _with_snapshots(invoices: list[InvoiceState]) -> list[InvoiceState]:
+    """New invoices with snapshots of their customers and arrears periods, read in batches (for
+    those that carry none)."""
+    customer_ids = {invoice.customer_id for invoice in invoices if invoice.customer_seen is None}
+    agreement_ids = {invoice.agreement_id for invoice in invoices if invoice.period_seen is None}
+    customers = (
+        {item.customer_id: item for item in CustomerModel.batch_get([keys.customer(c) for c in customer_ids])}
+        if customer_ids
+        else {}
+    )
+    agreements = (
+        {item.agreement_id: item for item in AgreementModel.batch_get([keys.agreement(a) for a in agreement_ids])}
+        if agreement_ids
+        else {}
+    )
+    return with_snapshots(invoices, customers, agreements)
 
 
 class DynamoInvoiceStore(DynamoBase):
     # -- creating and reading ------------------------------------------------------
     def create_invoice(self, invoice: InvoiceState, first_step_on: date | None) -> None:
+        """Create the invoice, with the snapshots of its customer and arrears period it carries (read
+        when it carries none)."""
+        [invoice] = _with_snapshots([invoice])
         try:
             new_invoice_item(invoice, first_step_on).save(condition=InvoiceModel.pk.does_not_exist())
         except PutError as error:
@@ -40,7 +61,10 @@ class DynamoInvoiceStore(DynamoBase):
             raise
 
     def create_invoices(self, invoices: list[tuple[InvoiceState, date | None]]) -> None:
-        """Create invoices in transactions of up to 100, each only if it does not exist yet."""
+        """Create invoices in transactions of up to 100, each only if it does not exist yet (with
+        snapshots, as :meth:`create_invoice`)."""
+        filed = _with_snapshots([invoice for invoice, _ in invoices])
+        invoices = [(invoice, first_step_on) for invoice, (_, first_step_on) in zip(filed, invoices, strict=True)]
         for start in range(0, len(invoices), TRANSACTION_LIMIT):
             try:
                 with TransactWrite(connection=InvoiceModel._get_connection().connection) as transaction:
@@ -104,6 +128,27 @@ class DynamoInvoiceStore(DynamoBase):
             for item in InvoiceModel.due_index.query(shard):
                 yield invoice_state(item)
 
+    def move_legacy_due_entries(self, limit: int) -> int:
+        """Move up to ``limit`` invoices still filed in the legacy due shards (by invoice id) to their
+        customer's shard, each conditional on where it was found; returns how many were moved (0: the
+        legacy shards are empty). A move that lost a race (the invoice changed meanwhile) is left
+        to the next call."""
+        moved = 0
+        for shard in keys.LEGACY_DUE_SHARDS:
+            for item in InvoiceModel.due_index.query(shard, limit=limit - moved):
+                try:
+                    invoice_item(item.invoice_id).update(
+                        actions=[InvoiceModel.due_shard.set(keys.due_shard(item.customer_id))],
+                        condition=(InvoiceModel.due_shard == shard) & (InvoiceModel.due_key == item.due_key),
+                    )
+                    moved += 1
+                except UpdateError as error:
+                    if not conditional_failed(error):
+                        raise
+                if moved >= limit:
+                    return moved
+        return moved
+
     def open_invoices(self, customer_id: str) -> list[InvoiceState]:
         """The customer's invoices with an open balance, oldest due date first (the sparse open-index)."""
         return [invoice_state(item) for item in InvoiceModel.open_index.query(customer_id)]
@@ -135,7 +180,7 @@ class DynamoInvoiceStore(DynamoBase):
             actions: list[Any] = [InvoiceModel.due_shard.remove(), InvoiceModel.due_key.remove()]
         else:
             actions = [
-                InvoiceModel.due_shard.set(keys.due_shard(invoice.invoice_id)),
+                InvoiceModel.due_shard.set(keys.due_shard(invoice.customer_id)),
                 InvoiceModel.due_key.set(keys.dated(next_step or keys.PARKED, invoice.invoice_id)),
             ]
         try:

@@ -10,7 +10,13 @@ from __future__ import annotations
 import zlib
 from datetime import date
 
-DUE_SHARDS = 4
+# The due-index's shards: a fixed count, hashed by customer (docs/architecture.md, "The due index").
+# A customer's invoices are all in one shard, so a shard worker consolidates per customer alone.
+# Changing the count re-homes every waiting invoice: do it as the legacy shards below were moved.
+DUE_SHARDS = 16
+# Before the run fanned out, invoices were spread over 4 shards by invoice id ("DUE#0".."DUE#3");
+# a run moves what is still filed there (migrate_due_index) and then finds them empty.
+LEGACY_DUE_SHARDS = tuple(f"DUE#{shard}" for shard in range(4))
 # Where an unpaid invoice that finished its template waits: in the due-index, beyond every run's range.
 PARKED = date(9999, 12, 31)
 
@@ -87,13 +93,15 @@ def invoice_entry(invoice_id: str, kind: str, entry_id: str) -> Key:
     return f"INVOICE#{invoice_id}", f"{ENTRY_PREFIX}{kind}#{entry_id}"
 
 
-def due_shard(invoice_id: str) -> str:
-    """The due-index partition of an invoice: writes spread over a few partitions."""
-    return f"DUE#{zlib.crc32(invoice_id.encode()) % DUE_SHARDS}"
+def due_shard(customer_id: str) -> str:
+    """The due-index shard of a customer's invoices (``DUE#c00`` … ``DUE#c15``): every invoice of one
+    customer in one shard, the customers spread evenly (CRC-32 of the id)."""
+    return f"DUE#c{zlib.crc32(customer_id.encode()) % DUE_SHARDS:02d}"
 
 
 def due_shards() -> list[str]:
-    return [f"DUE#{shard}" for shard in range(DUE_SHARDS)]
+    """Every due-index shard, in order."""
+    return [f"DUE#c{shard:02d}" for shard in range(DUE_SHARDS)]
 
 
 def dated(on: date, invoice_id: str) -> str:

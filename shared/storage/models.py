@@ -48,8 +48,9 @@ open balance, so "this customer's open invoices, oldest due first" is one
 query — settlement needs it.
 
 The first secondary index is ``due-index``: a *sparse* index over invoices
-that wait for their next step. ``due_shard`` spreads writes over a few
-partitions; ``due_key`` is ``<next step date>#<invoice id>`` so "everything due
+that wait for their next step. ``due_shard`` is one of 16 shards hashed by
+customer (``keys.due_shard``), so a shard holds whole customers and a run fans
+out over shards; ``due_key`` is ``<next step date>#<invoice id>`` so "everything due
 on or before D" is one range query per shard. An invoice that is paid, waits for
 approval of a proposal, or went to debt collection has neither attribute and
 so is not in the index. An unpaid invoice that finished its template is
@@ -85,7 +86,6 @@ DUE_INDEX_NAME = "due-index"
 OPEN_INDEX_NAME = "open-index"
 CUSTOMER_INDEX_NAME = "customer-index"
 SEND_INDEX_NAME = "send-index"
-DUE_SHARDS = 4
 
 
 class _TableModel(Model):
@@ -113,6 +113,7 @@ class TemplateVersionModel(_TableModel):
 class CustomerModel(_TableModel):
     customer_id = UnicodeAttribute()
     data = JSONAttribute()
+    rev = UnicodeAttribute(null=True)  # a digest of ``data``, new with every change (records.customer_revision)
 
 
 class AgreementModel(_TableModel):
@@ -178,6 +179,10 @@ class InvoiceModel(_TableModel):
     disputed_ever = BooleanAttribute(default=False)
     interest_to = UnicodeAttribute(null=True)
     compensated = BooleanAttribute(default=False)
+    # Snapshots of the customer (with its rev) and of the agreement's arrears period, so a run need not
+    # read them; written at creation and by every reminder commit, verified by the commit that relies on them
+    seen_customer = JSONAttribute(null=True)
+    seen_period = JSONAttribute(null=True)
     status = UnicodeAttribute(default="open")  # open | paid | finished | collection
     due_shard = UnicodeAttribute(null=True)
     due_key = UnicodeAttribute(null=True)

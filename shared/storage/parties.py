@@ -11,7 +11,7 @@ from pynamodb.transactions import TransactWrite
 
 from shared.errors import AlreadyExists, NotFound
 from shared.storage import keys
-from shared.storage.convert import agreement, agreement_period
+from shared.storage.convert import agreement, agreement_period, customer
 from shared.storage.dynamo import (
     TRANSACTION_LIMIT,
     DynamoBase,
@@ -21,12 +21,15 @@ from shared.storage.dynamo import (
     record_item,
 )
 from shared.storage.models import AgreementModel, CustomerModel, RecordModel
-from shared.storage.records import Agreement, Customer
+from shared.storage.records import Agreement, Customer, customer_revision
 
 
-def _customer_item(customer: Customer) -> CustomerModel:
-    pk, sk = keys.customer(customer.customer_id)
-    return CustomerModel(pk=pk, sk=sk, customer_id=customer.customer_id, data=customer.as_data())
+def _customer_item(profile: Customer) -> CustomerModel:
+    """The customer's item, with its revision (a snapshot of an older one is stale)."""
+    pk, sk = keys.customer(profile.customer_id)
+    return CustomerModel(
+        pk=pk, sk=sk, customer_id=profile.customer_id, data=profile.as_data(), rev=customer_revision(profile)
+    )
 
 
 def _agreement_item(agreement: Agreement) -> AgreementModel:
@@ -66,12 +69,12 @@ class DynamoPartyStore(DynamoBase):
             item = CustomerModel.get(*keys.customer(customer_id))
         except CustomerModel.DoesNotExist:
             return None
-        return Customer.from_data(customer_id, dict(item.data))
+        return customer(item)
 
     def get_customers(self, customer_ids: set[str]) -> dict[str, Customer]:
         """Several customers in batches (an unknown id is left out)."""
         items = CustomerModel.batch_get([keys.customer(customer_id) for customer_id in customer_ids])
-        return {item.customer_id: Customer.from_data(item.customer_id, dict(item.data)) for item in items}
+        return {item.customer_id: customer(item) for item in items}
 
     def list_customers(self) -> list[Customer]:
         return [Customer.from_data(item.data["id"], item.data) for item in RecordModel.query(keys.CUSTOMERS)]

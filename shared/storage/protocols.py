@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from shared.domain.planning import InvoiceState
 from shared.domain.settings import TenantSettings
 from shared.domain.templates import TemplateVersion
-from shared.storage.records import Advance, Agreement, BillingLine, BsRecord, Customer, PeriodCharge
+from shared.storage.records import Advance, Agreement, BillingLine, BsRecord, Customer, PeriodCharge, ReminderWrite
 from shared.storage.send_entries import Claim, SendEntry
 
 if TYPE_CHECKING:
@@ -76,6 +76,7 @@ class InvoiceStore(Protocol):
     def due_invoices(self, on_or_before: date, shards: Sequence[str] | None = None) -> Iterator[InvoiceState]: ...
     def overdue_in_process(self, before: date) -> Iterator[InvoiceState]: ...
     def waiting_invoices(self) -> Iterator[InvoiceState]: ...
+    def move_legacy_due_entries(self, limit: int) -> int: ...
     def open_invoices(self, customer_id: str) -> list[InvoiceState]: ...
     def customer_invoices(self, customer_id: str) -> list[InvoiceState]: ...
     def set_open_amount(self, invoice: InvoiceState, new_open: Decimal) -> None: ...
@@ -86,8 +87,13 @@ class InvoiceStore(Protocol):
 
 
 class ReminderStore(Protocol):
-    """A reminder's commit, proposals waiting for approval, collection cases."""
+    """Reminders' commits (several in one transaction, one outbox item) and their payment references,
+    proposals waiting for approval, collection cases."""
 
+    def reserve_reference_numbers(self, count: int) -> int: ...
+    def commit_reminders(
+        self, key: str, run_id: str, messages: list[str], reminders: Sequence[ReminderWrite]
+    ) -> dict[int, str]: ...
     def commit_reminder(
         self,
         key: str,

@@ -5,12 +5,15 @@ Plain dataclasses: a service builds them, a store files them under its keys.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from shared.domain.planning import InvoiceState
+from shared.domain.planning import CustomerSeen, InvoiceState, PeriodSeen
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,9 @@ class Customer:
     language: str = "da"
     address: dict[str, Any] | None = None
     business: bool = False  # a business customer (B2B): compensation and agreed higher fees may apply
+    # The revision it was read at (see :func:`customer_revision`); None when not read from storage,
+    # or stored before revisions. Not part of its identity.
+    rev: str | None = field(default=None, compare=False)
 
     def as_data(self) -> dict[str, Any]:
         return {
@@ -34,8 +40,8 @@ class Customer:
         }
 
     @classmethod
-    def from_data(cls, customer_id: str, data: dict[str, Any]) -> Customer:
-        """A customer from its stored data (``as_data``)."""
+    def from_data(cls, customer_id: str, data: dict[str, Any], rev: str | None = None) -> Customer:
+        """A customer from its stored data (``as_data``) and revision."""
         return cls(
             customer_id=customer_id,
             name=data["name"],
@@ -44,7 +50,34 @@ class Customer:
             language=data.get("language") or "da",
             address=data.get("address"),
             business=bool(data.get("business", False)),
+            rev=rev,
         )
+
+
+def customer_revision(customer: Customer) -> str:
+    """The customer's revision: a digest of what it holds, stored with every write. Any change
+    gives a new one, so a snapshot carrying an older one is stale (an unchanged rewrite keeps it,
+    and the snapshot stays true)."""
+    text = json.dumps(customer.as_data(), sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def as_stored(customer: Customer) -> Customer:
+    """The customer as storage files it: with its revision."""
+    return replace(customer, rev=customer_revision(customer))
+
+
+def seen_customer(customer: Customer) -> CustomerSeen:
+    """The snapshot of the customer an invoice carries (its ``rev`` as read)."""
+    return CustomerSeen(
+        rev=customer.rev,
+        name=customer.name,
+        email=customer.email,
+        phone=customer.phone,
+        language=customer.language,
+        address=customer.address,
+        business=customer.business,
+    )
 
 
 @dataclass(frozen=True)
@@ -66,6 +99,9 @@ class Advance:
     fee_charged: bool = False
     interest_to: date | None = None  # interest was charged up to this date
     compensated: bool = False
+    # The snapshots the invoice carries from now on (None: keep the one it has): what the commit verified
+    seen_customer: CustomerSeen | None = None
+    seen_period: PeriodSeen | None = None  # its agreement's period after this step
 
 
 @dataclass(frozen=True)
@@ -76,6 +112,35 @@ class PeriodCharge:
     fees_before: int  # the count it was read at: the update is conditional on it
     fee: bool
     compensated: bool
+
+
+@dataclass(frozen=True)
+class CustomerCheck:
+    """A commit relied on the customer at revision ``rev`` (None: stored before revisions)."""
+
+    customer_id: str
+    rev: str | None
+
+
+@dataclass(frozen=True)
+class ReminderWrite:
+    """One reminder of a commit: its invoices advance (each from the step it was read at), its payment
+    ``reference`` is filed, the approved proposal ``proposal_key`` removed, its agreements' arrears
+    periods change (``periods``); ``customer`` and ``periods_seen`` (agreement → period) are what its
+    decision relied on, verified in the same transaction."""
+
+    advances: Sequence[Advance]
+    reference: dict[str, Any] | None = None
+    proposal_key: str | None = None
+    periods: Sequence[PeriodCharge] = ()
+    customer: CustomerCheck | None = None
+    periods_seen: Mapping[str, PeriodSeen] = field(default_factory=dict)
+
+
+# Why a reminder of a commit was not written: an invoice (or the approved proposal) moved meanwhile,
+# or what its decision relied on (customer, arrears period) changed since it was seen.
+MOVED = "moved"
+STALE = "stale"
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""A reminder's commit in DynamoDB — invoices advance, messages go to the outbox — and the
-proposals that wait for approval (O9) and the debt-collection cases they become (O14)."""
+"""Reminders' commits in DynamoDB — invoices advance, messages go to the outbox — their payment
+references, and the proposals that wait for approval (O9) and the debt-collection cases they
+become (O14)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,18 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from shared.domain.money import money_text
-from shared.domain.planning import InvoiceState
+from shared.domain.planning import InvoiceState, PeriodSeen
 from shared.storage import keys
-from shared.storage.dynamo import DynamoBase, agreement_item, invoice_item, record_item
-from shared.storage.models import AgreementModel, InvoiceModel, OutboxModel, RecordModel
-from shared.storage.records import Advance, PeriodCharge
+from shared.storage.convert import customer_seen_data, period_seen_data
+from shared.storage.dynamo import DynamoBase, agreement_item, conditional_failed, invoice_item, record_item
+from shared.storage.models import AgreementModel, CounterModel, CustomerModel, InvoiceModel, OutboxModel, RecordModel
+from shared.storage.records import MOVED, STALE, Advance, CustomerCheck, PeriodCharge, ReminderWrite
 
 
 def _advance_actions(advance: Advance) -> list[Any]:
@@ -24,7 +29,7 @@ def _advance_actions(advance: Advance) -> list[Any]:
         InvoiceModel.last_step_on.set(advance.on.isoformat()),
         InvoiceModel.pending_proposal.remove(),
         InvoiceModel.history.set((InvoiceModel.history | []).append([advance.history])),
-        InvoiceModel.due_shard.set(keys.due_shard(invoice.invoice_id)),
+        InvoiceModel.due_shard.set(keys.due_shard(invoice.customer_id)),
         InvoiceModel.due_key.set(keys.dated(advance.next_step or keys.PARKED, invoice.invoice_id)),
     ]
     if advance.warning:
@@ -37,7 +42,72 @@ def _advance_actions(advance: Advance) -> list[Any]:
         actions.append(InvoiceModel.compensated.set(True))
     if advance.next_step is None:
         actions.append(InvoiceModel.status.set("finished"))
+    if advance.seen_customer is not None:
+        actions.append(InvoiceModel.seen_customer.set(customer_seen_data(advance.seen_customer)))
+    if advance.seen_period is not None:
+        actions.append(InvoiceModel.seen_period.set(period_seen_data(advance.seen_period)))
     return actions
+
+
+def _period_is(seen: PeriodSeen) -> Condition:
+    """The agreement's arrears period is still as seen (an attribute never written reads as empty)."""
+    fees = AgreementModel.period_fees
+    condition = (fees == seen.fees) if seen.fees else (fees.does_not_exist() | (fees == 0))
+    last = AgreementModel.period_last_fee_on
+    condition &= (last == seen.last_fee_on.isoformat()) if seen.last_fee_on else last.does_not_exist()
+    compensated = AgreementModel.period_compensated
+    condition &= (
+        (compensated == True)  # noqa: E712 (a condition expression, not a comparison)
+        if seen.compensated
+        else (compensated.does_not_exist() | (compensated == False))  # noqa: E712
+    )
+    return condition
+
+
+def _customer_is(check: CustomerCheck) -> Condition:
+    """The customer is still at the revision seen (None: still never rewritten since revisions)."""
+    if check.rev is None:
+        return CustomerModel.pk.exists() & CustomerModel.rev.does_not_exist()
+    return CustomerModel.rev == check.rev
+
+
+class _Owned:
+    """A transaction that remembers, per item, which reminder it belongs to and what its failed
+    condition would mean — in the order DynamoDB lists the items (checks, deletes, puts, updates:
+    how PynamoDB sends them), to read the cancellation reasons back."""
+
+    def __init__(self, transaction: TransactWrite) -> None:
+        self.transaction = transaction
+        self._owners: dict[str, list[tuple[int, str] | None]] = {"check": [], "delete": [], "put": [], "update": []}
+
+    def check(self, owner: tuple[int, str], model: type[Model], key: keys.Key, condition: Condition) -> None:
+        self.transaction.condition_check(model, key[0], key[1], condition=condition)
+        self._owners["check"].append(owner)
+
+    def delete(self, owner: tuple[int, str], model: Model, condition: Condition) -> None:
+        self.transaction.delete(model, condition=condition)
+        self._owners["delete"].append(owner)
+
+    def save(self, owner: tuple[int, str] | None, model: Model, condition: Condition) -> None:
+        self.transaction.save(model, condition=condition)
+        self._owners["put"].append(owner)
+
+    def update(self, owner: tuple[int, str], model: Model, actions: list[Any], condition: Condition) -> None:
+        self.transaction.update(model, actions=actions, condition=condition)
+        self._owners["update"].append(owner)
+
+    def failures(self, error: TransactWriteError, count: int) -> dict[int, str]:
+        """Which reminders failed, and why (an unowned item that failed: all of them moved)."""
+        owners = [*self._owners["check"], *self._owners["delete"], *self._owners["put"], *self._owners["update"]]
+        failed: dict[int, str] = {}
+        for owner, reason in zip(owners, error.cancellation_reasons, strict=False):
+            if reason is None or reason.code != "ConditionalCheckFailed":
+                continue
+            if owner is None:
+                return dict.fromkeys(range(count), MOVED)
+            index, why = owner
+            failed[index] = MOVED if failed.get(index) == MOVED else why
+        return failed or dict.fromkeys(range(count), MOVED)
 
 
 def _period_actions(period: PeriodCharge, on: date) -> list[Any]:
@@ -56,7 +126,53 @@ def _outbox_item(key: str, messages: list[str], run_id: str) -> OutboxModel:
     return OutboxModel(pk=keys.OUTBOX, sk=key, messages=messages, run_id=run_id)
 
 
+def _write_reminder(owned: _Owned, index: int, reminder: ReminderWrite) -> None:
+    """One reminder's items of a commit, each tagged with what its failed condition would mean."""
+    moved, stale = (index, MOVED), (index, STALE)
+    if reminder.reference is not None:
+        owned.save(
+            moved,
+            record_item((keys.REFERENCE, str(reminder.reference["reference"])), reminder.reference),
+            RecordModel.pk.does_not_exist(),
+        )
+    if reminder.proposal_key is not None:
+        owned.delete(moved, record_item((keys.PROPOSAL, reminder.proposal_key)), RecordModel.pk.exists())
+    if reminder.customer is not None:
+        owned.check(stale, CustomerModel, keys.customer(reminder.customer.customer_id), _customer_is(reminder.customer))
+    on = reminder.advances[0].on
+    charged = {period.agreement_id: period for period in reminder.periods}
+    for agreement_id in sorted(charged.keys() | reminder.periods_seen.keys()):
+        period = charged.get(agreement_id)
+        seen = reminder.periods_seen.get(agreement_id)
+        if seen is not None:
+            condition = _period_is(seen)
+        else:  # a caller that read only the count
+            fees_before = period.fees_before if period is not None else 0
+            condition = (
+                AgreementModel.period_fees == fees_before
+                if fees_before
+                else AgreementModel.period_fees.does_not_exist() | (AgreementModel.period_fees == 0)
+            )
+        if period is not None:
+            owned.update(stale, agreement_item(agreement_id), _period_actions(period, on), condition)
+        else:
+            owned.check(stale, AgreementModel, keys.agreement(agreement_id), condition)
+    for advance in reminder.advances:
+        condition = InvoiceModel.steps_done == advance.invoice.steps_done
+        if reminder.proposal_key is not None:
+            condition &= InvoiceModel.pending_proposal == reminder.proposal_key
+        owned.update(moved, invoice_item(advance.invoice.invoice_id), _advance_actions(advance), condition)
+
+
 class DynamoReminderStore(DynamoBase):
+    def reserve_reference_numbers(self, count: int) -> int:
+        """Take ``count`` numbers from the tenant's reference counter at once (an atomic add: never
+        handed out twice) and return the first; the same counter as ``next_reference_number``."""
+        pk, sk = keys.REFERENCE_COUNTER
+        item = CounterModel(pk=pk, sk=sk)
+        item.update(actions=[CounterModel.value.add(count)])
+        return int(item.value) - count + 1
+
     def commit_reminder(
         self,
         key: str,
@@ -67,44 +183,36 @@ class DynamoReminderStore(DynamoBase):
         periods: Sequence[PeriodCharge] = (),
         reference: dict[str, Any] | None = None,
     ) -> bool:
-        """Advance the reminder's invoices and file its messages in the outbox — all or nothing.
+        """One reminder's commit (see :meth:`commit_reminders`): True when written."""
+        write = ReminderWrite(advances, reference, proposal_key, periods)
+        return not self.commit_reminders(key, run_id, messages, [write])
 
-        ``reference`` (see :func:`shared.services.scheduling.reference_record`) is the reminder's
-        payment reference, filed in the same transaction so a payment carrying it can always be
-        matched back to the reminder's customer and invoices.
+    def commit_reminders(
+        self, key: str, run_id: str, messages: list[str], reminders: Sequence[ReminderWrite]
+    ) -> dict[int, str]:
+        """Advance the reminders' invoices and file all their messages in one outbox item ``key`` —
+        all or nothing, in one transaction.
 
-        Each invoice moves only from the step it was read at (and, for an
-        approved proposal, only while that proposal still holds it, which is
-        then removed); if anything moved meanwhile, nothing is written and
-        False comes back.
+        Each reminder's payment reference is filed with it, so a payment carrying it can always be
+        matched back to the reminder's customer and invoices. Each invoice moves only from the step
+        it was read at (and, for an approved proposal, only while that proposal still holds it,
+        which is then removed); the customer and the arrears periods a reminder's decision relied on
+        must still be as seen. Returns {} when written; else nothing was written, and the answer
+        says, by position, which reminders failed: :data:`MOVED` (an invoice or proposal moved) or
+        :data:`STALE` (its customer or an agreement's period changed since seen).
         """
-
-        def write(transaction: TransactWrite) -> None:
-            transaction.save(_outbox_item(key, messages, run_id), condition=OutboxModel.pk.does_not_exist())
-            if reference is not None:
-                transaction.save(
-                    record_item((keys.REFERENCE, str(reference["reference"])), reference),
-                    condition=RecordModel.pk.does_not_exist(),
-                )
-            if proposal_key is not None:
-                transaction.delete(record_item((keys.PROPOSAL, proposal_key)), condition=RecordModel.pk.exists())
-            for period in periods:
-                transaction.update(
-                    agreement_item(period.agreement_id),
-                    actions=_period_actions(period, advances[0].on),
-                    condition=AgreementModel.period_fees == period.fees_before
-                    if period.fees_before
-                    else AgreementModel.period_fees.does_not_exist() | (AgreementModel.period_fees == 0),
-                )
-            for advance in advances:
-                condition = InvoiceModel.steps_done == advance.invoice.steps_done
-                if proposal_key is not None:
-                    condition &= InvoiceModel.pending_proposal == proposal_key
-                transaction.update(
-                    invoice_item(advance.invoice.invoice_id), actions=_advance_actions(advance), condition=condition
-                )
-
-        return self._transact(write)
+        owned: _Owned | None = None
+        try:
+            with TransactWrite(connection=RecordModel._get_connection().connection) as transaction:
+                owned = _Owned(transaction)
+                owned.save(None, _outbox_item(key, messages, run_id), OutboxModel.pk.does_not_exist())
+                for index, reminder in enumerate(reminders):
+                    _write_reminder(owned, index, reminder)
+        except TransactWriteError as error:
+            if owned is None or not conditional_failed(error):
+                raise
+            return owned.failures(error, len(reminders))
+        return {}
 
     # -- proposals waiting for approval (O9) and debt-collection cases (O14) -----------
     def commit_proposal(
@@ -147,7 +255,7 @@ class DynamoReminderStore(DynamoBase):
                 actions: list[Any] = [InvoiceModel.pending_proposal.remove()]
                 if refile_on is not None:
                     actions += [
-                        InvoiceModel.due_shard.set(keys.due_shard(invoice.invoice_id)),
+                        InvoiceModel.due_shard.set(keys.due_shard(invoice.customer_id)),
                         InvoiceModel.due_key.set(keys.dated(refile_on, invoice.invoice_id)),
                     ]
                 transaction.update(

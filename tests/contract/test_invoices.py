@@ -59,15 +59,37 @@ def test_the_due_index_answers_by_date_per_shard(store):
 
 
 def test_due_index_order_is_the_same_in_both_stores(store):
-    # Given many invoices over several shards and dates
+    # Given many invoices of several customers, over several shards and dates
+    customer = {f"I{number:02d}": f"C{number % 7}" for number in range(12)}
     for number in range(12):
-        store.create_invoice(invoice(f"I{number:02d}"), date(2026, 3, 1 + number % 5))
+        invoice_id = f"I{number:02d}"
+        store.create_invoice(invoice(invoice_id, customer[invoice_id]), date(2026, 3, 1 + number % 5))
     # Then the order is shard by shard, by date then id: DynamoDB's order
     order = ids(store.due_invoices(date(2026, 3, 31)))
-    expected = sorted(order, key=lambda i: (keys.due_shard(i), keys.dated(date(2026, 3, 1 + int(i[1:]) % 5), i)))
+    shard_of = {i: keys.due_shard(customer[i]) for i in order}
+    expected = sorted(
+        order, key=lambda i: (keys.due_shards().index(shard_of[i]), keys.dated(date(2026, 3, 1 + int(i[1:]) % 5), i))
+    )
     assert order == expected
-    assert len({keys.due_shard(i) for i in order}) > 1  # the order spans shards
+    assert len(set(shard_of.values())) > 1  # the order spans shards
     assert order != sorted(order)
+
+
+def test_a_customer_is_in_one_shard_and_shards_can_be_read_alone(store):
+    # Given two customers' invoices, in (almost surely) different shards
+    customers = ["C1", "C2", "C3", "C4"]
+    for number, customer_id in enumerate(customers * 3):
+        store.create_invoice(invoice(f"I{number:02d}", customer_id), MARCH_8)
+    # Then each shard answers for whole customers, and all shards together answer for all
+    seen: dict[str, str] = {}
+    total = 0
+    for shard in keys.due_shards():
+        for due in store.due_invoices(MARCH_8, shards=[shard]):
+            assert seen.setdefault(due.customer_id, shard) == shard, "a customer in two shards"
+            assert keys.due_shard(due.customer_id) == shard
+            total += 1
+    assert total == 12 and set(seen) == set(customers)
+    assert len(set(seen.values())) > 1
 
 
 def test_open_and_customer_indexes(store):
@@ -143,3 +165,31 @@ def test_a_payment_reference_is_filed_with_its_reminder(store):
     assert store.commit_reminder("k1", "run1", ["m1"], [advance], reference=reference)
     assert store.get_reference("000000000000017") == reference
     assert store.get_reference("000000000000018") is None
+
+
+def _file_in_legacy_shard(store, invoice_id: str, shard: str) -> None:
+    """Put an invoice where a run before the fan-out filed it (a shard by invoice id)."""
+    from shared.storage.memory import MemoryStore
+
+    if isinstance(store, MemoryStore):
+        store._table.update(keys.invoice(invoice_id), set_={"due_shard": shard})
+        return
+    from shared.storage.models import InvoiceModel
+
+    InvoiceModel(*keys.invoice(invoice_id)).update(actions=[InvoiceModel.due_shard.set(shard)])
+
+
+def test_invoices_in_the_legacy_shards_move_to_their_customers_shard(store):
+    # Given three waiting invoices of two customers still filed in the legacy shards
+    for number, customer_id in enumerate(["C1", "C1", "C2"]):
+        store.create_invoice(invoice(f"I{number}", customer_id), MARCH_8)
+        _file_in_legacy_shard(store, f"I{number}", keys.LEGACY_DUE_SHARDS[number % 4])
+    assert ids(store.due_invoices(MARCH_8)) == []  # the customer shards do not see them yet
+    # When they are moved two at a time
+    assert store.move_legacy_due_entries(2) == 2
+    assert store.move_legacy_due_entries(2) == 1
+    assert store.move_legacy_due_entries(2) == 0
+    # Then each is in its customer's shard, due as before
+    assert sorted(ids(store.due_invoices(MARCH_8))) == ["I0", "I1", "I2"]
+    for due in store.due_invoices(MARCH_8):
+        assert ids(store.due_invoices(MARCH_8, shards=[keys.due_shard(due.customer_id)])).count(due.invoice_id) == 1

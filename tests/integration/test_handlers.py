@@ -165,7 +165,9 @@ def test_a_run_that_stops_before_sending_is_completed_by_the_next_run(acme: Simu
         backoff=Backoff(attempts=3, sleep=lambda _: None),
     )
     assert stopped.status == "continuing" and stopped.messages == 0
-    assert len(acme.repo.pending_outbox()) == 3  # C1, C2 and C3 each have one reminder waiting
+    # C1, C2 and C3 each have one reminder waiting, committed together: one outbox item holds their messages
+    [(_, waiting)] = acme.repo.pending_outbox()
+    assert sorted(json.loads(body)["customer_id"] for body in waiting) == ["C1", "C2", "C3"]
     assert acme.repo.get_invoice("I1").steps_done == 1  # type: ignore[union-attr]
     # When the next run comes (a day later, nothing new is due)
     summary = acme.stack.run_scheduler({"source": "schedule", "time": "2026-01-30T05:00:00Z"})

@@ -12,7 +12,7 @@ import pytest
 
 from dunning.local_stack import LocalStack
 from dunning.moto_patches import fast_transactions
-from shared.domain.planning import InvoiceState
+from shared.domain.planning import CustomerSeen, InvoiceState, PeriodSeen
 from shared.domain.settings import TenantSettings
 from shared.domain.templates import TemplateDefinition
 from shared.services.tenant.settings import store_settings
@@ -47,7 +47,9 @@ def dynamodb_reads() -> Iterator[Counter[str]]:
         botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
 
 
-def seed(repo: DunningRepository, invoices: int, due_share: float) -> int:
+def seed(repo: DunningRepository, invoices: int, due_share: float, snapshots: bool = True) -> int:
+    """Customers stored before revisions (no ``rev``), one agreement each, and invoices — carrying
+    snapshots of their customer and arrears period, or (``snapshots`` False) filed before them."""
     settings = TenantSettings(tenant="acme", default_template="standard")
     store_settings(repo, settings, actor="test")
     steps = [{"name": "Rykker 1", "days": 4, "actions": ["email", {"fee": "100.00"}]}]
@@ -90,6 +92,10 @@ def seed(repo: DunningRepository, invoices: int, due_share: float) -> int:
                 open_amount=Decimal("500.00"),
                 issued=date(2026, 1, 1),
                 due=first_step - timedelta(days=4),
+                customer_seen=CustomerSeen(None, f"Kunde {number // 2}", f"c{number // 2}@example.dk")
+                if snapshots
+                else None,
+                period_seen=PeriodSeen() if snapshots else None,
             )
             batch.save(new_invoice_item(invoice, first_step))
     return due
@@ -101,17 +107,38 @@ def test_a_run_over_10000_invoices_reads_at_most_105_items_per_100_due():
     # (same answers, same requests — see dunning/moto_patches.py).
     with fast_transactions(), LocalStack("acme") as stack:
         repo = DunningRepository(stack.table_name)
-        # Given 10,000 invoices of which 1 % are due for a step
+        # Given 10,000 invoices of which 1 % are due for a step that charges a fee; each carries
+        # snapshots of its customer and its agreement's arrears period
         due = seed(repo, 10_000, 0.01)
         assert due == 100
         # When one scheduler run happens
         with dynamodb_reads() as reads:
             summary = stack.run_scheduler({"source": "schedule", "time": "2026-03-02T05:00:00Z"})
-        # Then every due invoice was reminded and nothing was scanned; reads stay within 1.05 items per due
-        # invoice, plus its agreement's arrears period (the fee rules of renteloven § 9 b) and its customer
-        # (no fee without a letter: can any channel reach the customer?), both read in batches
+        # Then every due invoice was reminded and nothing was scanned; the run read no customer and no
+        # agreement (the commits verified the snapshots), so reads stay within 1.05 items per due invoice
         assert summary["invoices_advanced"] == due
-        assert reads["Scan"] == 0
+        assert reads["Scan"] == 0 and reads["BatchGetItem"] == 0
+        assert reads["items"] / due <= 1.05, reads
+        # And each invoice now carries its agreement's period with its fee in it
+        invoice = repo.get_invoice("I000000")
+        assert invoice is not None and invoice.period_seen == PeriodSeen(1, RUN_DATE, False)
+
+
+@pytest.mark.slow
+def test_invoices_filed_before_snapshots_are_read_as_before_and_get_them_on_their_commit():
+    with fast_transactions(), LocalStack("acme") as stack:
+        repo = DunningRepository(stack.table_name)
+        # Given 2,000 invoices filed before snapshots, 5 % of them due
+        due = seed(repo, 2_000, 0.05, snapshots=False)
+        # When one scheduler run happens
+        with dynamodb_reads() as reads:
+            summary = stack.run_scheduler({"source": "schedule", "time": "2026-03-02T05:00:00Z"})
+        # Then their customers and agreements were read in batches, besides the due invoices
+        assert summary["invoices_advanced"] == due
         agreements = customers = due  # one agreement and one customer per due invoice here
         assert (reads["items"] - agreements - customers) / due <= 1.05, reads
-        assert reads["BatchGetItem"] <= 2 * (agreements // 100 + 1) + 2 * (customers // 100 + 1), reads
+        assert reads["BatchGetItem"] <= 2 * (agreements // 100 + 1), reads
+        # And the commit gave each its snapshots
+        invoice = repo.get_invoice("I000000")
+        assert invoice is not None and invoice.customer_seen is not None
+        assert invoice.customer_seen.rev is None and invoice.period_seen == PeriodSeen(1, RUN_DATE, False)

@@ -390,17 +390,21 @@ def test_approved_reminders_whose_queue_fails_wait_in_the_outbox_and_the_next_ru
         assert set(reminder_effects(repo).values()) == {1}
 
 
-def test_each_reminder_leaves_the_outbox_as_soon_as_its_messages_were_accepted(monkeypatch: pytest.MonkeyPatch):
+def test_each_group_of_reminders_leaves_the_outbox_as_soon_as_its_messages_were_accepted(
+    monkeypatch: pytest.MonkeyPatch,
+):
     from datetime import UTC, datetime
 
-    from shared.services import scheduling
+    from shared.services import commit, scheduling
     from shared.services.outbox import Backoff
     from shared.services.runs import work
 
     with LocalStack("acme") as stack:
         repo = DunningRepository(stack.table_name)
         due = seed(repo, 20, 0.5)  # 10 reminders of an e-mail and a fee each
-        # Given the run hands its messages over every two reminders, and SQS fails from the third hand-over on
+        # Given the run commits two reminders at a time (an outbox item, then 4 items each) and hands their
+        # messages over after each commit, and SQS fails from the third hand-over on
+        monkeypatch.setattr(commit, "GROUP_ITEMS", 9)
         monkeypatch.setattr(work, "FLUSH_MESSAGES", 4)
         sink = OutageSink(stack)
         sink.down = False
@@ -421,8 +425,10 @@ def test_each_reminder_leaves_the_outbox_as_soon_as_its_messages_were_accepted(m
             time_left_ms=budget.left,
             backoff=Backoff(sleep=budget.sleep),
         )
-        # Then the four reminders handed over before the outage left the outbox; the rest wait there
+        # Then the two groups handed over before the outage left the outbox; the third group and the one staged
+        # when the run stopped (committed on its way out) wait there
         assert summary.status == "continuing"
-        assert summary.messages == 8 and summary.reminders == 6
-        assert len(repo.pending_outbox()) == 6 - 4
+        assert summary.messages == 8 and summary.reminders == 7
+        waiting = [len(bodies) for _, bodies in repo.pending_outbox()]
+        assert sorted(waiting) == [2, 4]
         assert due == 10

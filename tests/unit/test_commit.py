@@ -41,18 +41,18 @@ class FakeStore:
         self._lose_first_answer = lose_first_answer
         self._lose_race = lose_race
 
-    def next_reference_number(self) -> int:
-        self.references += 1
-        return self.references
+    def reserve_reference_numbers(self, count: int) -> int:
+        self.references += count
+        return self.references - count + 1
 
-    def commit_reminder(self, key: str, run_id: str, messages: list[str], advances: Any, **_: Any) -> bool:
+    def commit_reminders(self, key: str, run_id: str, messages: list[str], reminders: Any) -> dict[int, str]:
         if self._lose_race:
-            return False
+            return dict.fromkeys(range(len(reminders)), "moved")
         self.commits += 1
         self.outbox[key] = (run_id, messages)
         if self._lose_first_answer and self.commits == 1:
             raise ConnectionError("the answer was lost after the commit took effect")
-        return True
+        return {}
 
     def outbox_run(self, key: str) -> str | None:
         return self.outbox[key][0] if key in self.outbox else None
@@ -67,8 +67,8 @@ class FakeStore:
     def keep_in_outbox(self, key: str, messages: list[str]) -> None:
         self.outbox[key] = (self.outbox[key][0], messages)
 
-    def get_customer(self, customer_id: str) -> Customer | None:
-        return JENS if customer_id == "C1" else None
+    def get_customers(self, customer_ids: set[str]) -> dict[str, Customer]:
+        return {"C1": JENS} if "C1" in customer_ids else {}
 
     def agreement_periods(self, agreement_ids: set[str]) -> dict[str, Any]:
         return {}

@@ -30,13 +30,15 @@ from shared.services.reminders import reminder_key_of
 from shared.services.runs.summary import Reporter, RunSummary
 from shared.storage.protocols import Store
 
-# One transaction holds the outbox, the payment reference, an approved proposal and one update per
-# invoice: at most 100 items.
-MAX_INVOICES_PER_REMINDER = 97
+# One transaction holds the outbox, the payment reference, an approved proposal, the customer's check
+# and one update per invoice: at most 100 items.
+MAX_INVOICES_PER_REMINDER = 96
 # Stop committing when less than this is left of the invocation, and continue in a fresh one (O3).
 CONTINUE_BELOW_MS = 30_000
 # Committed reminders go to the queues (and leave the outbox) in groups of about this many messages.
 FLUSH_MESSAGES = 100
+# Invoices moved per call from the legacy due shards (by invoice id) to their customer's shard.
+LEGACY_MOVES = 500
 
 
 @dataclass
@@ -66,6 +68,8 @@ def carry_out_run(
         return
     if _stopped_by_checks(repo, reporter, settings, summary):
         return
+    if not _due_index_migrated(repo, summary, budget):
+        return
     run_date = date.fromisoformat(summary.run_date)
     work = _due_work(repo, settings, run_date, summary)
     commits = ReminderCommits(repo, sink, settings, summary.tag, run_date, budget, by_action=summary.by_action)
@@ -90,6 +94,18 @@ def _send_pending_outbox(repo: Store, sink: MessageSink, summary: RunSummary, bu
     if delivery.left:
         _waiting(summary, delivery.left)
         return False
+    return True
+
+
+def _due_index_migrated(repo: Store, summary: RunSummary, budget: Budget) -> bool:
+    """Move every invoice still filed in the legacy due shards to its customer's shard before the
+    due query (a no-op query per legacy shard once they are empty). False when the time ran out:
+    the run continues in a fresh invocation and moves the rest first."""
+    while repo.move_legacy_due_entries(LEGACY_MOVES):
+        if budget.time_left_ms() < CONTINUE_BELOW_MS:
+            summary.status = "continuing"
+            summary.reason = "moving invoices to the customer-sharded due index; the run continues"
+            return False
     return True
 
 
@@ -174,14 +190,14 @@ def _commit_plan(
             if part.is_case or settings.needs_approval(part.step_name):
                 if _propose(repo, part, settings.tenant, summary):
                     proposed.append(part)
-            elif commits.commit(part):
-                summary.reminders += 1
-                summary.invoices_advanced += len(part.invoices)
             else:
-                summary.lost_races += 1
+                commits.stage(part)  # committed in groups
         if commits.unsent_messages >= FLUSH_MESSAGES:
             _send(commits, summary, final=False)
     _send(commits, summary, final=True)
+    summary.reminders += len(commits.sent)
+    summary.invoices_advanced += sum(len(reminder.invoices) for reminder in commits.sent)
+    summary.lost_races += len(commits.lost)
     return proposed
 
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from shared.errors import AlreadyExists, NotFound
 from shared.storage import keys
-from shared.storage.convert import agreement, agreement_period
+from shared.storage.convert import agreement, agreement_period, customer
 from shared.storage.memory.table import ConditionFailed, MemoryBase, absent, present
-from shared.storage.records import Agreement, Customer
+from shared.storage.records import Agreement, Customer, customer_revision
 
 # An arrears period that ends: no fees counted, no compensation.
 PERIOD_END: dict[str, Any] = {"period_fees": 0, "period_compensated": False}
@@ -21,16 +21,15 @@ class MemoryPartyStore(MemoryBase):
         self.put_customers([customer])
 
     def put_customers(self, customers: list[Customer]) -> None:
-        for customer in customers:
-            self._table.put(
-                keys.customer(customer.customer_id), {"customer_id": customer.customer_id, "data": customer.as_data()}
-            )
-            directory = {"data": {"id": customer.customer_id} | customer.as_data()}
-            self._table.put((keys.CUSTOMERS, customer.customer_id), directory)
+        for one in customers:
+            profile = {"customer_id": one.customer_id, "data": one.as_data(), "rev": customer_revision(one)}
+            self._table.put(keys.customer(one.customer_id), profile)
+            directory = {"data": {"id": one.customer_id} | one.as_data()}
+            self._table.put((keys.CUSTOMERS, one.customer_id), directory)
 
     def get_customer(self, customer_id: str) -> Customer | None:
         item = self._table.get(keys.customer(customer_id))
-        return Customer.from_data(customer_id, item.data) if item is not None else None
+        return customer(item) if item is not None else None
 
     def get_customers(self, customer_ids: set[str]) -> dict[str, Customer]:
         found = {customer_id: self.get_customer(customer_id) for customer_id in customer_ids}

@@ -42,12 +42,19 @@ def where(**expected: Any) -> Condition:
     return lambda item: item is not None and all(item.get(name) == value for name, value in expected.items())
 
 
+# The hash attributes of the table's sparse indexes (models.py): each is kept as a map from its
+# value to the items carrying it, so an index query reads its partition, not the whole table.
+INDEXED = ("due_shard", "open_customer", "customer_id", "send_state")
+
+
 class MemoryTable:
-    """One tenant's items. A write replaces an item whole, so a transaction's snapshot is cheap."""
+    """One tenant's items. A write replaces an item whole; a transaction keeps the items it
+    replaced (an undo journal), so it costs what it touches, not the table's size."""
 
     def __init__(self) -> None:
         self._items: dict[str, dict[str, Item]] = {}
-        self._in_transaction = False
+        self._by_index: dict[str, dict[str, dict[keys.Key, Item]]] = {name: {} for name in INDEXED}
+        self._journal: list[tuple[keys.Key, Item | None]] | None = None
 
     # -- reading -----------------------------------------------------------------
     def get(self, key: keys.Key) -> Item | None:
@@ -78,10 +85,14 @@ class MemoryTable:
     def index(self, hash_name: str, hash_value: str, range_name: str, below: str | None = None) -> list[Item]:
         """A sparse index: the items carrying both attributes, the hash one equal to ``hash_value``,
         in range-attribute order."""
+        candidates = (
+            self._by_index[hash_name].get(hash_value, {}).values()
+            if hash_name in self._by_index
+            else (item for partition in self._items.values() for item in partition.values())
+        )
         chosen = [
             item
-            for partition in self._items.values()
-            for item in partition.values()
+            for item in candidates
             if item.get(hash_name) == hash_value
             and item.get(range_name) is not None
             and (below is None or item[range_name] < below)
@@ -92,6 +103,10 @@ class MemoryTable:
     def put(self, key: keys.Key, attributes: dict[str, Any], when: Condition | None = None) -> None:
         self._check(key, when)
         self._store(key, Item(attributes))
+
+    def load(self, key: keys.Key, attributes: dict[str, Any]) -> None:
+        """Store an item as it is (seeding; no condition, no JSON round trip: it must be JSON already)."""
+        self._replace(key, Item(attributes, pk=key[0], sk=key[1]))
 
     def update(
         self,
@@ -114,7 +129,7 @@ class MemoryTable:
 
     def delete(self, key: keys.Key, when: Condition | None = None) -> None:
         self._check(key, when)
-        self._items.get(key[0], {}).pop(key[1], None)
+        self._replace(key, None)
 
     def check(self, key: keys.Key, when: Condition) -> None:
         """A transaction's condition on an item it does not write."""
@@ -131,24 +146,44 @@ class MemoryTable:
         # keeps a reference into the table.
         stored = Item(json.loads(json.dumps(item)))
         stored["pk"], stored["sk"] = key
-        self._items.setdefault(key[0], {})[key[1]] = stored
+        self._replace(key, stored)
+
+    def _replace(self, key: keys.Key, item: Item | None) -> None:
+        """Put ``item`` under ``key`` (None: remove it), keeping the index maps and the journal."""
+        partition = self._items.setdefault(key[0], {})
+        old = partition.get(key[1])
+        if self._journal is not None:
+            self._journal.append((key, old))
+        for name, by_value in self._by_index.items():
+            if old is not None and old.get(name) is not None:
+                by_value.get(str(old[name]), {}).pop(key, None)
+            if item is not None and item.get(name) is not None:
+                by_value.setdefault(str(item[name]), {})[key] = item
+        if item is None:
+            partition.pop(key[1], None)
+            if not partition:
+                del self._items[key[0]]
+        else:
+            partition[key[1]] = item
 
     # -- transactions --------------------------------------------------------------
     @contextmanager
     def atomic(self) -> Iterator[None]:
         """Everything written inside happens, or (on any exception) nothing does."""
-        if self._in_transaction:
+        if self._journal is not None:
             yield
             return
-        snapshot = {pk: dict(partition) for pk, partition in self._items.items()}
-        self._in_transaction = True
+        journal: list[tuple[keys.Key, Item | None]] = []
+        self._journal = journal
         try:
             yield
         except BaseException:
-            self._items = snapshot
+            self._journal = None
+            for key, old in reversed(journal):  # undo, newest first
+                self._replace(key, old)
             raise
         finally:
-            self._in_transaction = False
+            self._journal = None
 
     def transact(self, write: Callable[[], object]) -> bool:
         """Run ``write`` all or nothing; False when a condition failed (nothing was written)."""

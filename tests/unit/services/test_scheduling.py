@@ -113,3 +113,19 @@ def test_a_run_near_its_time_limit_continues_and_completes_with_every_reminder_o
     # Then every customer got step 1 exactly once
     assert part.status == "completed" and parts >= 2
     assert sorted(sink.actions()) == [("email", f"C{n}", 1) for n in range(1, 6)]
+
+
+def test_a_run_moves_invoices_from_the_legacy_due_shards_first_and_reminds_them():
+    # Given an invoice filed (before the fan-out) in a legacy shard by invoice id
+    from shared.storage import keys
+
+    tenant = Tenant()
+    tenant.invoice("I1")
+    tenant.store._table.update(keys.invoice("I1"), set_={"due_shard": keys.LEGACY_DUE_SHARDS[2]})
+    sink = ListSink()
+    # When the run of March 6 goes
+    summary = schedule_due_reminders(tenant.store, sink, at(MARCH_6), backoff=NO_WAIT)
+    # Then it was moved to its customer's shard and reminded as if it had always been there
+    assert summary.status == "completed" and sink.actions() == [("email", "C1", 1)]
+    assert tenant.store.move_legacy_due_entries(10) == 0
+    assert [i.invoice_id for i in tenant.store.waiting_invoices()] == ["I1"]
