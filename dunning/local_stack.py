@@ -43,6 +43,9 @@ BASE_ENV = {
 }
 TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "template.yaml"
 ACTIONS = ("email", "sms", "fee", "bs")
+# Every queue drain() feeds, and the function that consumes it: the action queues, and the work
+# queue of fanned-out runs, which the scheduler itself consumes (its event-source mapping).
+QUEUE_CONSUMERS = {action: action for action in ACTIONS} | {"work": "scheduler"}
 HANDLER_MODULES = {
     "scheduler": "functions.scheduler.app",
     "bs_delivery": "functions.bs_delivery.app",
@@ -156,6 +159,9 @@ class LocalStack:
         for action in ACTIONS:
             env[f"{action.upper()}_QUEUE_URL"] = physical[f"{action.capitalize()}Queue"]
             self.dead_letter_urls[action] = physical[f"{action.capitalize()}DeadLetterQueue"]
+        if "WorkQueue" in physical:  # a large run's shards (the template's work queue)
+            env["WORK_QUEUE_URL"] = physical["WorkQueue"]
+            self.dead_letter_urls["work"] = physical["WorkDeadLetterQueue"]
         self._set_env(env)
 
     @property
@@ -210,9 +216,12 @@ class LocalStack:
         stats = DeliveryStats()
         for _ in range(max_rounds):
             busy = False
-            for action in ACTIONS:
+            for action in QUEUE_CONSUMERS:
+                if f"{action.upper()}_QUEUE_URL" not in self.env:
+                    continue
                 url = self.queue_url(action)
-                received = self._receive(sqs, url)
+                batch = 1 if action == "work" else 10  # the work queue's mapping: BatchSize 1
+                received = self._receive(sqs, url, batch)
                 if not received:
                     continue
                 busy = True
@@ -236,8 +245,8 @@ class LocalStack:
             stats.dead_letters = self._collect_dead_letters(sqs)
         return stats
 
-    def _receive(self, sqs: Any, url: str) -> list[dict[str, Any]]:
-        """Up to 10 messages of a queue. An in-process queue that holds no message at all (most
+    def _receive(self, sqs: Any, url: str, batch: int = 10) -> list[dict[str, Any]]:
+        """Up to ``batch`` messages of a queue. An in-process queue that holds no message at all (most
         queues on most simulated days) answers empty without a request: the same answer, cheaper."""
         if self.endpoint_url is None and self._mock_holds_nothing(url):
             return []
@@ -261,13 +270,22 @@ class LocalStack:
     def _deliver(self, action: str, url: str, received: list[dict[str, Any]], times: int) -> set[str]:
         event = {"Records": [_sqs_record(message, url) for message in received]}
         failed: set[str] = set()
+        consumer = QUEUE_CONSUMERS[action]
         for _ in range(times):
             try:
-                response = self.handler(action)(event, FakeLambdaContext(f"{self.tenant}-{action}"))
+                response = self.handler(consumer)(event, self._context(consumer))
                 failed |= {item["itemIdentifier"] for item in response.get("batchItemFailures", [])}
             except Exception:  # the whole batch failed (Powertools raises when every record fails)
                 failed |= {message["MessageId"] for message in received}
         return failed
+
+    # The Lambda context a queue's consumer gets (a test may give the scheduler a shorter one).
+    work_context: Callable[[], Any] | None = None
+
+    def _context(self, consumer: str) -> Any:
+        if consumer == "scheduler" and self.work_context is not None:
+            return self.work_context()
+        return FakeLambdaContext(f"{self.tenant}-{consumer}")
 
     def _collect_dead_letters(self, sqs: Any) -> list[dict[str, Any]]:
         found = []

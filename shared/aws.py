@@ -176,3 +176,24 @@ class S3DeliveryStore:
 def continue_in_new_invocation(function_name: str, event: dict[str, Any]) -> None:
     """Invoke a function asynchronously with ``event`` (a run continuing where it stopped)."""
     client("lambda").invoke(FunctionName=function_name, InvocationType="Event", Payload=json.dumps(event).encode())
+
+
+class SqsWorkQueue:
+    """A fanned-out run's work items on the scheduler's work queue (``shared/services/runs/shards.py``),
+    at most 10 per call; raises when SQS did not take one (the caller's invocation fails and is retried:
+    a work item sent twice is harmless)."""
+
+    def __init__(self, queue_url: str) -> None:
+        self._queue_url = queue_url
+
+    def hand_out(self, items: Sequence[Any]) -> None:
+        bodies = [item.model_dump_json() for item in items]
+        for start in range(0, len(bodies), SQS_BATCH_LIMIT):
+            batch = bodies[start : start + SQS_BATCH_LIMIT]
+            response = client("sqs").send_message_batch(
+                QueueUrl=self._queue_url,
+                Entries=[{"Id": str(index), "MessageBody": body} for index, body in enumerate(batch)],
+            )
+            if response.get("Failed"):
+                failed = response["Failed"][0]
+                raise RuntimeError(f"work queue refused {len(response['Failed'])} item(s): {failed.get('Code')}")

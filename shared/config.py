@@ -51,6 +51,9 @@ class SchedulerConfig(_EnvModel):
     bs_queue_url: str
     sender_email: str | None = None
     function_name: str | None = None  # set by Lambda; a long run continues by invoking it again
+    work_queue_url: str | None = None  # a large run's shards go here (without it, a run never fans out)
+    fan_out_above: int | None = None  # due invoices a run does in one invocation (default: runs/shards.py)
+    shards_per_item: int | None = None  # due-index shards per work item (default: runs/shards.py)
     ENV_NAMES: ClassVar[Mapping[str, str]] = {"function_name": "AWS_LAMBDA_FUNCTION_NAME"}
 
     @property

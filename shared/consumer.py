@@ -1,11 +1,17 @@
 """The wiring every action consumer shares: parse each SQS record into an
 :class:`~shared.messages.ActionMessage`, run the action once per business key,
 and report failed records alone (partial batch response).
+
+The tenant settings are read at most once per :data:`shared.storage.bookings.SETTINGS_TTL_SECONDS`
+per container (the cache's clock is ``time.monotonic``). A consumer may book a whole batch at
+once (``book``: the fee and BS consumers, one transaction); what that did not settle is run
+message by message, and only the records that failed then are reported.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,10 +24,10 @@ from pydantic import ValidationError
 from shared.config import ConsumerConfig
 from shared.domain.metering import usage_increments
 from shared.domain.settings import TenantSettings
-from shared.messages import QUEUE_OF, QueueMessage, parse_body
+from shared.messages import QUEUE_OF, ActionMessage, QueueMessage, parse_body
 from shared.observability import logger, metrics
 from shared.send_errors import clean_reason
-from shared.services.delivery import PermanentFailure
+from shared.services.delivery import BatchedRecords, PermanentFailure
 from shared.storage.ledger import SendLedger
 from shared.storage.repository import DunningRepository, repository_for
 
@@ -35,21 +41,28 @@ def wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True)
+@dataclass
 class ActionContext:
-    """What a delivery function needs besides the message."""
+    """What a delivery function needs besides the message (one per batch)."""
 
     config: ConsumerConfig
     repo: DunningRepository
     settings: TenantSettings
+    sends: BatchedRecords | None = None  # the batch's send ledger, made on first use
 
     @property
-    def ledger(self) -> SendLedger:
-        """The send ledger (e-mail, SMS): claims last ``config.send_lease``."""
-        return SendLedger(self.repo, self.config.send_lease, lambda: wall_clock())
+    def ledger(self) -> BatchedRecords:
+        """The send ledger (e-mail, SMS) of this batch: claims last ``config.send_lease``; what was
+        sent is recorded in one transaction when the batch is done (:class:`BatchedRecords`)."""
+        if self.sends is None:
+            self.sends = BatchedRecords(SendLedger(self.repo, self.config.send_lease, lambda: wall_clock()))
+        return self.sends
 
 
 Deliver = Callable[..., dict[str, Any]]
+# A whole batch at once, given (record id, message) pairs: the effects by record id of the messages it
+# settled (booked now or found booked before).
+BookBatch = Callable[[Sequence[tuple[str, ActionMessage]], ActionContext], dict[str, dict[str, Any]]]
 
 
 def _metric_name(counter: str) -> str:
@@ -73,17 +86,41 @@ def parse_message(body: str, action: str) -> QueueMessage:
     return message
 
 
-def handle_action_batch(event: dict[str, Any], context: LambdaContext, action: str, deliver: Deliver) -> dict[str, Any]:
+def _book_batch(event: dict[str, Any], action: str, book: BookBatch, ctx: ActionContext) -> dict[str, dict[str, Any]]:
+    """The effects of the batch's messages that ``book`` settled together; empty when it could not
+    (then every message is run on its own, which finds whatever a failed attempt wrote)."""
+    messages: list[tuple[str, ActionMessage]] = []
+    for record in event.get("Records") or []:
+        try:
+            message = parse_message(str(record.get("body")), action)
+        except InvalidMessage:
+            continue  # rejected by its own record handler
+        if isinstance(message, ActionMessage):
+            messages.append((str(record.get("messageId")), message))
+    if not messages:
+        return {}
+    try:
+        return book(messages, ctx)
+    except Exception as error:  # unclear (a conflict, a fault): each message is booked on its own
+        logger.warning("batch not booked together", extra={"size": len(messages), "error": clean_reason(error)})
+        return {}
+
+
+def handle_action_batch(
+    event: dict[str, Any], context: LambdaContext, action: str, deliver: Deliver, book: BookBatch | None = None
+) -> dict[str, Any]:
     """Process one SQS batch for ``action``. Each action is once per business key by its own means:
     e-mail and SMS through the send ledger (:func:`shared.services.delivery.send_once`), fee and
-    BS records by a conditional transaction with their effect."""
+    BS records by a conditional transaction with their effect — with ``book``, one for the batch,
+    and ``deliver`` for each message it did not settle."""
     config = ConsumerConfig.from_env()
     repo = repository_for(config.table_name)
-    settings = repo.get_settings()
+    settings = repo.cached_settings(time.monotonic())
     if settings is None:
         raise RuntimeError("no tenant settings stored; every message of this batch is retried")
     ctx = ActionContext(config=config, repo=repo, settings=settings)
     run = deliver
+    booked = _book_batch(event, action, book, ctx) if book is not None else {}
 
     def record_handler(record: SQSRecord) -> dict[str, Any]:
         try:
@@ -92,7 +129,7 @@ def handle_action_batch(event: dict[str, Any], context: LambdaContext, action: s
             logger.error("rejected message", extra={"message_id": record.message_id, "error": str(error)})
             raise
         try:
-            effect = run(message=message, ctx=ctx)
+            effect = booked.get(record.message_id) or run(message=message, ctx=ctx)
         except PermanentFailure as error:  # names the field and what was expected; no personal data
             logger.error("permanent failure", extra={"key": message.idempotency_key, "error": str(error)})
             raise
@@ -109,7 +146,11 @@ def handle_action_batch(event: dict[str, Any], context: LambdaContext, action: s
         return effect
 
     processor = BatchProcessor(event_type=EventType.SQS)
-    response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
+    try:
+        response = process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )
+    finally:  # even when every record failed: what was sent before that is recorded
+        if ctx.sends is not None:
+            ctx.sends.flush()
     return dict(response)

@@ -37,6 +37,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "status.queued": ("Venter på robot", "Waiting for robot"),
     "status.running": ("Kører", "Running"),
     "status.continuing": ("Kører (fortsætter)", "Running (continuing)"),
+    "status.fanned_out": ("Kører (fordelt parallelt)", "Running (in parallel)"),
     "status.completed": ("Færdig", "Completed"),
     "status.paused": ("Sat på pause", "Paused"),
     "status.aborted": ("Afbrudt", "Aborted"),

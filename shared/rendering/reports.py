@@ -124,6 +124,15 @@ class UnconfirmedSendLine(_Frozen):
     send_id: str = Field(description="`dunning sends resolve <send_id> --sent|--resend`")
 
 
+class RunTotals(_Frozen):
+    """The counts of a fanned-out run, whose report states them instead of listing every reminder."""
+
+    reminders: int = Field(ge=0)
+    proposals: int = Field(ge=0)
+    held_back: int = Field(ge=0)
+    shards: int = Field(ge=1, description="Due-index shards the run was split over")
+
+
 class StatusReport(_Frozen):
     """What one run of one tenant did. Every list is shown in the order given."""
 
@@ -145,6 +154,9 @@ class StatusReport(_Frozen):
         default_factory=list, description="Sends waiting for an operator's decision (the send ledger)"
     )
     console_link: str | None = Field(default=None, description="The run's page in the operator console (signed)")
+    totals: RunTotals | None = Field(
+        default=None, description="A fanned-out run: its counts; its reminders are on the console's run page"
+    )
 
 
 class JournalEntryLine(_Frozen):
@@ -245,6 +257,7 @@ def _report_context(report: StatusReport) -> dict[str, Any]:
         "console_link": _resume_link(report.console_link),
         "run_date": format_date(report.run_date, language),
         "run_kind": report.run_kind,
+        "totals": report.totals.model_dump() if report.totals else None,
         "reminders": [
             {
                 **_customer(reminder.customer_id, reminder.customer_name),

@@ -11,10 +11,16 @@ Both are idempotent on the proposal: it is removed in the same transaction
 that acts on it, so approving twice sends once. An approved reminder is
 committed and sent by the same :class:`~shared.services.commit.ReminderCommits`
 a run uses.
+
+A decision on any number of proposals goes in chunks, like a run: when the invocation's time
+(``time_left_ms``) runs short it stops between proposals and says so (``Decision.continuing``);
+deciding again with the same arguments goes on with what is still pending (what was decided is
+no longer pending). Each chunk reports what it sent (``part`` numbers the reports).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
@@ -32,6 +38,8 @@ from shared.storage.protocols import Store
 
 ProposalKind = Literal["reminder", "collection"]
 APPROVAL_SEND_ATTEMPTS = 5
+# Stop deciding when less than this is left of the invocation; the rest goes on in a fresh one.
+DECIDE_BELOW_MS = 30_000
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,7 @@ class Decision:
     dropped: list[str] = field(default_factory=list)  # nothing left to send: every invoice was paid meanwhile
     refused: dict[str, str] = field(default_factory=dict)  # still pending, and why
     messages: int = 0
+    continuing: bool = False  # the time ran short: deciding again goes on with the rest
 
 
 def list_proposals(repo: Store) -> list[Proposal]:
@@ -95,21 +104,28 @@ def approve(
     customers: list[str] | None = None,
     keys: list[str] | None = None,
     reporter: Reporter | None = None,
+    time_left_ms: Callable[[], int] | None = None,
+    part: int = 0,
 ) -> Decision:
     """Send (or hand over) the pending proposals named — all when neither ``customers`` nor ``keys``.
 
     Like a run, an approval that sent reminders reports them (O8) when ``reporter`` is given and
     the tenant has a ``status_report_to``; a customer's statement of account goes out once, after
-    all of the customer's approved reminders, with what they charged."""
+    all of the customer's approved reminders, with what they charged. Under ``time_left_ms`` it
+    stops between proposals when the time runs short (``continuing``; see the module docstring)."""
     tag = f"approval@{run_id_for(now)}"
-    budget = Budget(lambda: 1 << 30, Backoff(attempts=APPROVAL_SEND_ATTEMPTS))
+    time_left = time_left_ms or (lambda: 1 << 30)
+    budget = Budget(time_left, Backoff(attempts=APPROVAL_SEND_ATTEMPTS))
     commits = ReminderCommits(repo, sink, settings, tag, now.astimezone(settings.zone).date(), budget)
     decision = Decision()
     cases: list[dict[str, Any]] = []  # handed to debt collection
     for record in _chosen(repo, customers, keys):
+        if time_left() < DECIDE_BELOW_MS:
+            decision.continuing = True
+            break
         _approve_one(repo, settings, record, commits, decision, cases)
     decision.messages += commits.send(final=True).sent  # the statements, after all their customer's reminders
-    _report(repo, reporter, settings, commits, cases)
+    _report(repo, reporter, settings, commits, cases, part)
     return decision
 
 
@@ -146,8 +162,10 @@ def _report(
     settings: TenantSettings,
     commits: ReminderCommits,
     cases: list[dict[str, Any]],
+    part: int = 0,
 ) -> None:
-    """The approval's status report (O8): what it sent and handed over."""
+    """The approval's status report (O8): what it sent and handed over (a chunk after the first
+    reports under its own key)."""
     if reporter is None or not settings.status_report_to or not (commits.sent or cases):
         return
     tag = commits.tag
@@ -155,7 +173,7 @@ def _report(
     summary.reminders = len(commits.sent)
     report = reporter.run_report(settings, summary, commits.sent, [], [], [], [], charged=commits.charged, cases=cases)
     if report is not None:
-        repo.record_effect(report, f"{tag}#report")
+        repo.record_effect(report, f"{tag}#report" + (f"#{part + 1}" if part else ""))
 
 
 def reject(
@@ -164,11 +182,17 @@ def reject(
     now: datetime,
     customers: list[str] | None = None,
     keys: list[str] | None = None,
+    time_left_ms: Callable[[], int] | None = None,
 ) -> Decision:
-    """Drop the pending proposals named; their invoices are due again at once (the next run proposes them)."""
+    """Drop the pending proposals named; their invoices are due again at once (the next run proposes them).
+    Under ``time_left_ms`` it stops between proposals when the time runs short (``continuing``)."""
     today = now.astimezone(settings.zone).date()
+    time_left = time_left_ms or (lambda: 1 << 30)
     decision = Decision()
     for record in _chosen(repo, customers, keys):
+        if time_left() < DECIDE_BELOW_MS:
+            decision.continuing = True
+            break
         invoices = _still_open(repo, record)
         effect = {
             "date": today.isoformat(),

@@ -1,21 +1,26 @@
-"""What the fee and BS consumers do with one message: book the fee line or the BS record.
+"""What the fee and BS consumers do with a message: book the fee line or the BS record.
 
-Each function is idempotent on ``message.idempotency_key``: the fee line and the BS record are
-written together with their effect in one conditional transaction, and the effect is returned
-(recorded now or found), so a duplicate is visible in the logs.
+Each booking is idempotent on ``message.idempotency_key``: the fee line or the BS record is
+written together with its effect and the month's usage in one conditional transaction, and the
+effect is returned (recorded now or found), so a duplicate is visible in the logs. A whole SQS
+batch is booked in one transaction (:func:`book_fees`, :func:`book_bs_reminders`); a message the
+batch did not book is booked on its own (:func:`charge_fee`, :func:`record_bs_reminder`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from shared.domain.channels import unreachable
-from shared.domain.effects import reminder_effect
+from shared.domain.effects import reminder_effect, skipped_effect
 from shared.domain.money import money_text
 from shared.domain.settings import TenantSettings
 from shared.messages import ActionMessage
-from shared.services.delivery import PermanentFailure, message_customer, record_skipped
+from shared.observability import logger
+from shared.services.delivery import PermanentFailure, message_customer
+from shared.storage.bookings import Booking
 from shared.storage.protocols import Store
 from shared.storage.records import BillingLine, BsRecord
 from shared.storage.repository import NotFound
@@ -43,9 +48,60 @@ def _check_step_fee(repo: Store, message: ActionMessage) -> None:
         )
 
 
+def _book_one(repo: Store, booking: Booking) -> dict[str, Any]:
+    """One message's booking in its own transaction; the effect whether booked now or before."""
+    if booking.line is not None:
+        repo.add_fee_line(booking.line, booking.effect, booking.key, reversible=booking.reversible)
+    elif booking.record is not None:
+        repo.add_bs_record(booking.record, booking.effect, booking.key)
+    else:
+        repo.record_effect(booking.effect, booking.key)
+    return booking.effect
+
+
+def book_batch(
+    messages: Sequence[tuple[str, ActionMessage]], prepare: Callable[[ActionMessage], Booking], repo: Store
+) -> dict[str, dict[str, Any]]:
+    """Book a whole SQS batch — (record id, message) pairs — in one transaction; the effects by
+    record id, booked now or found booked before (a duplicate delivery: its recorded effect is the
+    answer). A message that cannot be prepared (a permanent failure, a refusal) is left out, and
+    so is a second, different message with the same key: booked on its own, each fails or finds
+    its effect alone. The same message twice is booked once. Raises what :meth:`Store.book_all`
+    raises when the batch is unclear; then each message is booked on its own."""
+    bookings: dict[str, tuple[ActionMessage, Booking]] = {}
+    for _, message in messages:
+        if message.idempotency_key in bookings:
+            continue
+        try:
+            bookings[message.idempotency_key] = (message, prepare(message))
+        except Exception as error:  # left to the message's own handling, which reports it
+            logger.info("left out of the batch", extra={"key": message.idempotency_key, "error": type(error).__name__})
+    before = repo.book_all([booking for _, booking in bookings.values()])
+    if before:
+        logger.info("booked before (duplicate deliveries)", extra={"keys": sorted(before)})
+    effects: dict[str, dict[str, Any]] = {}
+    for record_id, message in messages:
+        prepared = bookings.get(message.idempotency_key)
+        if prepared is not None and prepared[0] == message:
+            effects[record_id] = prepared[1].effect
+    return effects
+
+
 def charge_fee(message: ActionMessage, repo: Store, settings: TenantSettings) -> dict[str, Any]:
     """Put the step's fee — or its late-payment interest, or the B2B compensation — on the
     customer's billing queue, due at once (O10), exactly once."""
+    return _book_one(repo, fee_booking(message, repo, settings))
+
+
+def book_fees(
+    messages: Sequence[tuple[str, ActionMessage]], repo: Store, settings: TenantSettings
+) -> dict[str, dict[str, Any]]:
+    """:func:`charge_fee` for a whole batch in one transaction (:func:`book_batch`)."""
+    return book_batch(messages, lambda message: fee_booking(message, repo, settings), repo)
+
+
+def fee_booking(message: ActionMessage, repo: Store, settings: TenantSettings) -> Booking:
+    """What a fee, interest or compensation message books (nothing written yet)."""
     customer = message_customer(repo, message, settings)
     if message.action == "fee":
         if message.step_fee is None:
@@ -77,14 +133,36 @@ def charge_fee(message: ActionMessage, repo: Store, settings: TenantSettings) ->
         created_on=message.run_date,
     )
     # Only reminder fees are reversed once their invoices are paid (O13).
-    repo.add_fee_line(line, effect, message.idempotency_key, reversible=message.action == "fee")
-    return effect
+    return Booking(key=message.idempotency_key, effect=effect, line=line, reversible=message.action == "fee")
 
 
 def record_bs_reminder(
     message: ActionMessage, repo: Store, settings: TenantSettings, stack_creditor_number: str | None = None
 ) -> dict[str, Any]:
-    """Store a BS reminder for the tenant's Betalingsservice delivery of the day (C3).
+    """Store a BS reminder for the tenant's Betalingsservice delivery of the day (C3), once
+    (:func:`bs_booking` says what)."""
+    return _book_one(repo, bs_booking(message, repo, settings, stack_creditor_number))
+
+
+def book_bs_reminders(
+    messages: Sequence[tuple[str, ActionMessage]],
+    repo: Store,
+    settings: TenantSettings,
+    stack_creditor_number: str | None = None,
+) -> dict[str, dict[str, Any]]:
+    """:func:`record_bs_reminder` for a whole batch in one transaction (:func:`book_batch`)."""
+    return book_batch(messages, lambda message: bs_booking(message, repo, settings, stack_creditor_number), repo)
+
+
+def _skipped(message: ActionMessage, reason: str) -> Booking:
+    return Booking(key=message.idempotency_key, effect=skipped_effect(message, reason))
+
+
+def bs_booking(
+    message: ActionMessage, repo: Store, settings: TenantSettings, stack_creditor_number: str | None = None
+) -> Booking:
+    """What a BS message books (nothing written yet): the BS reminder record for the tenant's
+    Betalingsservice delivery, or a ``skipped`` effect.
 
     The creditor number comes from the tenant settings, else from the stack
     parameter ``BsCreditorNumber``; without one the reminder is refused.
@@ -101,7 +179,7 @@ def record_bs_reminder(
 
     customer = message_customer(repo, message, settings)
     if reason := unreachable("bs", customer, settings, stack_creditor_number):
-        return record_skipped(repo, message, reason)
+        return _skipped(message, reason)
     creditor_number = str(settings.bs.creditor_number or stack_creditor_number)
     data = {
         "customer_name": customer.name,
@@ -122,9 +200,7 @@ def record_bs_reminder(
     try:
         slip_from_record(customer.customer_id, message.idempotency_key, data, slip_due_date(message.run_date))
     except FieldError as error:  # the field and what it expects; not the customer's data
-        return record_skipped(
-            repo, message, f"does not fit a Betalingsservice slip: {error.field} must be {error.expected}"
-        )
+        return _skipped(message, f"does not fit a Betalingsservice slip: {error.field} must be {error.expected}")
     effect = reminder_effect(message, "bs", creditor_number=creditor_number, amount=money_text(slip_amount(message)))
     record = BsRecord(
         key=message.idempotency_key,
@@ -133,5 +209,4 @@ def record_bs_reminder(
         creditor_number=creditor_number,
         data=data,
     )
-    repo.add_bs_record(record, effect, message.idempotency_key)
-    return effect
+    return Booking(key=message.idempotency_key, effect=effect, record=record)

@@ -94,6 +94,7 @@ class ChargeContext:
         self._settings = settings
         self._periods: dict[str, PeriodSeen] = {}  # read or committed by this run
         self._customers: dict[str, CustomerSeen | None] = {}  # read or committed by this run
+        self.planned = 0  # reminders the run plans to commit (told by prefetch)
 
     def _customer_snapshot(self, reminder: PlannedReminder) -> CustomerSeen | None:
         customer_id = reminder.key.customer_id
@@ -134,6 +135,7 @@ class ChargeContext:
     def prefetch(self, reminders: list[PlannedReminder]) -> None:
         """Read, in batches, the customers and arrears periods the run's reminders need and their
         invoices carry no snapshot of (invoices filed before snapshots)."""
+        self.planned += len(reminders)
         self._read(*self._unknown(reminders))
 
     def seen(self, reminder: PlannedReminder) -> Seen:

@@ -130,6 +130,8 @@ class ReminderCommits:
         self.run_charges: dict[str, list[ChargeLine]] = {}  # customer -> what was charged, for the statement
         self.unsent: dict[str, list[QueueMessage]] = {}  # outbox key -> committed, not yet handed to the queues
         self._staged: list[_Pending] = []
+        self._numbers: list[int] = []  # payment reference numbers reserved and not yet given
+        self._numbered = 0  # reminders given one
 
     @property
     def unsent_messages(self) -> int:
@@ -158,15 +160,27 @@ class ReminderCommits:
         self._staged.append(pending)
 
     def flush(self) -> None:
-        """Commit the staged reminders: their payment references taken at once, then one transaction
-        (more when a reminder lost its race or relied on something that changed)."""
+        """Commit the staged reminders: their payment references, then one transaction (more when a
+        reminder lost its race or relied on something that changed)."""
         group, self._staged = self._staged, []
         if not group:
             return
-        first = self._repo.reserve_reference_numbers(len(group))
-        for offset, pending in enumerate(group):
-            pending.reference = payment_id(first + offset)
+        for pending, reference in zip(group, self._references(len(group)), strict=True):
+            pending.reference = reference
         self._commit_group(group)
+
+    def _references(self, count: int) -> list[str]:
+        """``count`` payment references, in order: from the block reserved (in one request) for every
+        reminder the run still plans to commit, reserved when the block runs short. A number not
+        used (a lost race, a run that continues elsewhere) is skipped: references are unique, not
+        contiguous."""
+        if len(self._numbers) < count:
+            more = max(count - len(self._numbers), self.charging.planned - self._numbered - len(self._numbers))
+            first = self._repo.reserve_reference_numbers(more)
+            self._numbers += range(first, first + more)
+        taken, self._numbers = self._numbers[:count], self._numbers[count:]
+        self._numbered += count
+        return [payment_id(number) for number in taken]
 
     def _commit_group(self, group: list[_Pending]) -> None:
         while group:

@@ -2,17 +2,20 @@
 
 Each function is idempotent on ``message.idempotency_key``: e-mail and SMS go through the
 send ledger (:func:`send_once`): claim, send, then record "sent", the effect and the usage in
-one transaction. Each returns the effect it recorded (or found), so a duplicate
-is visible in the logs.
+one transaction — in a consumer, one transaction for the whole SQS batch (:class:`BatchedRecords`).
+Each returns the effect it recorded (or found), so a duplicate is visible in the logs. The
+customer comes with the message (``message.contact``); only a message queued without it reads
+the customer item (:func:`message_customer`).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formataddr
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from shared.domain.channels import unreachable
 from shared.domain.effects import (
@@ -27,9 +30,9 @@ from shared.domain.settings import TenantSettings
 from shared.messages import ActionMessage, QueueMessage, StatementMessage, reminder_key
 from shared.observability import logger
 from shared.send_errors import classify, clean_reason
-from shared.storage.ledger import PENDING_ID, send_id
 from shared.storage.protocols import SendLedgerStore, Store
-from shared.storage.repository import Customer
+from shared.storage.records import Customer
+from shared.storage.send_entries import PENDING_ID, Claim, SendEntry, send_id
 
 if TYPE_CHECKING:  # rendering (jinja2, babel, phonenumbers) is imported where used: fee and BS never render
     from shared.rendering.content import ClaimLine
@@ -136,6 +139,77 @@ def send_once(
         return _unconfirmed(message, "claimed")
 
 
+class BatchedRecords:
+    """The send ledger of one SQS batch whose "sent" records wait for :meth:`flush`, so the whole
+    batch is recorded in one transaction (each entry ``sent``, its effect, the month's usage once)
+    instead of one per send. Claims are made one by one, before each send, as ever: a send is
+    never made without its own claim. Until the flush a sent entry stays ``claimed``; if the
+    invocation dies first, the provider's own record or an operator resolves it (as for a death
+    between one send and its record). A second claim of a key that waits is preceded by a flush,
+    so a duplicate in the batch finds it ``sent``.
+    """
+
+    def __init__(self, ledger: SendLedgerStore) -> None:
+        self._ledger = ledger
+        self._waiting: list[tuple[Claim, str, dict[str, Any]]] = []
+
+    def flush(self) -> None:
+        """Record every waiting send: together, else each on its own (with retries); a send whose
+        record fails after every retry stays claimed (listed once its lease ran out), as in :func:`send_once`."""
+        waiting, self._waiting = self._waiting, []
+        if len(waiting) > 1 and self._ledger.record_all_sent(waiting):
+            return
+        if len(waiting) > 1:
+            logger.warning("batch of sends not recorded together", extra={"size": len(waiting)})
+        for claim, provider_id, effect in waiting:
+            try:
+                self._ledger.record_sent(claim, provider_id, effect)
+            except Exception as error:
+                key = claim.entry.key if claim.entry else None
+                extra = {"key": key, "provider_id": provider_id, "error": clean_reason(error)}
+                logger.error("sent but not recorded", extra=extra)
+
+    def record_sent(self, claim: Claim, provider_id: str, effect: dict[str, Any]) -> dict[str, Any]:
+        self._waiting.append((claim, provider_id, effect))
+        return effect
+
+    def record_all_sent(self, sends: Sequence[tuple[Claim, str, dict[str, Any]]]) -> bool:
+        self._waiting.extend(sends)
+        return True
+
+    def claim(self, key: str, channel: str, body: str, pending: dict[str, Any]) -> Claim:
+        if any(claim.entry is not None and claim.entry.key == key for claim, _, _ in self._waiting):
+            self.flush()
+        return self._ledger.claim(key, channel, body, pending)
+
+    def mark_unconfirmed(self, claim: Claim, reason: str) -> None:
+        self._ledger.mark_unconfirmed(claim, reason)
+
+    def hold_unconfirmed(self, claim: Claim, reason: str) -> SendEntry | None:
+        return self._ledger.hold_unconfirmed(claim, reason)
+
+    def release(self, claim: Claim, reason: str) -> None:
+        self._ledger.release(claim, reason)
+
+    def get(self, key: str) -> SendEntry | None:
+        return self._ledger.get(key)
+
+    def get_by_id(self, sid: str) -> SendEntry | None:
+        return self._ledger.get_by_id(sid)
+
+    def open_sends(self, state: str, before: datetime) -> list[SendEntry]:
+        return self._ledger.open_sends(state, before)
+
+    def needing_decision(self, now: datetime, unconfirmed_for: timedelta) -> list[SendEntry]:
+        return self._ledger.needing_decision(now, unconfirmed_for)
+
+    def resolve_from_provider(self, sid: str, provider_id: str | None, sent: bool, reason: str) -> str | None:
+        return self._ledger.resolve_from_provider(sid, provider_id, sent, reason)
+
+    def resolve_by_operator(self, key: str, decision: Literal["sent", "resend"], by: str) -> SendEntry:
+        return self._ledger.resolve_by_operator(key, decision, by)
+
+
 def _same_tenant(message: QueueMessage, settings: TenantSettings) -> None:
     """A message for another tenant is refused for good."""
     if message.tenant != settings.tenant:
@@ -143,8 +217,12 @@ def _same_tenant(message: QueueMessage, settings: TenantSettings) -> None:
 
 
 def message_customer(repo: Store, message: QueueMessage, settings: TenantSettings) -> Customer:
-    """The message's customer; a message for another tenant or an unknown customer is refused for good."""
+    """The message's customer as the scheduler saw it when it committed the reminder
+    (``message.contact``), so no read; a message queued before contacts were carried reads the
+    customer item. A message for another tenant or an unknown customer is refused for good."""
     _same_tenant(message, settings)
+    if message.contact is not None:
+        return Customer(customer_id=message.customer_id, **message.contact.model_dump())
     customer = repo.get_customer(message.customer_id)
     if customer is None:
         raise PermanentFailure(f"customer {message.customer_id!r} does not exist")

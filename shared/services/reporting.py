@@ -17,6 +17,7 @@ from shared.domain.settings import TenantSettings
 from shared.rendering.reports import (
     JournalEntryLine,
     RunNotification,
+    RunTotals,
     StatusReport,
     render_notification,
     render_status_report,
@@ -130,10 +131,13 @@ class TenantMailReporter:
         proposed: list[PlannedReminder],
         charged: Mapping[str, StepCharges] | None = None,
         cases: Sequence[Mapping[str, Any]] = (),
+        totals: Mapping[str, int] | None = None,
     ) -> dict[str, Any] | None:
         """O8: what the run (or an approval) did, in the tenant's language. ``charged`` holds what
         each sent reminder charged and could not, by its business key (reminder_key_of); ``cases``
-        the debt-collection cases an approval handed over (``customer``, ``invoices``, ``amount``)."""
+        the debt-collection cases an approval handed over (``customer``, ``invoices``, ``amount``).
+        ``totals`` (``reminders``, ``proposals``, ``held_back``, ``shards``): a fanned-out run's
+        counts, stated instead of lists (its reminders are on the console's run page)."""
         if not settings.status_report_to:
             return None
         lines = self._lines
@@ -156,6 +160,7 @@ class TenantMailReporter:
             failures=failures(summary, unconfirmed),
             proposals=lines.proposals(proposed),
             unconfirmed_sends=unconfirmed,
+            totals=RunTotals(**totals) if totals else None,
         )
         message_id = self._send(settings, settings.status_report_to, render_status_report(report))
         return _report_effect(summary, settings.status_report_to, sent, proposed, cases, message_id)

@@ -7,13 +7,15 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from shared.domain.metering import COUNTERS, usage_increments
 from shared.storage import keys
+from shared.storage.bookings import Booking, BookingUnclear, summed_usage
 from shared.storage.convert import billing_attributes, billing_line, bs_record, dated_bs_record
 from shared.storage.dynamo import (
+    TRANSACTION_LIMIT,
     DynamoBase,
     bs_item,
     conditional_failed,
@@ -21,6 +23,27 @@ from shared.storage.dynamo import (
 )
 from shared.storage.models import BillingLineModel, BsRecordModel, EffectModel, RecordModel, UsageModel
 from shared.storage.records import BillingLine, BsRecord
+
+# Bookings written in one transaction: each is at most three items (line or record, its pending
+# copy, the effect), and a month's usage counter is one more item per month the bookings touch.
+BOOKINGS_PER_TRANSACTION = (TRANSACTION_LIMIT - 2) // 3
+
+
+def _booked_before(error: TransactWriteError, owners: list[str | None]) -> set[str]:
+    """The bookings whose condition failed (their item exists: booked before), from the transaction's
+    cancellation reasons (one per item, in the order written); empty when any item failed for
+    another reason (a conflict, throttling) or the reasons do not say."""
+    reasons = getattr(error, "cancellation_reasons", None) or []
+    if len(reasons) != len(owners):
+        return set()
+    before: set[str] = set()
+    for reason, owner in zip(reasons, owners, strict=True):
+        if reason is None or reason.code in ("None", ""):
+            continue
+        if reason.code != "ConditionalCheckFailed" or owner is None:
+            return set()
+        before.add(owner)
+    return before
 
 
 class DynamoEffectStore(DynamoBase):
@@ -97,6 +120,69 @@ class DynamoEffectStore(DynamoBase):
             self._write_effect(transaction, effect, f"reversal#{key}")
 
         return self._transact(write)
+
+    # -- a batch of fee and BS bookings (one SQS batch) ------------------------------------
+    def book_all(self, bookings: Sequence[Booking]) -> set[str]:
+        """Book fee lines, BS records and skips (distinct keys) together: one transaction per
+        :data:`BOOKINGS_PER_TRANSACTION`, each booking all or nothing with its effect, each month's
+        usage counter added once with the bookings' sum (a transaction touches an item once).
+
+        A booking found booked before (its effect, line or record exists: a duplicate delivery) is
+        left out and the rest written again; the keys booked before are returned. Any other failure
+        raises :class:`BookingUnclear` — a chunk written before stays written — and the caller books
+        each message on its own, which finds what was written.
+        """
+        done: set[str] = set()
+        for start in range(0, len(bookings), BOOKINGS_PER_TRANSACTION):
+            done |= self._book_chunk(list(bookings[start : start + BOOKINGS_PER_TRANSACTION]))
+        return done
+
+    def _book_chunk(self, bookings: list[Booking]) -> set[str]:
+        done: set[str] = set()
+        while bookings:
+            owners: list[str | None] = []  # per item of the transaction, as sent: whose it is
+            try:
+                with TransactWrite(connection=RecordModel._get_connection().connection) as transaction:
+                    for booking in bookings:
+                        owners += [booking.key] * self._write_booking(transaction, booking)
+                    for month, increments in summed_usage(booking.effect for booking in bookings).items():
+                        # updates follow every put in the request (PynamoDB's order)
+                        transaction.update(
+                            UsageModel(pk=keys.USAGE, sk=month),
+                            actions=[getattr(UsageModel, n).add(v) for n, v in increments.items()],
+                        )
+                        owners.append(None)
+                return done
+            except TransactWriteError as error:
+                before = _booked_before(error, owners)
+                if not before:
+                    raise BookingUnclear(f"bookings not written together: {type(error).__name__}") from error
+                done |= before
+                bookings = [booking for booking in bookings if booking.key not in before]
+        return done
+
+    def _write_booking(self, transaction: TransactWrite, booking: Booking) -> int:
+        """Put one booking's items (no usage) into ``transaction``; how many items (all puts)."""
+        items = 1
+        if booking.line is not None:
+            line = booking.line
+            pk, sk = keys.billing_line(line.customer_id, line.key)
+            item = BillingLineModel(pk=pk, sk=sk, **billing_attributes(line))
+            transaction.save(item, condition=BillingLineModel.pk.does_not_exist())
+            items += 1
+            if booking.reversible:
+                pending = {"customer": line.customer_id, "invoices": list(line.invoice_ids), "amount": item.amount}
+                transaction.save(record_item((keys.FEE_PENDING, booking.key), pending))
+                items += 1
+        if booking.record is not None:
+            record = booking.record
+            own = bs_item(keys.bs_record(record.due, record.key), record)
+            transaction.save(own, condition=BsRecordModel.pk.does_not_exist())
+            pending_bs = bs_item(keys.bs_pending(record.due, record.key), record)
+            transaction.save(pending_bs, condition=BsRecordModel.pk.does_not_exist())
+            items += 2
+        transaction.save(self._effect_item(booking.effect, booking.key), condition=EffectModel.pk.does_not_exist())
+        return items
 
     # -- BS reminder records and the daily delivery ------------------------------------
     def add_bs_record(self, record: BsRecord, effect: dict[str, Any], key: str) -> bool:

@@ -199,3 +199,16 @@ def run_between_upper(last: str) -> str:
 def actor(subject: str, item_id: str) -> Key:
     """Who did what to one item (``started_by``, ``decided_by``, …)."""
     return f"ACTOR#{subject}", item_id
+
+
+# A fanned-out run (shared/services/runs/fanout.py): its tally, and one record per part it recorded.
+RUN_FAN_OUT = "RUNFANOUT"
+
+
+def run_fan_out(run_id: str) -> Key:
+    return RUN_FAN_OUT, run_id
+
+
+def run_part(run_id: str, part: str) -> Key:
+    """A recorded part of a fanned-out run: a work item's part id, recorded once."""
+    return f"RUNPART#{run_id}", part

@@ -5,18 +5,19 @@ conditional write that succeeds only when there is no entry, the previous
 claim was ``released`` (the provider refused it), its lease ran out, or the
 claim is this attempt's own (a retried write that took effect before it
 raised). After the provider accepted, one transaction writes ``sent``, the
-effect and the month's usage. An ambiguous failure leaves the entry
-``unconfirmed``; the provider's own record (SES events, SNS delivery status)
-or an operator's decision resolves it later. Every write here is retried in
-place a few times, because giving up between "the provider accepted" and "it
-is recorded" is exactly what the ledger exists to avoid.
+effect and the month's usage (:meth:`SendLedger.record_all_sent`: one for a
+batch of sends). An ambiguous failure leaves the entry ``unconfirmed``; the
+provider's own record (SES events, SNS delivery status) or an operator's
+decision resolves it later. Every write here is retried in place a few times,
+because giving up between "the provider accepted" and "it is recorded" is
+exactly what the ledger exists to avoid.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeVar
 
@@ -25,8 +26,9 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from shared.storage import keys
+from shared.storage.bookings import summed_usage
 from shared.storage.dynamo import conditional_failed
-from shared.storage.models import RecordModel, SendLedgerModel
+from shared.storage.models import EffectModel, RecordModel, SendLedgerModel, UsageModel
 from shared.storage.repository import DunningRepository
 from shared.storage.send_entries import (
     OPEN_STATES,
@@ -79,6 +81,25 @@ def _retry(write: Callable[[], T]) -> T:
                 raise LedgerUnavailable(f"the send ledger is unavailable: {type(error).__name__}") from error
             time.sleep(min(0.01 * 2**attempt, 0.25))
     raise AssertionError("unreachable")
+
+
+def _sent_actions(effect: dict[str, Any], now: str, provider_id: str | None, by: dict[str, Any] | None) -> list[Action]:
+    """An entry's update to ``sent``: its effect, no lease, out of the open-sends index."""
+    model = SendLedgerModel
+    actions: list[Action] = [
+        model.state.set("sent"),
+        model.effect.set(effect),
+        model.updated_at.set(now),
+        model.lease_until.remove(),
+        model.send_state.remove(),
+        model.send_at.remove(),
+        model.reason.remove(),
+    ]
+    if provider_id:
+        actions.append(model.provider_id.set(provider_id))
+    if by is not None:
+        actions.append(model.resolutions.set((model.resolutions | []).append([by])))
+    return actions
 
 
 class SendLedger(LedgerReads):
@@ -269,6 +290,32 @@ class SendLedger(LedgerReads):
         assert found is not None
         return found
 
+    def record_all_sent(self, sends: Sequence[tuple[Claim, str, dict[str, Any]]]) -> bool:
+        """One transaction for several sends the provider accepted (one SQS batch): each entry says
+        ``sent`` — still held by its claim — with its effect, and each month's usage counter is
+        added once with their sum. False when it was not written (a condition failed, a fault, an
+        unknown outcome): the caller then records each with :meth:`record_sent`, which finds what
+        was written."""
+        now = ledger_time(self._clock())
+        model = SendLedgerModel
+        try:
+            with TransactWrite(connection=RecordModel._get_connection().connection) as transaction:
+                for claim, provider_id, effect in sends:
+                    assert claim.entry is not None, "record_all_sent needs claimed entries"
+                    key = claim.entry.key
+                    mine = (model.token == claim.token) & model.state.is_in("claimed", "unconfirmed")
+                    item = SendLedgerModel(pk=keys.send(send_id(key))[0], sk=SK)
+                    transaction.update(item, actions=_sent_actions(effect, now, provider_id, None), condition=mine)
+                    transaction.save(self._repo._effect_item(effect, key), condition=EffectModel.pk.does_not_exist())
+                for month, increments in summed_usage(effect for _, _, effect in sends).items():
+                    transaction.update(
+                        UsageModel(pk=keys.USAGE, sk=month),
+                        actions=[getattr(UsageModel, name).add(value) for name, value in increments.items()],
+                    )
+        except Exception:  # whatever it was, each send is recorded on its own next (with retries)
+            return False
+        return True
+
     # -- writes ---------------------------------------------------------------------------
     def _set_open(
         self, key: str, state: str, reason: str, condition: Any, resolution: dict[str, Any] | None = None
@@ -295,22 +342,8 @@ class SendLedger(LedgerReads):
         effect: dict[str, Any],
         by: dict[str, Any] | None,
     ) -> dict[str, Any]:
-        model = SendLedgerModel
         item = SendLedgerModel(pk=keys.send(send_id(key))[0], sk=SK)
-        now = ledger_time(self._clock())
-        actions: list[Action] = [
-            model.state.set("sent"),
-            model.effect.set(effect),
-            model.updated_at.set(now),
-            model.lease_until.remove(),
-            model.send_state.remove(),
-            model.send_at.remove(),
-            model.reason.remove(),
-        ]
-        if provider_id:
-            actions.append(model.provider_id.set(provider_id))
-        if by is not None:
-            actions.append(model.resolutions.set((model.resolutions | []).append([by])))
+        actions = _sent_actions(effect, ledger_time(self._clock()), provider_id, by)
 
         def write(transaction: TransactWrite, with_effect: bool) -> None:
             transaction.update(item, actions=actions, condition=condition)

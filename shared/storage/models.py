@@ -21,8 +21,10 @@ BS delivery begun   ``BS_UNFINISHED``           ``<yyyy-mm-dd>``
 run request queued  ``RUNQUEUE``                ``<run id>``
 effect              ``EFFECTS#<yyyy-mm-dd>``    ``<kind>#<key>``
 run                 ``RUN``                     ``<run id>``
-outbox (unsent)     ``OUTBOX``                  ``<reminder key>``
+outbox (unsent)     ``OUTBOX``                  ``<reminder / group key>``
 run lock            ``RUNLOCK``                 ``ACTIVE``
+fanned-out run      ``RUNFANOUT``               ``<run id>``
+its recorded part   ``RUNPART#<run id>``        ``<part id>``
 on-account credit   ``CREDIT``                  ``<customer>#<yyyy-mm-dd>#<id>``
 fee not yet billed  ``FEE_PENDING``             ``<business key>``
 bank connection     ``BANK``                    ``<name>``
@@ -78,6 +80,7 @@ from pynamodb.attributes import (
     ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -260,6 +263,32 @@ class RunLockModel(_TableModel):
     expires = NumberAttribute()
 
 
+class RunFanOutModel(_TableModel):
+    """A fanned-out run's tally (``RUNFANOUT`` / ``<run id>``): how many due-index shards it has, the
+    shards its recorded parts finished (a set, so a part recorded twice or two parts that overlap
+    count a shard once), what they did (atomic ADDs), and the part that ends the run."""
+
+    total = NumberAttribute()
+    done = UnicodeSetAttribute(null=True)
+    ended = UnicodeAttribute(null=True)
+    parts = NumberAttribute(default=0)
+    reminders = NumberAttribute(default=0)
+    messages = NumberAttribute(default=0)
+    invoices_advanced = NumberAttribute(default=0)
+    held_back = NumberAttribute(default=0)
+    lost_races = NumberAttribute(default=0)
+    resent = NumberAttribute(default=0)
+    proposals = NumberAttribute(default=0)
+    by_email = NumberAttribute(default=0)
+    by_sms = NumberAttribute(default=0)
+    by_fee = NumberAttribute(default=0)
+    by_bs = NumberAttribute(default=0)
+    by_collection = NumberAttribute(default=0)
+    by_interest = NumberAttribute(default=0)
+    by_compensation = NumberAttribute(default=0)
+    by_statement = NumberAttribute(default=0)
+
+
 class OutboxModel(_TableModel):
     """A planned reminder whose messages are not yet confirmed sent (see scheduling.py)."""
 
@@ -309,6 +338,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     BsRecordModel,
     EffectModel,
     RunModel,
+    RunFanOutModel,
     OutboxModel,
     RecordModel,
     RunLockModel,

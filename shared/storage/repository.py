@@ -23,7 +23,7 @@ from shared.storage.parties import DynamoPartyStore
 from shared.storage.records import Advance, Agreement, BillingLine, BsRecord, Customer, PeriodCharge
 from shared.storage.reminders import DynamoReminderStore
 from shared.storage.runs import DynamoRunStore
-from shared.storage.tenant import DynamoTenantStore
+from shared.storage.tenant import DynamoTenantStore, forget_cached_settings
 
 __all__ = [
     "PARKED",
@@ -67,5 +67,6 @@ def repository_for(table_name: str) -> DunningRepository:
 
 
 def reset_repositories() -> None:
-    """Forget cached repositories — for a fresh local stack in the same process."""
+    """Forget cached repositories and settings — for a fresh local stack in the same process."""
     repository_for.cache_clear()
+    forget_cached_settings()

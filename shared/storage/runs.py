@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
+from pynamodb.transactions import TransactWrite
 
 from shared.storage import keys
 from shared.storage.dynamo import DynamoBase, conditional_failed, record_item
 from shared.storage.keys import OUTBOX
-from shared.storage.models import OutboxModel, RecordModel, RunLockModel, RunModel
+from shared.storage.models import OutboxModel, RecordModel, RunFanOutModel, RunLockModel, RunModel
+
+# What a fanned-out run's parts add up (the tally's number attributes): the run record's counts,
+# and the messages built per action as ``by_<action>``.
+TALLIED = (
+    "parts",
+    "reminders",
+    "messages",
+    "invoices_advanced",
+    "held_back",
+    "lost_races",
+    "resent",
+    "proposals",
+    "by_email",
+    "by_sms",
+    "by_fee",
+    "by_bs",
+    "by_collection",
+    "by_interest",
+    "by_compensation",
+    "by_statement",
+)
 
 
 class DynamoRunStore(DynamoBase):
@@ -75,6 +98,66 @@ class DynamoRunStore(DynamoBase):
         except DeleteError as error:
             if not conditional_failed(error):
                 raise
+
+    # -- a fanned-out run's tally (shared/services/runs/fanout.py) ----------------------
+    def open_fan_out(self, run_id: str, shards: Sequence[str]) -> bool:
+        """Start the tally of a run fanned out over ``shards``; False when it was started before."""
+        pk, sk = keys.run_fan_out(run_id)
+        try:
+            RunFanOutModel(pk=pk, sk=sk, total=len(shards)).save(condition=RunFanOutModel.pk.does_not_exist())
+        except PutError as error:
+            if conditional_failed(error):
+                return False
+            raise
+        return True
+
+    def record_run_part(self, run_id: str, part: str, shards_done: Sequence[str], counts: Mapping[str, int]) -> bool:
+        """One transaction: the part's record (once: False when it was recorded before, and then
+        nothing is added) and its finished shards and counts added to the run's tally."""
+        unknown = set(counts) - set(TALLIED)
+        if unknown:
+            raise ValueError(f"not tallied: {sorted(unknown)}")
+        actions: list[Any] = [getattr(RunFanOutModel, name).add(value) for name, value in counts.items() if value]
+        if shards_done:
+            actions.append(RunFanOutModel.done.add(set(shards_done)))
+        if not actions:
+            actions.append(RunFanOutModel.reminders.add(0))  # an update needs an action
+        pk, sk = keys.run_fan_out(run_id)
+        record = record_item(keys.run_part(run_id, part), {"shards": sorted(shards_done), **counts})
+
+        def write(transaction: TransactWrite) -> None:
+            transaction.save(record, condition=RecordModel.pk.does_not_exist())
+            transaction.update(RunFanOutModel(pk=pk, sk=sk), actions=actions, condition=RunFanOutModel.pk.exists())
+
+        return self._transact(write)
+
+    def fan_out_tally(self, run_id: str) -> dict[str, Any] | None:
+        """The tally (``total``, ``done`` shards, ``ended`` by which part, ``counts``); None before it opened."""
+        try:
+            item = RunFanOutModel.get(*keys.run_fan_out(run_id), consistent_read=True)
+        except RunFanOutModel.DoesNotExist:
+            return None
+        return {
+            "total": int(item.total),
+            "done": set(item.done or ()),
+            "ended": item.ended,
+            "counts": {name: int(getattr(item, name) or 0) for name in TALLIED},
+        }
+
+    def claim_run_end(self, run_id: str, part: str) -> bool:
+        """The one part that ends the run: True for the first to claim it (and for that part again)."""
+        pk, sk = keys.run_fan_out(run_id)
+        try:
+            RunFanOutModel(pk=pk, sk=sk).update(
+                actions=[RunFanOutModel.ended.set(part)],
+                condition=RunFanOutModel.pk.exists()
+                & (RunFanOutModel.ended.does_not_exist() | (RunFanOutModel.ended == part)),
+            )
+        except UpdateError as error:
+            if conditional_failed(error):
+                return False
+            raise
+        return True
 
     # -- the outbox: committed reminders whose messages are not yet confirmed sent ------
     def pending_outbox(self) -> list[tuple[str, list[str]]]:

@@ -10,9 +10,18 @@ from shared.domain.settings import TenantSettings
 from shared.domain.templates import TemplateVersion
 from shared.errors import AlreadyExists, NotFound
 from shared.storage import keys
+from shared.storage.bookings import still_fresh
 from shared.storage.convert import template_version
 from shared.storage.dynamo import DynamoBase, conditional_failed
 from shared.storage.models import CounterModel, SettingsModel, TemplateVersionModel
+
+# Per container (module state) and per table: when the settings were read, and what they were.
+_settings_cache: dict[str, tuple[float, TenantSettings]] = {}
+
+
+def forget_cached_settings() -> None:
+    """Drop every cached copy of the settings (a fresh local stack in the same process)."""
+    _settings_cache.clear()
 
 
 class DynamoTenantStore(DynamoBase):
@@ -28,9 +37,25 @@ class DynamoTenantStore(DynamoBase):
             return None
         return TenantSettings.model_validate(item.data)
 
+    def cached_settings(self, now: float) -> TenantSettings | None:
+        """The settings as read at most
+        :data:`shared.storage.bookings.SETTINGS_TTL_SECONDS` before ``now`` (a monotonic
+        clock, seconds): what the consumers use, so a batch does not read them again."""
+        table = str(SettingsModel.Meta.table_name)
+        cached = _settings_cache.get(table)
+        if cached is not None and still_fresh(cached[0], now):
+            return cached[1]
+        settings = self.get_settings()
+        if settings is None:
+            _settings_cache.pop(table, None)
+        else:
+            _settings_cache[table] = (now, settings)
+        return settings
+
     def put_settings(self, settings: TenantSettings) -> None:
         pk, sk = keys.SETTINGS
         SettingsModel(pk=pk, sk=sk, data=settings.model_dump(mode="json")).save()
+        _settings_cache.pop(str(SettingsModel.Meta.table_name), None)
 
     # -- templates ------------------------------------------------------------
     def latest_template(self, name: str) -> TemplateVersion | None:

@@ -98,3 +98,42 @@ def test_a_sealed_delivery_takes_no_more_records_and_is_finished_once(store):
     store.start_bs_delivery(date(2026, 3, 9))
     store.forget_bs_delivery(date(2026, 3, 9))
     assert store.unfinished_bs_deliveries(date(2026, 3, 31)) == []
+
+
+def test_a_batch_of_bookings_is_written_together_and_one_booked_before_is_left_out(store):
+    from shared.storage.bookings import Booking
+
+    # Given a fee booked on its own before
+    fee = effect("fee", amount="100.00")
+    assert store.add_fee_line(fee_line("acme/C1/fee/a"), fee, "acme/C1/fee/a")
+    # When a batch books it again with a second fee, a BS record and a skip
+    booked_before = store.book_all(
+        [
+            Booking("acme/C1/fee/a", fee, line=fee_line("acme/C1/fee/a"), reversible=True),
+            Booking("acme/C1/fee/b", fee, line=fee_line("acme/C1/fee/b", ("I2",)), reversible=True),
+            Booking("acme/C1/bs/a", effect("bs"), record=bs("acme/C1/bs/a")),
+            Booking("acme/C1/email/a", effect("skipped", action="email")),
+        ]
+    )
+    # Then the one booked before is named and not booked twice; the rest are booked, metered once each
+    assert booked_before == {"acme/C1/fee/a"}
+    assert [line.key for line in store.billing_lines("C1")] == ["acme/C1/fee/a", "acme/C1/fee/b"]
+    assert sorted(fee["key"] for fee in store.pending_fees()) == ["acme/C1/fee/a", "acme/C1/fee/b"]
+    assert [record.key for record in store.undelivered_bs_records(MARCH_8)] == ["acme/C1/bs/a"]
+    assert store.has_effect(effect("skipped", action="email"), "acme/C1/email/a")
+    usage = store.usage("2026-03")
+    assert (usage["fees"], usage["fee_ore"], usage["bs"]) == (2, 20000, 1)
+    # And the same batch once more books nothing
+    again = [Booking("acme/C1/bs/a", effect("bs"), record=bs("acme/C1/bs/a"))]
+    assert store.book_all(again) == {"acme/C1/bs/a"}
+    assert store.usage("2026-03")["bs"] == 1
+
+
+def test_a_batch_larger_than_one_transaction_is_booked_whole(store):
+    from shared.storage.bookings import Booking
+
+    keys = [f"acme/C1/fee/{n:03d}" for n in range(70)]
+    fee = effect("fee", amount="100.00")
+    assert store.book_all([Booking(key, fee, line=fee_line(key), reversible=True) for key in keys]) == set()
+    assert [line.key for line in store.billing_lines("C1")] == keys
+    assert store.usage("2026-03")["fees"] == 70

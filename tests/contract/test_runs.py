@@ -81,3 +81,30 @@ def test_who_did_what_is_kept_per_item_and_read_one_by_one_in_batches_or_all(sto
         "acme#K1#standard_v1#1": {"rejected_by": "bo"},
         "acme#K2#standard_v1#1": {"approved_by": "anna"},
     }
+
+
+def test_a_fanned_out_runs_tally_counts_each_part_once_and_each_shard_once(store):
+    # Given a run fanned out over three shards (opened once)
+    assert store.open_fan_out("R", ["S0", "S1", "S2"]) is True
+    assert store.open_fan_out("R", ["S0", "S1", "S2"]) is False
+    assert store.fan_out_tally("R")["done"] == set() and store.fan_out_tally("nope") is None
+    # When a part finishes S0 and S1, and is delivered again
+    assert store.record_run_part("R", "p1", ["S0", "S1"], {"parts": 1, "reminders": 4, "by_email": 4}) is True
+    assert store.record_run_part("R", "p1", ["S0", "S1"], {"parts": 1, "reminders": 4, "by_email": 4}) is False
+    # And an overlapping continuation finishes S1 again and S2, having nothing left to remind in S1
+    assert store.record_run_part("R", "p2", ["S1", "S2"], {"parts": 1, "reminders": 1}) is True
+    # Then each shard and each part's counts were added once
+    tally = store.fan_out_tally("R")
+    assert tally["total"] == 3 and tally["done"] == {"S0", "S1", "S2"}
+    assert (tally["counts"]["parts"], tally["counts"]["reminders"], tally["counts"]["by_email"]) == (2, 5, 4)
+    assert tally["ended"] is None
+    # And one part ends the run (again only that part: a redelivery of it)
+    assert store.claim_run_end("R", "p2") is True
+    assert store.claim_run_end("R", "p1") is False
+    assert store.claim_run_end("R", "p2") is True
+    assert store.fan_out_tally("R")["ended"] == "p2"
+
+
+def test_a_part_of_a_run_never_fanned_out_is_not_recorded(store):
+    assert store.record_run_part("R", "p1", ["S0"], {"reminders": 1}) is False
+    assert store.claim_run_end("R", "p1") is False

@@ -115,3 +115,29 @@ def test_a_record_after_the_claim_was_taken_over_is_a_conflict(ledger, clock):
     claim(ledger)  # another attempt took the expired claim
     with pytest.raises(LedgerConflict):
         ledger.record_sent(first, "ses-1", PENDING)
+
+
+def test_several_sends_are_recorded_in_one_write_or_not_at_all(ledger, store, clock):
+    # Given three claimed sends, one of which an expired lease let another attempt take over
+    keys = [f"{KEY}/{n}" for n in range(3)]
+    claims = [claim(ledger, key) for key in keys]
+    sms = {"date": "2026-03-06", "kind": "sms", "customer": "C1", "segments": 2, "_message_id": PENDING_ID}
+    sends = [(c, f"id-{n}", PENDING | {"_message_id": f"id-{n}"}) for n, c in enumerate(claims[:2])]
+    sends.append((claims[2], "id-2", sms | {"_message_id": "id-2"}))
+    clock.pass_(minutes=6)
+    taken = claim(ledger, keys[2])
+    assert taken.outcome == "claimed"
+    # When they are recorded together: refused whole (the third is no longer this attempt's)
+    assert not ledger.record_all_sent(sends)
+    assert [ledger.get(key).state for key in keys] == ["claimed", "claimed", "claimed"]
+    assert store.effects_on(date(2026, 3, 6)) == [] and store.usage("2026-03")["email"] == 0
+    # When the two still held are recorded together
+    assert ledger.record_all_sent(sends[:2])
+    # Then both are sent with their effects, and the month's usage counts each once
+    assert [ledger.get(key).state for key in keys[:2]] == ["sent", "sent"]
+    assert [ledger.get(key).provider_id for key in keys[:2]] == ["id-0", "id-1"]
+    assert len(store.effects_on(date(2026, 3, 6))) == 2
+    assert store.usage("2026-03")["email"] == 2
+    # And recording them again is refused: they are sent already
+    assert not ledger.record_all_sent(sends[:2])
+    assert store.usage("2026-03")["email"] == 2

@@ -70,3 +70,37 @@ def test_versions_are_listed_oldest_first_and_the_latest_is_the_highest_number(s
 
 def test_reference_numbers_are_never_handed_out_twice(store):
     assert [store.next_reference_number() for _ in range(3)] == [1, 2, 3]
+
+
+def test_cached_settings_are_read_once_per_ttl_and_a_put_here_is_seen_at_once(store):
+    from shared.storage.bookings import SETTINGS_TTL_SECONDS
+
+    # Given settings read through the cache at t = 1000 s (a monotonic clock)
+    first = TenantSettings(tenant="acme", tenant_name="Acme")
+    store.put_settings(first)
+    assert store.cached_settings(1000.0) == first
+    # When another container changes them (written beneath this store's cache)
+    changed = first.updated({"tenant_name": "Acme ApS"})
+    _write_settings_elsewhere(store, changed)
+    # Then the cached copy is used until the TTL runs out, and the new settings after it
+    assert store.get_settings() == changed
+    assert store.cached_settings(1000.0 + SETTINGS_TTL_SECONDS - 1) == first
+    assert store.cached_settings(1000.0 + SETTINGS_TTL_SECONDS) == changed
+    # And a change written through this store is seen at once
+    third = changed.updated({"tenant_name": "Acme A/S"})
+    store.put_settings(third)
+    assert store.cached_settings(1000.0 + SETTINGS_TTL_SECONDS + 1) == third
+
+
+def _write_settings_elsewhere(store, settings: TenantSettings) -> None:
+    """Store ``settings`` as another process would: beneath ``store``'s own cache."""
+    from shared.storage import keys
+    from shared.storage.memory import MemoryStore
+
+    data = settings.model_dump(mode="json")
+    if isinstance(store, MemoryStore):
+        store._table.put(keys.SETTINGS, {"data": data})
+    else:
+        from shared.storage.models import SettingsModel
+
+        SettingsModel(pk=keys.SETTINGS[0], sk=keys.SETTINGS[1], data=data).save()

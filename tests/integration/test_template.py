@@ -60,7 +60,8 @@ def _sqs_events() -> Iterator[tuple[str, str, dict[str, Any]]]:
                 yield fn_name, event_name, event["Properties"]
 
 
-SQS_EVENTS = list(_sqs_events())
+# The consumers' SQS events; the scheduler's own (the work queue of fanned-out runs) is checked apart.
+SQS_EVENTS = [event for event in _sqs_events() if event[0] != "SchedulerFunction"]
 SQS_EVENT_IDS = [f"{function}.{event}" for function, event, _ in SQS_EVENTS]
 
 
@@ -281,6 +282,35 @@ def test_scheduler_runs_on_a_timezone_aware_schedule_with_retries_and_dlqs() -> 
     on_failure = props["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
     assert on_failure["Type"] == "SQS"
     assert _target(on_failure["Destination"]) in QUEUES
+
+
+def test_the_scheduler_consumes_its_work_queue_one_item_at_a_time_with_bounded_concurrency() -> None:
+    # Given the scheduler's SQS event (the shards of a fanned-out run)
+    events = [props for function, _, props in _sqs_events() if function == "SchedulerFunction"]
+    assert len(events) == 1
+    props = events[0]
+    # Then it reads the work queue, one item per invocation, reporting failures per item
+    assert _target(props["Queue"]) == "WorkQueue"
+    assert props["BatchSize"] == 1 and props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    # And no more shard workers run at once than the tenant's ShardConcurrency
+    assert props["ScalingConfig"]["MaximumConcurrency"] == {"Ref": "ShardConcurrency"}
+    parameter = TEMPLATE["Parameters"]["ShardConcurrency"]
+    assert 2 <= parameter["MinValue"] <= parameter["Default"] <= parameter["MaxValue"] <= 1000
+    # And an item stays invisible for 6 scheduler timeouts, then goes to its DLQ after 5 tries
+    scheduler = FUNCTIONS["SchedulerFunction"]
+    queue = QUEUES["WorkQueue"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * _function_setting(scheduler, "Timeout")
+    assert _target(queue["RedrivePolicy"]["deadLetterTargetArn"]) == "WorkDeadLetterQueue"
+    # And the scheduler knows where to hand out work items and continuations
+    variables = scheduler["Properties"]["Environment"]["Variables"]
+    assert variables["WORK_QUEUE_URL"] == {"Ref": "WorkQueue"}
+
+
+def test_the_local_stack_creates_the_work_queue_and_feeds_it_to_the_scheduler() -> None:
+    from dunning.local_stack import QUEUE_CONSUMERS, local_resources
+
+    assert {"WorkQueue", "WorkDeadLetterQueue"} <= set(local_resources(TEMPLATE)["Resources"])
+    assert QUEUE_CONSUMERS["work"] == "scheduler"
 
 
 def test_scheduler_gets_a_queue_url_for_every_consumer_queue() -> None:

@@ -199,6 +199,25 @@ def test_only_the_scheduler_may_send_to_the_action_queues() -> None:
         assert roles_exempt == expected, queue
 
 
+def test_only_the_scheduler_sends_to_and_reads_the_work_queue() -> None:
+    # Given every role's SQS grants on the work queue
+    grants_on_work = {
+        (name, action)
+        for name, role in function_roles().items()
+        for action, resource in grants(role)
+        if action.startswith("sqs:") and resource == "<WorkQueue.Arn>"
+    }
+    # Then only the scheduler has any: it hands out work items and consumes them
+    assert {name for name, _ in grants_on_work} == {"SchedulerFunction"}
+    assert {"sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage"} <= {action for _, action in grants_on_work}
+    # And the queue refuses every other sender
+    policy = expanded()["Resources"]["WorkQueuePolicy"]["Properties"]["PolicyDocument"]
+    (statement,) = as_list(policy["Statement"])
+    assert statement["Effect"] == "Deny" and statement["Action"] == "sqs:SendMessage"
+    exempt = {text(v) for v in statement["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]}
+    assert {e for e in exempt if e.startswith("<")} == {"<SchedulerFunctionRole.Arn>"}
+
+
 def test_each_consumer_reads_its_own_queue_only() -> None:
     for function, queue in (
         ("EmailFunction", "EmailQueue"),

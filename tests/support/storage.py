@@ -46,7 +46,9 @@ def dynamodb_store() -> Any:
     """A :class:`DunningRepository` on an empty table (inside :func:`moto_dynamodb`). The table is
     made anew under the same name, so PynamoDB keeps its connection (making one is slow)."""
     from shared.storage.repository import DunningRepository
+    from shared.storage.tenant import forget_cached_settings
 
+    forget_cached_settings()  # the cache is per table name, and this table is made anew
     client = boto3.client("dynamodb", region_name="eu-north-1")
     if TABLE in client.list_tables()["TableNames"]:
         client.delete_table(TableName=TABLE)

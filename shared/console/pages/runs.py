@@ -11,7 +11,7 @@ from shared.console.http import Response, quoted
 from shared.console.schedule import next_run
 from shared.errors import NotFound
 
-ACTIVE = ("running", "continuing", "queued")
+ACTIVE = ("running", "continuing", "fanned_out", "queued")
 COUNTERS = ("reminders", "messages", "invoices_advanced", "proposals", "held_back")
 
 

@@ -14,8 +14,9 @@ from shared.domain.effects import run_effect
 from shared.domain.settings import TenantSettings
 from shared.services.commit import Budget
 from shared.services.outbox import Backoff, MessageSink
+from shared.services.runs.shards import FAN_OUT_ABOVE, SHARDS_PER_ITEM, WorkQueue
 from shared.services.runs.summary import CARRIED_COUNTS, Reporter, RunKind, RunSummary, run_id_for
-from shared.services.runs.work import CONTINUE_BELOW_MS, carry_out_run
+from shared.services.runs.work import CONTINUE_BELOW_MS, FanOut, carry_out_run
 from shared.storage.protocols import Store
 
 RUN_LEASE_SECONDS = 15 * 60
@@ -23,6 +24,9 @@ RUN_LEASE_SECONDS = 15 * 60
 LOCAL_ATTEMPTS = 6
 # A resume that was queued, continues in a fresh invocation or failed part-way goes on as the resume.
 _UNFINISHED = frozenset({"queued", "running", "continuing", "failed"})
+# A run with these statuses keeps the tenant's slot when its invocation returns: a fresh invocation
+# continues it, or its shard workers do the rest and the last of them ends it.
+KEEPS_SLOT = frozenset({"continuing", "fanned_out"})
 
 
 class RunNotResumable(RuntimeError):
@@ -43,6 +47,9 @@ def schedule_due_reminders(
     time_left_ms: Callable[[], int] | None = None,
     run_queue: bool = True,
     backoff: Backoff | None = None,
+    work_queue: WorkQueue | None = None,
+    fan_out_above: int = FAN_OUT_ABOVE,
+    shards_per_item: int = SHARDS_PER_ITEM,
 ) -> RunSummary:
     """Run the reminder flow once, as of ``now`` (an aware datetime taken from the event).
 
@@ -55,6 +62,11 @@ def schedule_due_reminders(
     retried with ``backoff`` while the budget allows; then, too, the run ends "continuing"
     with the unsent messages kept in the outbox. A run that finds another holding the tenant's slot is queued and
     started when that one finishes (``run_queue``: the finishing run starts them).
+
+    With a ``work_queue``, a run with more due invoices than
+    :data:`~shared.services.runs.shards.FAN_OUT_ABOVE` fans out (status "fanned_out", keeping the
+    slot): its shards go to the queue as work items (``shards_per_item`` each) for
+    :func:`shared.services.runs.fanout.run_shards`.
     """
     if now.tzinfo is None:
         raise ValueError("now must be time-zone aware")
@@ -68,13 +80,14 @@ def schedule_due_reminders(
     if backoff is None:
         backoff = Backoff(attempts=None if time_left_ms is not None else LOCAL_ATTEMPTS)
     budget = Budget(time_left_ms or (lambda: 1 << 30), backoff, CONTINUE_BELOW_MS)
-    _work_or_fail(repo, sink, reporter, settings, summary, now, budget)
-    if summary.status == "continuing":
-        return summary  # keeps the slot: the continuation is the same run
+    fan_out_to = FanOut(work_queue, now, fan_out_above, shards_per_item) if work_queue is not None else None
+    _work_or_fail(repo, sink, reporter, settings, summary, now, budget, fan_out_to)
+    if summary.status in KEEPS_SLOT:
+        return summary  # keeps the slot: the continuation (or the shard workers) are the same run
     repo.release_run_lock(run_id)
-    _record_run(repo, summary)
+    record_run(repo, summary)
     if run_queue:
-        _run_queued(repo, sink, reporter, time_left_ms, backoff)
+        run_queued(repo, sink, reporter, time_left_ms, backoff, work_queue)
     return summary
 
 
@@ -118,7 +131,7 @@ def _take_slot(repo: Store, summary: RunSummary, now: datetime, resume_run_id: s
         summary.status, summary.reason = "queued", f"waiting for run {holder}"
         # Everything needed to start it later: a resume names the paused run it continues.
         repo.queue_run(summary.run_id, {"time": now.isoformat(), "kind": summary.kind, "resume_run_id": resume_run_id})
-    _save_run(repo, summary, now)
+    save_run(repo, summary, now)
     return holder is None
 
 
@@ -130,24 +143,27 @@ def _work_or_fail(
     summary: RunSummary,
     now: datetime,
     budget: Budget,
+    fan_out_to: FanOut | None,
 ) -> None:
     """Do the run's work and save how it ended; a run that failed records why and frees the slot."""
     try:
-        carry_out_run(repo, sink, reporter, settings, summary, budget)
+        carry_out_run(repo, sink, reporter, settings, summary, budget, fan_out_to)
     except Exception as error:
         summary.status, summary.reason = "failed", f"{type(error).__name__}: {error}"
-        _save_run(repo, summary, now)
+        save_run(repo, summary, now)
         repo.release_run_lock(summary.run_id)
         raise
-    _save_run(repo, summary, now)
+    if summary.status != "fanned_out":  # saved before its shards went: the last of them ends it
+        save_run(repo, summary, now)
 
 
-def _run_queued(
+def run_queued(
     repo: Store,
     sink: MessageSink,
     reporter: Reporter | None,
     time_left_ms: Callable[[], int] | None,
     backoff: Backoff,
+    work_queue: WorkQueue | None = None,
 ) -> None:
     """Start the requests that arrived while a run held the slot (O2: "waiting for robot"), oldest first.
 
@@ -169,23 +185,27 @@ def _run_queued(
                 time_left_ms,
                 run_queue=False,
                 backoff=backoff,
+                work_queue=work_queue,
             )
         except RunNotResumable:
             repo.dequeue_run(queued["run_id"])  # resumed meanwhile (or never paused): nothing left to do
             continue
         except Exception:  # its run record says why; it stays queued for the next run's end
             continue
+        if result.status == "fanned_out":
+            repo.dequeue_run(queued["run_id"])  # it ran: its shard workers finish it and start the rest
+            break
         if result.status in ("queued", "continuing"):
             break
         repo.dequeue_run(queued["run_id"])
 
 
-def _save_run(repo: Store, summary: RunSummary, now: datetime) -> None:
+def save_run(repo: Store, summary: RunSummary, now: datetime) -> None:
     """The run record (O2): status, counts and the reason it stopped."""
     repo.put_run(summary.run_id, asdict(summary) | {"time": now.isoformat()})
 
 
-def _record_run(repo: Store, summary: RunSummary) -> None:
+def record_run(repo: Store, summary: RunSummary) -> None:
     """The run's own effect: how it ended and what it did, dated its run day."""
     repo.record_effect(
         run_effect(

@@ -80,6 +80,7 @@ class Reporter(Protocol):
         proposed: list[PlannedReminder],
         charged: Mapping[str, StepCharges] | None = None,
         cases: Sequence[Mapping[str, Any]] = (),
+        totals: Mapping[str, int] | None = None,
     ) -> dict[str, Any] | None: ...
 
     def proposals_waiting(

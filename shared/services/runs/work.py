@@ -9,7 +9,8 @@ how one reminder is committed and sent is :mod:`shared.services.commit`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from itertools import islice
 from typing import Any
 
 from shared.domain.effects import proposal_effect
@@ -27,6 +28,7 @@ from shared.services.housekeeping import (
 )
 from shared.services.outbox import Delivery, MessageSink, deliver
 from shared.services.reminders import reminder_key_of
+from shared.services.runs.shards import FAN_OUT_ABOVE, SHARDS_PER_ITEM, WorkQueue, fan_out
 from shared.services.runs.summary import Reporter, RunSummary
 from shared.storage.protocols import Store
 
@@ -51,6 +53,17 @@ class DueWork:
     housekeeping: list[dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class FanOut:
+    """Where a large run's shards go (the work queue), when a run counts as large, and the run's
+    clock for the work items. Without it (the simulator, a local call) a run never fans out."""
+
+    queue: WorkQueue
+    time: datetime
+    above: int = FAN_OUT_ABOVE
+    per_item: int = SHARDS_PER_ITEM
+
+
 def carry_out_run(
     repo: Store,
     sink: MessageSink,
@@ -58,9 +71,13 @@ def carry_out_run(
     settings: TenantSettings,
     summary: RunSummary,
     budget: Budget,
+    fan_out_to: FanOut | None = None,
 ) -> None:
     """Do one run's work as of ``summary.run_date``, recording in ``summary`` what it did and how
-    it ended: "completed", "skipped", stopped by a check, or "continuing" when the time ran out."""
+    it ended: "completed", "skipped", stopped by a check, "continuing" when the time ran out, or
+    "fanned_out" when more than ``fan_out_to.above`` invoices are due: then the checks and the
+    housekeeping were done here and the shards went to the work queue
+    (:mod:`shared.services.runs.fanout` does them and ends the run)."""
     if not _send_pending_outbox(repo, sink, summary, budget):
         return  # the queues still fail: the run continues in a fresh invocation
     if not settings.reminders_enabled:
@@ -71,7 +88,11 @@ def carry_out_run(
     if not _due_index_migrated(repo, summary, budget):
         return
     run_date = date.fromisoformat(summary.run_date)
-    work = _due_work(repo, settings, run_date, summary)
+    work = _due_work(repo, settings, run_date, summary, fan_out_to)
+    if work is None:
+        assert fan_out_to is not None
+        fan_out(repo, fan_out_to.queue, summary, fan_out_to.time, fan_out_to.per_item)
+        return
     commits = ReminderCommits(repo, sink, settings, summary.tag, run_date, budget, by_action=summary.by_action)
     proposed = _commit_plan(repo, settings, summary, work.plan, commits)
     if summary.status != "continuing":
@@ -133,12 +154,20 @@ def _stopped_by_checks(repo: Store, reporter: Reporter | None, settings: TenantS
     return True
 
 
-def _due_work(repo: Store, settings: TenantSettings, run_date: date, summary: RunSummary) -> DueWork:
-    """Tidy up, query what is due (the sparse due-index), and plan the consolidated reminders."""
+def _due_work(
+    repo: Store, settings: TenantSettings, run_date: date, summary: RunSummary, fan_out_to: FanOut | None = None
+) -> DueWork | None:
+    """Tidy up, query what is due (the sparse due-index), and plan the consolidated reminders.
+    None when more than ``fan_out_to.above`` invoices are due (read no further than that): the
+    tidying is done, and the shards are to be handed out."""
     housekeeping: list[dict[str, Any]] = []
     if settings.settle_open_items:
         housekeeping += settle_open_items(repo, run_date, summary.tag)
-    candidates = list(repo.due_invoices(run_date))
+    due = repo.due_invoices(run_date)
+    candidates = list(due if fan_out_to is None else islice(due, fan_out_to.above + 1))
+    if fan_out_to is not None and len(candidates) > fan_out_to.above:
+        _tidy(repo, settings, run_date, summary)
+        return None
     excluded = [c for c in candidates if c.customer_id in settings.excluded_customers]
     candidates = [c for c in candidates if c.customer_id not in settings.excluded_customers]
     if settings.write_off_below is not None:
@@ -152,6 +181,16 @@ def _due_work(repo: Store, settings: TenantSettings, run_date: date, summary: Ru
     plan = _plan(repo, settings, run_date, candidates)
     summary.held_back = len(plan.held_back)
     return DueWork(plan, excluded, housekeeping)
+
+
+def _tidy(repo: Store, settings: TenantSettings, run_date: date, summary: RunSummary) -> None:
+    """A fanned-out run's tenant-wide housekeeping after settlement: write-offs and fee reversals
+    (what is written off leaves the due-index, so no shard sees it)."""
+    if settings.write_off_below is not None:
+        small = overdue_small_remainders(repo, settings.write_off_below, run_date, set(settings.excluded_customers))
+        write_off_small_remainders(repo, small, settings.write_off_below, run_date, summary.tag)
+    if settings.reverse_fees_when_paid:
+        reverse_paid_fees(repo, run_date, summary.tag)
 
 
 def _plan(repo: Store, settings: TenantSettings, run_date: date, candidates: list[InvoiceState]) -> RunPlan:

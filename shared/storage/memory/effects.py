@@ -8,6 +8,7 @@ from typing import Any
 
 from shared.domain.metering import COUNTERS
 from shared.storage import keys
+from shared.storage.bookings import Booking
 from shared.storage.convert import billing_attributes, billing_line, bs_record, dated_bs_record
 from shared.storage.memory.table import Item, MemoryBase, absent, present
 from shared.storage.records import BillingLine, BsRecord
@@ -64,6 +65,44 @@ class MemoryEffectStore(MemoryBase):
             table.write_effect(effect, f"reversal#{key}")
 
         return table.transact(write)
+
+    def book_all(self, bookings: Sequence[Booking]) -> set[str]:
+        table = self._table
+
+        def booked(booking: Booking) -> bool:
+            found = [keys.effect(booking.effect, booking.key)]
+            if booking.line is not None:
+                found.append(keys.billing_line(booking.line.customer_id, booking.line.key))
+            if booking.record is not None:
+                found += [keys.bs_record(booking.record.due, booking.record.key)]
+                found += [keys.bs_pending(booking.record.due, booking.record.key)]
+            return any(table.get(key) is not None for key in found)
+
+        done = {booking.key for booking in bookings if booked(booking)}
+
+        def write() -> None:
+            for booking in bookings:
+                if booking.key in done:
+                    continue
+                if booking.line is not None:
+                    line, attributes = booking.line, billing_attributes(booking.line)
+                    table.put(keys.billing_line(line.customer_id, line.key), attributes, when=absent)
+                    if booking.reversible:
+                        pending = {
+                            "customer": line.customer_id,
+                            "invoices": list(line.invoice_ids),
+                            "amount": attributes["amount"],
+                        }
+                        table.put((keys.FEE_PENDING, booking.key), {"data": pending})
+                if booking.record is not None:
+                    record = booking.record
+                    table.put(keys.bs_record(record.due, record.key), _bs_attributes(record), when=absent)
+                    table.put(keys.bs_pending(record.due, record.key), _bs_attributes(record), when=absent)
+                table.write_effect(booking.effect, booking.key)
+
+        if not table.transact(write):
+            raise AssertionError("memory cannot change between its check and its write")
+        return done
 
     def add_bs_record(self, record: BsRecord, effect: dict[str, Any], key: str) -> bool:
         table = self._table

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -89,6 +89,23 @@ class MemorySendLedger(LedgerReads):
     def record_sent(self, claim: Claim, provider_id: str, effect: dict[str, Any]) -> dict[str, Any]:
         assert claim.entry is not None, "record_sent needs a claimed entry"
         return self._mark_sent(claim.entry.key, _holding(claim.token, "claimed", "unconfirmed"), provider_id, effect)
+
+    def record_all_sent(self, sends: Sequence[tuple[Claim, str, dict[str, Any]]]) -> bool:
+        now = self._now()
+
+        def write() -> None:
+            for claim, provider_id, effect in sends:
+                assert claim.entry is not None, "record_all_sent needs claimed entries"
+                change = {"state": "sent", "effect": effect, "updated_at": now}
+                if provider_id:
+                    change["provider_id"] = provider_id
+                when = _holding(claim.token, "claimed", "unconfirmed")
+                self._table.update(
+                    keys.send(send_id(claim.entry.key)), when=when, set_=change, remove=[*NOT_OPEN, "reason"]
+                )
+                self._table.write_effect(effect, claim.entry.key)
+
+        return self._table.transact(write)
 
     def mark_unconfirmed(self, claim: Claim, reason: str) -> None:
         assert claim.entry is not None

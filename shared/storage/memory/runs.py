@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from shared.storage import keys
 from shared.storage.keys import OUTBOX
-from shared.storage.memory.table import Item, MemoryBase, present
+from shared.storage.memory.table import Item, MemoryBase, absent, present
+
+# The tally's counters (shared/storage/runs.py TALLIED, kept equal by the contract tests).
+TALLIED = (
+    "parts",
+    "reminders",
+    "messages",
+    "invoices_advanced",
+    "held_back",
+    "lost_races",
+    "resent",
+    "proposals",
+    "by_email",
+    "by_sms",
+    "by_fee",
+    "by_bs",
+    "by_collection",
+    "by_interest",
+    "by_compensation",
+    "by_statement",
+)
 
 
 class MemoryRunStore(MemoryBase):
@@ -49,6 +70,43 @@ class MemoryRunStore(MemoryBase):
         self._table.attempt(
             lambda: self._table.delete(keys.RUN_LOCK, when=lambda item: (item or Item()).run_id == run_id)
         )
+
+    def open_fan_out(self, run_id: str, shards: Sequence[str]) -> bool:
+        tally = {"total": len(shards), "done": []} | {name: 0 for name in TALLIED}
+        return self._table.attempt(lambda: self._table.put(keys.run_fan_out(run_id), tally, when=absent))
+
+    def record_run_part(self, run_id: str, part: str, shards_done: Sequence[str], counts: Mapping[str, int]) -> bool:
+        unknown = set(counts) - set(TALLIED)
+        if unknown:
+            raise ValueError(f"not tallied: {sorted(unknown)}")
+
+        def write() -> None:
+            self._table.put(
+                keys.run_part(run_id, part), {"data": {"shards": sorted(shards_done), **counts}}, when=absent
+            )
+            tally = self._table.get(keys.run_fan_out(run_id))
+            done = sorted(set((tally or Item()).done or ()) | set(shards_done))
+            self._table.update(keys.run_fan_out(run_id), when=present, set_={"done": done}, add=dict(counts))
+
+        return self._table.transact(write)
+
+    def fan_out_tally(self, run_id: str) -> dict[str, Any] | None:
+        item = self._table.get(keys.run_fan_out(run_id))
+        if item is None:
+            return None
+        return {
+            "total": int(item.total),
+            "done": set(item.done or ()),
+            "ended": item.ended,
+            "counts": {name: int(item.get(name) or 0) for name in TALLIED},
+        }
+
+    def claim_run_end(self, run_id: str, part: str) -> bool:
+        def unclaimed_or_mine(item: Item | None) -> bool:
+            return item is not None and item.ended in (None, part)
+
+        key = keys.run_fan_out(run_id)
+        return self._table.attempt(lambda: self._table.update(key, when=unclaimed_or_mine, set_={"ended": part}))
 
     def pending_outbox(self) -> list[tuple[str, list[str]]]:
         return [(str(item.sk), [str(body) for body in item.messages]) for item in self._table.query(keys.OUTBOX)]

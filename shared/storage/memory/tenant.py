@@ -8,17 +8,29 @@ from shared.domain.settings import TenantSettings
 from shared.domain.templates import TemplateVersion
 from shared.errors import AlreadyExists, NotFound
 from shared.storage import keys
+from shared.storage.bookings import still_fresh
 from shared.storage.convert import template_version
 from shared.storage.memory.table import ConditionFailed, MemoryBase, absent, where
 
 
 class MemoryTenantStore(MemoryBase):
+    _settings_read: tuple[float, TenantSettings] | None = None
+
+    def cached_settings(self, now: float) -> TenantSettings | None:
+        cached = self._settings_read
+        if cached is not None and still_fresh(cached[0], now):
+            return cached[1]
+        settings = self.get_settings()
+        self._settings_read = (now, settings) if settings is not None else None
+        return settings
+
     def get_settings(self) -> TenantSettings | None:
         item = self._table.get(keys.SETTINGS)
         return TenantSettings.model_validate(item.data) if item is not None else None
 
     def put_settings(self, settings: TenantSettings) -> None:
         self._table.put(keys.SETTINGS, {"data": settings.model_dump(mode="json")})
+        self._settings_read = None
 
     def latest_template(self, name: str) -> TemplateVersion | None:
         items = self._table.query(keys.TEMPLATE, prefix=keys.template_prefix(name), newest_first=True, limit=1)

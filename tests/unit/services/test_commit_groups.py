@@ -26,7 +26,12 @@ class CountingStore(MemoryStore):
         super().__init__()
         self.commits: list[int] = []  # reminders per commit_reminders call
         self.reads: list[str] = []
+        self.reserved: list[int] = []  # reference numbers per reservation
         self.before_commit: Any = None
+
+    def reserve_reference_numbers(self, count):  # type: ignore[no-untyped-def]
+        self.reserved.append(count)
+        return super().reserve_reference_numbers(count)
 
     def commit_reminders(self, key, run_id, messages, reminders):  # type: ignore[no-untyped-def]
         if self.before_commit is not None:
@@ -130,17 +135,35 @@ def test_a_lost_race_in_a_group_costs_only_its_own_reminder():
     assert store.pending_outbox() == [("other", [])]
 
 
-def test_many_reminders_take_one_transaction_and_consecutive_payment_references():
-    # Given 30 customers with a reminder each (3 transaction items each)
+def test_many_reminders_take_few_transactions_and_one_block_of_payment_references():
+    # Given 60 customers with a reminder each (3 transaction items each: 33 fit in one transaction)
     tenant, store = counting_tenant(EMAIL_STEP)
-    for number in range(30):
+    for number in range(60):
         tenant.invoice(f"I{number:02d}", f"C{number:02d}")
     first = store.next_reference_number() + 1
     sink = ListSink()
     # When the run goes
     summary = schedule_due_reminders(store, sink, at(MARCH_6), backoff=NO_WAIT)
-    # Then all were committed in one transaction, their references taken at once, in plan order
-    assert summary.reminders == 30 and store.commits == [30]
+    # Then all were committed in two transactions, their references reserved at once, given in plan order
+    assert summary.reminders == 60 and store.commits == [33, 27]
+    assert store.reserved == [60]
     references = [m.reference for m in sorted(sink.sent, key=lambda m: m.customer_id)]
-    assert [int(r[:-1]) for r in references if r] == list(range(first, first + 30))
-    assert store.next_reference_number() == first + 30
+    assert [int(r[:-1]) for r in references if r] == list(range(first, first + 60))
+    assert store.next_reference_number() == first + 60
+
+
+def test_a_group_whose_messages_would_not_fit_one_outbox_item_is_committed_in_parts(monkeypatch):
+    from shared.services import commit
+
+    # Given three reminders whose messages together exceed what one outbox item may hold
+    tenant, store = counting_tenant(EMAIL_STEP)
+    for number in (1, 2, 3):
+        tenant.invoice(f"I{number}", f"C{number}")
+    monkeypatch.setattr(commit, "OUTBOX_BYTES", 1)  # not even one message fits: each reminder goes alone
+    sink = ListSink()
+    # When the run goes
+    summary = schedule_due_reminders(store, sink, at(MARCH_6), backoff=NO_WAIT)
+    # Then the group was halved until each part is one reminder, and every reminder went once
+    assert summary.reminders == 3 and store.commits == [1, 1, 1]
+    assert sorted(m.customer_id for m in sink.sent) == ["C1", "C2", "C3"]
+    assert store.pending_outbox() == []
