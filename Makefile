@@ -7,15 +7,26 @@ SAM := $(SAM_VENV)/bin/sam
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= eu-north-1
 
-.PHONY: install install-sam run test test-fast unit lint typecheck template-lint build bench chaos clean
+.PHONY: install install-sam bytecode run test test-fast unit lint typecheck template-lint build bench chaos clean
 
 $(BIN)/dunning: pyproject.toml requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check uv
-	$(BIN)/uv pip install -q -p $(BIN)/python -e '.[dev]'
+	$(BIN)/uv pip install -q --compile-bytecode -p $(BIN)/python -e '.[dev]'
 	touch $@
 
-install: $(BIN)/dunning  ## .venv with the `dunning` command and every dev tool
+# Byte code for every installed package, written once: where PYTHONDONTWRITEBYTECODE is set (CI images,
+# sandboxes) Python never caches it, and each process (every `dunning` call, test worker and simulated
+# stack) compiles moto, botocore & co. again: seconds per process (docs/testing.md).
+$(VENV)/.bytecode: $(BIN)/dunning
+	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib > /dev/null || true
+	touch $@
+
+# The project's own modules: recompiled only when changed (cheap when nothing did).
+bytecode: $(VENV)/.bytecode
+	@$(BIN)/python -m compileall -q -j 0 shared functions dunning bench tests > /dev/null
+
+install: $(BIN)/dunning $(VENV)/.bytecode  ## .venv with the `dunning` command and every dev tool
 
 $(SAM): 
 	$(PYTHON) -m venv $(SAM_VENV)
@@ -25,7 +36,7 @@ $(SAM):
 
 install-sam: $(SAM)  ## SAM CLI and cfn-lint in their own venv (they pin an older boto3)
 
-run: install  ## the demo tenant through the simulator on the embedded local AWS
+run: install bytecode  ## the demo tenant through the simulator on the embedded local AWS
 	$(BIN)/dunning demo --out out/demo
 	@echo "Operator console: run '$(BIN)/dunning local up' and open http://127.0.0.1:8780 (it prints the login)"
 
@@ -43,7 +54,7 @@ build: install-sam  ## sam build of every function (artifacts in .aws-sam/build)
 
 # --dist loadgroup keeps a file whose tests share set-up on one worker; tests/conftest.py starts the
 # heaviest tests first, so the long ones never run alone at the end (docs/testing.md).
-test: install  ## the whole suite, as CI runs it (the three checks side by side: mypy, cfn-lint and sam build are single-threaded)
+test: install bytecode  ## the whole suite, as CI runs it (the three checks side by side: mypy, cfn-lint and sam build are single-threaded)
 	$(MAKE) --no-print-directory -j3 lint template-lint build
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
@@ -56,7 +67,7 @@ test-fast: install lint  ## ruff, mypy and every test on fakes (no local AWS): u
 unit: install
 	$(BIN)/python -m pytest -m "not aws" tests/unit
 
-bench: install  ## benchmarks at two sizes, printed as JSON and a table
+bench: install bytecode  ## benchmarks at two sizes, printed as JSON and a table
 	$(BIN)/python -m bench
 
 chaos: install  ## fault injection: 2,000 invoices x 5 days at 5 % and 30 % faults; exits 1 on a duplicate or loss

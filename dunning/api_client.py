@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any, Protocol
 from urllib.parse import quote, urlencode
 
-from dunning.local_server import LocalServerError, ServerStack, read_state, state_path
+from dunning.local_state import LocalServerError, read_state, state_path
 
 
 class ApiUnreachable(RuntimeError):
@@ -91,6 +91,7 @@ def connect(api_url: str | None, local_state: str | None = None) -> Iterator[Api
         yield HttpApi(str(state["api_url"]), sign=False, timeout=600.0)  # a local run runs before it answers
         return
     from dunning.local_api import LocalApi
+    from dunning.local_server import ServerStack
 
     with ServerStack(state) as stack:
         yield LocalApi(stack)

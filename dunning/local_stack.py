@@ -4,20 +4,18 @@ that feeds each queue to its consumer function.
 
 Only the ``AWS::DynamoDB::Table``, ``AWS::SQS::Queue`` and ``AWS::S3::Bucket``
 resources (and the Parameters) are taken from the template and created
-through moto's CloudFormation, so the local tables have exactly the deployed
-keys, indexes and redrive policies. Lambda functions are called in-process:
+with direct API calls (:mod:`dunning.local_resources`), so the local tables
+have exactly the deployed keys, indexes and redrive policies. Lambda functions are called in-process:
 moto cannot invoke them without Docker.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -26,7 +24,7 @@ import boto3
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from dunning.cfn_yaml import load_template
+from dunning.local_resources import LOCAL_RESOURCE_TYPES, create_local_resources, local_resources  # noqa: F401 (re-exported)
 from dunning.moto_patches import moto_patches
 from shared.aws import reset_clients
 from shared.storage.repository import reset_repositories
@@ -48,7 +46,6 @@ ACTIONS = ("email", "sms", "fee", "bs")
 # Every queue drain() feeds, and the function that consumes it: the action queues, and the work
 # queue of fanned-out runs, which the scheduler itself consumes (its event-source mapping).
 QUEUE_CONSUMERS = {action: action for action in ACTIONS} | {"work": "scheduler"}
-LOCAL_RESOURCE_TYPES = {"AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::S3::Bucket"}
 HANDLER_MODULES = {
     "scheduler": "functions.scheduler.app",
     "bs_delivery": "functions.bs_delivery.app",
@@ -80,26 +77,6 @@ class DeliveryStats:
     dead_letters: list[dict[str, Any]] = field(default_factory=list)
 
 
-def local_resources(template: dict[str, Any]) -> dict[str, Any]:
-    """The part of the SAM template moto can create: parameters, tables, queues and the bucket."""
-    resources = {
-        name: resource for name, resource in template["Resources"].items() if resource["Type"] in LOCAL_RESOURCE_TYPES
-    }
-    return {
-        "AWSTemplateFormatVersion": "2010-09-09",
-        "Parameters": template.get("Parameters", {}),
-        "Resources": resources,
-    }
-
-
-@lru_cache(maxsize=8)
-def _parsed_template(path: Path, modified_ns: int) -> tuple[str, dict[str, Any]]:
-    """The local part of a template as CloudFormation JSON, and its Parameters: parsed once per file version
-    (parsing ``template.yaml`` costs more than creating the stack from it)."""
-    full = load_template(path)
-    return json.dumps(local_resources(full)), full["Parameters"]
-
-
 class LocalStack:
     """One tenant stack on moto. Use as a context manager."""
 
@@ -125,6 +102,7 @@ class LocalStack:
         self._saved_env: dict[str, str | None] = {}
         self._handlers: dict[str, ModuleType] = {}
         self._patches = ExitStack()
+        self._sqs_client: Any = None
 
     # -- lifecycle --------------------------------------------------------------
     def __enter__(self) -> LocalStack:
@@ -148,6 +126,7 @@ class LocalStack:
         if self.endpoint_url is None:
             self._mock.stop()
         self._patches.close()
+        self._sqs_client = None
         _forget_connections()
         for name, value in self._saved_env.items():
             if value is None:
@@ -162,21 +141,12 @@ class LocalStack:
         self.env.update(values)
 
     def _create_resources(self) -> None:
-        template_body, parameters = _parsed_template(self.template_path, self.template_path.stat().st_mtime_ns)
-        cloudformation = boto3.client("cloudformation", region_name=REGION)
-        stack_name = f"{self.tenant}-dunning"
-        cloudformation.create_stack(
-            StackName=stack_name,
-            TemplateBody=template_body,
-            Parameters=[
-                {"ParameterKey": "TenantId", "ParameterValue": self.tenant},
-                {"ParameterKey": "SenderEmail", "ParameterValue": self.sender_email},
-            ],
+        physical, parameters = create_local_resources(
+            self.template_path,
+            {"TenantId": self.tenant, "SenderEmail": self.sender_email},
+            f"{self.tenant}-dunning",
+            REGION,
         )
-        physical = {
-            r["LogicalResourceId"]: r["PhysicalResourceId"]
-            for r in cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
-        }
         env = {
             "TENANT_ID": self.tenant,
             "TABLE_NAME": physical["DunningTable"],
@@ -242,7 +212,7 @@ class LocalStack:
         is reported. ``deliveries_per_message=2`` hands every batch to the consumer
         twice, as an at-least-once transport may.
         """
-        sqs = boto3.client("sqs", region_name=REGION)
+        sqs = self._sqs()
         stats = DeliveryStats()
         for _ in range(max_rounds):
             busy = False
@@ -251,9 +221,7 @@ class LocalStack:
                     continue
                 url = self.queue_url(action)
                 batch = 1 if action == "work" else 10  # the work queue's mapping: BatchSize 1
-                received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=batch, AttributeNames=["All"]).get(
-                    "Messages", []
-                )
+                received = self._receive(sqs, url, batch)
                 if not received:
                     continue
                 busy = True
@@ -276,6 +244,28 @@ class LocalStack:
         if stats.failed and not keep_dead_letters:  # only a failed delivery can have reached a DLQ
             stats.dead_letters = self._collect_dead_letters(sqs)
         return stats
+
+    def _receive(self, sqs: Any, url: str, batch: int = 10) -> list[dict[str, Any]]:
+        """Up to ``batch`` messages of a queue. An in-process queue that holds no message at all (most
+        queues on most simulated days) answers empty without a request: the same answer, cheaper."""
+        if self.endpoint_url is None and self._mock_holds_nothing(url):
+            return []
+        return list(
+            sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]).get("Messages", [])
+        )
+
+    @staticmethod
+    def _mock_holds_nothing(url: str) -> bool:
+        from moto.sqs.models import sqs_backends
+
+        queue = sqs_backends[DEFAULT_ACCOUNT_ID][REGION].queues.get(url.rsplit("/", 1)[-1])
+        return queue is not None and not queue._messages
+
+    def _sqs(self) -> Any:
+        """The stack's own SQS client, built once (a client costs ~20 ms; ``drain`` runs once a simulated day)."""
+        if self._sqs_client is None:
+            self._sqs_client = boto3.client("sqs", region_name=REGION)
+        return self._sqs_client
 
     def _deliver(self, action: str, url: str, received: list[dict[str, Any]], times: int) -> set[str]:
         event = {"Records": [_sqs_record(message, url) for message in received]}

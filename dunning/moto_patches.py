@@ -15,16 +15,36 @@ the bench alike).
   the whole table and sorts it comparing ``DynamoType`` objects, which converts
   each key again on every comparison: the top cost of a simulated day. The
   patch sorts on each key's value, converted once per item (the same order).
+  And a ``Query`` considers only its candidates: on the table, the items of the
+  one partition it names; on an index, the items whose index hash key equals
+  the query's. moto filters and sorts those same items afterwards, so the
+  answer is the same; without it every query sorts the whole table (the top
+  cost of ``dunning demo``: 2,700 queries over a growing table).
 * ``shared_service_models``: PynamoDB gives every model's connection its own
   botocore session, and each session parses the DynamoDB service description
   (a large JSON file) again: about 0.13 s of CPU per model, about 2 s for a
   fresh stack's fifteen models. The patch gives PynamoDB one session per
   thread, so the description is parsed once. (Not moto's cost but the local
-  stack's: a Lambda container keeps its connections.)
+  stack's: a Lambda container keeps its connections.) Likewise every botocore
+  session made meanwhile (boto3's, the functions' in ``shared/aws.py``) shares
+  one data loader, so ``endpoints.json`` and each service description are
+  parsed once per process, not once per session (41 files, 1.5 s of a
+  ``dunning simulate``).
 * ``fast_sqs_clock``: moto SQS reads the clock through ``unix_time_millis``
   (datetime arithmetic) for every message on every send/receive, which makes
   deep queues slow (quadratic overall). The patch reads ``time.time()``
   instead; same value, about 17x cheaper. Still quadratic: see tooling.md §5.
+* ``fast_attribute_values``: moto serializes each DynamoDB answer by walking the
+  API's output shapes, looking every member of every attribute value up under
+  all its aliases: 45 % of ``dunning demo``'s CPU (queries that answer many
+  items). The items are already in the wire form (``{"S": "x"}``); the patch
+  copies an attribute value of a plain kind (S, N, BOOL, NULL, SS, NS) as it
+  is and lets moto serialize the rest (M and L walk into the fast path, B and
+  BS stay moto's). ``tests/integration/test_moto_patches.py`` checks that the
+  bodies are byte for byte moto's.
+* ``fast_dispatch``: before each request's action, moto lists the response
+  class's methods with ``inspect.getmembers`` (about 0.5 ms a request, 10 % of
+  a simulated day's CPU). The patch lists each class once.
 
 Each patch may be entered by nested or concurrent users (the bench around a
 local stack, two stacks in one process): it is installed by the first and
@@ -40,7 +60,10 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
+import botocore.loaders
 import botocore.session
+import moto.core.responses as moto_responses
+import moto.core.serialize as moto_serialize
 import moto.dynamodb.models as dynamodb_models
 import moto.sqs.models as sqs_models
 import pynamodb.connection.base as pynamodb_connection
@@ -137,9 +160,16 @@ def fast_transactions() -> Iterator[None]:
         yield
 
 
+_QUERY = threading.local()  # the candidates of the query this thread runs: (table, items)
+
+
 def _all_items(self: Table) -> list[Any]:
-    """``Table.all_items`` in the same order, each key converted once instead of on every comparison."""
-    if self.range_key_attr:
+    """``Table.all_items`` in the same order, each key converted once instead of on every comparison;
+    inside a query, only that query's candidates (see ``_query``)."""
+    candidates = getattr(_QUERY, "candidates", None)
+    if candidates is not None and candidates[0] is self:
+        items = list(candidates[1])
+    elif self.range_key_attr:
         items = [item for by_range in self.items.values() for item in by_range.values()]
     else:
         items = list(self.items.values())
@@ -152,10 +182,44 @@ def _all_items(self: Table) -> list[Any]:
     return sorted(items, key=order)
 
 
+def _candidates(table: Table, hash_key: Any, index_name: str | None, conditions: Any) -> list[Any] | None:
+    """The items a query can answer with (moto checks each again), or None: let moto list them all."""
+    if index_name is None and hash_key is not None:
+        partition = table.items.get(hash_key)  # a defaultdict: .get() adds no partition
+        if partition is None:
+            return []
+        return list(partition.values()) if table.range_key_attr else [partition]
+    if index_name is not None and conditions:
+        wanted = list(conditions)
+        everything: list[Any] = (
+            [item for by_range in table.items.values() for item in by_range.values()]
+            if table.range_key_attr
+            else list(table.items.values())
+        )
+        # moto's own test, per hash key condition: present and equal
+        return [item for item in everything if all(item.attrs.get(n) and item.attrs.get(n) == v for n, v in wanted)]
+    return None
+
+
+_ORIGINAL_QUERY = Table.query
+
+
+def _query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+    index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+    candidates = _candidates(self, hash_key, index_name, kwargs.get("hash_key_conditions"))
+    if candidates is None:
+        return _ORIGINAL_QUERY(self, hash_key, *args, **kwargs)
+    _QUERY.candidates = (self, candidates)
+    try:
+        return _ORIGINAL_QUERY(self, hash_key, *args, **kwargs)
+    finally:
+        _QUERY.candidates = None
+
+
 @contextmanager
 def fast_table_reads() -> Iterator[None]:
-    """moto's Query sorts the table on converted key values (see the module docstring)."""
-    with _installed("all_items", Table, "all_items", _all_items):
+    """moto's Query sorts its candidates on converted key values (see the module docstring)."""
+    with _installed("all_items", Table, "all_items", _all_items), _installed("query", Table, "query", _query):
         yield
 
 
@@ -172,10 +236,25 @@ def _session_per_thread() -> botocore.session.Session:
     return session
 
 
+_LOADERS: dict[Any, botocore.loaders.Loader] = {}
+
+
+def _shared_loader(search_path_string: Any = None) -> botocore.loaders.Loader:
+    """``botocore.loaders.create_loader``, one loader per search path: what it parsed, it keeps for all."""
+    with _LOCK:
+        loader = _LOADERS.get(search_path_string)
+        if loader is None:
+            loader = _LOADERS[search_path_string] = botocore.loaders.create_loader(search_path_string)
+        return loader
+
+
 @contextmanager
 def shared_service_models() -> Iterator[None]:
-    """PynamoDB's sessions share one botocore loader (see the module docstring)."""
-    with _installed("pynamodb_session", pynamodb_connection, "get_session", _session_per_thread):
+    """PynamoDB's sessions share one botocore session, every session one loader (see the module docstring)."""
+    with (
+        _installed("pynamodb_session", pynamodb_connection, "get_session", _session_per_thread),
+        _installed("loader", botocore.session, "create_loader", _shared_loader),
+    ):
         yield
 
 
@@ -193,6 +272,52 @@ def fast_sqs_clock() -> Iterator[None]:
         yield
 
 
+_PLAIN_KINDS = frozenset({"S", "N", "BOOL", "NULL", "SS", "NS"})
+_ORIGINAL_SERIALIZE = moto_serialize.BaseJSONSerializer._serialize
+
+
+def _serialize(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
+    """An attribute value of a plain kind as it is (see the module docstring), else moto's way."""
+    if shape.name == "AttributeValue" and key and isinstance(value, dict) and len(value) == 1:
+        kind, inner = next(iter(value.items()))
+        if kind in _PLAIN_KINDS and (
+            isinstance(inner, str)
+            or (kind in ("BOOL", "NULL") and isinstance(inner, bool))
+            or (kind in ("SS", "NS") and isinstance(inner, list) and all(isinstance(v, str) for v in inner))
+        ):
+            serialized[key] = {kind: list(inner) if isinstance(inner, list) else inner}
+            return
+    _ORIGINAL_SERIALIZE(self, serialized, value, shape, key)
+
+
+@contextmanager
+def fast_attribute_values() -> Iterator[None]:
+    """moto's JSON serializer copies plain DynamoDB attribute values (see the module docstring)."""
+    with _installed("attribute_values", moto_serialize.BaseJSONSerializer, "_serialize", _serialize):
+        yield
+
+
+_METHOD_NAMES: dict[type, frozenset[str]] = {}
+
+
+def _method_names(clazz: Any) -> frozenset[str]:
+    """moto's ``method_names_from_class``, once per class (the functions of a class do not change)."""
+    names = _METHOD_NAMES.get(clazz)
+    if names is None:
+        names = _METHOD_NAMES[clazz] = frozenset(_ORIGINAL_METHOD_NAMES(clazz))
+    return names
+
+
+_ORIGINAL_METHOD_NAMES = moto_responses.method_names_from_class
+
+
+@contextmanager
+def fast_dispatch() -> Iterator[None]:
+    """moto finds a request's action among the methods listed once per response class."""
+    with _installed("method_names", moto_responses, "method_names_from_class", _method_names):
+        yield
+
+
 NOTES = {
     "transactions": "moto patched: TransactWriteItems snapshots the touched items instead "
     "of deep-copying the whole table per item (moto's copy is O(table size)).",
@@ -202,12 +327,20 @@ NOTES = {
     "description is parsed once, not once per model connection).",
     "sqs_clock": "moto patched: moto.sqs.models.unix_time_millis reads time.time() "
     "(moto SQS evaluates the clock per message per request; see tooling.md section 5).",
+    "dispatch": "moto patched: a response class's method names are listed once, not on every request.",
+    "attribute_values": "moto patched: plain DynamoDB attribute values are copied into the JSON answer, "
+    "not walked through the API's shapes.",
 }
 
 
 @contextmanager
 def moto_patches(
-    transactions: bool = True, sqs_clock: bool = True, table_reads: bool = True, service_models: bool = True
+    transactions: bool = True,
+    sqs_clock: bool = True,
+    table_reads: bool = True,
+    service_models: bool = True,
+    dispatch: bool = True,
+    attribute_values: bool = True,
 ) -> Iterator[list[str]]:
     """Apply the chosen patches; yields the notes that say which are on."""
     notes: list[str] = []
@@ -217,6 +350,8 @@ def moto_patches(
             ("table_reads", table_reads, fast_table_reads),
             ("service_models", service_models, shared_service_models),
             ("sqs_clock", sqs_clock, fast_sqs_clock),
+            ("dispatch", dispatch, fast_dispatch),
+            ("attribute_values", attribute_values, fast_attribute_values),
         ):
             if wanted:
                 stack.enter_context(patch())

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
-import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -21,9 +21,16 @@ SQS_BATCH_LIMIT = 10
 
 
 @cache
+def _session() -> botocore.session.Session:
+    """The container's botocore session (what ``boto3.client`` wraps). The functions make clients only:
+    boto3's resources and S3 transfer manager are not imported, a fifth of a cold start."""
+    return botocore.session.get_session()
+
+
+@cache
 def client(service: str) -> Any:
-    """One boto3 client per service per container, built on first use."""
-    return boto3.client(service, config=_RETRIES)
+    """One client per service per container, built on first use."""
+    return _session().create_client(service, config=_RETRIES)
 
 
 # Sends to SES and SNS are not idempotent: one attempt per call, so botocore never repeats a
@@ -34,13 +41,14 @@ _ONE_ATTEMPT = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 @cache
 def send_client(service: str) -> Any:
     """A client for non-idempotent sends (SES, SNS): botocore makes exactly one attempt."""
-    return boto3.client(service, config=_ONE_ATTEMPT)
+    return _session().create_client(service, config=_ONE_ATTEMPT)
 
 
 def reset_clients() -> None:
     """Forget the cached clients (tests start a fresh moto between cases)."""
     client.cache_clear()
     send_client.cache_clear()
+    _session.cache_clear()
 
 
 class SqsSink:

@@ -19,7 +19,7 @@ from typing import Any
 
 from dunning.api_client import Api, ApiUnreachable, connect, path_of
 from dunning.commands.errors import describe_refusal
-from dunning.local_server import LocalServerError
+from dunning.local_state import LocalServerError
 
 OK, REFUSED, USAGE = 0, 1, 2
 

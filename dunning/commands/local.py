@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from dunning.commands.common import EXIT_CODES, OK, REFUSED, print_json, table
-from dunning.local_server import LocalServerError, down, read_state, started_lines, state_path, up
+from dunning.local_state import LocalServerError, down, read_state, started_lines, state_path, up
 
 
 def register(commands: Any) -> None:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dunning.cli_output import function_output_to_stderr
 from dunning.commands.common import EXIT_CODES, OK, REFUSED, USAGE
-from dunning.scenario import Scenario, ScenarioError, load_scenario
+
+if TYPE_CHECKING:
+    from dunning.scenario import Scenario
 
 
 def register(commands: Any) -> None:
@@ -38,6 +40,8 @@ def register(commands: Any) -> None:
 
 def _scenario(args: argparse.Namespace) -> Scenario | None:
     """The command's scenario, or None after saying on stderr what is wrong with it."""
+    from dunning.scenario import ScenarioError, load_scenario  # YAML and the models: only when replaying
+
     try:
         return load_scenario(Path(args.scenario))
     except ScenarioError as error:

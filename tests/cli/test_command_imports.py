@@ -51,3 +51,19 @@ def test_the_check_sees_an_import_inside_a_function(tmp_path: Path):
     sneaky.write_text("def run():\n    from shared.storage.repository import DunningRepository\n    import boto3\n")
     # Then both imports are found
     assert {m for m in imported_modules(sneaky) if reaches_past_the_api(m)} >= {"boto3", "shared.storage.repository"}
+
+
+def test_the_command_line_loads_no_aws_yaml_or_models_before_a_command_needs_them():
+    # Given a fresh interpreter that builds the whole `dunning` parser (what every call does)
+    import json
+    import subprocess
+    import sys
+
+    heavy = ("boto3", "botocore", "moto", "pydantic", "yaml", "pynamodb", "jinja2", "shared", "functions")
+    probe = (
+        "import json, sys; from dunning.commands import build_parser; build_parser(); "
+        f"print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    # Then none of the heavy packages came with it: a call to the API pays for HTTP and output only
+    assert json.loads(done.stdout) == []

@@ -27,7 +27,18 @@ HANDLERS = (
     "functions.bs_delivery.app",
     "functions.delivery_events.app",
 )
-WATCHED = ("jinja2", "babel", "phonenumbers", "yaml", "moto", "dunning", "functions.api", "aws_xray_sdk.core")
+WATCHED = (
+    "jinja2",
+    "babel",
+    "phonenumbers",
+    "yaml",
+    "moto",
+    "dunning",
+    "functions.api",
+    "aws_xray_sdk.core",
+    "boto3",
+    "s3transfer",
+)
 
 
 def _loaded(module: str) -> set[str]:
@@ -54,3 +65,12 @@ def test_consumers_that_never_render_do_not_import_the_renderers(module: str) ->
     loaded = _loaded(module)
     # Then neither jinja2, babel nor phonenumbers is imported
     assert not loaded & {"jinja2", "babel", "phonenumbers"}
+
+
+@pytest.mark.parametrize("module", HANDLERS)
+def test_no_handler_imports_boto3_for_clients_botocore_makes(module: str) -> None:
+    # Given a handler imported outside Lambda
+    loaded = _loaded(module)
+    # Then neither boto3 nor its S3 transfer manager came with it: the functions make plain botocore
+    # clients (shared/aws.py), and boto3's resources are a fifth of a cold start
+    assert not loaded & {"boto3", "s3transfer"}
