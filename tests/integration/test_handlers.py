@@ -177,3 +177,11 @@ def test_a_run_that_stops_before_sending_is_completed_by_the_next_run(acme: Simu
     assert acme.repo.pending_outbox() == []
     emails = [e for e in acme.repo.effects_on(acme.scenario.simulate.start.replace(day=29)) if e["kind"] == "email"]
     assert sorted(e["customer"] for e in emails) == ["C1", "C2", "C3"]
+
+
+def test_the_work_item_sample_parses_as_a_work_item():
+    from shared.services.runs.shards import WorkItem
+    from shared.storage import keys
+
+    item = WorkItem.model_validate_json(event("scheduler-work-item")["Records"][0]["body"])
+    assert item.shards and set(item.shards) <= set(keys.due_shards())
