@@ -48,6 +48,8 @@ def _with_snapshots(invoices: list[InvoiceState]) -> list[InvoiceState]:
 
 
 class DynamoInvoiceStore(DynamoBase):
+    _legacy_shards_empty = False  # set once move_legacy_due_entries found nothing to move
+
     # -- creating and reading ------------------------------------------------------
     def create_invoice(self, invoice: InvoiceState, first_step_on: date | None) -> None:
         """Create the invoice, with the snapshots of its customer and arrears period it carries (read
@@ -132,7 +134,10 @@ class DynamoInvoiceStore(DynamoBase):
         """Move up to ``limit`` invoices still filed in the legacy due shards (by invoice id) to their
         customer's shard, each conditional on where it was found; returns how many were moved (0: the
         legacy shards are empty). A move that lost a race (the invoice changed meanwhile) is left
-        to the next call."""
+        to the next call. Once they were found empty, this store (one per table per container)
+        does not look again: nothing files an invoice there any more."""
+        if self._legacy_shards_empty:
+            return 0  # found empty before: nothing files an invoice there any more
         moved = 0
         for shard in keys.LEGACY_DUE_SHARDS:
             for item in InvoiceModel.due_index.query(shard, limit=limit - moved):
@@ -147,6 +152,7 @@ class DynamoInvoiceStore(DynamoBase):
                         raise
                 if moved >= limit:
                     return moved
+        self._legacy_shards_empty = moved == 0
         return moved
 
     def open_invoices(self, customer_id: str) -> list[InvoiceState]:
