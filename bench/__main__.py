@@ -23,6 +23,7 @@ from typing import Any
 from bench.cost_model import model, projection
 from bench.goals import check_goals, goal_table
 from bench.imports import measure_imports
+from bench.local_times import measure_local_times
 from bench.million import measure_memory
 from bench.report import render
 from bench.scenario import measure
@@ -106,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_imports:
         print("bench: cold imports ...", file=sys.stderr, flush=True)
         results["imports"] = measure_imports(args.repeat)
+    if not args.no_local:
+        print("bench: the local engine's times (CLI call, simulate, demo) ...", file=sys.stderr, flush=True)
+        results["local"] = measure_local_times(imports=results.get("imports"), include_imports=False, include_demo=True)
     results["notes"] = [*NOTES, *patch_notes]
     problems = [f"{size}: {problem}" for size, result in results["sizes"].items() for problem in result["problems"]]
     problems += [f"in memory: {problem}" for problem in results.get("million", {}).get("problems", [])]

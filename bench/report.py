@@ -157,6 +157,18 @@ def million_table(million: dict[str, Any]) -> list[str]:
     return _table([f"{million['invoices']:,} invoices in memory (bench/million.py)", "measured"], rows)
 
 
+def local_table(local: dict[str, Any]) -> list[str]:
+    """The local engine: medians of fresh processes, wall and CPU seconds."""
+    names = {"cli_call": "a dunning CLI call (local stack)", "simulate_basic": "dunning simulate basic"}
+    names["demo"] = "dunning demo (make run)"
+    rows = [
+        [label, f"{local[key]['median_s']:.2f}", f"{local[key]['cpu_median_s']:.2f}", str(len(local[key]["samples_s"]))]
+        for key, label in names.items()
+        if key in local
+    ]
+    return _table(["the local engine (bench/local_times.py)", "wall s", "CPU s", "runs"], rows)
+
+
 def render(results: dict[str, Any]) -> str:
     lines: list[str] = []
     if results.get("sizes"):
@@ -166,6 +178,8 @@ def render(results: dict[str, Any]) -> str:
         lines += ["", *million_table(results["million"])]
     if results.get("imports"):
         lines += ["", *import_table(results["imports"])]
+    if results.get("local"):
+        lines += ["", *local_table(results["local"])]
     if results.get("notes"):
         lines += ["", "Notes:", *(f"- {note}" for note in results["notes"])]
     return "\n".join(lines)
