@@ -214,14 +214,7 @@ def contact_of(customer: CustomerSeen | None) -> Contact | None:
     """What a consumer needs of the customer, as the commit saw (and verified) it."""
     if customer is None:
         return None
-    return Contact(
-        name=customer.name,
-        email=customer.email,
-        phone=customer.phone,
-        language=customer.language,
-        address=customer.address,
-        business=customer.business,
-    )
+    return Contact.model_validate({name: getattr(customer, name) for name in Contact.model_fields})
 
 
 def note_statement_charges(

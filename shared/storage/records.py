@@ -15,6 +15,27 @@ from typing import Any
 
 from shared.domain.planning import CustomerSeen, InvoiceState, PeriodSeen
 
+# What a fanned-out run's parts add up (the tally's number attributes, in both stores): the run
+# record's counts, and the messages built per action as ``by_<action>``.
+TALLIED = (
+    "parts",
+    "reminders",
+    "messages",
+    "invoices_advanced",
+    "held_back",
+    "lost_races",
+    "resent",
+    "proposals",
+    "by_email",
+    "by_sms",
+    "by_fee",
+    "by_bs",
+    "by_collection",
+    "by_interest",
+    "by_compensation",
+    "by_statement",
+)
+
 
 @dataclass(frozen=True)
 class Customer:

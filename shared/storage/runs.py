@@ -12,27 +12,7 @@ from shared.storage import keys
 from shared.storage.dynamo import DynamoBase, conditional_failed, record_item
 from shared.storage.keys import OUTBOX
 from shared.storage.models import OutboxModel, RecordModel, RunFanOutModel, RunLockModel, RunModel
-
-# What a fanned-out run's parts add up (the tally's number attributes): the run record's counts,
-# and the messages built per action as ``by_<action>``.
-TALLIED = (
-    "parts",
-    "reminders",
-    "messages",
-    "invoices_advanced",
-    "held_back",
-    "lost_races",
-    "resent",
-    "proposals",
-    "by_email",
-    "by_sms",
-    "by_fee",
-    "by_bs",
-    "by_collection",
-    "by_interest",
-    "by_compensation",
-    "by_statement",
-)
+from shared.storage.records import TALLIED
 
 
 class DynamoRunStore(DynamoBase):

@@ -8,26 +8,7 @@ from typing import Any
 from shared.storage import keys
 from shared.storage.keys import OUTBOX
 from shared.storage.memory.table import Item, MemoryBase, absent, present
-
-# The tally's counters (shared/storage/runs.py TALLIED, kept equal by the contract tests).
-TALLIED = (
-    "parts",
-    "reminders",
-    "messages",
-    "invoices_advanced",
-    "held_back",
-    "lost_races",
-    "resent",
-    "proposals",
-    "by_email",
-    "by_sms",
-    "by_fee",
-    "by_bs",
-    "by_collection",
-    "by_interest",
-    "by_compensation",
-    "by_statement",
-)
+from shared.storage.records import TALLIED
 
 
 class MemoryRunStore(MemoryBase):
