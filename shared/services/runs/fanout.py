@@ -34,7 +34,7 @@ from shared.services.outbox import MessageSink, deliver
 from shared.services.runs.lifecycle import record_run, run_queued, save_run
 from shared.services.runs.shards import ListWorkQueue, WorkItem, WorkQueue
 from shared.services.runs.summary import CARRIED_COUNTS, Reporter, RunSummary
-from shared.services.runs.work import CONTINUE_BELOW_MS, _commit_plan, _plan, _record
+from shared.services.runs.work import CONTINUE_BELOW_MS, _commit_plan, _plan, _record, due_in_shard
 from shared.storage import keys
 from shared.storage.protocols import Store
 
@@ -108,7 +108,7 @@ def _work(
     for shard in item.shards:
         if summary.status == "continuing" or budget.time_left_ms() < CONTINUE_BELOW_MS:
             break
-        candidates = [c for c in repo.due_invoices(run_date, [shard]) if c.customer_id not in excluded]
+        candidates = [c for c in due_in_shard(repo, run_date, shard, budget) if c.customer_id not in excluded]
         plan = _plan(repo, settings, run_date, candidates)
         # One shard's commits: its customers' statements (O16) and charges are all in this shard.
         commits = ReminderCommits(repo, sink, settings, item.tag, run_date, budget, by_action=summary.by_action)

@@ -26,10 +26,11 @@ from shared.services.housekeeping import (
     settle_open_items,
     write_off_small_remainders,
 )
-from shared.services.outbox import Delivery, MessageSink, deliver
+from shared.services.outbox import Delivery, MessageSink, deliver, with_retries
 from shared.services.reminders import reminder_key_of
 from shared.services.runs.shards import FAN_OUT_ABOVE, SHARDS_PER_ITEM, WorkQueue, fan_out
 from shared.services.runs.summary import Reporter, RunSummary
+from shared.storage import keys
 from shared.storage.protocols import Store
 
 # One transaction holds the outbox, the payment reference, an approved proposal, the customer's check
@@ -88,7 +89,7 @@ def carry_out_run(
     if not _due_index_migrated(repo, summary, budget):
         return
     run_date = date.fromisoformat(summary.run_date)
-    work = _due_work(repo, settings, run_date, summary, fan_out_to)
+    work = _due_work(repo, settings, run_date, summary, budget, fan_out_to)
     if work is None:
         assert fan_out_to is not None
         fan_out(repo, fan_out_to.queue, summary, fan_out_to.time, fan_out_to.per_item)
@@ -154,8 +155,27 @@ def _stopped_by_checks(repo: Store, reporter: Reporter | None, settings: TenantS
     return True
 
 
+def due_in_shard(
+    repo: Store, run_date: date, shard: str, budget: Budget, limit: int | None = None
+) -> list[InvoiceState]:
+    """One due-index shard's due invoices (at most ``limit``), its query retried in place after a
+    transient failure while the budget allows: a run reads every shard, and one failed read must
+    not fail the run."""
+    return with_retries(
+        lambda: list(islice(repo.due_invoices(run_date, [shard]), limit)),
+        budget.backoff,
+        budget.time_left_ms,
+        budget.reserve_ms,
+    )
+
+
 def _due_work(
-    repo: Store, settings: TenantSettings, run_date: date, summary: RunSummary, fan_out_to: FanOut | None = None
+    repo: Store,
+    settings: TenantSettings,
+    run_date: date,
+    summary: RunSummary,
+    budget: Budget,
+    fan_out_to: FanOut | None = None,
 ) -> DueWork | None:
     """Tidy up, query what is due (the sparse due-index), and plan the consolidated reminders.
     None when more than ``fan_out_to.above`` invoices are due (read no further than that): the
@@ -163,8 +183,12 @@ def _due_work(
     housekeeping: list[dict[str, Any]] = []
     if settings.settle_open_items:
         housekeeping += settle_open_items(repo, run_date, summary.tag)
-    due = repo.due_invoices(run_date)
-    candidates = list(due if fan_out_to is None else islice(due, fan_out_to.above + 1))
+    limit = None if fan_out_to is None else fan_out_to.above + 1
+    candidates: list[InvoiceState] = []
+    for shard in keys.due_shards():
+        candidates += due_in_shard(repo, run_date, shard, budget, None if limit is None else limit - len(candidates))
+        if limit is not None and len(candidates) >= limit:
+            break
     if fan_out_to is not None and len(candidates) > fan_out_to.above:
         _tidy(repo, settings, run_date, summary)
         return None

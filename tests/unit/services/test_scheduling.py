@@ -129,3 +129,25 @@ def test_a_run_moves_invoices_from_the_legacy_due_shards_first_and_reminds_them(
     assert summary.status == "completed" and sink.actions() == [("email", "C1", 1)]
     assert tenant.store.move_legacy_due_entries(10) == 0
     assert [i.invoice_id for i in tenant.store.waiting_invoices()] == ["I1"]
+
+
+def test_a_shard_query_that_fails_for_a_moment_is_read_again_and_the_run_goes_on():
+    # Given a due invoice, and a due-index that drops the connection on the run's first query
+    tenant = Tenant()
+    tenant.invoice("I1")
+    real = tenant.store.due_invoices
+    failures = iter([ConnectionError("connection reset")])
+
+    def flaky(on, shards=None):
+        error = next(failures, None)
+        if error is not None:
+            raise error
+        return real(on, shards)
+
+    tenant.store.due_invoices = flaky  # type: ignore[method-assign]
+    sink = ListSink()
+    # When the run of March 6 goes
+    summary = schedule_due_reminders(tenant.store, sink, at(MARCH_6), backoff=NO_WAIT)
+    # Then the shard was read again and the invoice reminded once
+    assert summary.status == "completed"
+    assert sink.actions() == [("email", "C1", 1)]
