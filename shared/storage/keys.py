@@ -10,12 +10,12 @@ from __future__ import annotations
 import zlib
 from datetime import date
 
-# The due-index's shards: a fixed count, hashed by customer (docs/architecture.md, "The due index").
+# The due-index's shards: a fixed count, hashed by customer (docs/architecture.md, the data model: ``due-index``).
 # A customer's invoices are all in one shard, so a shard worker consolidates per customer alone.
 # Changing the count re-homes every waiting invoice: do it as the legacy shards below were moved.
 DUE_SHARDS = 16
 # Before the run fanned out, invoices were spread over 4 shards by invoice id ("DUE#0".."DUE#3");
-# a run moves what is still filed there (migrate_due_index) and then finds them empty.
+# a run moves what is still filed there (move_legacy_due_entries) and then finds them empty.
 LEGACY_DUE_SHARDS = tuple(f"DUE#{shard}" for shard in range(4))
 # Where an unpaid invoice that finished its template waits: in the due-index, beyond every run's range.
 PARKED = date(9999, 12, 31)
