@@ -18,7 +18,7 @@ from shared.domain.planning import InvoiceState
 from shared.domain.settings import TenantSettings
 from shared.domain.templates import TemplateVersion
 from shared.storage.bookings import Booking
-from shared.storage.records import Advance, Agreement, BillingLine, BsRecord, Customer, PeriodCharge, ReminderWrite
+from shared.storage.records import Agreement, BillingLine, BsRecord, Customer, ReminderWrite
 from shared.storage.send_entries import Claim, SendEntry
 
 if TYPE_CHECKING:
@@ -41,7 +41,6 @@ class TenantStore(Protocol):
     def mark_template_used(self, version_id: str) -> None: ...
     def template_versions(self, name: str) -> list[tuple[TemplateVersion, str]]: ...
     def all_template_versions(self) -> list[tuple[TemplateVersion, str]]: ...
-    def next_reference_number(self) -> int: ...
 
 
 class PartyStore(Protocol):
@@ -96,16 +95,6 @@ class ReminderStore(Protocol):
     def commit_reminders(
         self, key: str, run_id: str, messages: list[str], reminders: Sequence[ReminderWrite]
     ) -> dict[int, str]: ...
-    def commit_reminder(
-        self,
-        key: str,
-        run_id: str,
-        messages: list[str],
-        advances: list[Advance],
-        proposal_key: str | None = None,
-        periods: Sequence[PeriodCharge] = (),
-        reference: dict[str, Any] | None = None,
-    ) -> bool: ...
     def commit_proposal(
         self, key: str, proposal: dict[str, Any], effect: dict[str, Any], invoices: list[InvoiceState]
     ) -> bool: ...

@@ -167,25 +167,12 @@ def _write_reminder(owned: _Owned, index: int, reminder: ReminderWrite) -> None:
 class DynamoReminderStore(DynamoBase):
     def reserve_reference_numbers(self, count: int) -> int:
         """Take ``count`` numbers from the tenant's reference counter at once (an atomic add: never
-        handed out twice) and return the first; the same counter as ``next_reference_number``."""
+        handed out twice) and return the first. A number taken by a reminder that then lost its commit
+        is simply not used: payment ids need not be contiguous, only unique."""
         pk, sk = keys.REFERENCE_COUNTER
         item = CounterModel(pk=pk, sk=sk)
         item.update(actions=[CounterModel.value.add(count)])
         return int(item.value) - count + 1
-
-    def commit_reminder(
-        self,
-        key: str,
-        run_id: str,
-        messages: list[str],
-        advances: list[Advance],
-        proposal_key: str | None = None,
-        periods: Sequence[PeriodCharge] = (),
-        reference: dict[str, Any] | None = None,
-    ) -> bool:
-        """One reminder's commit (see :meth:`commit_reminders`): True when written."""
-        write = ReminderWrite(advances, reference, proposal_key, periods)
-        return not self.commit_reminders(key, run_id, messages, [write])
 
     def commit_reminders(
         self, key: str, run_id: str, messages: list[str], reminders: Sequence[ReminderWrite]

@@ -13,7 +13,7 @@ from shared.storage import keys
 from shared.storage.bookings import still_fresh
 from shared.storage.convert import template_version
 from shared.storage.dynamo import DynamoBase, conditional_failed
-from shared.storage.models import CounterModel, SettingsModel, TemplateVersionModel
+from shared.storage.models import SettingsModel, TemplateVersionModel
 
 # Per container (module state) and per table: when the settings were read, and what they were.
 _settings_cache: dict[str, tuple[float, TenantSettings]] = {}
@@ -123,15 +123,3 @@ class DynamoTenantStore(DynamoBase):
 
     def all_template_versions(self) -> list[tuple[TemplateVersion, str]]:
         return [(template_version(item), str(item.created_on)) for item in TemplateVersionModel.query(keys.TEMPLATE)]
-
-    # -- the payment reference counter ------------------------------------------
-    def next_reference_number(self) -> int:
-        """A new number from the tenant's reference counter (an atomic add: never handed out twice).
-
-        A number taken by a reminder that then lost its commit is simply not used: payment ids
-        need not be contiguous, only unique.
-        """
-        pk, sk = keys.REFERENCE_COUNTER
-        item = CounterModel(pk=pk, sk=sk)
-        item.update(actions=[CounterModel.value.add(1)])
-        return int(item.value)

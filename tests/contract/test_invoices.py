@@ -11,7 +11,7 @@ import pytest
 from shared.errors import AlreadyExists, Conflict, NotFound
 from shared.storage import keys
 from shared.storage.keys import PARKED
-from tests.support.storage import invoice
+from tests.support.storage import commit_one, invoice
 
 MARCH_8 = date(2026, 3, 8)
 
@@ -162,7 +162,7 @@ def test_a_payment_reference_is_filed_with_its_reminder(store):
 
     reference = {"reference": "000000000000017", "customer": "C1", "invoices": ["I1"]}
     advance = Advance(bill, MARCH_8, None, {"step": 1})
-    assert store.commit_reminder("k1", "run1", ["m1"], [advance], reference=reference)
+    assert commit_one(store, "k1", "run1", ["m1"], [advance], reference=reference)
     assert store.get_reference("000000000000017") == reference
     assert store.get_reference("000000000000018") is None
 

@@ -8,7 +8,7 @@ import pytest
 
 from shared.errors import AlreadyExists, NotFound
 from shared.storage.records import Advance, PeriodCharge
-from tests.support.storage import agreement, customer, invoice
+from tests.support.storage import agreement, commit_one, customer, invoice
 
 
 def test_customers_are_stored_found_and_listed_by_id(store):
@@ -68,7 +68,7 @@ def test_an_arrears_period_counts_fees_until_it_ends(store):
     store.create_invoice(bill, date(2026, 3, 8))
     assert store.agreement_periods({"A1", "A9"}) == {"A1": (0, None, False)}
     advance = Advance(bill, date(2026, 3, 8), date(2026, 3, 18), {"step": 1}, fee_charged=True)
-    assert store.commit_reminder("k1", "run1", ["m"], [advance], periods=[PeriodCharge("A1", 0, True, True)])
+    assert commit_one(store, "k1", "run1", ["m"], [advance], periods=[PeriodCharge("A1", 0, True, True)])
     assert store.agreement_periods({"A1"}) == {"A1": (1, date(2026, 3, 8), True)}
     # When the period ends
     store.end_arrears_period("A1")

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from shared.storage.records import Advance, PeriodCharge
-from tests.support.storage import agreement, invoice
+from tests.support.storage import agreement, commit_one, invoice
 
 MARCH_8 = date(2026, 3, 8)
 EFFECT = {"date": "2026-03-08", "kind": "proposal", "customer": "C1"}
@@ -27,7 +27,7 @@ def test_a_commit_advances_every_invoice_and_files_the_messages(store):
         Advance(first, MARCH_8, date(2026, 3, 18), {"step": 1}, warning=True, fee_charged=True),
         Advance(second, MARCH_8, None, {"step": 1}, interest_to=date(2026, 3, 7), compensated=True),
     ]
-    assert store.commit_reminder("k1", "run1", ["m1", "m2"], advances)
+    assert commit_one(store, "k1", "run1", ["m1", "m2"], advances)
     # Then both advanced, I2 finished and parked, the messages wait in the outbox
     one, two = store.get_invoice("I1"), store.get_invoice("I2")
     assert (one.steps_done, one.last_step_on, one.warned_on, one.fee_dates) == (1, MARCH_8, MARCH_8, (MARCH_8,))
@@ -42,16 +42,16 @@ def test_a_commit_advances_every_invoice_and_files_the_messages(store):
 def test_a_commit_from_a_stale_step_writes_nothing(store):
     # Given I1 moved on after I2 and I1 were read
     first, second = waiting(store, "I1", "I2")
-    store.commit_reminder("k0", "run0", ["m0"], [Advance(first, MARCH_8, date(2026, 3, 18), {"step": 1})])
+    commit_one(store, "k0", "run0", ["m0"], [Advance(first, MARCH_8, date(2026, 3, 18), {"step": 1})])
     # When a reminder for both, from the step they were read at, commits
     advances = [Advance(second, MARCH_8, None, {"step": 1}), Advance(first, MARCH_8, None, {"step": 1})]
-    assert not store.commit_reminder("k1", "run1", ["m1"], advances)
+    assert not commit_one(store, "k1", "run1", ["m1"], advances)
     # Then nothing of it was written: I2 did not advance, no outbox item, I1 kept its step
     assert store.get_invoice("I2").steps_done == 0
     assert store.get_invoice("I1").steps_done == 1
     assert store.outbox_run("k1") is None
     # And the same key is committed once only
-    assert not store.commit_reminder("k0", "run9", ["m"], [Advance(second, MARCH_8, None, {"step": 1})])
+    assert not commit_one(store, "k0", "run9", ["m"], [Advance(second, MARCH_8, None, {"step": 1})])
     assert store.get_invoice("I2").steps_done == 0
 
 
@@ -59,14 +59,14 @@ def test_a_fee_counts_in_the_period_only_from_the_count_it_was_read_at(store):
     store.create_agreement(agreement("A1"))
     first, second = waiting(store, "I1", "I2")
     charge = PeriodCharge("A1", 0, fee=True, compensated=False)
-    assert store.commit_reminder("k1", "r", ["m"], [Advance(first, MARCH_8, None, {})], periods=[charge])
+    assert commit_one(store, "k1", "r", ["m"], [Advance(first, MARCH_8, None, {})], periods=[charge])
     # A second reminder that read the period before the first fee: refused
-    assert not store.commit_reminder("k2", "r", ["m"], [Advance(second, MARCH_8, None, {})], periods=[charge])
+    assert not commit_one(store, "k2", "r", ["m"], [Advance(second, MARCH_8, None, {})], periods=[charge])
     assert store.get_invoice("I2").steps_done == 0
     assert store.agreement_periods({"A1"})["A1"][0] == 1
     # From the count now stored it goes
     later = PeriodCharge("A1", 1, fee=True, compensated=False)
-    assert store.commit_reminder("k2", "r", ["m"], [Advance(second, MARCH_8, None, {})], periods=[later])
+    assert commit_one(store, "k2", "r", ["m"], [Advance(second, MARCH_8, None, {})], periods=[later])
     assert store.agreement_periods({"A1"})["A1"][0] == 2
 
 
@@ -83,11 +83,11 @@ def test_a_proposal_holds_its_invoices_until_approved(store):
     assert store.usage("2026-03")["proposals"] == 1
     # When approved, the invoices advance only while the proposal holds them; the proposal goes
     advances = [Advance(first, MARCH_8, date(2026, 3, 18), {}), Advance(second, MARCH_8, date(2026, 3, 18), {})]
-    assert store.commit_reminder("k1", "run1", ["m"], advances, proposal_key="p1")
+    assert commit_one(store, "k1", "run1", ["m"], advances, proposal_key="p1")
     assert store.pending_proposals() == []
     assert sorted(i.invoice_id for i in store.waiting_invoices()) == ["I1", "I2"]
     # And a second approval finds no proposal: nothing written
-    assert not store.commit_reminder("k2", "run1", ["m"], advances, proposal_key="p1")
+    assert not commit_one(store, "k2", "run1", ["m"], advances, proposal_key="p1")
     assert store.outbox_run("k2") is None
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support.storage import invoice
+from tests.support.storage import commit_one, invoice
 
 LEASE = 600
 
@@ -55,7 +55,7 @@ def test_the_outbox_keeps_what_is_not_sent_yet(store):
     for key, number in (("k2", "I2"), ("k1", "I1")):
         store.create_invoice(invoice(number), date(2026, 3, 8))
         advance = Advance(store.get_invoice(number), date(2026, 3, 8), None, {})
-        store.commit_reminder(key, "run1", ["a", "b"], [advance])
+        commit_one(store, key, "run1", ["a", "b"], [advance])
     assert store.pending_outbox() == [("k1", ["a", "b"]), ("k2", ["a", "b"])]
     store.keep_in_outbox("k1", ["b"])
     store.keep_in_outbox("k9", ["x"])  # gone already: nothing is created

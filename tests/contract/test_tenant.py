@@ -69,7 +69,7 @@ def test_versions_are_listed_oldest_first_and_the_latest_is_the_highest_number(s
 
 
 def test_reference_numbers_are_never_handed_out_twice(store):
-    assert [store.next_reference_number() for _ in range(3)] == [1, 2, 3]
+    assert [store.reserve_reference_numbers(1) for _ in range(3)] == [1, 2, 3]
 
 
 def test_cached_settings_are_read_once_per_ttl_and_a_put_here_is_seen_at_once(store):

@@ -100,3 +100,20 @@ def template(name: str = "standard", number: int = 1, days: tuple[int, ...] = (7
         for index, day in enumerate(days, start=1)
     )
     return TemplateVersion(name=name, number=number, steps=steps)
+
+
+def commit_one(
+    store: Any,
+    key: str,
+    run_id: str,
+    messages: list[str],
+    advances: list[Any],
+    proposal_key: str | None = None,
+    periods: Any = (),
+    reference: dict[str, Any] | None = None,
+) -> bool:
+    """One reminder committed alone (a group of one): True when written."""
+    from shared.storage.records import ReminderWrite
+
+    write = ReminderWrite(advances, reference, proposal_key, periods)
+    return not store.commit_reminders(key, run_id, messages, [write])

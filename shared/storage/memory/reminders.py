@@ -133,19 +133,6 @@ class MemoryReminderStore(MemoryBase):
         item = self._table.update(keys.REFERENCE_COUNTER, add={"value": count})
         return int(item["value"]) - count + 1
 
-    def commit_reminder(
-        self,
-        key: str,
-        run_id: str,
-        messages: list[str],
-        advances: list[Advance],
-        proposal_key: str | None = None,
-        periods: Sequence[PeriodCharge] = (),
-        reference: dict[str, Any] | None = None,
-    ) -> bool:
-        write = ReminderWrite(advances, reference, proposal_key, periods)
-        return not self.commit_reminders(key, run_id, messages, [write])
-
     def commit_reminders(
         self, key: str, run_id: str, messages: list[str], reminders: Sequence[ReminderWrite]
     ) -> dict[int, str]:

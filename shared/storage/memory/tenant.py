@@ -73,6 +73,3 @@ class MemoryTenantStore(MemoryBase):
 
     def all_template_versions(self) -> list[tuple[TemplateVersion, str]]:
         return [(template_version(item), str(item.created_on)) for item in self._table.query(keys.TEMPLATE)]
-
-    def next_reference_number(self) -> int:
-        return int(self._table.update(keys.REFERENCE_COUNTER, add={"value": 1})["value"])

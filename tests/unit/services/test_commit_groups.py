@@ -12,6 +12,7 @@ from shared.messages import Contact
 from shared.services.scheduling import schedule_due_reminders
 from shared.storage.memory import MemoryStore
 from shared.storage.records import Advance, Customer
+from tests.support.storage import commit_one
 from tests.unit.services.fakes import ADDRESS, NO_WAIT, ListSink, Tenant, at
 
 MARCH_6 = date(2026, 3, 6)
@@ -123,7 +124,7 @@ def test_a_lost_race_in_a_group_costs_only_its_own_reminder():
         tenant.invoice(f"I{number}", f"C{number}")
     taken = store.get_invoice("I2")
     assert taken is not None
-    store.before_commit = lambda: store.commit_reminder("other", "other-run", [], [Advance(taken, MARCH_6, None, {})])
+    store.before_commit = lambda: commit_one(store, "other", "other-run", [], [Advance(taken, MARCH_6, None, {})])
     sink = ListSink()
     # When the run commits them as one group
     summary = schedule_due_reminders(store, sink, at(MARCH_6), backoff=NO_WAIT)
@@ -140,7 +141,7 @@ def test_many_reminders_take_few_transactions_and_one_block_of_payment_reference
     tenant, store = counting_tenant(EMAIL_STEP)
     for number in range(60):
         tenant.invoice(f"I{number:02d}", f"C{number:02d}")
-    first = store.next_reference_number() + 1
+    first = MemoryStore.reserve_reference_numbers(store, 1) + 1  # the counter, not counted as the run's
     sink = ListSink()
     # When the run goes
     summary = schedule_due_reminders(store, sink, at(MARCH_6), backoff=NO_WAIT)
@@ -149,7 +150,7 @@ def test_many_reminders_take_few_transactions_and_one_block_of_payment_reference
     assert store.reserved == [60]
     references = [m.reference for m in sorted(sink.sent, key=lambda m: m.customer_id)]
     assert [int(r[:-1]) for r in references if r] == list(range(first, first + 60))
-    assert store.next_reference_number() == first + 60
+    assert MemoryStore.reserve_reference_numbers(store, 1) == first + 60
 
 
 def test_a_group_whose_messages_would_not_fit_one_outbox_item_is_committed_in_parts(monkeypatch):
