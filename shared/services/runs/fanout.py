@@ -83,7 +83,9 @@ def run_shards(
     if not part.recorded and any(counts[name] for name in _WORK_DONE):
         # An attempt of an item recorded before that still found work (a duplicate delivered while
         # the first continued): what it committed happened once, so it is counted, as a part of its own.
-        repo.record_run_part(item.tag, f"{item.part}+{uuid.uuid4().hex[:12]}", part.finished, counts)
+        # Only what it did: what it held back, the recorded attempt saw and counted too.
+        done = {name: count for name, count in counts.items() if name != "held_back"}
+        repo.record_run_part(item.tag, f"{item.part}+{uuid.uuid4().hex[:12]}", part.finished, done)
     part.ended_run = end_if_last(repo, sink, settings, item, reporter, time_left_ms, budget, queue)
     return part
 

@@ -232,3 +232,31 @@ def test_workers_that_end_the_run_before_the_coordinator_returns_are_not_overwri
     assert summary.status == "fanned_out"
     assert tenant.store.get_run(summary.run_id)["status"] == "completed"
     assert len(reminded(sink)) == CUSTOMERS
+
+
+def test_a_twin_that_recorded_first_does_not_count_the_held_back_again(monkeypatch: pytest.MonkeyPatch):
+    # Given customers below the de-minimis threshold (one invoice of 700 < 1,000): 10 held back
+    tenant, _ = large_tenant(min_overdue_amount="1000.00")
+    held_back = sum(1 for number in range(CUSTOMERS) if number % 3 == 0)
+    queue, sink = ListWorkQueue(), ListSink()
+    summary = start(tenant, sink, queue)
+    record = tenant.store.record_run_part
+    twins: list[str] = []
+
+    def twin_records_first(tag: str, part: str, *args: Any) -> bool:
+        # A duplicate delivery of the first item ran while its first attempt worked, and recorded first
+        if not twins:
+            twins.append(part)
+            monkeypatch.setattr(tenant.store, "record_run_part", record)
+            fanout.run_shards(tenant.store, sink, tenant.settings, twin, budget(), queue)
+            monkeypatch.setattr(tenant.store, "record_run_part", twin_records_first)
+        return record(tag, part, *args)
+
+    monkeypatch.setattr(tenant.store, "record_run_part", twin_records_first)
+    while (twin := queue.take()) is not None:
+        fanout.run_shards(tenant.store, sink, tenant.settings, twin, budget(), queue)
+    # Then each customer was reminded once, and the run counts each held-back reminder once
+    assert twins and set(reminded(sink).values()) == {1}
+    run = tenant.store.get_run(summary.run_id)
+    assert run["status"] == "completed"
+    assert (run["reminders"], run["held_back"]) == (CUSTOMERS - held_back, held_back)
