@@ -57,7 +57,7 @@ _LOCALES: dict[Language, str] = {"da": "da_DK", "en": "en_GB"}
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class CaseAddress(_Frozen):
