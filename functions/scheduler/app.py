@@ -10,9 +10,8 @@ from dataclasses import asdict
 from functools import partial
 from typing import Any, Literal
 
-from aws_lambda_powertools.utilities.parser import BaseModel, parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from shared.aws import SesMailer, SqsSink, SqsWorkQueue, continue_in_new_invocation
 from shared.config import SchedulerConfig
@@ -42,6 +41,8 @@ class RunRequest(BaseModel):
     (``{"source": "resume", "run_id": …, "time": …}``, O6), a plain EventBridge event, or a
     decision on proposals (``{"source": "approve" | "reject", "time": …, "customers": [...]}``, O9;
     no ``customers`` and no ``keys`` means every pending proposal)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     source: Literal["schedule", "manual", "resume", "approve", "reject", "statement", "aws.events", "aws.scheduler"] = (
         "schedule"
@@ -196,6 +197,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "Records" in event:  # the work queue: shards of a fanned-out run
         reporter = TenantMailReporter(repo, SesMailer(), config.sender_email)
         return _shards(event, repo, sink, reporter, config, context)
+    # Powertools' parser (its envelopes and event models) is loaded here, where it is used.
+    from aws_lambda_powertools.utilities.parser import parse
+
     request = parse(event=event, model=RunRequest)
     if request.source == "statement":
         return _statement(request, repo, sink)

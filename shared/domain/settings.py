@@ -210,7 +210,8 @@ class TenantSettings(BaseModel):
     approval_required: bool | list[str] = False
     status_report_to: str | None = Field(default=None, pattern=EMAIL_PATTERN)
     timezone: str = "Europe/Copenhagen"
-    bs: BsSettings = BsSettings()
+    # The defaults are valid as they stand: constructed, not validated, so that no model is built at import.
+    bs: BsSettings = BsSettings.model_construct()
     # Run control (O4–O8, O13)
     notify_to: str | None = Field(default=None, pattern=EMAIL_PATTERN)
     excluded_customers: list[str] = Field(default_factory=list)
