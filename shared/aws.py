@@ -7,14 +7,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from shared.faults import Refused, SendFailed, is_transient
-from shared.messages import QueueMessage
+
+if TYPE_CHECKING:
+    from shared.messages import QueueMessage
 
 _RETRIES = Config(retries={"max_attempts": 8, "mode": "adaptive"})
 SQS_BATCH_LIMIT = 10

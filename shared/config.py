@@ -21,7 +21,7 @@ class ConfigError(RuntimeError):
 
 
 class _EnvModel(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
     # A field comes from the variable named like it in upper case, unless it is named here.
     ENV_NAMES: ClassVar[Mapping[str, str]] = {}
 

@@ -14,11 +14,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from shared.config import ConsumerConfig
@@ -30,6 +27,10 @@ from shared.send_errors import clean_reason
 from shared.services.delivery import BatchedRecords, PermanentFailure
 from shared.storage.ledger import SendLedger
 from shared.storage.repository import DunningRepository, repository_for
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
 class InvalidMessage(ValueError):
@@ -144,6 +145,9 @@ def handle_action_batch(
         metrics.add_metric(name=f"{effect['kind'].capitalize()}Effects", unit="Count", value=1)
         logger.info("action done", extra={"key": message.idempotency_key, "kind": effect["kind"]})
         return effect
+
+    # Powertools' batch utility brings asyncio and its parser: loaded here, where it is used.
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
     processor = BatchProcessor(event_type=EventType.SQS)
     try:

@@ -33,7 +33,7 @@ QUEUE_OF: dict[str, str] = {str(action): str(action) for action in ACTIONS} | {
 class InvoiceLine(BaseModel):
     """One invoice a reminder covers, as the scheduler saw it."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     invoice_id: str = Field(min_length=1)
     amount: Decimal = Field(description="The invoice's original amount, DKK")
@@ -46,7 +46,7 @@ class Contact(BaseModel):
     """The customer as the scheduler saw it when it committed the reminder: what a consumer needs to
     reach them (and to tell a business customer), so it does not read the customer item again."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     name: str
     email: str | None = None
@@ -59,7 +59,7 @@ class Contact(BaseModel):
 class ActionMessage(BaseModel):
     """One action of one consolidated reminder: (customer, template version, step, action)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     idempotency_key: str = Field(min_length=8)
     tenant: str = Field(min_length=1)
@@ -127,7 +127,7 @@ def reminder_key(
 class ChargeLine(BaseModel):
     """A fee, interest or compensation a run put on the customer's billing queue (its business key)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     key: str = Field(min_length=8, description="The charge's business key: its billing line is BILLING#<key>")
     kind: Literal["fee", "interest", "compensation"]
@@ -143,7 +143,7 @@ class StatementMessage(BaseModel):
     billing queue, so the statement lists them whether or not the fee consumer got there first.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     idempotency_key: str = Field(min_length=8)
     tenant: str = Field(min_length=1)

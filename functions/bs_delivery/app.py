@@ -6,9 +6,8 @@ machine clock, so a retried or replayed event builds the same day's delivery.
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.parser import BaseModel, parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from shared.aws import S3DeliveryStore
 from shared.config import BsDeliveryConfig
@@ -20,6 +19,8 @@ from shared.storage.repository import repository_for
 class DeliveryRequest(BaseModel):
     """The schedule's Input, ``{"time": "<aws.scheduler.scheduled-time>"}``."""
 
+    model_config = ConfigDict(defer_build=True)
+
     time: AwareDatetime
 
 
@@ -27,6 +28,9 @@ class DeliveryRequest(BaseModel):
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    # Powertools' parser (its envelopes and event models) is loaded here, where it is used.
+    from aws_lambda_powertools.utilities.parser import parse
+
     request = parse(event=event, model=DeliveryRequest)
     config = BsDeliveryConfig.from_env()
     effect = deliver_bs_at(

@@ -10,17 +10,14 @@ from dataclasses import asdict
 from functools import partial
 from typing import Any, Literal
 
-from aws_lambda_powertools.utilities.parser import BaseModel, parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from shared.aws import SesMailer, SqsSink, SqsWorkQueue, continue_in_new_invocation
 from shared.config import SchedulerConfig
 from shared.observability import logger, metrics, tracer
-from shared.services import approval, statements
 from shared.services.outbox import Backoff, with_retries
 from shared.services.reporting import TenantMailReporter
-from shared.services.runs import fanout
 from shared.services.runs.shards import WorkItem
 from shared.services.scheduling import (
     CONTINUE_BELOW_MS,
@@ -42,6 +39,8 @@ class RunRequest(BaseModel):
     (``{"source": "resume", "run_id": …, "time": …}``, O6), a plain EventBridge event, or a
     decision on proposals (``{"source": "approve" | "reject", "time": …, "customers": [...]}``, O9;
     no ``customers`` and no ``keys`` means every pending proposal)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     source: Literal["schedule", "manual", "resume", "approve", "reject", "statement", "aws.events", "aws.scheduler"] = (
         "schedule"
@@ -69,6 +68,8 @@ def _decide(
 ) -> dict[str, Any]:
     """Approve (send at once, and report what was sent) or reject pending proposals (O9, O14); a
     decision on more than one invocation can take goes on in a fresh one, like a run (O3)."""
+    from shared.services import approval  # only a decision needs it: imported here, not at every cold start
+
     settings = tenant_settings(repo)
     time_left = context.get_remaining_time_in_millis
     if request.source == "approve":
@@ -109,6 +110,8 @@ def _hand_on(
 
 def _statement(request: RunRequest, repo: Store, sink: SqsSink) -> dict[str, Any]:
     """A customer's statement of account on demand (O16)."""
+    from shared.services import statements  # only a statement needs it (and its letter)
+
     settings = repo.get_settings()
     if settings is None or not request.customer:
         raise TenantNotConfigured("a statement needs the tenant's settings and a customer")
@@ -164,6 +167,8 @@ def _shards(
     continuation, its part in the tally; a failed item is reported and comes back (partial batch)."""
     if not config.work_queue_url:
         raise TenantNotConfigured("WORK_QUEUE_URL is not set: the scheduler cannot continue a fanned-out run")
+    from shared.services.runs import fanout  # only the work queue's shards need it
+
     queue = SqsWorkQueue(config.work_queue_url)
     settings = tenant_settings(repo)
     time_left = context.get_remaining_time_in_millis
@@ -196,6 +201,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "Records" in event:  # the work queue: shards of a fanned-out run
         reporter = TenantMailReporter(repo, SesMailer(), config.sender_email)
         return _shards(event, repo, sink, reporter, config, context)
+    # Powertools' parser (its envelopes and event models) is loaded here, where it is used.
+    from aws_lambda_powertools.utilities.parser import parse
+
     request = parse(event=event, model=RunRequest)
     if request.source == "statement":
         return _statement(request, repo, sink)

@@ -22,8 +22,6 @@ from datetime import date, timedelta
 from functools import lru_cache
 from types import MappingProxyType
 
-import holidays
-
 
 def easter_sunday(year: int) -> date:
     """Gregorian Easter Sunday (the anonymous "Meeus/Jones/Butcher" algorithm)."""
@@ -43,6 +41,8 @@ def easter_sunday(year: int) -> date:
 @lru_cache(maxsize=64)
 def bank_closing_days(year: int) -> Mapping[date, str]:
     """The holidays and bank closing days of ``year`` (besides ordinary weekends), with English names."""
+    import holidays  # the calendars of every country: loaded when a year's bank days are first asked for
+
     closing: dict[date, str] = dict(holidays.country_holidays("DK", years=year, language="en_US").items())
     closing[easter_sunday(year) + timedelta(days=40)] = "Friday after Ascension Day (bank closing day)"
     closing[date(year, 6, 5)] = "Constitution Day (bank closing day)"

@@ -15,10 +15,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlencode
-
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from shared.console import security, services
 from shared.console.http import Request, Response, Router, quoted, redirect
@@ -27,6 +25,9 @@ from shared.domain.settings import TenantSettings
 from shared.errors import DunningError
 from shared.rendering.formatting import format_money, format_short_date
 from shared.storage.protocols import Store
+
+if TYPE_CHECKING:  # Jinja2 is imported where a page is first rendered (a redirect renders none)
+    from jinja2 import Environment
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -178,6 +179,8 @@ _environment: Environment | None = None
 def _templates() -> Environment:
     global _environment
     if _environment is None:
+        from jinja2 import Environment, FileSystemLoader, select_autoescape
+
         _environment = Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(["html", "j2"]),

@@ -26,7 +26,7 @@ def _one_line(value: str) -> str:
 class PostalAddress(BaseModel):
     """A Danish (or foreign) postal address as printed on a letter."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     lines: list[Annotated[str, Field(min_length=1, max_length=70)]] = Field(min_length=1, max_length=3)
     postcode: str = Field(min_length=1, max_length=10, pattern=r"^[0-9A-Za-z -]+$")
@@ -44,7 +44,7 @@ class PostalAddress(BaseModel):
 class SenderSettings(BaseModel):
     """Who the debtor hears from: shown on every letter; ``email`` is every reminder's Reply-To."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     name: str = Field(min_length=1, max_length=120)
     cvr: str | None = Field(default=None, pattern=r"^[0-9]{8}$", description="8 digits")
@@ -76,7 +76,7 @@ class SenderSettings(BaseModel):
 class BankAccount(BaseModel):
     """A Danish bank account: reg. no. (4 digits) and account no. (up to 10 digits)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     reg: str = Field(pattern=r"^[0-9]{4}$", description="reg. no., 4 digits")
     account: str = Field(pattern=r"^[0-9]{1,10}$", description="account no., up to 10 digits")
@@ -86,7 +86,7 @@ class FiCard(BaseModel):
     """FI-kort (indbetalingskort) +71: a 15-digit payment id with a modulus-10 check digit, then
     the 8-digit FI creditor number."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     type: Literal["71"] = "71"
     creditor: str = Field(pattern=r"^8[0-9]{7}$", description="FI creditor number: 8 digits, the first 8")
@@ -95,7 +95,7 @@ class FiCard(BaseModel):
 class PaymentSettings(BaseModel):
     """How the debtor pays: each way given here is shown on every reminder, with its reference."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     bank: BankAccount | None = None
     iban: str | None = Field(default=None, description="checked (ISO 13616); needs bic")
@@ -160,7 +160,7 @@ class PaymentSettings(BaseModel):
 class BsSettings(BaseModel):
     """Betalingsservice (C3): off unless enabled *and* a creditor number is set."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     enabled: bool = False
     creditor_number: str | None = Field(default=None, pattern=r"^[0-9]{8}$")
@@ -171,7 +171,7 @@ class BsSettings(BaseModel):
 class CollectionSettings(BaseModel):
     """Debt collection (O14): when an unpaid invoice becomes a proposed case, and who gets it."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     after_days: int = Field(ge=0, le=3650, description="days after the last step before a case is proposed")
     partner_email: str = Field(pattern=EMAIL_PATTERN, description="the debt-collection partner's inbox")
@@ -180,7 +180,7 @@ class CollectionSettings(BaseModel):
 class InterestRateEntry(BaseModel):
     """A tenant's entry in the late-payment rate table: the full annual rate from a 1 Jan / 1 Jul."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
     effective_from: date = Field(alias="from")
     rate: Annotated[Money, Field(ge=0, le=100)]
@@ -196,7 +196,7 @@ class InterestRateEntry(BaseModel):
 class TenantSettings(BaseModel):
     """Everything a run needs to know about the tenant; stored as one item."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     tenant: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
     tenant_name: str | None = Field(default=None, max_length=120)
@@ -210,7 +210,8 @@ class TenantSettings(BaseModel):
     approval_required: bool | list[str] = False
     status_report_to: str | None = Field(default=None, pattern=EMAIL_PATTERN)
     timezone: str = "Europe/Copenhagen"
-    bs: BsSettings = BsSettings()
+    # The defaults are valid as they stand: constructed, not validated, so that no model is built at import.
+    bs: BsSettings = BsSettings.model_construct()
     # Run control (O4–O8, O13)
     notify_to: str | None = Field(default=None, pattern=EMAIL_PATTERN)
     excluded_customers: list[str] = Field(default_factory=list)

@@ -28,21 +28,21 @@ SimpleAction = Literal["email", "sms", "bs", "statement"]
 class FeeAction(BaseModel):
     """A reminder fee put on the customer's billing queue (C7, O10)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
     fee: Annotated[Money, Field(gt=0)]
 
 
 class InterestAction(BaseModel):
     """Statutory late-payment interest onto the billing queue (renteloven § 5)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
     interest: Literal[True]
 
 
 class CompensationAction(BaseModel):
     """The B2B fixed compensation of 310 kr onto the billing queue (renteloven § 9 a, stk. 3)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
     compensation: Literal[True]
 
 
@@ -57,7 +57,7 @@ class StepTexts(BaseModel):
     product around them, whatever they say.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     subject: str | None = Field(default=None, min_length=1, max_length=2_000)
     body: str | None = Field(default=None, min_length=1, max_length=20_000)
@@ -67,7 +67,7 @@ class StepTexts(BaseModel):
 class Step(BaseModel):
     """One step: ``days`` after the due date (step 1) or after the previous step."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     name: str = Field(min_length=1, max_length=60)
     days: int = Field(ge=0, le=3650)
@@ -111,7 +111,7 @@ def action_kind(action: StepAction) -> str:
 class TemplateDefinition(BaseModel):
     """What a user defines: a name and its ordered steps."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     name: str = Field(pattern=TEMPLATE_NAME, max_length=60)
     steps: list[Step] = Field(min_length=1, max_length=20)

@@ -40,7 +40,6 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.domain.money import Money, money_text
@@ -57,7 +56,7 @@ _LOCALES: dict[Language, str] = {"da": "da_DK", "en": "en_GB"}
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class CaseAddress(_Frozen):
@@ -150,6 +149,8 @@ def _debtor_label(debtor: CaseDebtor) -> str:
 
 def _display_name(kind: str, code: str, language: Language) -> str:
     # A language or country in words ("dansk", "Danmark"); the code itself when Babel has no name.
+    from babel import Locale, UnknownLocaleError
+
     locale = Locale.parse(_LOCALES[language])
     try:
         name = Locale.parse(code).get_display_name(locale) if kind == "language" else locale.territories.get(code)

@@ -27,7 +27,7 @@ class ClaimLine(BaseModel):
     """A charge already on the customer's billing queue for the reminder's invoices (the
     collection warning lists every item of the claim)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     kind: str = Field(description="fee, interest or compensation")
     amount: Decimal
@@ -41,7 +41,7 @@ class ReminderContent(BaseModel):
     sorts them by invoice id.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     tenant_name: str = Field(min_length=1, description="The creditor, used to sign off")
     customer_name: str = Field(min_length=1)

@@ -11,15 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
-
-from jinja2 import PackageLoader, StrictUndefined, select_autoescape
-from jinja2.sandbox import ImmutableSandboxedEnvironment
-from markupsafe import Markup
+from typing import TYPE_CHECKING, Any
 
 from shared.rendering.content import ReminderContent
 from shared.rendering.formatting import Language, format_date
 from shared.rendering.variables import claim_lines, tenant_text, text_variables
+
+if TYPE_CHECKING:  # Jinja2 is imported where a letter is rendered: an importer that never renders does not pay for it
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+    from markupsafe import Markup
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +36,9 @@ class RenderedEmail:
 def _environment() -> ImmutableSandboxedEnvironment:
     # Built on first use and kept for the life of the container; loading the templates
     # at import would make every importer pay for it.
+    from jinja2 import PackageLoader, StrictUndefined, select_autoescape
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
     return ImmutableSandboxedEnvironment(
         loader=PackageLoader("shared", "templates"),
         # Only HTML is escaped: the subject and text part are plain text, where "&amp;"
@@ -112,6 +115,8 @@ def pay_rows(language: Language, payment: dict[str, str | None], reference: str)
 
 
 def _paragraphs_html(html: str) -> Markup:
+    from markupsafe import Markup
+
     """A tenant's (already escaped) text as HTML paragraphs: blank lines part them, a line break stays one."""
     paragraphs = [part.strip() for part in re.split(r"\n\s*\n", html.replace("\r\n", "\n")) if part.strip()]
     return Markup("\n".join(f'<p style="margin:0 0 16px;">{part.replace(chr(10), "<br>")}</p>' for part in paragraphs))

@@ -18,9 +18,6 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
-from babel.dates import format_date as babel_format_date
-from babel.numbers import format_currency
-
 Language = Literal["da", "en"]
 
 _LOCALES: dict[Language, str] = {"da": "da_DK", "en": "en_GB"}
@@ -51,6 +48,8 @@ def format_money(amount: Decimal, language: Language, currency: str = "DKK") -> 
         raise ValueError("amount must be a finite number")
     locale = _locale(language)
     rounded = amount.quantize(_CENT, rounding=ROUND_HALF_UP)
+    from babel.numbers import format_currency  # Babel where a text is formatted, not at import
+
     text = format_currency(rounded, currency, format=_MONEY_PATTERNS[language], locale=locale)
     return text.replace("\xa0", " ")
 
@@ -58,9 +57,13 @@ def format_money(amount: Decimal, language: Language, currency: str = "DKK") -> 
 def format_date(day: date, language: Language) -> str:
     """Format a date in long form: ``15. januar 2026`` (da) or ``15 January 2026`` (en)."""
     locale = _locale(language)
+    from babel.dates import format_date as babel_format_date
+
     return babel_format_date(day, _DATE_PATTERNS[language], locale=locale)
 
 
 def format_short_date(day: date) -> str:
     """A date in Danish numeric form, ``15.01.2026`` — where space is short (a Betalingsservice slip line)."""
+    from babel.dates import format_date as babel_format_date
+
     return babel_format_date(day, "dd.MM.y", locale=_LOCALES["da"])

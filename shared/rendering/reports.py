@@ -40,7 +40,7 @@ _CASE_MARK: dict[Language, str] = {"da": "inkassosag", "en": "debt collection"}
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class SkippedAction(_Frozen):

@@ -11,16 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal
-
-import phonenumbers
-from jinja2 import PackageLoader, StrictUndefined
-from jinja2.sandbox import ImmutableSandboxedEnvironment
-from phonenumbers import NumberParseException, ValidationResult
+from typing import TYPE_CHECKING, Any, Literal
 
 from shared.rendering.content import ReminderContent
 from shared.rendering.formatting import Language
 from shared.rendering.variables import tenant_text, text_variables
+
+if TYPE_CHECKING:  # Jinja2 and phonenumbers are imported where they are used, not at import
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 SmsEncodingName = Literal["GSM-7", "UCS-2"]
 
@@ -119,6 +117,9 @@ def count_segments(text: str) -> SmsEncoding:
 @cache
 def _environment() -> ImmutableSandboxedEnvironment:
     # SMS is plain text: nothing to escape. Sandboxed because tenants will edit the wording.
+    from jinja2 import PackageLoader, StrictUndefined
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
     return ImmutableSandboxedEnvironment(
         loader=PackageLoader("shared", "templates"),
         autoescape=False,
@@ -211,20 +212,26 @@ def _render_sms(content: ReminderContent, *, with_invoice_ids: bool) -> Rendered
     return RenderedSms(text=text, encoding=counted.encoding, segments=counted.segments, characters=counted.characters)
 
 
-_PARSE_PROBLEMS = {
-    NumberParseException.INVALID_COUNTRY_CODE: "its country code is missing or unknown",
-    NumberParseException.NOT_A_NUMBER: "it does not look like a phone number",
-    NumberParseException.TOO_SHORT_AFTER_IDD: "it is too short after the international prefix",
-    NumberParseException.TOO_SHORT_NSN: "it is too short",
-    NumberParseException.TOO_LONG: "it is too long",
-}
-_IMPOSSIBLE_PROBLEMS = {
-    ValidationResult.INVALID_COUNTRY_CODE: "its country code is unknown",
-    ValidationResult.TOO_SHORT: "it is too short",
-    ValidationResult.TOO_LONG: "it is too long",
-    ValidationResult.INVALID_LENGTH: "it has the wrong number of digits",
-    ValidationResult.IS_POSSIBLE_LOCAL_ONLY: "it can only be dialled locally",
-}
+@cache
+def _problems() -> tuple[dict[int, str], dict[int, str]]:
+    """Why a number cannot be parsed, and why it is not possible, by phonenumbers' codes."""
+    from phonenumbers import NumberParseException, ValidationResult
+
+    parse_problems = {
+        NumberParseException.INVALID_COUNTRY_CODE: "its country code is missing or unknown",
+        NumberParseException.NOT_A_NUMBER: "it does not look like a phone number",
+        NumberParseException.TOO_SHORT_AFTER_IDD: "it is too short after the international prefix",
+        NumberParseException.TOO_SHORT_NSN: "it is too short",
+        NumberParseException.TOO_LONG: "it is too long",
+    }
+    impossible_problems = {
+        ValidationResult.INVALID_COUNTRY_CODE: "its country code is unknown",
+        ValidationResult.TOO_SHORT: "it is too short",
+        ValidationResult.TOO_LONG: "it is too long",
+        ValidationResult.INVALID_LENGTH: "it has the wrong number of digits",
+        ValidationResult.IS_POSSIBLE_LOCAL_ONLY: "it can only be dialled locally",
+    }
+    return parse_problems, impossible_problems
 
 
 def normalize_phone(raw: str, default_region: str = "DK") -> str:
@@ -235,14 +242,18 @@ def normalize_phone(raw: str, default_region: str = "DK") -> str:
     length, unknown country code) or not valid (no such number range). The message never
     repeats the number itself, since error messages end up in logs.
     """
+    import phonenumbers
+    from phonenumbers import NumberParseException, ValidationResult
+
+    parse_problems, impossible_problems = _problems()
     try:
         number = phonenumbers.parse(raw, default_region)
     except NumberParseException as error:
-        problem = _PARSE_PROBLEMS.get(error.error_type, "it cannot be parsed")
+        problem = parse_problems.get(error.error_type, "it cannot be parsed")
         raise ValueError(f"not a phone number: {problem}") from None
     reason = phonenumbers.is_possible_number_with_reason(number)
     if reason != ValidationResult.IS_POSSIBLE:
-        problem = _IMPOSSIBLE_PROBLEMS.get(reason, "its length is not possible")
+        problem = impossible_problems.get(reason, "its length is not possible")
         raise ValueError(f"not a possible phone number (+{number.country_code}): {problem}")
     if not phonenumbers.is_valid_number(number):
         raise ValueError(f"not a valid phone number (+{number.country_code}): no such number range is in use")

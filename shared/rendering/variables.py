@@ -11,8 +11,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import phonenumbers
-
 from shared.domain.reference import fi_code_line
 from shared.domain.settings import PaymentSettings, SenderSettings
 from shared.rendering.content import ReminderContent
@@ -47,6 +45,8 @@ def tidy(text: str) -> str:
 def display_phone(phone: str, language: Language = "da") -> str:
     """A phone number as a letter prints it: ``70 10 10 10`` to a Danish reader of a Danish number,
     else international (``+45 70 10 10 10``): an English letter's reader may be abroad."""
+    import phonenumbers  # where a number is printed, not at import
+
     try:
         number = phonenumbers.parse(phone, "DK")
     except phonenumbers.NumberParseException:

@@ -22,7 +22,6 @@ from shared.rendering.email import RenderedEmail
 from shared.rendering.formatting import Language
 from shared.rendering.letters import render_reminder
 from shared.rendering.sms import RenderedSms
-from shared.rendering.tenant_texts import TextRenderError, sample_variables
 from shared.services.tenant.common import resolve_template
 from shared.storage.protocols import Store
 from shared.storage.repository import Customer
@@ -109,6 +108,8 @@ def preview_step(
         ]
     chosen: Language = language or ("en" if customer.language == "en" else "da")
     customer = replace(customer, language=chosen)
+    from shared.rendering.tenant_texts import TextRenderError, sample_variables  # Jinja2's sandbox, where used
+
     warns = step_number == template.warning_step and (step.inkassovarsel or settings.collection is not None)
     fields: dict[str, Any] = {
         "idempotency_key": f"preview:{version_id}:{step_number}:{customer.customer_id}",

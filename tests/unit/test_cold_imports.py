@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -27,26 +28,65 @@ HANDLERS = (
     "functions.bs_delivery.app",
     "functions.delivery_events.app",
 )
-WATCHED = (
-    "jinja2",
-    "babel",
-    "phonenumbers",
-    "yaml",
-    "moto",
-    "dunning",
-    "functions.api",
-    "aws_xray_sdk.core",
-    "boto3",
-    "s3transfer",
-)
+# What no handler imports at module load: each is loaded where it is used (the module named in the
+# comment), so a cold start pays only for what the handler's own wiring needs.
+NEVER_AT_LOAD = {
+    "jinja2": "letters, pages and tenant texts render with it (shared/rendering, shared/console/app.py)",
+    "babel": "amounts and dates are formatted with it (shared/rendering/formatting.py)",
+    "phonenumbers": "phone numbers are checked and printed with it (shared/rendering/sms.py, variables.py)",
+    "holidays": "a year's bank days are computed with it (shared/betalingsservice/bankdays.py)",
+    "shared.rendering.texts.sandbox": "a tenant's text is checked or previewed (shared/services/tenant/templates.py)",
+    "aws_lambda_powertools.utilities.parser": "an event is parsed (the scheduler, the BS delivery)",
+    "aws_lambda_powertools.utilities.batch": "an SQS batch is processed (shared/consumer.py)",
+    "yaml": "never on a Lambda path",
+    "moto": "never on a Lambda path",
+    "dunning": "never on a Lambda path",
+    "aws_xray_sdk.core": "only on Lambda with tracing on (shared/observability.py)",
+    "boto3": "the functions make plain botocore clients (shared/aws.py)",
+    "s3transfer": "the functions make plain botocore clients (shared/aws.py)",
+}
+# Besides those, per handler: what only other handlers need.
+ALSO_NEVER_AT_LOAD = {
+    "functions.scheduler.app": {"aws_lambda_powertools.event_handler", "functions.api", "shared.api.models", "asyncio"},
+    "functions.actions.email.app": {"aws_lambda_powertools.event_handler", "functions.api", "shared.rendering.reports"},
+    "functions.actions.sms.app": {"aws_lambda_powertools.event_handler", "functions.api", "shared.rendering.reports"},
+    "functions.actions.fee.app": {"aws_lambda_powertools.event_handler", "shared.rendering.email", "asyncio"},
+    "functions.actions.bs.app": {"aws_lambda_powertools.event_handler", "shared.rendering.email", "asyncio"},
+    "functions.api.app": set(),
+    "functions.console.app": {"aws_lambda_powertools.event_handler", "functions.api", "shared.api.models", "asyncio"},
+    # The authorizer checks a cookie: no table, no models.
+    "functions.console_authorizer.app": {"pydantic", "pynamodb", "aws_lambda_powertools.event_handler", "asyncio"},
+    "functions.bs_delivery.app": {"aws_lambda_powertools.event_handler", "shared.rendering.email", "asyncio"},
+    "functions.delivery_events.app": {"aws_lambda_powertools.event_handler", "shared.rendering.email", "asyncio"},
+}
+WATCHED = tuple(sorted(set(NEVER_AT_LOAD).union(*ALSO_NEVER_AT_LOAD.values(), {"functions.api"})))
 
 
-def _loaded(module: str) -> set[str]:
+@cache
+def _loaded(module: str) -> frozenset[str]:
     probe = f"import json, sys, {module}; print(json.dumps([m for m in {WATCHED!r} if m in sys.modules]))"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_LAMBDA", "LAMBDA_"))}
     env |= {"AWS_DEFAULT_REGION": "eu-north-1", "AWS_EC2_METADATA_DISABLED": "true"}
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
-    return set(json.loads(done.stdout))
+    return frozenset(json.loads(done.stdout))
+
+
+def test_the_table_names_every_handler() -> None:
+    # Given the handlers of template.yaml's functions, as the cold-import bench lists them
+    from bench.imports import HANDLERS as BENCHED
+
+    # Then each has its row here
+    assert set(ALSO_NEVER_AT_LOAD) == set(HANDLERS) == set(BENCHED.values())
+
+
+@pytest.mark.parametrize("module", HANDLERS)
+def test_no_handler_imports_at_load_what_it_uses_later_or_never(module: str) -> None:
+    # Given a handler imported outside Lambda (tracing disabled)
+    loaded = _loaded(module)
+    # Then none of the heavy modules it loads only where it uses them (or that only other handlers
+    # need) came with its module
+    pinned = set(NEVER_AT_LOAD) | ALSO_NEVER_AT_LOAD[module]
+    assert not loaded & pinned, {name: NEVER_AT_LOAD.get(name, "another handler's") for name in loaded & pinned}
 
 
 @pytest.mark.parametrize("module", HANDLERS)

@@ -10,7 +10,7 @@ from shared.aws import SesMailer
 from shared.consumer import ActionContext, handle_action_batch
 from shared.messages import QueueMessage, StatementMessage
 from shared.observability import logger, metrics, tracer
-from shared.rendering import letters as _letters  # noqa: F401  (every message renders: load at init, not on the first)
+from shared.rendering import letters as _letters  # noqa: F401  (every message renders; Jinja2 & co. on the first)
 from shared.services.delivery import deliver_collection_case, deliver_email, deliver_statement
 
 

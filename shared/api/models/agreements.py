@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel,
     Field,
 )
 
@@ -13,6 +12,7 @@ from shared.api.models.common import (
     BulkIn,
     Identifier,
     RequestModel,
+    ResponseModel,
     TemplateRef,
 )
 
@@ -27,7 +27,7 @@ class AgreementPatch(RequestModel):
     template: TemplateRef
 
 
-class AgreementOut(BaseModel):
+class AgreementOut(ResponseModel):
     id: str
     customer: str
     template: str
@@ -41,7 +41,7 @@ class MoveAgreementsIn(RequestModel):
     include_sales: bool = Field(default=False, description="also move sales in draft/ready (C11)")
 
 
-class MoveAgreementsOut(BaseModel):
+class MoveAgreementsOut(ResponseModel):
     template: str
     moved: int
     agreements: list[str]
@@ -66,7 +66,7 @@ class WinSaleIn(RequestModel):
     agreement: Identifier
 
 
-class SaleOut(BaseModel):
+class SaleOut(ResponseModel):
     id: str
     name: str
     state: str

@@ -54,10 +54,19 @@ Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+
 
 
 class RequestModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """The base of every request body: unknown fields refused; built on first use, not at import."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
-class ErrorBody(BaseModel):
+class ResponseModel(BaseModel):
+    """The base of every answer: built on first use (``defer_build``), so that a cold start builds
+    the models of the route it serves, not those of every route."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class ErrorBody(ResponseModel):
     """Every refusal: what kind, which field, and why (``errors`` lists each bad row of a bulk request)."""
 
     error: str
@@ -73,10 +82,10 @@ class BulkIn(RequestModel):
     dry_run: bool = Field(default=False, description="validate every row, write nothing")
 
 
-class BulkOut(BaseModel):
+class BulkOut(ResponseModel):
     dry_run: bool
     count: int
 
 
-class CountOut(BaseModel):
+class CountOut(ResponseModel):
     count: int

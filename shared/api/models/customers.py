@@ -6,7 +6,6 @@ from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     Field,
     model_validator,
 )
@@ -16,6 +15,7 @@ from shared.api.models.common import (
     Email,
     Identifier,
     RequestModel,
+    ResponseModel,
 )
 from shared.betalingsservice.records import printable_latin1_problem
 
@@ -57,7 +57,7 @@ class AddressIn(RequestModel):
         return self
 
 
-class AddressOut(BaseModel):
+class AddressOut(ResponseModel):
     lines: list[str] = Field(default_factory=list)
     postcode: str | None = None
     city: str | None = None
@@ -86,7 +86,7 @@ class CustomerPatch(RequestModel):
     business: bool | None = None
 
 
-class CustomerOut(BaseModel):
+class CustomerOut(ResponseModel):
     id: str
     name: str
     email: str | None
@@ -100,7 +100,7 @@ class CustomersBulkIn(BulkIn):
     items: Annotated[list[CustomerIn], Field(min_length=1, max_length=1000)]
 
 
-class StatementPreviewOut(BaseModel):
+class StatementPreviewOut(ResponseModel):
     """A customer's statement of account as it would be e-mailed now (O16); nothing is sent."""
 
     customer: str
@@ -113,7 +113,7 @@ class StatementPreviewOut(BaseModel):
     html: str
 
 
-class StatementSentOut(BaseModel):
+class StatementSentOut(ResponseModel):
     """A statement of account was queued for e-mailing; ``key`` names it."""
 
     customer: str

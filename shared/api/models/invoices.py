@@ -6,7 +6,6 @@ from datetime import date
 from typing import Annotated, Any
 
 from pydantic import (
-    BaseModel,
     Field,
     model_validator,
 )
@@ -18,6 +17,7 @@ from shared.api.models.common import (
     Identifier,
     PositiveAmount,
     RequestModel,
+    ResponseModel,
 )
 
 
@@ -35,7 +35,7 @@ class InvoiceIn(RequestModel):
         return self
 
 
-class InvoiceOut(BaseModel):
+class InvoiceOut(ResponseModel):
     id: str
     customer: str
     agreement: str
@@ -56,7 +56,7 @@ class DisputeIn(RequestModel):
     until: BusinessDate | None = Field(default=None, description="the dispute's end; omitted: until resolved")
 
 
-class TimelineOut(BaseModel):
+class TimelineOut(ResponseModel):
     invoice: InvoiceOut
     status: str
     template: str

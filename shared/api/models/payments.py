@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import (
-    BaseModel,
     Field,
     model_validator,
 )
@@ -15,6 +14,7 @@ from shared.api.models.common import (
     Identifier,
     PositiveAmount,
     RequestModel,
+    ResponseModel,
 )
 
 
@@ -37,7 +37,7 @@ class EntryIn(RequestModel):
         return self
 
 
-class EntryOut(BaseModel):
+class EntryOut(ResponseModel):
     id: str
     amount: str
     on: str
@@ -52,7 +52,7 @@ class BankConnectionIn(RequestModel):
     active: bool
 
 
-class BankConnectionOut(BaseModel):
+class BankConnectionOut(ResponseModel):
     name: str
     active: bool
 
@@ -64,7 +64,7 @@ class JournalEntryIn(RequestModel):
     text: Annotated[str, Field(max_length=200)] | None = None
 
 
-class JournalEntryOut(BaseModel):
+class JournalEntryOut(ResponseModel):
     id: str
     customer: str
     amount: str

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
     Field,
 )
 
 from shared.api.models.common import (
     Identifier,
     RequestModel,
+    ResponseModel,
 )
 
 # A run's id is its ISO start time, a manual run's with ``~manual`` after it.
@@ -22,12 +22,12 @@ class StartRunIn(RequestModel):
     resume: RunId | None = Field(default=None, description="the id of a paused run to resume (O6)")
 
 
-class StartRunOut(BaseModel):
+class StartRunOut(ResponseModel):
     run_id: str
     event: dict[str, Any]
 
 
-class ProposalOut(BaseModel):
+class ProposalOut(ResponseModel):
     """A reminder or a collection case waiting for approval (O9, O14)."""
 
     key: str
@@ -45,7 +45,7 @@ class ProposalDecisionIn(RequestModel):
     customers: Annotated[list[Identifier], Field(max_length=1000)] | None = None
 
 
-class SendOut(BaseModel):
+class SendOut(ResponseModel):
     """An e-mail or SMS whose outcome is not known (or that the provider did not deliver)."""
 
     key: str = Field(description="The message's business key")

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel,
     Field,
 )
 
 from shared.api.models.common import (
     PositiveAmount,
     RequestModel,
+    ResponseModel,
     StepName,
 )
 from shared.domain.templates import StepTexts
@@ -58,7 +58,7 @@ class TemplateIn(StepsIn):
     name: Annotated[str, Field(max_length=60, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]*$")]
 
 
-class StepOut(BaseModel):
+class StepOut(ResponseModel):
     name: str
     days: int
     actions: list[Action]
@@ -66,7 +66,7 @@ class StepOut(BaseModel):
     texts: dict[Literal["da", "en"], StepTexts] | None = None
 
 
-class VersionOut(BaseModel):
+class VersionOut(ResponseModel):
     version_id: str
     name: str
     number: int
@@ -75,13 +75,13 @@ class VersionOut(BaseModel):
     steps: list[StepOut]
 
 
-class TemplateOut(BaseModel):
+class TemplateOut(ResponseModel):
     name: str
     latest: str
     versions: list[VersionOut]
 
 
-class SmsSegmentsOut(BaseModel):
+class SmsSegmentsOut(ResponseModel):
     """What a step's own SMS text costs in one language, rendered with the sample values."""
 
     step: int
@@ -92,7 +92,7 @@ class SmsSegmentsOut(BaseModel):
     segments: int
 
 
-class DefineOut(BaseModel):
+class DefineOut(ResponseModel):
     outcome: Literal["created", "replaced", "unchanged"]
     version: VersionOut
     sms: list[SmsSegmentsOut] = Field(
@@ -100,20 +100,20 @@ class DefineOut(BaseModel):
     )
 
 
-class EmailPreviewOut(BaseModel):
+class EmailPreviewOut(ResponseModel):
     subject: str
     html: str
     text: str
 
 
-class SmsPreviewOut(BaseModel):
+class SmsPreviewOut(ResponseModel):
     text: str
     encoding: Literal["GSM-7", "UCS-2"]
     characters: int
     segments: int
 
 
-class PreviewOut(BaseModel):
+class PreviewOut(ResponseModel):
     """One step of one template version as the debtor would get it; nothing is sent or recorded."""
 
     version_id: str
@@ -130,7 +130,7 @@ class PreviewOut(BaseModel):
     bs_text_lines: list[str] = Field(description="the Betalingsservice slip's text lines")
 
 
-class VersionUsageOut(BaseModel):
+class VersionUsageOut(ResponseModel):
     version_id: str
     used: bool
     default: bool

@@ -40,7 +40,7 @@ class WorkItem(BaseModel):
     it carries, so two attempts of one item that stopped at different shards hand out different
     continuations, and the tally (a set of finished shards) counts each shard once."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     source: Literal["shards"] = "shards"
     run_id: str = Field(min_length=1)

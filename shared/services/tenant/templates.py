@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import ValidationError
 
 from shared.domain.danish_rules import template_fee_problem
 from shared.domain.templates import Step, TemplateDefinition, TemplateVersion, decide_version
 from shared.errors import AlreadyExists, Conflict, DunningError, Invalid, NotFound, RefusedByLaw
-from shared.rendering.tenant_texts import SmsSegments, TextError, template_sms_segments, validate_template_texts
 from shared.services.tenant.common import invalid_from, resolve_template
 from shared.storage.protocols import Store
+
+if TYPE_CHECKING:  # the text checks bring Jinja2's sandbox: imported where a definition is checked
+    from shared.rendering.tenant_texts import SmsSegments
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ def definition_problem(definition: TemplateDefinition, b2b_contractual_fees: boo
             return RefusedByLaw(f"template {definition.name!r}: {problem}", f"steps[{index}].actions")
     if problem := template_fee_problem(fees, b2b_contractual_fees):
         return RefusedByLaw(f"template {definition.name!r}: {problem}", "steps")
+    from shared.rendering.tenant_texts import TextError, validate_template_texts
+
     try:
         validate_template_texts(definition.steps)
     except TextError as error:
@@ -90,6 +94,8 @@ def define_template(
     """
     if (problem := definition_problem(definition, b2b_contractual_fees)) is not None:
         raise problem
+    from shared.rendering.tenant_texts import template_sms_segments
+
     latest = repo.latest_template(definition.name)
     decision = decide_version(definition, latest)
     if decision.unchanged and latest is not None:
