@@ -60,6 +60,7 @@ def function_env(name: str) -> dict[str, str]:
         "TENANT_TIMEZONE": "Europe/Copenhagen",
         "TABLE_NAME": "bench-dunning",
         "LOG_LEVEL": "INFO",
+        "PYDANTIC_DISABLE_PLUGINS": "__all__",
         "AWS_DEFAULT_REGION": "eu-north-1",
         "AWS_REGION": "eu-north-1",
     }
