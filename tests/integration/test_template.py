@@ -521,3 +521,18 @@ def test_console_and_scheduler_know_the_keys_and_the_console_address() -> None:
     assert "${ConsoleApi}" in scheduler["CONSOLE_URL"]["Fn::Sub"]
     authorizer = FUNCTIONS["ConsoleAuthorizerFunction"]["Properties"]["Environment"]["Variables"]
     assert authorizer["SESSION_SECRET_ARN"] == {"Ref": "ConsoleSessionSecret"}
+
+
+def test_ses_events_never_handled_wait_in_a_failure_queue() -> None:
+    # Given the delivery-events function and its SES rule
+    function = FUNCTIONS["DeliveryEventsFunction"]["Properties"]
+    rule = function["Events"]["SesEvents"]["Properties"]
+    failures = "DeliveryEventsFailureQueue"
+    # Then what EventBridge could not deliver and what the function failed on both land in it
+    assert _target(rule["DeadLetterConfig"]["Arn"]) == failures
+    assert _target(function["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]["Destination"]) == failures
+    # And only this account's EventBridge rules may send to it
+    policy = TEMPLATE["Resources"]["DeliveryEventsFailureQueuePolicy"]["Properties"]
+    (statement,) = policy["PolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+    assert "aws:SourceArn" in statement["Condition"]["ArnLike"]
