@@ -1,13 +1,15 @@
 """The local stack's moto patches change no answer: the same bodies, the same query results."""
 
 import json
+from contextlib import ExitStack
 from typing import Any
 
 import boto3
 import botocore.session
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from dunning.moto_patches import fast_attribute_values, fast_table_reads
+from dunning.moto_patches import fast_attribute_values, fast_table_reads, in_process_reads
 
 REGION = "eu-north-1"
 ITEMS = [
@@ -84,3 +86,120 @@ def test_the_patched_moto_answers_byte_for_byte_as_moto_does():
     assert [i["sk"]["S"] for i in on_table["Items"]] == ["I#002", "I#005", "I#008", "I#011"]
     assert [i["sk"]["S"] for i in on_index["Items"]] == ["I#011", "I#009", "I#007"]
     assert json.loads(plain[15])["Items"] == []
+
+
+def _reads(in_process: bool) -> tuple[list[Any], list[str]]:
+    """Parsed answers (without the volatile ResponseMetadata) of GetItem and Query of every shape the
+    stores use and some they do not, and the reads that went over moto's emulated wire."""
+    answers: list[Any] = []
+    on_the_wire: list[str] = []
+    with mock_aws(), ExitStack() as patches:
+        if in_process:
+            patches.enter_context(in_process_reads())
+        raw = botocore.session.get_session().create_client("dynamodb", region_name=REGION)
+        raw.create_table(
+            TableName="t",
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "gk")],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "g-index",
+                    "KeySchema": [
+                        {"AttributeName": "gk", "KeyType": "HASH"},
+                        {"AttributeName": "sk", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+        )
+        for item in ITEMS:  # one of them with a binary attribute
+            raw.put_item(
+                TableName="t", Item={k: v for k, v in item.items() if k != "blob" or item["sk"]["S"] == "I#000"}
+            )
+        raw.meta.events.register(
+            "before-send.dynamodb", lambda request, **_: on_the_wire.append(request.headers["X-Amz-Target"].decode())
+        )
+        reads: list[tuple[str, dict[str, Any]]] = [
+            ("get_item", {"Key": {"pk": {"S": "C#1"}, "sk": {"S": "I#004"}}}),
+            ("get_item", {"Key": {"pk": {"S": "C#1"}, "sk": {"S": "nothing"}}, "ConsistentRead": True}),
+            ("get_item", {"Key": {"pk": {"S": "C#1"}, "sk": {"S": "I#001"}}, "ReturnConsumedCapacity": "TOTAL"}),
+            (
+                "get_item",
+                {
+                    "Key": {"pk": {"S": "C#1"}, "sk": {"S": "I#001"}},
+                    "ProjectionExpression": "#a, nested.l[2]",
+                    "ExpressionAttributeNames": {"#a": "amount"},
+                },
+            ),
+            ("query", {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "C#1"}}}),
+            (
+                "query",
+                {
+                    "IndexName": "g-index",
+                    "KeyConditionExpression": "#g = :g AND sk < :s",
+                    "ExpressionAttributeNames": {"#g": "gk"},
+                    "ExpressionAttributeValues": {":g": {"S": "G#1"}, ":s": {"S": "I#010"}},
+                    "Limit": 2,
+                    "ScanIndexForward": False,
+                },
+            ),
+            (
+                "query",
+                {
+                    "IndexName": "g-index",
+                    "KeyConditionExpression": "gk = :g",
+                    "ExpressionAttributeValues": {":g": {"S": "G#1"}},
+                    "ExclusiveStartKey": {"gk": {"S": "G#1"}, "sk": {"S": "I#005"}, "pk": {"S": "C#2"}},
+                    "ReturnConsumedCapacity": "INDEXES",
+                },
+            ),
+            (
+                "query",
+                {
+                    "KeyConditionExpression": "pk = :p AND begins_with(sk, :s)",
+                    "FilterExpression": "amount < :a AND attribute_exists(tags)",
+                    "ExpressionAttributeValues": {":p": {"S": "C#0"}, ":s": {"S": "I#"}, ":a": {"N": "7"}},
+                },
+            ),
+            (
+                "query",
+                {
+                    "KeyConditionExpression": "pk = :p",
+                    "ExpressionAttributeValues": {":p": {"S": "C#2"}},
+                    "Select": "COUNT",
+                },
+            ),
+            ("query", {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "none"}}}),
+            ("get_item", {"Key": {"pk": {"S": "C#0"}, "sk": {"S": "I#000"}}}),  # binary values: over the wire
+            ("get_item", {"Key": {"pk": {"S": "C#0"}}}),  # refused by moto
+            ("query", {"KeyConditionExpression": "nokey = :p", "ExpressionAttributeValues": {":p": {"S": "x"}}}),
+        ]
+        for operation, request in reads:
+            try:
+                answer = dict(getattr(raw, operation)(TableName="t", **request))
+                del answer["ResponseMetadata"]
+                answers.append(answer)
+            except ClientError as error:
+                answers.append(("refused", error.response["Error"], str(error)))
+        try:
+            raw.get_item(TableName="missing", Key={"pk": {"S": "x"}, "sk": {"S": "y"}})
+        except ClientError as error:
+            answers.append(("refused", error.response["Error"], str(error)))
+    return answers, on_the_wire
+
+
+def test_in_process_reads_answer_as_moto_does_over_the_wire():
+    # Given the same reads answered over moto's emulated wire and in-process by moto's handler
+    wire, all_sent = _reads(in_process=False)
+    in_process, sent = _reads(in_process=True)
+    # Then every answer (items, counts, pages, capacity, refusals) is the same
+    assert in_process == wire
+    assert wire[0]["Item"]["sk"] == {"S": "I#004"} and "Item" not in wire[1]
+    assert [item["sk"]["S"] for item in wire[5]["Items"]] == ["I#009", "I#007"] and "LastEvaluatedKey" in wire[5]
+    assert wire[8]["Count"] == 4 and "Items" not in wire[8]
+    assert [refused[1]["Code"] for refused in wire[-3:]] == ["ValidationException"] * 2 + ["ResourceNotFoundException"]
+    # And only the reads that meet binary values and the refused ones went over the wire
+    assert len(all_sent) == len(wire)
+    get, query = "DynamoDB_20120810.GetItem", "DynamoDB_20120810.Query"
+    assert sent == [query, get, get, query, get]
