@@ -74,6 +74,7 @@ removed by the last.
 
 from __future__ import annotations
 
+import binascii
 import copy
 import json
 import os
@@ -82,20 +83,25 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from typing import Any
+from typing import Any, ClassVar
 
 import botocore.handlers
 import botocore.loaders
+import botocore.parsers
 import botocore.session
 import moto.core.responses as moto_responses
 import moto.core.serialize as moto_serialize
+import moto.core.utils as moto_utils
 import moto.dynamodb.models as dynamodb_models
 import moto.sqs.models as sqs_models
 import pynamodb.connection.base as pynamodb_connection
 from botocore.awsrequest import AWSResponse
+from moto import settings as moto_settings
 from moto.core.botocore_stubber import MockRawResponse
 from moto.core.models import botocore_stubber
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.responses import DynamoHandler
+from moto.utilities.aws_headers import gen_amzn_requestid_long
 
 Saved = list[tuple[Table, Any, Any, Any]]
 
@@ -218,15 +224,72 @@ def _candidates(table: Table, hash_key: Any, index_name: str | None, conditions:
             return []
         return list(partition.values()) if table.range_key_attr else [partition]
     if index_name is not None and conditions:
-        wanted = list(conditions)
-        everything: list[Any] = (
-            [item for by_range in table.items.values() for item in by_range.values()]
-            if table.range_key_attr
-            else list(table.items.values())
-        )
-        # moto's own test, per hash key condition: present and equal
-        return [item for item in everything if all(item.attrs.get(n) and item.attrs.get(n) == v for n, v in wanted)]
+        (first_name, first_value), *others = list(conditions)
+        # moto's own test, per hash key condition: present and equal (the first one by the index)
+        return [
+            item
+            for item in _by_attribute(table, first_name).get(first_value, ())
+            if all(item.attrs.get(n) and item.attrs.get(n) == v for n, v in others)
+        ]
     return None
+
+
+class _Indexes:
+    """The table's items by the value of an attribute (an index's hash key), per table and attribute,
+    valid while no write has been made since they were listed: every DynamoDB request other than a
+    read moves ``generation`` on, before it starts and after it ends, and drops them."""
+
+    generation = 0
+    writing = 0  # write requests under way: nothing listed meanwhile is kept
+    by_table: ClassVar[dict[tuple[int, str], tuple[Table, dict[Any, list[Any]]]]] = {}
+
+
+def _by_attribute(table: Table, name: str) -> dict[Any, list[Any]]:
+    """The table's items by their value of ``name`` (items without it left out), listed once per
+    write generation (see :class:`_Indexes`)."""
+    cached = _Indexes.by_table.get((id(table), name))
+    if cached is not None and cached[0] is table:
+        return cached[1]
+    generation = _Indexes.generation
+    everything: list[Any] = (
+        [item for by_range in list(table.items.values()) for item in list(by_range.values())]
+        if table.range_key_attr
+        else list(table.items.values())
+    )
+    grouped: dict[Any, list[Any]] = {}
+    for item in everything:
+        value = item.attrs.get(name)
+        if value is not None:
+            grouped.setdefault(value, []).append(item)
+    with _LOCK:
+        if generation == _Indexes.generation and not _Indexes.writing:
+            _Indexes.by_table[(id(table), name)] = (table, grouped)
+    return grouped
+
+
+_READ_ACTIONS = frozenset({"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"})
+
+
+def _moved_on() -> None:
+    with _LOCK:
+        _Indexes.generation += 1
+        _Indexes.by_table.clear()
+
+
+def _call_action(self: Any) -> Any:
+    """``DynamoHandler.call_action``: a request that may write drops the listed indexes before and after."""
+    action = self._get_action()
+    if action in _READ_ACTIONS or action.startswith(("Describe", "List")):
+        return _ORIGINAL_CALL_ACTION(self)
+    _moved_on()
+    with _LOCK:
+        _Indexes.writing += 1
+    try:
+        return _ORIGINAL_CALL_ACTION(self)
+    finally:
+        with _LOCK:
+            _Indexes.writing -= 1
+        _moved_on()
 
 
 _ORIGINAL_QUERY = Table.query
@@ -244,10 +307,19 @@ def _query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
         _QUERY.candidates = None
 
 
+_ORIGINAL_CALL_ACTION = DynamoHandler.call_action
+
+
 @contextmanager
 def fast_table_reads() -> Iterator[None]:
-    """moto's Query sorts its candidates on converted key values (see the module docstring)."""
-    with _installed("all_items", Table, "all_items", _all_items), _installed("query", Table, "query", _query):
+    """moto's Query sorts its candidates on converted key values, and finds an index's from the items
+    listed by their index hash key (see the module docstring)."""
+    with (
+        _installed("all_items", Table, "all_items", _all_items),
+        _installed("query", Table, "query", _query),
+        _installed("call_action", DynamoHandler, "call_action", _call_action),
+    ):
+        _moved_on()  # nothing listed before the patch was on is trusted
         yield
 
 
@@ -346,15 +418,16 @@ def fast_dispatch() -> Iterator[None]:
         yield
 
 
-# -- in-process reads ----------------------------------------------------------------------------
+# -- in-process requests ---------------------------------------------------------------------------
 _READS = {"GetItem": "get_item", "Query": "query"}
+_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"})
 _BINARY = ('"B":', '"BS":')  # a JSON key only (inside a JSON string a quote is escaped)
 _MOTO_URL = re.compile(r"^https://dynamodb\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/?$")
 _ACCESS_KEY = re.compile(r"^[A-Z0-9]{20}$")
 
 
-class _ReadsSwitch:
-    on = False  # set while at least one user holds ``in_process_reads`` (see ``_installed``)
+class _InProcess:
+    on = False  # set while at least one user holds ``in_process_requests`` (see ``_installed``)
 
 
 def _account(request_signer: Any) -> str:
@@ -369,43 +442,67 @@ def _account(request_signer: Any) -> str:
     return get_account_id_from(key if key and _ACCESS_KEY.match(key) else "AKIAEXAMPLE")
 
 
-def _read_in_process(model: Any, params: dict[str, Any], request_signer: Any, **_: Any) -> Any:
-    """``before-call.dynamodb.*``: a GetItem or Query answered by moto's own handler without the
-    wire (see the module docstring); None (the usual way) for anything else."""
-    action = _READS.get(model.name)
-    if action is None or not _ReadsSwitch.on or not botocore_stubber.enabled:
+def _handler(params: dict[str, Any], request_signer: Any, region: str, body: dict[str, Any]) -> Any:
+    """moto's DynamoDB handler set up as ``BaseResponse.setup_class`` sets it up for this request."""
+    from moto.utilities.utils import get_partition
+    from werkzeug.http import http_date
+
+    handler = DynamoHandler()
+    handler.current_account = _account(request_signer)
+    handler.region = region
+    handler.partition = get_partition(region)
+    handler.params = handler.body = body
+    handler.uri_match = {}
+    handler.uri = params["url"]
+    handler.method = params.get("method", "POST")
+    handler.querystring = {}
+    handler.headers = {name: _text(value) for name, value in params.get("headers", {}).items()}
+    handler.response_headers = {"server": "amazon.com", "date": http_date(moto_utils.utcnow())}
+    return handler
+
+
+def _text(value: Any) -> Any:
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
+def _in_process(model: Any, params: dict[str, Any], request_signer: Any, **_: Any) -> Any:
+    """``before-call.dynamodb.*``: a request answered by moto's own handler without the wire (see the
+    module docstring); None (the usual way) for anything else."""
+    name = model.name
+    if (name not in _READS and name not in _WRITES) or not _InProcess.on or not botocore_stubber.enabled:
         return None
     match = _MOTO_URL.match(params.get("url", ""))
     body = params.get("body", b"")
-    if match is None or not isinstance(body, bytes | str):
-        return None  # another endpoint (a moto server, real AWS): not ours to answer
-    text = body.decode("utf-8") if isinstance(body, bytes) else body
+    if match is None or not isinstance(body, bytes | str) or float("inf") != moto_settings.INITIAL_NO_AUTH_ACTION_COUNT:
+        return None  # another endpoint (a moto server, real AWS), or IAM checks on: not ours to answer
+    text = _text(body)
     if any(kind in text for kind in _BINARY):
         return None
-    from moto.dynamodb.responses import DynamoHandler
+    if name in _READS:
+        return _read(name, params, request_signer, match["region"], text)
+    return _write(model, params, request_signer, match["region"], text)
 
+
+def _read(name: str, params: dict[str, Any], request_signer: Any, region: str, text: str) -> Any:
+    """A read's answer as moto finds it, parsed as botocore would parse it (plain JSON without binary
+    values); None when moto refuses it (the wire then answers with moto's error: a read changes nothing)."""
     try:
-        handler = DynamoHandler()
-        handler.current_account = _account(request_signer)
-        handler.region = match["region"]
-        handler.params = handler.body = json.loads(text) if text else {}
-        handler.uri_match = {}
-        answer = json.dumps(getattr(handler, action)().result)
-    except Exception:  # moto refuses the request: let it answer (and raise) on the wire as always
+        handler = _handler(params, request_signer, region, json.loads(text) if text else {})
+        answer = json.dumps(getattr(handler, _READS[name])().result)
+    except Exception:
         return None
     if any(kind in answer for kind in _BINARY):
         return None
-    request_id = _request_id()
     headers = {
         "server": "amazon.com",
-        "x-amzn-requestid": request_id,
-        "x-amz-crc32": str(_crc32(answer)),
+        "date": handler.response_headers["date"],
         "content-type": "application/x-amz-json-1.0",
-        "content-length": str(len(answer.encode())),
+        "x-amzn-requestid": gen_amzn_requestid_long(),
+        "x-amz-crc32": str(binascii.crc32(answer.encode("utf-8")) & 0xFFFFFFFF),
     }
     parsed = json.loads(answer)
     parsed["ResponseMetadata"] = {
-        "RequestId": request_id,
+        "RequestId": headers["x-amzn-requestid"],
         "HTTPStatusCode": 200,
         "HTTPHeaders": headers,
         "RetryAttempts": 0,
@@ -413,27 +510,33 @@ def _read_in_process(model: Any, params: dict[str, Any], request_signer: Any, **
     return AWSResponse(params["url"], 200, headers, MockRawResponse(answer)), parsed
 
 
-def _request_id() -> str:
-    from moto.utilities.aws_headers import gen_amzn_requestid_long
-
-    return gen_amzn_requestid_long()
-
-
-def _crc32(text: str) -> int:
-    import binascii
-
-    return binascii.crc32(text.encode()) & 0xFFFFFFFF
+def _write(model: Any, params: dict[str, Any], request_signer: Any, region: str, text: str) -> Any:
+    """A write answered by moto's ``call_action`` (moto's own answer and errors, byte for byte), the
+    answer parsed by botocore's parser as the client's endpoint parses it."""
+    handler = _handler(params, request_signer, region, json.loads(text) if text else {})
+    status, headers, body = handler.call_action()
+    http = AWSResponse(params["url"], int(status), headers, MockRawResponse(body))
+    response = {"headers": http.headers, "status_code": http.status_code, "body": http.content}
+    response["context"] = {"operation_name": model.name}
+    parser = botocore.parsers.create_parser(model.service_model.resolved_protocol)
+    parsed = parser.parse(response, model.output_shape)
+    if http.status_code >= 300:  # the modeled fields of the error (a transaction's cancellation reasons)
+        code = parsed.get("Error", {}).get("Code")
+        shape = model.service_model.shape_for_error_code(code) if code else None
+        if shape is not None:
+            parsed.update(parser.parse(response, shape))
+    return http, parsed
 
 
 # Every botocore session made from now on has the handler (as moto's own ``before-send`` stubber); it
-# answers only while ``in_process_reads`` is entered.
-botocore.handlers.BUILTIN_HANDLERS.append(("before-call.dynamodb", _read_in_process))
+# answers only while ``in_process_requests`` is entered.
+botocore.handlers.BUILTIN_HANDLERS.append(("before-call.dynamodb", _in_process))
 
 
 @contextmanager
-def in_process_reads() -> Iterator[None]:
-    """DynamoDB GetItem and Query answered by moto's handler without the wire (see the module docstring)."""
-    with _installed("in_process_reads", _ReadsSwitch, "on", True):
+def in_process_requests() -> Iterator[None]:
+    """DynamoDB reads and writes answered by moto's handler without the wire (see the module docstring)."""
+    with _installed("in_process", _InProcess, "on", True):
         yield
 
 
@@ -449,7 +552,7 @@ NOTES = {
     "dispatch": "moto patched: a response class's method names are listed once, not on every request.",
     "attribute_values": "moto patched: plain DynamoDB attribute values are copied into the JSON answer, "
     "not walked through the API's shapes.",
-    "reads": "moto patched: DynamoDB GetItem and Query are answered by moto's handler in-process, "
+    "in_process": "moto patched: DynamoDB reads and writes are answered by moto's handler in-process, "
     "without the emulated HTTP round trip (same answers, same request count).",
 }
 
@@ -462,7 +565,7 @@ def moto_patches(
     service_models: bool = True,
     dispatch: bool = True,
     attribute_values: bool = True,
-    reads: bool = True,
+    in_process: bool = True,
 ) -> Iterator[list[str]]:
     """Apply the chosen patches; yields the notes that say which are on."""
     notes: list[str] = []
@@ -474,7 +577,7 @@ def moto_patches(
             ("sqs_clock", sqs_clock, fast_sqs_clock),
             ("dispatch", dispatch, fast_dispatch),
             ("attribute_values", attribute_values, fast_attribute_values),
-            ("reads", reads, in_process_reads),
+            ("in_process", in_process, in_process_requests),
         ):
             if wanted:
                 stack.enter_context(patch())

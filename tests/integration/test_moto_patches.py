@@ -9,7 +9,7 @@ import botocore.session
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from dunning.moto_patches import fast_attribute_values, fast_table_reads, in_process_reads
+from dunning.moto_patches import fast_attribute_values, fast_table_reads, in_process_requests
 
 REGION = "eu-north-1"
 ITEMS = [
@@ -95,7 +95,7 @@ def _reads(in_process: bool) -> tuple[list[Any], list[str]]:
     on_the_wire: list[str] = []
     with mock_aws(), ExitStack() as patches:
         if in_process:
-            patches.enter_context(in_process_reads())
+            patches.enter_context(in_process_requests())
         raw = botocore.session.get_session().create_client("dynamodb", region_name=REGION)
         raw.create_table(
             TableName="t",
@@ -189,7 +189,7 @@ def _reads(in_process: bool) -> tuple[list[Any], list[str]]:
     return answers, on_the_wire
 
 
-def test_in_process_reads_answer_as_moto_does_over_the_wire():
+def test_in_process_requests_answer_as_moto_does_over_the_wire():
     # Given the same reads answered over moto's emulated wire and in-process by moto's handler
     wire, all_sent = _reads(in_process=False)
     in_process, sent = _reads(in_process=True)
@@ -203,3 +203,148 @@ def test_in_process_reads_answer_as_moto_does_over_the_wire():
     assert len(all_sent) == len(wire)
     get, query = "DynamoDB_20120810.GetItem", "DynamoDB_20120810.Query"
     assert sent == [query, get, get, query, get]
+
+
+def _writes(in_process: bool) -> tuple[list[Any], list[Any], list[str]]:
+    """Parsed answers (without ResponseMetadata) and refusals of writes of every kind the stores make,
+    the table afterwards, and the writes that went over moto's emulated wire."""
+    answers: list[Any] = []
+    on_the_wire: list[str] = []
+    key = {"pk": {"S": "C#1"}, "sk": {"S": "I#001"}}
+    plain = {k: v for k, v in ITEMS[1].items() if k != "blob"}
+    writes: list[tuple[str, dict[str, Any]]] = [
+        ("put_item", {"Item": plain, "ConditionExpression": "attribute_not_exists(pk)"}),
+        ("put_item", {"Item": plain, "ConditionExpression": "attribute_not_exists(pk)"}),  # refused
+        (
+            "put_item",
+            {
+                "Item": plain,
+                "ConditionExpression": "attribute_not_exists(pk)",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            },
+        ),
+        (
+            "update_item",
+            {
+                "Key": key,
+                "UpdateExpression": "SET amount = :a, nested.l[0] = :s, effect = :m ADD tags :t REMOVE nothing",
+                "ConditionExpression": "amount = :old",
+                "ExpressionAttributeValues": {
+                    ":a": {"N": "9"},
+                    ":s": {"S": "y"},
+                    ":t": {"SS": ["new"]},
+                    ":old": {"N": "1.50"},
+                    ":m": {"M": {"k": {"L": [{"S": "v"}, {"NULL": True}]}}},
+                },
+                "ReturnValues": "ALL_NEW",
+            },
+        ),
+        (
+            "update_item",
+            {
+                "Key": key,
+                "UpdateExpression": "SET amount = :a",
+                "ConditionExpression": "amount = :old",
+                "ExpressionAttributeValues": {":a": {"N": "10"}, ":old": {"N": "1.50"}},
+            },
+        ),  # refused
+        ("update_item", {"Key": key, "UpdateExpression": "SET amount = :missing"}),  # refused
+        (
+            "transact_write_items",
+            {
+                "TransactItems": [
+                    {"Put": {"TableName": "t", "Item": {"pk": {"S": "T#1"}, "sk": {"S": "x"}, "gk": {"S": "G#9"}}}},
+                    {"Delete": {"TableName": "t", "Key": {"pk": {"S": "C#2"}, "sk": {"S": "I#002"}}}},
+                ]
+            },
+        ),
+        (
+            "transact_write_items",
+            {
+                "TransactItems": [
+                    {"Put": {"TableName": "t", "Item": {"pk": {"S": "T#2"}, "sk": {"S": "x"}}}},
+                    {
+                        "ConditionCheck": {
+                            "TableName": "t",
+                            "Key": key,
+                            "ConditionExpression": "amount = :n",
+                            "ExpressionAttributeValues": {":n": {"N": "0"}},
+                        }
+                    },
+                ]
+            },
+        ),  # cancelled, with reasons
+        ("delete_item", {"Key": {"pk": {"S": "C#0"}, "sk": {"S": "I#003"}}, "ReturnValues": "ALL_OLD"}),
+        (
+            "delete_item",
+            {
+                "Key": {"pk": {"S": "C#0"}, "sk": {"S": "I#006"}},
+                "ConditionExpression": "attribute_exists(nope)",
+            },
+        ),  # refused
+        (
+            "batch_write_item",
+            {
+                "RequestItems": {
+                    "t": [
+                        {"PutRequest": {"Item": {"pk": {"S": "B#1"}, "sk": {"S": "x"}}}},
+                        {"DeleteRequest": {"Key": {"pk": {"S": "C#1"}, "sk": {"S": "I#004"}}}},
+                    ]
+                }
+            },
+        ),
+        ("put_item", {"Item": ITEMS[0]}),  # binary values: over the wire
+    ]
+    with mock_aws(), ExitStack() as patches:
+        if in_process:
+            patches.enter_context(in_process_requests())
+        raw = botocore.session.get_session().create_client("dynamodb", region_name=REGION)
+        raw.create_table(
+            TableName="t",
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        )
+        raw.meta.events.register(
+            "before-send.dynamodb", lambda request, **_: on_the_wire.append(request.headers["X-Amz-Target"].decode())
+        )
+        for item in ITEMS[2:]:
+            raw.put_item(TableName="t", Item={k: v for k, v in item.items() if k != "blob"})
+        for operation, request in writes:
+            arguments = (
+                request if operation in ("transact_write_items", "batch_write_item") else {"TableName": "t"} | request
+            )
+            try:
+                answer = dict(getattr(raw, operation)(**arguments))
+                del answer["ResponseMetadata"]
+                answers.append(answer)
+            except ClientError as error:
+                refusal = {k: v for k, v in error.response.items() if k != "ResponseMetadata"}
+                answers.append(("refused", refusal, str(error)))
+        table = raw.scan(TableName="t")["Items"]
+    return answers, table, on_the_wire
+
+
+def test_in_process_writes_answer_and_write_as_moto_does_over_the_wire():
+    # Given the same writes made over moto's emulated wire and in-process by moto's handler
+    wire, wire_table, all_sent = _writes(in_process=False)
+    in_process, table, sent = _writes(in_process=True)
+    # Then every answer and refusal (with a cancelled transaction's reasons) is the same, and so is the table
+    assert in_process == wire
+    assert table == wire_table
+    refused = [answer[1]["Error"]["Code"] for answer in wire if isinstance(answer, tuple)]
+    assert refused == ["ConditionalCheckFailedException"] * 3 + [
+        "ValidationException",
+        "TransactionCanceledException",
+        "ConditionalCheckFailedException",
+    ]
+    cancelled = wire[7][1]
+    assert [reason["Code"] for reason in cancelled["CancellationReasons"]] == ["None", "ConditionalCheckFailed"]
+    assert wire[2][1]["Item"]["sk"] == {"S": "I#001"} and wire[3]["Attributes"]["amount"] == {"N": "9"}
+    # And only the write of binary values went over the wire (and the scan)
+    assert all_sent[len(ITEMS) - 2 :] == [f"DynamoDB_20120810.{name}" for name in _WIRE_NAMES]
+    assert sent == ["DynamoDB_20120810.PutItem", "DynamoDB_20120810.Scan"]
+
+
+_WIRE_NAMES = ["PutItem"] * 3 + ["UpdateItem"] * 3 + ["TransactWriteItems"] * 2 + ["DeleteItem"] * 2
+_WIRE_NAMES += ["BatchWriteItem", "PutItem", "Scan"]
