@@ -19,7 +19,12 @@ the bench alike).
   one partition it names; on an index, the items whose index hash key equals
   the query's. moto filters and sorts those same items afterwards, so the
   answer is the same; without it every query sorts the whole table (the top
-  cost of ``dunning demo``: 2,700 queries over a growing table).
+  cost of ``dunning demo``: 2,700 queries over a growing table). An index's
+  candidates come from the table's items listed by that key once and kept until
+  the next write: a run reads the 16 due-index shards twice in a row, and one
+  pass over the table serves them all (every DynamoDB request other than a
+  read, over the wire or in-process, drops the lists before and after it runs,
+  so a list never outlives the table it was made from).
 * ``shared_service_models``: PynamoDB gives every model's connection its own
   botocore session, and each session parses the DynamoDB service description
   (a large JSON file) again: about 0.13 s of CPU per model, about 2 s for a
@@ -45,27 +50,26 @@ the bench alike).
 * ``fast_dispatch``: before each request's action, moto lists the response
   class's methods with ``inspect.getmembers`` (about 0.5 ms a request, 10 % of
   a simulated day's CPU). The patch lists each class once.
-* ``in_process_reads``: a DynamoDB ``GetItem`` or ``Query`` on in-process moto
-  costs about 1.3 ms, nearly all of it the emulated HTTP round trip (botocore
-  signs and sends, moto routes, parses the body against the API model, answers,
+* ``in_process_requests``: a DynamoDB request on in-process moto cost about
+  1.3 ms, nearly all of it the emulated HTTP round trip (botocore signs and
+  sends, moto routes it, parses the body against the API model, answers,
   serializes the answer by its output shapes, botocore parses it again), while
   finding the answer takes a fraction of that; and a simulated day is mostly
-  reads (a run reads the 16 due-index shards twice). The patch answers those
-  two reads, at botocore's ``before-call`` (the caller's request count is the
-  same), by calling moto's own DynamoDB handler with the request's parameters:
-  moto still decides the answer, only the wire is skipped. A read that moto
-  refuses, or that holds binary values (botocore decodes those), falls back to
-  the wire, where moto answers as always (a read changes nothing, so trying it
-  twice is harmless). ``tests/integration/test_moto_patches.py`` checks that
-  the parsed answers are moto's.
-* ``indexed_queries``: moto finds a ``Query`` on a secondary index by testing
-  every item of the table; with the due-index read 32 times a run over a
-  growing table that was the top cost of ``dunning demo``. The patch keeps, per
-  table and index, the items by their index hash key, built by one pass over
-  the table and dropped by every write to it (moto's write paths all go
-  through ``Table.put_item``, ``Table.delete_item``, and ``update_item`` /
-  ``transact_write_items`` / ``batch_write_item`` of the backend), so the
-  shards of one run share one pass.
+  DynamoDB requests (a run reads the 16 due-index shards twice). The patch
+  answers them at botocore's ``before-call``, after the request is built and
+  before it is sent (the caller's request count, the bench's counting and fault
+  injection are the same), by calling moto's own DynamoDB handler with the
+  request's parameters: moto still decides every answer. A read (GetItem,
+  Query) is answered as moto's JSON, parsed as botocore parses JSON; one that
+  moto refuses, or that meets binary values (botocore decodes those), is left
+  to the wire, where moto answers as always (a read changes nothing, so asking
+  twice is harmless). A write (PutItem, UpdateItem, DeleteItem,
+  TransactWriteItems, BatchWriteItem) is answered by moto's ``call_action``
+  (moto's status, headers and body, its refusals included) and parsed by
+  botocore's own parser with the error's modeled fields (a cancelled
+  transaction's reasons). Requests to another endpoint (a moto server) and
+  every other service still take the wire. ``tests/integration/test_moto_patches.py``
+  checks the answers, refusals and resulting tables against the wire's.
 
 Each patch may be entered by nested or concurrent users (the bench around a
 local stack, two stacks in one process): it is installed by the first and

@@ -9,7 +9,7 @@ import botocore.session
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from dunning.moto_patches import fast_attribute_values, fast_table_reads, in_process_requests
+from dunning.moto_patches import fast_attribute_values, fast_table_reads, in_process_requests, moto_patches
 
 REGION = "eu-north-1"
 ITEMS = [
@@ -348,3 +348,89 @@ def test_in_process_writes_answer_and_write_as_moto_does_over_the_wire():
 
 _WIRE_NAMES = ["PutItem"] * 3 + ["UpdateItem"] * 3 + ["TransactWriteItems"] * 2 + ["DeleteItem"] * 2
 _WIRE_NAMES += ["BatchWriteItem", "PutItem", "Scan"]
+
+
+def _index_reads_between_writes(patched: bool) -> list[Any]:
+    """Index queries between writes that move items into, out of and between index partitions."""
+    found: list[Any] = []
+    with mock_aws(), ExitStack() as patches:
+        if patched:
+            patches.enter_context(moto_patches())
+        raw = botocore.session.get_session().create_client("dynamodb", region_name=REGION)
+        raw.create_table(
+            TableName="t",
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "gk")],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "g-index",
+                    "KeySchema": [
+                        {"AttributeName": "gk", "KeyType": "HASH"},
+                        {"AttributeName": "sk", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+        )
+
+        def shards() -> None:
+            for shard in ("G#0", "G#1", "G#2"):
+                answer = raw.query(
+                    TableName="t",
+                    IndexName="g-index",
+                    KeyConditionExpression="gk = :g",
+                    ExpressionAttributeValues={":g": {"S": shard}},
+                )
+                found.append([item["sk"]["S"] for item in answer["Items"]])
+
+        def key(n: int) -> dict[str, Any]:
+            return {"pk": {"S": f"C#{n % 3}"}, "sk": {"S": f"I#{n:03}"}}
+
+        for n in range(6):
+            raw.put_item(TableName="t", Item=key(n) | {"gk": {"S": f"G#{n % 2}"}})
+        shards()
+        raw.update_item(
+            TableName="t", Key=key(1), UpdateExpression="SET gk = :g", ExpressionAttributeValues={":g": {"S": "G#2"}}
+        )
+        shards()
+        raw.update_item(TableName="t", Key=key(2), UpdateExpression="REMOVE gk")
+        raw.delete_item(TableName="t", Key=key(4))
+        shards()
+        raw.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": "t", "Item": key(7) | {"gk": {"S": "G#0"}}}},
+                {
+                    "Update": {
+                        "TableName": "t",
+                        "Key": key(3),
+                        "UpdateExpression": "SET gk = :g",
+                        "ExpressionAttributeValues": {":g": {"S": "G#0"}},
+                    }
+                },
+            ]
+        )
+        raw.batch_write_item(
+            RequestItems={
+                "t": [{"DeleteRequest": {"Key": key(0)}}, {"PutRequest": {"Item": key(8) | {"gk": {"S": "G#2"}}}}]
+            }
+        )
+        shards()
+    return found
+
+
+def test_index_queries_after_writes_find_what_moto_finds():
+    # Given index queries between writes that add, move and remove index entries
+    plain = _index_reads_between_writes(patched=False)
+    patched = _index_reads_between_writes(patched=True)
+    # Then the patched moto (items listed by index key, dropped on every write) finds the same
+    assert patched == plain
+    assert plain[3:9] == [
+        ["I#000", "I#002", "I#004"],
+        ["I#003", "I#005"],
+        ["I#001"],
+        ["I#000"],
+        ["I#003", "I#005"],
+        ["I#001"],
+    ]
+    assert plain[-3:] == [["I#003", "I#007"], ["I#005"], ["I#001", "I#008"]]
