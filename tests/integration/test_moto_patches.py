@@ -297,7 +297,7 @@ def _writes(in_process: bool) -> tuple[list[Any], list[Any], list[str]]:
     ]
     with mock_aws(), ExitStack() as patches:
         if in_process:
-            patches.enter_context(in_process_requests())
+            patches.enter_context(moto_patches())  # every patch: the answers must still be plain moto's
         raw = botocore.session.get_session().create_client("dynamodb", region_name=REGION)
         raw.create_table(
             TableName="t",
