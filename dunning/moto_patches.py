@@ -105,7 +105,7 @@ import moto.core.responses as moto_responses
 import moto.core.serialize as moto_serialize
 import moto.core.utils as moto_utils
 import moto.dynamodb.models as dynamodb_models
-import moto.dynamodb.parsing.ast_nodes as ast_nodes
+import moto.dynamodb.parsing.ast_nodes as moto_ast_nodes
 import moto.sqs.models as sqs_models
 import pynamodb.connection.base as pynamodb_connection
 from botocore.awsrequest import AWSResponse
@@ -424,6 +424,7 @@ def _method_names(clazz: Any) -> frozenset[str]:
 _ORIGINAL_METHOD_NAMES = moto_responses.method_names_from_class
 
 
+ast_nodes: Any = moto_ast_nodes  # moto's module opts out of type checking: its names are not seen
 _IS_INSTANCE: dict[tuple[type, Any], bool] = {}
 
 
