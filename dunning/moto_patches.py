@@ -58,6 +58,11 @@ the bench alike).
   map once (its keys are classes, its values the walker's own methods: the same
   map every time) and remembers ``isinstance`` per type; the walk itself is
   moto's, line for line.
+* ``lazy_kms_keys``: the table's server-side encryption makes moto create a
+  KMS key, and moto gives every KMS key, symmetric ones too, a freshly generated
+  2048-bit RSA key pair: 50-300 ms of prime search per stack (the local stack's
+  costliest set-up step), for a key that never signs. The patch makes the pair
+  when the key is first used for signing or verifying.
 * ``in_process_requests``: a DynamoDB request on in-process moto cost about
   1.3 ms, nearly all of it the emulated HTTP round trip (botocore signs and
   sends, moto routes it, parses the body against the API model, answers,
@@ -106,6 +111,7 @@ import moto.core.serialize as moto_serialize
 import moto.core.utils as moto_utils
 import moto.dynamodb.models as dynamodb_models
 import moto.dynamodb.parsing.ast_nodes as moto_ast_nodes
+import moto.kms.models as kms_models
 import moto.sqs.models as sqs_models
 import pynamodb.connection.base as pynamodb_connection
 from botocore.awsrequest import AWSResponse
@@ -497,6 +503,36 @@ def fast_expression_traversal() -> Iterator[None]:
         yield
 
 
+class _KeyOnFirstUse:
+    """Stands in for a moto KMS key's private key (``Key.private_key``) until it is first used: a
+    symmetric key (the table's encryption key) gets an RSA key pair it never signs with."""
+
+    def __init__(self, key_spec: str) -> None:
+        self._key_spec = key_spec
+        self._key: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if self._key is None:
+            self._key = _ORIGINAL_PRIVATE_KEY(self._key_spec)
+        return getattr(self._key, name)
+
+
+def _private_key_on_first_use(key_spec: str) -> Any:
+    return _KeyOnFirstUse(key_spec)
+
+
+_ORIGINAL_PRIVATE_KEY = kms_models.generate_private_key
+
+
+@contextmanager
+def lazy_kms_keys() -> Iterator[None]:
+    """A moto KMS key makes its RSA key pair when it is first used, not when the key is created."""
+    with _installed("kms_private_key", kms_models, "generate_private_key", _private_key_on_first_use):
+        yield
+
+
 @contextmanager
 def fast_dispatch() -> Iterator[None]:
     """moto finds a request's action among the methods listed once per response class."""
@@ -636,6 +672,7 @@ NOTES = {
     "sqs_clock": "moto patched: moto.sqs.models.unix_time_millis reads time.time() "
     "(moto SQS evaluates the clock per message per request; see tooling.md section 5).",
     "dispatch": "moto patched: a response class's method names are listed once, not on every request.",
+    "kms_keys": "moto patched: a KMS key makes its RSA key pair on first use, not when it is created.",
     "expression_traversal": "moto patched: an expression traverser builds its processing map once, "
     "not on every node it visits.",
     "attribute_values": "moto patched: plain DynamoDB attribute values are copied into the JSON answer, "
@@ -653,6 +690,7 @@ def moto_patches(
     service_models: bool = True,
     dispatch: bool = True,
     expression_traversal: bool = True,
+    kms_keys: bool = True,
     attribute_values: bool = True,
     in_process: bool = True,
 ) -> Iterator[list[str]]:
@@ -666,6 +704,7 @@ def moto_patches(
             ("sqs_clock", sqs_clock, fast_sqs_clock),
             ("dispatch", dispatch, fast_dispatch),
             ("expression_traversal", expression_traversal, fast_expression_traversal),
+            ("kms_keys", kms_keys, lazy_kms_keys),
             ("attribute_values", attribute_values, fast_attribute_values),
             ("in_process", in_process, in_process_requests),
         ):

@@ -9,7 +9,13 @@ import botocore.session
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from dunning.moto_patches import fast_attribute_values, fast_table_reads, in_process_requests, moto_patches
+from dunning.moto_patches import (
+    fast_attribute_values,
+    fast_table_reads,
+    in_process_requests,
+    lazy_kms_keys,
+    moto_patches,
+)
 
 REGION = "eu-north-1"
 ITEMS = [
@@ -434,3 +440,24 @@ def test_index_queries_after_writes_find_what_moto_finds():
         ["I#001"],
     ]
     assert plain[-3:] == [["I#003", "I#007"], ["I#005"], ["I#001", "I#008"]]
+
+
+def test_a_kms_key_makes_its_key_pair_on_first_use_and_then_signs_as_before():
+    # Given moto's KMS with the key pairs made on first use
+    from moto.kms.models import kms_backends
+
+    with mock_aws(), lazy_kms_keys():
+        kms = botocore.session.get_session().create_client("kms", region_name=REGION)
+        symmetric = kms.create_key()["KeyMetadata"]["KeyId"]
+        signing = kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+        # When the signing key signs and verifies
+        signed = kms.sign(KeyId=signing, Message=b"rykker", SigningAlgorithm="RSASSA_PSS_SHA_256")
+        verified = kms.verify(
+            KeyId=signing, Message=b"rykker", Signature=signed["Signature"], SigningAlgorithm="RSASSA_PSS_SHA_256"
+        )
+        keys = kms_backends["123456789012"][REGION].keys
+        # Then it works as before, and the symmetric key never made a key pair
+        assert verified["SignatureValid"] is True
+        assert kms.get_public_key(KeyId=signing)["PublicKey"]
+        assert keys[symmetric].private_key._key is None
+        assert keys[signing].private_key._key is not None
