@@ -81,7 +81,9 @@ the bench alike).
   (moto's status, headers and body, its refusals included) and parsed by
   botocore's own parser with the error's modeled fields (a cancelled
   transaction's reasons). Requests to another endpoint (a moto server) and
-  every other service still take the wire. ``tests/integration/test_moto_patches.py``
+  every other service still take the wire. (A botocore ``Stubber`` on a DynamoDB
+  client registers its ``before-call`` after this one and would not be asked
+  while the patch is on; none is used with a local stack.) ``tests/integration/test_moto_patches.py``
   checks the answers, refusals and resulting tables against the wire's.
 
 Each patch may be entered by nested or concurrent users (the bench around a
@@ -647,6 +649,8 @@ def _write(model: Any, params: dict[str, Any], request_signer: Any, region: str,
         shape = model.service_model.shape_for_error_code(code) if code else None
         if shape is not None:
             parsed.update(parser.parse(response, shape))
+    if "ResponseMetadata" in parsed:
+        parsed["ResponseMetadata"]["RetryAttempts"] = 0  # as the endpoint adds it: answered at the first try
     return http, parsed
 
 
