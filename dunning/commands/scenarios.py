@@ -49,12 +49,31 @@ def _scenario(args: argparse.Namespace) -> Scenario | None:
         return None
 
 
+def _spare_the_collector() -> None:
+    """Keep what the command has imported out of the garbage collector's full sweeps.
+
+    Python's cyclic collector walks every tracked object on each full collection; after the imports
+    that is every module, class, service model and schema (moto, botocore, pydantic), which live
+    until the process ends anyway: four full sweeps cost 0.2 s of a 2.5 s ``simulate`` (profiled
+    with ``gc.callbacks``). ``gc.freeze`` moves them to the permanent generation, so a sweep walks
+    only what the simulation made since. And a simulated day allocates in the hundreds of
+    thousands (moto's items, parsed expressions), so the young generation is collected after
+    10,000 allocations rather than 700 (``dunning demo``: 1,300 collections, 0.6 s, become 90 and
+    0.25 s). Called once per process, by the commands (not by :func:`dunning.simulate.simulate`,
+    which a long test session calls many times)."""
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
+
+
 def _simulate(args: argparse.Namespace) -> int:
     from dunning.simulate import DayResult, SimulationOptions, effect_line, simulate
 
     scenario = _scenario(args)
     if scenario is None:
         return USAGE
+    _spare_the_collector()
     out = sys.stdout
     options = SimulationOptions(out_dir=Path(args.out) if args.out else None)
 
@@ -71,6 +90,7 @@ def _simulate(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from dunning.demo import run_demo
 
+    _spare_the_collector()
     return run_demo(Path(args.out))
 
 
