@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.imports import HANDLERS
+
 ROOT = Path(__file__).resolve().parent.parent
 BASIC_SCENARIO = ROOT.parent / "shared" / "scenarios" / "basic.yaml"
 GOALS = {"cli_call": 1.0, "simulate_basic": 3.0, "cold_import": 1.5, "demo": 20.0}
@@ -96,7 +98,7 @@ def measure_demo(repeat: int = 1) -> dict[str, Any]:
 
 def cold_import_ratios(imports: dict[str, Any]) -> dict[str, Any]:
     """The worst handler's ratio to ``import boto3`` in both columns of :func:`bench.imports.measure_imports`."""
-    handlers = {name: row for name, row in imports["rows"].items() if name != "boto3"}
+    handlers = {name: row for name, row in imports["rows"].items() if name in HANDLERS}
     ratios = {
         name: {"vs_boto3": row["vs_boto3"], "lambda_env_vs_boto3": row.get("lambda_env_vs_boto3")}
         for name, row in handlers.items()

@@ -124,6 +124,8 @@ def import_table(imports: dict[str, Any]) -> list[str]:
     rows = []
     for name, values in imports["rows"].items():
         label = values["statement"] if name == "boto3" else values["statement"].removeprefix("import ")
+        if name == "floor":
+            label = "floor: botocore, PynamoDB, pydantic, Powertools Logger"
         rows.append(
             [
                 label,
