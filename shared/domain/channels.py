@@ -35,7 +35,9 @@ def unreachable(
         try:
             normalize_phone(customer.phone)
         except ValueError as error:
-            return Reason("channel.bad_phone", f"the customer's phone number is not usable: {error}", problem=error)
+            problem = {"problem": str(error), "problem_code": getattr(error, "code", None)}
+            problem["country"] = getattr(error, "country", None)
+            return Reason("channel.bad_phone", f"the customer's phone number is not usable: {error}", **problem)
     if action == "bs":
         if not settings.bs.enabled:
             return Reason("bs.disabled", "Betalingsservice is not enabled for this tenant (settings.bs.enabled)")

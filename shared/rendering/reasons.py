@@ -44,12 +44,36 @@ def _pending(p: Mapping[str, Any]) -> str:
     return text
 
 
+# Why a phone number cannot be used (shared/rendering/sms.PhoneProblem's codes)
+_PHONE_PROBLEMS = {
+    "country_code": "landekoden mangler eller er ukendt",
+    "unknown_country_code": "landekoden er ukendt",
+    "not_a_number": "det ligner ikke et telefonnummer",
+    "short_after_prefix": "det er for kort efter det internationale præfiks",
+    "too_short": "det er for kort",
+    "too_long": "det er for langt",
+    "wrong_length": "det har et forkert antal cifre",
+    "local_only": "det kan kun ringes op lokalt",
+    "unparseable": "det kan ikke læses",
+    "impossible_length": "dets længde er ikke mulig",
+    "no_such_range": "nummerserien er ikke i brug",
+}
+
+
+def _phone_problem(p: Mapping[str, Any]) -> str:
+    """The phone number's problem in Danish (the English text when its code is unknown)."""
+    text = _PHONE_PROBLEMS.get(str(p.get("problem_code")))
+    if text is None:
+        return str(p.get("problem", ""))
+    return f"{text} (+{p['country']})" if p.get("country") else text
+
+
 # code -> Danish text with {name} placeholders (filled in Danish), or a function of the raw facts
 DANISH: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     # channels (shared/domain/channels.py, the consumers)
     "channel.no_email": "kunden har ingen e-mailadresse",
     "channel.no_phone": "kunden har intet telefonnummer",
-    "channel.bad_phone": "kundens telefonnummer kan ikke bruges: {problem}",
+    "channel.bad_phone": lambda p: f"kundens telefonnummer kan ikke bruges: {_phone_problem(p)}",
     "channel.none": "ingen af trinnets kanaler nåede kunden",
     "customer.unknown": "ukendt kunde",
     "bs.disabled": "Betalingsservice er ikke slået til (settings.bs.enabled)",

@@ -212,24 +212,38 @@ def _render_sms(content: ReminderContent, *, with_invoice_ids: bool) -> Rendered
     return RenderedSms(text=text, encoding=counted.encoding, segments=counted.segments, characters=counted.characters)
 
 
+class PhoneProblem(ValueError):
+    """Why a phone number cannot be used: the English text, a stable ``code`` (the status report
+    says it in the tenant's language, ``shared/rendering/reasons.py``) and the number's country
+    calling code when it was read that far."""
+
+    def __init__(self, text: str, code: str, country: int | None = None) -> None:
+        super().__init__(text)
+        self.code = code
+        self.country = country
+
+
 @cache
-def _problems() -> tuple[dict[int, str], dict[int, str]]:
-    """Why a number cannot be parsed, and why it is not possible, by phonenumbers' codes."""
+def _problems() -> tuple[dict[int, tuple[str, str]], dict[int, tuple[str, str]]]:
+    """Why a number cannot be parsed, and why it is not possible, by phonenumbers' codes: (code, English)."""
     from phonenumbers import NumberParseException, ValidationResult
 
     parse_problems = {
-        NumberParseException.INVALID_COUNTRY_CODE: "its country code is missing or unknown",
-        NumberParseException.NOT_A_NUMBER: "it does not look like a phone number",
-        NumberParseException.TOO_SHORT_AFTER_IDD: "it is too short after the international prefix",
-        NumberParseException.TOO_SHORT_NSN: "it is too short",
-        NumberParseException.TOO_LONG: "it is too long",
+        NumberParseException.INVALID_COUNTRY_CODE: ("country_code", "its country code is missing or unknown"),
+        NumberParseException.NOT_A_NUMBER: ("not_a_number", "it does not look like a phone number"),
+        NumberParseException.TOO_SHORT_AFTER_IDD: (
+            "short_after_prefix",
+            "it is too short after the international prefix",
+        ),
+        NumberParseException.TOO_SHORT_NSN: ("too_short", "it is too short"),
+        NumberParseException.TOO_LONG: ("too_long", "it is too long"),
     }
     impossible_problems = {
-        ValidationResult.INVALID_COUNTRY_CODE: "its country code is unknown",
-        ValidationResult.TOO_SHORT: "it is too short",
-        ValidationResult.TOO_LONG: "it is too long",
-        ValidationResult.INVALID_LENGTH: "it has the wrong number of digits",
-        ValidationResult.IS_POSSIBLE_LOCAL_ONLY: "it can only be dialled locally",
+        ValidationResult.INVALID_COUNTRY_CODE: ("unknown_country_code", "its country code is unknown"),
+        ValidationResult.TOO_SHORT: ("too_short", "it is too short"),
+        ValidationResult.TOO_LONG: ("too_long", "it is too long"),
+        ValidationResult.INVALID_LENGTH: ("wrong_length", "it has the wrong number of digits"),
+        ValidationResult.IS_POSSIBLE_LOCAL_ONLY: ("local_only", "it can only be dialled locally"),
     }
     return parse_problems, impossible_problems
 
@@ -238,9 +252,9 @@ def normalize_phone(raw: str, default_region: str = "DK") -> str:
     """Return ``raw`` in E.164 form (``+4520123456``).
 
     A number without a country prefix is read as a number of ``default_region``.
-    Raises :class:`ValueError` saying what is wrong: unparseable, not possible (wrong
-    length, unknown country code) or not valid (no such number range). The message never
-    repeats the number itself, since error messages end up in logs.
+    Raises :class:`PhoneProblem` (a ``ValueError``) saying what is wrong: unparseable, not
+    possible (wrong length, unknown country code) or not valid (no such number range). The
+    message never repeats the number itself, since error messages end up in logs.
     """
     import phonenumbers
     from phonenumbers import NumberParseException, ValidationResult
@@ -249,12 +263,15 @@ def normalize_phone(raw: str, default_region: str = "DK") -> str:
     try:
         number = phonenumbers.parse(raw, default_region)
     except NumberParseException as error:
-        problem = parse_problems.get(error.error_type, "it cannot be parsed")
-        raise ValueError(f"not a phone number: {problem}") from None
+        code, problem = parse_problems.get(error.error_type, ("unparseable", "it cannot be parsed"))
+        raise PhoneProblem(f"not a phone number: {problem}", code) from None
     reason = phonenumbers.is_possible_number_with_reason(number)
+    country = number.country_code
     if reason != ValidationResult.IS_POSSIBLE:
-        problem = impossible_problems.get(reason, "its length is not possible")
-        raise ValueError(f"not a possible phone number (+{number.country_code}): {problem}")
+        code, problem = impossible_problems.get(reason, ("impossible_length", "its length is not possible"))
+        raise PhoneProblem(f"not a possible phone number (+{country}): {problem}", code, country)
     if not phonenumbers.is_valid_number(number):
-        raise ValueError(f"not a valid phone number (+{number.country_code}): no such number range is in use")
+        raise PhoneProblem(
+            f"not a valid phone number (+{country}): no such number range is in use", "no_such_range", country
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

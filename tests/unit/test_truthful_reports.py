@@ -277,3 +277,21 @@ def test_every_reason_code_in_the_engine_has_a_danish_text():
     # Then the Danish catalogue says each of them
     assert len(codes) > 15
     assert sorted(codes - DANISH.keys()) == []
+
+
+@pytest.mark.parametrize(
+    ("phone", "danish"),
+    [
+        ("12345678", "kundens telefonnummer kan ikke bruges: nummerserien er ikke i brug (+45)"),
+        ("123", "kundens telefonnummer kan ikke bruges: det er for kort (+45)"),
+        ("garbage", "kundens telefonnummer kan ikke bruges: det ligner ikke et telefonnummer"),
+    ],
+)
+def test_a_phone_number_that_cannot_be_used_is_said_all_in_danish(phone: str, danish: str):
+    # Given a customer whose phone number cannot be dialled
+    customer = Customer("C9", "Kunde C9", phone=phone, email="c9@example.dk")
+    # When the SMS step is checked
+    reason = unreachable("sms", customer, settings())
+    # Then the Danish report says why in Danish; the effect keeps the English text
+    assert reason is not None and say(reason, "da") == danish
+    assert str(reason).startswith("the customer's phone number is not usable: not a")
