@@ -26,7 +26,9 @@ run lock            ``RUNLOCK``                 ``ACTIVE``
 fanned-out run      ``RUNFANOUT``               ``<run id>``
 its recorded part   ``RUNPART#<run id>``        ``<part id>``
 on-account credit   ``CREDIT``                  ``<customer>#<yyyy-mm-dd>#<id>``
-fee not yet billed  ``FEE_PENDING``             ``<business key>``
+fee not yet billed  ``FEE_PENDING``             ``<customer>#<business key>``
+fee check mark      ``FEE_CHECK``               ``<customer>``
+fee sweep done      ``FEE_SWEPT``               ``FEE_PENDING``
 bank connection     ``BANK``                    ``<name>``
 journal             ``JOURNAL#<name>``          ``JOURNAL`` / ``ENTRY#<id>``
 pending proposal    ``PROPOSAL``                ``<reminder key>``
@@ -251,7 +253,8 @@ class UsageModel(_TableModel):
 
 
 class CounterModel(_TableModel):
-    """A per-tenant counter, advanced by an atomic ADD (payment reference numbers)."""
+    """A per-tenant counter, advanced by an atomic ADD (payment reference numbers; the fee-check mark
+    of a customer, ``FEE_CHECK``/``<customer>``, deleted by a run on the count it read)."""
 
     value = NumberAttribute(null=True)
 
