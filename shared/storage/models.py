@@ -51,6 +51,13 @@ for entries on one invoice) and sales in draft (``SALE``/``<id>``).
 open balance, so "this customer's open invoices, oldest due first" is one
 query — settlement needs it.
 
+O13 fee reversal reads no more than it must: each write that may make a customer's fee
+reversible (a balance reaching 0, a reversible fee booked) ADDs to the customer's
+``FEE_CHECK`` mark (a :class:`CounterModel`) in the same transaction; a run queries the marks,
+then each marked customer's ``FEE_PENDING`` items (one range query, the sk starts with the
+customer) and their invoices, and deletes each mark on the count it read. Pending fees filed
+under their business key alone are re-filed once by the first run (``FEE_SWEPT``).
+
 The first secondary index is ``due-index``: a *sparse* index over invoices
 that wait for their next step. ``due_shard`` is one of 16 shards hashed by
 customer (``keys.due_shard``), so a shard holds whole customers and a run fans
