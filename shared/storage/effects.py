@@ -61,6 +61,8 @@ def _booked_before(error: TransactWriteError, owners: list[str | None]) -> set[s
 
 
 class DynamoEffectStore(DynamoBase):
+    _fees_swept = False  # set once the fee reversal's sweep is seen done (pending_fees_swept)
+
     # -- effects and usage ---------------------------------------------------------
     def record_effect(self, effect: dict[str, Any], key: str) -> bool:
         """Store one effect under its business key (and meter it); False when it was recorded before."""
@@ -156,11 +158,16 @@ class DynamoEffectStore(DynamoBase):
         return self._transact(write)
 
     def pending_fees_swept(self) -> bool:
-        """Whether a run has checked every pending fee once and re-filed the legacy ones."""
-        return RecordModel.count(keys.FEE_SWEPT[0], RecordModel.sk == keys.FEE_SWEPT[1], consistent_read=True) > 0
+        """Whether a run has checked every pending fee once and re-filed the legacy ones (once seen,
+        remembered by this store: the sweep is never undone)."""
+        if not self._fees_swept:
+            pk, sk = keys.FEE_SWEPT
+            self._fees_swept = RecordModel.count(pk, RecordModel.sk == sk, consistent_read=True) > 0
+        return self._fees_swept
 
     def mark_pending_fees_swept(self) -> None:
         record_item(keys.FEE_SWEPT, {"swept": True}).save()
+        self._fees_swept = True
 
     def fee_checks(self) -> dict[str, int]:
         """The marked customers (their fees may have become reversible) with each mark's count."""
