@@ -150,12 +150,13 @@ def reverse_paid_fees(repo: Store, day: date, run_tag: str) -> list[dict[str, An
     by customer, and then notes the sweep.
     """
     marks = repo.fee_checks()
-    swept = repo.pending_fees_swept()
-    if swept:
-        fees = [fee for customer in sorted(marks) for fee in repo.customer_pending_fees(customer)]
-    else:
-        left = repo.refile_legacy_pending_fees()
+    sweep = not repo.pending_fees_swept()
+    if sweep:
+        left_unfiled = repo.refile_legacy_pending_fees()
         fees = repo.pending_fees()
+    else:
+        left_unfiled = 0
+        fees = [fee for customer in sorted(marks) for fee in repo.customer_pending_fees(customer)]
     invoices = repo.get_invoices({invoice_id for fee in fees for invoice_id in fee["invoices"]})
     effects = []
     for fee in sorted(fees, key=lambda fee: str(fee["key"])):  # by business key, as before
@@ -167,7 +168,7 @@ def reverse_paid_fees(repo: Store, day: date, run_tag: str) -> list[dict[str, An
         effect = _effect(day, "fee_reversal", run_tag, fee["customer"], fee["invoices"], Decimal(fee["amount"]))
         if repo.reverse_fee(fee["key"], fee["customer"], effect):
             effects.append(effect)
-    if not swept and left == 0:
+    if sweep and left_unfiled == 0:  # one left where it was is swept again by the next run
         repo.mark_pending_fees_swept()
     for customer, count in sorted(marks.items()):
         repo.clear_fee_check(customer, count)
