@@ -43,9 +43,9 @@ def set_balance(repo: Store, invoice: InvoiceState, new_open: Decimal, day: date
         repo.end_arrears_period(invoice.agreement_id)
 
 
-# One settlement is one transaction (100 items): the credit, the effect, and per invoice its balance and
-# perhaps its agreement. A credit that would touch more invoices is used on the oldest ones this run and
-# on the rest in the next.
+# One settlement is one transaction (100 items): the credit, the effect, the customer's fee-check mark
+# (O13), and per invoice its balance and perhaps its agreement. A credit that would touch more invoices
+# is used on the oldest ones this run and on the rest in the next.
 MAX_INVOICES_PER_SETTLEMENT = 48
 
 
@@ -139,13 +139,37 @@ def write_off_small_remainders(
 
 
 def reverse_paid_fees(repo: Store, day: date, run_tag: str) -> list[dict[str, Any]]:
-    """O13: a fee still on the billing queue is reversed once every invoice it was charged for is paid."""
+    """O13: a fee still on the billing queue is reversed once every invoice it was charged for is paid.
+
+    Only the customers whose fees may have become reversible since the last check are read: each
+    write that may make one reversible (a balance reaching 0, a reversible fee booked) marks its
+    customer in the same transaction (``FEE_CHECK``). The marks are read first, then the marked
+    customers' pending fees and their invoices; a mark is deleted only if it still holds the count
+    read, so a payment that lands while the run checks is checked by the next run. The first run
+    (no sweep mark yet) checks every pending fee, after re-filing those filed before fees were filed
+    by customer, and then notes the sweep.
+    """
+    marks = repo.fee_checks()
+    sweep = not repo.pending_fees_swept()
+    if sweep:
+        left_unfiled = repo.refile_legacy_pending_fees()
+        fees = repo.pending_fees()
+    else:
+        left_unfiled = 0
+        fees = [fee for customer in sorted(marks) for fee in repo.customer_pending_fees(customer)]
+    invoices = repo.get_invoices({invoice_id for fee in fees for invoice_id in fee["invoices"]})
     effects = []
-    for fee in repo.pending_fees():
-        invoices = [repo.get_invoice(invoice_id) for invoice_id in fee["invoices"]]
-        if not all(invoice is not None and invoice.open_amount <= ZERO for invoice in invoices):
+    for fee in sorted(fees, key=lambda fee: str(fee["key"])):  # by business key, as before
+        if not all(
+            (invoice := invoices.get(invoice_id)) is not None and invoice.open_amount <= ZERO
+            for invoice_id in fee["invoices"]
+        ):
             continue
         effect = _effect(day, "fee_reversal", run_tag, fee["customer"], fee["invoices"], Decimal(fee["amount"]))
         if repo.reverse_fee(fee["key"], fee["customer"], effect):
             effects.append(effect)
+    if sweep and left_unfiled == 0:  # one left where it was is swept again by the next run
+        repo.mark_pending_fees_swept()
+    for customer, count in sorted(marks.items()):
+        repo.clear_fee_check(customer, count)
     return effects

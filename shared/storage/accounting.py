@@ -21,6 +21,7 @@ from shared.storage.dynamo import (
     balance_actions,
     conditional_failed,
     invoice_item,
+    mark_fee_check,
     period_end_actions,
     record_item,
 )
@@ -135,6 +136,9 @@ class DynamoAccountingStore(DynamoBase):
                 )
             for agreement_id in periods_ended:
                 transaction.update(agreement_item(agreement_id), actions=period_end_actions())
+            # Whose balance reaches 0 may have a fee to reverse (O13): marked in the same transaction.
+            for customer_id in sorted({invoice.customer_id for invoice, new_open in balances if new_open <= 0}):
+                mark_fee_check(transaction, customer_id)
             self._write_effect(transaction, effect, effect_key)
 
         return self._transact(write)

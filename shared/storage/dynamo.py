@@ -18,6 +18,7 @@ from shared.storage.convert import invoice_attributes
 from shared.storage.models import (
     AgreementModel,
     BsRecordModel,
+    CounterModel,
     EffectModel,
     InvoiceModel,
     RecordModel,
@@ -80,6 +81,14 @@ def balance_actions(new_open: Decimal) -> list[Any]:
             InvoiceModel.open_key.remove(),
         ]
     return actions
+
+
+def mark_fee_check(transaction: TransactWrite, customer_id: str) -> None:
+    """Inside the write that may make a customer's fee reversible (a balance at 0, a reversible fee
+    booked): mark the customer for the next fee reversal (O13). An ADD, so a mark made while a run
+    checks the customer changes the count the run deletes on, and survives for the next run."""
+    pk, sk = keys.fee_check(customer_id)
+    transaction.update(CounterModel(pk=pk, sk=sk), actions=[CounterModel.value.add(1)])
 
 
 def period_end_actions() -> list[Any]:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from shared.domain.metering import COUNTERS, usage_increments
@@ -19,14 +19,28 @@ from shared.storage.dynamo import (
     DynamoBase,
     bs_item,
     conditional_failed,
+    mark_fee_check,
     record_item,
 )
-from shared.storage.models import BillingLineModel, BsRecordModel, EffectModel, RecordModel, UsageModel
+from shared.storage.models import BillingLineModel, BsRecordModel, CounterModel, EffectModel, RecordModel, UsageModel
 from shared.storage.records import BillingLine, BsRecord
 
-# Bookings written in one transaction: each is at most three items (line or record, its pending
-# copy, the effect), and a month's usage counter is one more item per month the bookings touch.
-BOOKINGS_PER_TRANSACTION = (TRANSACTION_LIMIT - 2) // 3
+# Bookings written in one transaction: each is at most four items (line or record, its pending
+# copy, the effect, its customer's fee-check mark), and a month's usage counter is one more item per
+# month the bookings touch.
+BOOKINGS_PER_TRANSACTION = (TRANSACTION_LIMIT - 2) // 4
+# Legacy pending fees re-filed in one transaction (two items each: the old one deleted, the new one put).
+REFILES_PER_TRANSACTION = TRANSACTION_LIMIT // 2
+
+
+def pending_fee_data(line: BillingLine, key: str, amount: str) -> dict[str, Any]:
+    """What a pending fee holds (O13): its customer, invoices, amount and business key."""
+    return {"customer": line.customer_id, "invoices": list(line.invoice_ids), "amount": amount, "key": key}
+
+
+def pending_fee(item: RecordModel) -> dict[str, Any]:
+    """A pending fee as the run reads it; one filed before it held its key has the key as its sk."""
+    return {"key": str(item.sk)} | dict(item.data)
 
 
 def _booked_before(error: TransactWriteError, owners: list[str | None]) -> set[str]:
@@ -47,6 +61,8 @@ def _booked_before(error: TransactWriteError, owners: list[str | None]) -> set[s
 
 
 class DynamoEffectStore(DynamoBase):
+    _fees_swept = False  # set once the fee reversal's sweep is seen done (pending_fees_swept)
+
     # -- effects and usage ---------------------------------------------------------
     def record_effect(self, effect: dict[str, Any], key: str) -> bool:
         """Store one effect under its business key (and meter it); False when it was recorded before."""
@@ -85,17 +101,20 @@ class DynamoEffectStore(DynamoBase):
 
     # -- the billing queue -------------------------------------------------------------
     def add_fee_line(self, line: BillingLine, effect: dict[str, Any], key: str, reversible: bool = True) -> bool:
-        """Put a fee on the billing queue and record it, both or neither; False if done before."""
+        """Put a fee on the billing queue and record it, both or neither; False if done before.
+
+        A reversible fee is mirrored under ``FEE_PENDING`` by its customer, and the customer is marked
+        for the fee reversal (O13) in the same transaction: its invoices may be paid already."""
         pk, sk = keys.billing_line(line.customer_id, line.key)
         item = BillingLineModel(pk=pk, sk=sk, **billing_attributes(line))
 
         def write(transaction: TransactWrite) -> None:
             transaction.save(item, condition=BillingLineModel.pk.does_not_exist())
             self._write_effect(transaction, effect, key)
-            # Mirrored under one key so a run can find fees not yet billed (O13 fee reversal).
             if reversible:
-                pending = {"customer": line.customer_id, "invoices": list(line.invoice_ids), "amount": item.amount}
-                transaction.save(record_item((keys.FEE_PENDING, key), pending))
+                pending = pending_fee_data(line, key, item.amount)
+                transaction.save(record_item(keys.fee_pending(line.customer_id, key), pending))
+                mark_fee_check(transaction, line.customer_id)
 
         return self._transact(write)
 
@@ -103,15 +122,77 @@ class DynamoEffectStore(DynamoBase):
         pk, prefix = keys.billing_prefix(customer_id)
         return [billing_line(item) for item in BillingLineModel.query(pk, BillingLineModel.sk.startswith(prefix))]
 
+    # -- fees that may be reversed (O13) -------------------------------------------------
     def pending_fees(self) -> list[dict[str, Any]]:
-        return [item.data | {"key": item.sk} for item in RecordModel.query(keys.FEE_PENDING)]
+        """Every reversible fee not yet billed (the whole partition: the sweep and tests only)."""
+        return [pending_fee(item) for item in RecordModel.query(keys.FEE_PENDING, consistent_read=True)]
+
+    def customer_pending_fees(self, customer_id: str) -> list[dict[str, Any]]:
+        """One customer's reversible fees not yet billed, by business key (one range query)."""
+        condition = RecordModel.sk.startswith(keys.fee_pending_prefix(customer_id))
+        items = RecordModel.query(keys.FEE_PENDING, condition, consistent_read=True)
+        # Only this customer's (an id holding "#" shares a prefix with another's) and only those filed
+        # under the customer (a legacy one holds no key and is found by the sweep).
+        return [pending_fee(item) for item in items if item.data.get("customer") == customer_id and "key" in item.data]
+
+    def refile_legacy_pending_fees(self) -> int:
+        """Re-file every pending fee filed under its business key alone under its customer (each
+        move conditional, the old item deleted in the same transaction as the new one is put); how
+        many are left where they were (moved or reversed meanwhile: none normally)."""
+        legacy = [item for item in RecordModel.query(keys.FEE_PENDING, consistent_read=True) if "key" not in item.data]
+        left = 0
+        for start in range(0, len(legacy), REFILES_PER_TRANSACTION):
+            chunk = legacy[start : start + REFILES_PER_TRANSACTION]
+            if not self._refile(chunk):
+                left += sum(not self._refile([item]) for item in chunk)
+        return left
+
+    def _refile(self, items: list[RecordModel]) -> bool:
+        def write(transaction: TransactWrite) -> None:
+            for item in items:
+                data = pending_fee(item)
+                transaction.delete(record_item(keys.legacy_fee_pending(data["key"])), condition=RecordModel.pk.exists())
+                new = record_item(keys.fee_pending(data["customer"], data["key"]), data)
+                transaction.save(new, condition=RecordModel.pk.does_not_exist())
+
+        return self._transact(write)
+
+    def pending_fees_swept(self) -> bool:
+        """Whether a run has checked every pending fee once and re-filed the legacy ones (once seen,
+        remembered by this store: the sweep is never undone)."""
+        if not self._fees_swept:
+            pk, sk = keys.FEE_SWEPT
+            self._fees_swept = RecordModel.count(pk, RecordModel.sk == sk, consistent_read=True) > 0
+        return self._fees_swept
+
+    def mark_pending_fees_swept(self) -> None:
+        record_item(keys.FEE_SWEPT, {"swept": True}).save()
+        self._fees_swept = True
+
+    def fee_checks(self) -> dict[str, int]:
+        """The marked customers (their fees may have become reversible) with each mark's count."""
+        items = CounterModel.query(keys.FEE_CHECK, consistent_read=True)
+        return {str(item.sk): int(item.value or 0) for item in items}
+
+    def clear_fee_check(self, customer_id: str, count: int) -> bool:
+        """Delete the customer's mark if it still holds ``count``; False (kept for the next run) when
+        it was marked again meanwhile."""
+        pk, sk = keys.fee_check(customer_id)
+        try:
+            CounterModel(pk=pk, sk=sk).delete(condition=CounterModel.value == count)
+        except DeleteError as error:
+            if conditional_failed(error):
+                return False
+            raise
+        return True
 
     def reverse_fee(self, key: str, customer_id: str, effect: dict[str, Any]) -> bool:
         """Take a fee off the billing queue and record it, once; False when it was reversed before."""
         pk, sk = keys.billing_line(customer_id, key)
 
         def write(transaction: TransactWrite) -> None:
-            transaction.delete(record_item((keys.FEE_PENDING, key)), condition=RecordModel.pk.exists())
+            pending = record_item(keys.fee_pending(customer_id, key))
+            transaction.delete(pending, condition=RecordModel.pk.exists())
             transaction.update(
                 BillingLineModel(pk=pk, sk=sk),
                 actions=[BillingLineModel.kind.set("fee_reversed")],
@@ -125,7 +206,8 @@ class DynamoEffectStore(DynamoBase):
     def book_all(self, bookings: Sequence[Booking]) -> set[str]:
         """Book fee lines, BS records and skips (distinct keys) together: one transaction per
         :data:`BOOKINGS_PER_TRANSACTION`, each booking all or nothing with its effect, each month's
-        usage counter added once with the bookings' sum (a transaction touches an item once).
+        usage counter added once with the bookings' sum and each customer with a reversible fee marked
+        once for the fee reversal (a transaction touches an item once).
 
         A booking found booked before (its effect, line or record exists: a duplicate delivery) is
         left out and the rest written again; the keys booked before are returned. Any other failure
@@ -152,6 +234,12 @@ class DynamoEffectStore(DynamoBase):
                             actions=[getattr(UsageModel, n).add(v) for n, v in increments.items()],
                         )
                         owners.append(None)
+                    # each customer with a reversible fee marked once (a transaction touches an item once)
+                    for customer_id in sorted(
+                        {b.line.customer_id for b in bookings if b.line is not None and b.reversible}
+                    ):
+                        mark_fee_check(transaction, customer_id)
+                        owners.append(None)
                 return done
             except TransactWriteError as error:
                 before = _booked_before(error, owners)
@@ -171,8 +259,8 @@ class DynamoEffectStore(DynamoBase):
             transaction.save(item, condition=BillingLineModel.pk.does_not_exist())
             items += 1
             if booking.reversible:
-                pending = {"customer": line.customer_id, "invoices": list(line.invoice_ids), "amount": item.amount}
-                transaction.save(record_item((keys.FEE_PENDING, booking.key), pending))
+                pending = pending_fee_data(line, booking.key, item.amount)
+                transaction.save(record_item(keys.fee_pending(line.customer_id, booking.key), pending))
                 items += 1
         if booking.record is not None:
             record = booking.record

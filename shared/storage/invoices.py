@@ -23,6 +23,7 @@ from shared.storage.dynamo import (
     balance_actions,
     conditional_failed,
     invoice_item,
+    mark_fee_check,
     new_invoice_item,
     record_item,
 )
@@ -84,6 +85,14 @@ class DynamoInvoiceStore(DynamoBase):
             return invoice_state(InvoiceModel.get(*keys.invoice(invoice_id)))
         except InvoiceModel.DoesNotExist:
             return None
+
+    def get_invoices(self, invoice_ids: set[str]) -> dict[str, InvoiceState]:
+        """The invoices that exist among ``invoice_ids``, by id: batch gets, strongly consistent (a
+        balance written before the caller's last read is seen)."""
+        if not invoice_ids:
+            return {}
+        items = InvoiceModel.batch_get([keys.invoice(invoice_id) for invoice_id in invoice_ids], consistent_read=True)
+        return {str(item.invoice_id): invoice_state(item) for item in items}
 
     def existing_invoices(self, invoice_ids: set[str]) -> set[str]:
         items = InvoiceModel.batch_get([keys.invoice(invoice_id) for invoice_id in invoice_ids])
@@ -167,17 +176,28 @@ class DynamoInvoiceStore(DynamoBase):
     def set_open_amount(self, invoice: InvoiceState, new_open: Decimal) -> None:
         """Apply a payment or credit note, conditional on the balance it was computed from.
 
-        A balance that reaches zero takes the invoice out of the due-index:
-        nothing more is sent for it. :class:`Conflict` when the balance changed meanwhile.
+        A balance that reaches zero takes the invoice out of the due-index: nothing more is sent for
+        it; in the same transaction its customer is marked for the fee reversal (O13,
+        :func:`shared.storage.dynamo.mark_fee_check`). :class:`Conflict` when the balance changed meanwhile.
         """
+        conflict = Conflict(f"invoice {invoice.invoice_id!r}: its open balance changed meanwhile")
+        unchanged = InvoiceModel.open_amount == money_text(invoice.open_amount)
+        if new_open <= 0:
+
+            def write(transaction: TransactWrite) -> None:
+                transaction.update(
+                    invoice_item(invoice.invoice_id), actions=balance_actions(new_open), condition=unchanged
+                )
+                mark_fee_check(transaction, invoice.customer_id)
+
+            if not self._transact(write):
+                raise conflict
+            return
         try:
-            invoice_item(invoice.invoice_id).update(
-                actions=balance_actions(new_open),
-                condition=InvoiceModel.open_amount == money_text(invoice.open_amount),
-            )
+            invoice_item(invoice.invoice_id).update(actions=balance_actions(new_open), condition=unchanged)
         except UpdateError as error:
             if conditional_failed(error):
-                raise Conflict(f"invoice {invoice.invoice_id!r}: its open balance changed meanwhile") from error
+                raise conflict from error
             raise
 
     def refile_invoice(self, invoice: InvoiceState, next_step: date | None) -> None:

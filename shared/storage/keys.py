@@ -34,6 +34,11 @@ REFERENCE = "REFERENCE"
 REFERENCE_COUNTER: Key = ("COUNTER", "REFERENCE")
 USAGE = "USAGE"
 FEE_PENDING = "FEE_PENDING"
+# O13 fee reversal: a customer whose fees may have become reversible (a balance reached 0, a reversible
+# fee was booked) is marked here, in the same write; a run reads only the marked customers' fees.
+FEE_CHECK = "FEE_CHECK"
+# Set once a run has checked every pending fee and re-filed those filed under their business key alone.
+FEE_SWEPT: Key = ("FEE_SWEPT", "FEE_PENDING")
 CREDIT = "CREDIT"
 BANK = "BANK"
 RUN = "RUN"
@@ -155,6 +160,26 @@ def bs_sealed(on: date) -> Key:
 
 def bs_unfinished(on: date) -> Key:
     return BS_UNFINISHED, on.isoformat()
+
+
+def fee_pending(customer_id: str, business_key: str) -> Key:
+    """A reversible fee not yet billed, under its customer (one range query finds a customer's)."""
+    return FEE_PENDING, f"{fee_pending_prefix(customer_id)}{business_key}"
+
+
+def fee_pending_prefix(customer_id: str) -> str:
+    """The sk prefix of one customer's pending fees."""
+    return f"{customer_id}#"
+
+
+def legacy_fee_pending(business_key: str) -> Key:
+    """Where a pending fee was filed before it was filed under its customer: re-filed by the sweep."""
+    return FEE_PENDING, business_key
+
+
+def fee_check(customer_id: str) -> Key:
+    """The customer's fee-check mark: a counter added to by each write that may make a fee reversible."""
+    return FEE_CHECK, customer_id
 
 
 def credit(customer_id: str, on: date, credit_id: str) -> Key:

@@ -26,7 +26,9 @@ run lock            ``RUNLOCK``                 ``ACTIVE``
 fanned-out run      ``RUNFANOUT``               ``<run id>``
 its recorded part   ``RUNPART#<run id>``        ``<part id>``
 on-account credit   ``CREDIT``                  ``<customer>#<yyyy-mm-dd>#<id>``
-fee not yet billed  ``FEE_PENDING``             ``<business key>``
+fee not yet billed  ``FEE_PENDING``             ``<customer>#<business key>``
+fee check mark      ``FEE_CHECK``               ``<customer>``
+fee sweep done      ``FEE_SWEPT``               ``FEE_PENDING``
 bank connection     ``BANK``                    ``<name>``
 journal             ``JOURNAL#<name>``          ``JOURNAL`` / ``ENTRY#<id>``
 pending proposal    ``PROPOSAL``                ``<reminder key>``
@@ -48,6 +50,13 @@ for entries on one invoice) and sales in draft (``SALE``/``<id>``).
 ``open_key`` (``<due date>#<invoice id>``) are set only while an invoice has an
 open balance, so "this customer's open invoices, oldest due first" is one
 query — settlement needs it.
+
+O13 fee reversal reads no more than it must: each write that may make a customer's fee
+reversible (a balance reaching 0, a reversible fee booked) ADDs to the customer's
+``FEE_CHECK`` mark (a :class:`CounterModel`) in the same transaction; a run queries the marks,
+then each marked customer's ``FEE_PENDING`` items (one range query, the sk starts with the
+customer) and their invoices, and deletes each mark on the count it read. Pending fees filed
+under their business key alone are re-filed once by the first run (``FEE_SWEPT``).
 
 The first secondary index is ``due-index``: a *sparse* index over invoices
 that wait for their next step. ``due_shard`` is one of 16 shards hashed by
@@ -251,7 +260,8 @@ class UsageModel(_TableModel):
 
 
 class CounterModel(_TableModel):
-    """A per-tenant counter, advanced by an atomic ADD (payment reference numbers)."""
+    """A per-tenant counter, advanced by an atomic ADD (payment reference numbers; the fee-check mark
+    of a customer, ``FEE_CHECK``/``<customer>``, deleted by a run on the count it read)."""
 
     value = NumberAttribute(null=True)
 

@@ -13,7 +13,7 @@ from shared.errors import AlreadyExists
 from shared.storage import keys
 from shared.storage.memory.invoices import new_balance
 from shared.storage.memory.parties import PERIOD_END
-from shared.storage.memory.table import ConditionFailed, MemoryBase, absent, where
+from shared.storage.memory.table import ConditionFailed, MemoryBase, absent, mark_fee_check, where
 
 
 class MemoryAccountingStore(MemoryBase):
@@ -96,6 +96,8 @@ class MemoryAccountingStore(MemoryBase):
                 new_balance(table.update, invoice, new_open)
             for agreement_id in periods_ended:
                 table.update(keys.agreement(agreement_id), set_=PERIOD_END, remove=["period_last_fee_on"])
+            for customer_id in sorted({invoice.customer_id for invoice, new_open in balances if new_open <= 0}):
+                mark_fee_check(table, customer_id)
             table.write_effect(effect, effect_key)
 
         return table.transact(write)

@@ -4,18 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import partial
 from typing import Any
 
 from shared.domain.metering import COUNTERS
 from shared.storage import keys
 from shared.storage.bookings import Booking
 from shared.storage.convert import billing_attributes, billing_line, bs_record, dated_bs_record
-from shared.storage.memory.table import Item, MemoryBase, absent, present
+from shared.storage.memory.table import Item, MemoryBase, absent, mark_fee_check, present, where
 from shared.storage.records import BillingLine, BsRecord
 
 
 def _bs_attributes(record: BsRecord) -> dict[str, Any]:
     return {"customer_id": record.customer_id, "creditor_number": record.creditor_number, "data": record.data}
+
+
+def _pending_fee_data(line: BillingLine, key: str, amount: str) -> dict[str, Any]:
+    return {"customer": line.customer_id, "invoices": list(line.invoice_ids), "amount": amount, "key": key}
+
+
+def _pending_fee(item: Item) -> dict[str, Any]:
+    """A pending fee; one filed before it held its key (legacy) has the key as its sk."""
+    return {"key": str(item.sk)} | dict(item.data)
 
 
 class MemoryEffectStore(MemoryBase):
@@ -40,12 +50,9 @@ class MemoryEffectStore(MemoryBase):
             table.put(keys.billing_line(line.customer_id, line.key), attributes, when=absent)
             table.write_effect(effect, key)
             if reversible:
-                pending = {
-                    "customer": line.customer_id,
-                    "invoices": list(line.invoice_ids),
-                    "amount": attributes["amount"],
-                }
-                table.put((keys.FEE_PENDING, key), {"data": pending})
+                pending = _pending_fee_data(line, key, attributes["amount"])
+                table.put(keys.fee_pending(line.customer_id, key), {"data": pending})
+                mark_fee_check(table, line.customer_id)
 
         return table.transact(write)
 
@@ -54,13 +61,39 @@ class MemoryEffectStore(MemoryBase):
         return [billing_line(item) for item in self._table.query(pk, prefix=prefix)]
 
     def pending_fees(self) -> list[dict[str, Any]]:
-        return [item.data | {"key": item.sk} for item in self._table.query(keys.FEE_PENDING)]
+        return [_pending_fee(item) for item in self._table.query(keys.FEE_PENDING)]
+
+    def customer_pending_fees(self, customer_id: str) -> list[dict[str, Any]]:
+        items = self._table.query(keys.FEE_PENDING, prefix=keys.fee_pending_prefix(customer_id))
+        return [_pending_fee(item) for item in items if item.data.get("customer") == customer_id and "key" in item.data]
+
+    def refile_legacy_pending_fees(self) -> int:
+        table = self._table
+        legacy = [_pending_fee(item) for item in table.query(keys.FEE_PENDING) if "key" not in item.data]
+
+        def refile(fee: dict[str, Any]) -> None:
+            table.delete(keys.legacy_fee_pending(fee["key"]), when=present)
+            table.put(keys.fee_pending(fee["customer"], fee["key"]), {"data": fee}, when=absent)
+
+        return sum(not table.transact(partial(refile, fee)) for fee in legacy)
+
+    def pending_fees_swept(self) -> bool:
+        return self._table.get(keys.FEE_SWEPT) is not None
+
+    def mark_pending_fees_swept(self) -> None:
+        self._table.put(keys.FEE_SWEPT, {"data": {"swept": True}})
+
+    def fee_checks(self) -> dict[str, int]:
+        return {str(item.sk): int(item.value or 0) for item in self._table.query(keys.FEE_CHECK)}
+
+    def clear_fee_check(self, customer_id: str, count: int) -> bool:
+        return self._table.attempt(lambda: self._table.delete(keys.fee_check(customer_id), when=where(value=count)))
 
     def reverse_fee(self, key: str, customer_id: str, effect: dict[str, Any]) -> bool:
         table = self._table
 
         def write() -> None:
-            table.delete((keys.FEE_PENDING, key), when=present)
+            table.delete(keys.fee_pending(customer_id, key), when=present)
             table.update(keys.billing_line(customer_id, key), when=present, set_={"kind": "fee_reversed"})
             table.write_effect(effect, f"reversal#{key}")
 
@@ -88,17 +121,17 @@ class MemoryEffectStore(MemoryBase):
                     line, attributes = booking.line, billing_attributes(booking.line)
                     table.put(keys.billing_line(line.customer_id, line.key), attributes, when=absent)
                     if booking.reversible:
-                        pending = {
-                            "customer": line.customer_id,
-                            "invoices": list(line.invoice_ids),
-                            "amount": attributes["amount"],
-                        }
-                        table.put((keys.FEE_PENDING, booking.key), {"data": pending})
+                        pending = _pending_fee_data(line, booking.key, attributes["amount"])
+                        table.put(keys.fee_pending(line.customer_id, booking.key), {"data": pending})
                 if booking.record is not None:
                     record = booking.record
                     table.put(keys.bs_record(record.due, record.key), _bs_attributes(record), when=absent)
                     table.put(keys.bs_pending(record.due, record.key), _bs_attributes(record), when=absent)
                 table.write_effect(booking.effect, booking.key)
+            for customer_id in sorted(
+                {b.line.customer_id for b in bookings if b.key not in done and b.line is not None and b.reversible}
+            ):
+                mark_fee_check(table, customer_id)
 
         if not table.transact(write):
             raise AssertionError("memory cannot change between its check and its write")

@@ -14,7 +14,16 @@ from shared.domain.planning import InvoiceState
 from shared.errors import AlreadyExists, Conflict, NotFound
 from shared.storage import keys
 from shared.storage.convert import invoice_attributes, invoice_state, with_snapshots
-from shared.storage.memory.table import Condition, ConditionFailed, Item, MemoryBase, absent, present, where
+from shared.storage.memory.table import (
+    Condition,
+    ConditionFailed,
+    Item,
+    MemoryBase,
+    absent,
+    mark_fee_check,
+    present,
+    where,
+)
 
 OUT_OF_DUE_INDEX = ["due_shard", "due_key"]
 OUT_OF_OPEN_INDEX = ["open_customer", "open_key"]
@@ -128,9 +137,16 @@ class MemoryInvoiceStore(MemoryBase):
     def customer_invoices(self, customer_id: str) -> list[InvoiceState]:
         return [invoice_state(item) for item in self._table.index("customer_id", customer_id, "invoice_id")]
 
+    def get_invoices(self, invoice_ids: set[str]) -> dict[str, InvoiceState]:
+        items = [self._table.get(keys.invoice(invoice_id)) for invoice_id in sorted(invoice_ids)]
+        return {str(item["invoice_id"]): invoice_state(item) for item in items if item is not None}
+
     def set_open_amount(self, invoice: InvoiceState, new_open: Decimal) -> None:
         try:
-            new_balance(self._table.update, invoice, new_open)
+            with self._table.atomic():
+                new_balance(self._table.update, invoice, new_open)
+                if new_open <= 0:
+                    mark_fee_check(self._table, invoice.customer_id)
         except ConditionFailed as error:
             raise Conflict(f"invoice {invoice.invoice_id!r}: its open balance changed meanwhile") from error
 

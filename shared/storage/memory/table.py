@@ -207,6 +207,11 @@ class MemoryTable:
             self.update((keys.USAGE, month_of(effect)), add=dict(increments))
 
 
+def mark_fee_check(table: MemoryTable, customer_id: str) -> None:
+    """Inside the write that may make a customer's fee reversible: mark the customer (O13)."""
+    table.update(keys.fee_check(customer_id), add={"value": 1})
+
+
 class MemoryBase:
     """What every in-memory aggregate store shares: the table."""
 
