@@ -3,7 +3,6 @@ test) and the in-memory one."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,17 +14,8 @@ from tests.support.storage import dynamodb_store, memory_store, moto_dynamodb
 
 @pytest.fixture(scope="module")
 def _moto() -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
-    os.environ.update({name: "testing" for name in saved})
-    try:
-        with moto_dynamodb():
-            yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    with moto_dynamodb():
+        yield
 
 
 @pytest.fixture(params=["dynamodb", "memory"])

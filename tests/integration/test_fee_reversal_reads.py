@@ -4,60 +4,25 @@ and invoice — three items — where it read every fee and every invoice before
 
 from __future__ import annotations
 
-import os
-from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import botocore.client
 import pytest
 
 from shared.services.housekeeping import reverse_paid_fees
 from shared.storage.records import BillingLine
-from tests.support.storage import dynamodb_store, invoice, moto_dynamodb
+from tests.support.storage import dynamodb_reads, dynamodb_store, invoice, moto_dynamodb
 
 MARCH_8 = date(2026, 3, 8)
 CUSTOMERS = [f"C{number:02d}" for number in range(1, 31)]
-READS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
 
 
 @pytest.fixture
 def repo() -> Iterator[Any]:
-    saved = {name: os.environ.get(name) for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
-    os.environ.update({name: "testing" for name in saved})
-    try:
-        with moto_dynamodb():
-            yield dynamodb_store()
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-@contextmanager
-def dynamodb_reads() -> Iterator[Counter[str]]:
-    """Count DynamoDB read requests and the items they returned."""
-    counts: Counter[str] = Counter()
-    original = botocore.client.BaseClient._make_api_call
-
-    def counting(self: Any, operation: str, params: dict[str, Any]) -> Any:
-        response = original(self, operation, params)
-        if self._service_model.service_name == "dynamodb" and operation in READS:
-            counts[operation] += 1
-            counts["items"] += ("Item" in response) + len(response.get("Items", []))
-            counts["items"] += sum(len(items) for items in response.get("Responses", {}).values())
-        return response
-
-    botocore.client.BaseClient._make_api_call = counting  # type: ignore[method-assign]
-    try:
-        yield counts
-    finally:
-        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
+    with moto_dynamodb():
+        yield dynamodb_store()
 
 
 def test_a_run_reads_the_mark_fee_and_invoice_of_the_one_customer_who_paid(repo):

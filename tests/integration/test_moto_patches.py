@@ -94,6 +94,25 @@ def test_the_patched_moto_answers_byte_for_byte_as_moto_does():
     assert json.loads(plain[15])["Items"] == []
 
 
+def _indexed_table() -> Any:
+    """A plain botocore client on table ``t`` (pk, sk) with the index ``g-index`` (gk, sk)."""
+    raw = botocore.session.get_session().create_client("dynamodb", region_name=REGION)
+    raw.create_table(
+        TableName="t",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "gk")],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "g-index",
+                "KeySchema": [{"AttributeName": "gk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+    return raw
+
+
 def _reads(in_process: bool) -> tuple[list[Any], list[str]]:
     """Parsed answers (without the volatile ResponseMetadata) of GetItem and Query of every shape the
     stores use and some they do not, and the reads that went over moto's emulated wire."""
@@ -102,23 +121,7 @@ def _reads(in_process: bool) -> tuple[list[Any], list[str]]:
     with mock_aws(), ExitStack() as patches:
         if in_process:
             patches.enter_context(in_process_requests())
-        raw = botocore.session.get_session().create_client("dynamodb", region_name=REGION)
-        raw.create_table(
-            TableName="t",
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "gk")],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": "g-index",
-                    "KeySchema": [
-                        {"AttributeName": "gk", "KeyType": "HASH"},
-                        {"AttributeName": "sk", "KeyType": "RANGE"},
-                    ],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            ],
-        )
+        raw = _indexed_table()
         for item in ITEMS:  # one of them with a binary attribute
             raw.put_item(
                 TableName="t", Item={k: v for k, v in item.items() if k != "blob" or item["sk"]["S"] == "I#000"}
@@ -362,23 +365,7 @@ def _index_reads_between_writes(patched: bool) -> list[Any]:
     with mock_aws(), ExitStack() as patches:
         if patched:
             patches.enter_context(moto_patches())
-        raw = botocore.session.get_session().create_client("dynamodb", region_name=REGION)
-        raw.create_table(
-            TableName="t",
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "gk")],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": "g-index",
-                    "KeySchema": [
-                        {"AttributeName": "gk", "KeyType": "HASH"},
-                        {"AttributeName": "sk", "KeyType": "RANGE"},
-                    ],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            ],
-        )
+        raw = _indexed_table()
 
         def shards() -> None:
             for shard in ("G#0", "G#1", "G#2"):

@@ -1,13 +1,8 @@
 """The scheduler reads only what is due: it queries the sparse due-index, never scans."""
 
-from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
-import botocore.client
 import pytest
 
 from dunning.local_stack import LocalStack
@@ -19,32 +14,9 @@ from shared.services.tenant.settings import store_settings
 from shared.services.tenant.templates import define_template
 from shared.storage.models import AgreementModel, CustomerModel, InvoiceModel
 from shared.storage.repository import DunningRepository, new_invoice_item
+from tests.support.storage import dynamodb_reads
 
 RUN_DATE = date(2026, 3, 2)
-READ_OPERATIONS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
-
-
-@contextmanager
-def dynamodb_reads() -> Iterator[Counter[str]]:
-    """Count DynamoDB requests and the items they returned, for every client in the process."""
-    counts: Counter[str] = Counter()
-    original = botocore.client.BaseClient._make_api_call
-
-    def counting(self: Any, operation: str, params: dict[str, Any]) -> Any:
-        response = original(self, operation, params)
-        if self._service_model.service_name == "dynamodb" and operation in READ_OPERATIONS:
-            counts[operation] += 1
-            if "Item" in response:
-                counts["items"] += 1
-            counts["items"] += len(response.get("Items", []))
-            counts["items"] += sum(len(v) for v in response.get("Responses", {}).values())
-        return response
-
-    botocore.client.BaseClient._make_api_call = counting  # type: ignore[method-assign]
-    try:
-        yield counts
-    finally:
-        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
 
 
 def seed(repo: DunningRepository, invoices: int, due_share: float, snapshots: bool = True) -> int:

@@ -3,6 +3,8 @@ in-memory one, and small builders of the values they hold."""
 
 from __future__ import annotations
 
+import os
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -33,13 +35,49 @@ def _table_definition() -> dict[str, Any]:
 
 @contextmanager
 def moto_dynamodb() -> Iterator[None]:
-    """In-process moto for a while (a test module: starting it is the slow part)."""
+    """In-process moto for a while (a test module: starting it is the slow part), with test
+    credentials set meanwhile (and what was set before put back)."""
     from shared.storage.models import forget_connections
 
-    with mock_aws():
-        forget_connections()  # a connection of an earlier mock must not be reused
-        yield
-    forget_connections()
+    saved = {name: os.environ.get(name) for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    os.environ.update({name: "testing" for name in saved})
+    try:
+        with mock_aws():
+            forget_connections()  # a connection of an earlier mock must not be reused
+            yield
+        forget_connections()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+READ_OPERATIONS = frozenset({"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"})
+
+
+@contextmanager
+def dynamodb_reads() -> Iterator[Counter[str]]:
+    """Count DynamoDB read requests and the items they returned, for every client in the process."""
+    import botocore.client
+
+    counts: Counter[str] = Counter()
+    original = botocore.client.BaseClient._make_api_call
+
+    def counting(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        response = original(self, operation, params)
+        if self._service_model.service_name == "dynamodb" and operation in READ_OPERATIONS:
+            counts[operation] += 1
+            counts["items"] += ("Item" in response) + len(response.get("Items", []))
+            counts["items"] += sum(len(items) for items in response.get("Responses", {}).values())
+        return response
+
+    botocore.client.BaseClient._make_api_call = counting  # type: ignore[method-assign]
+    try:
+        yield counts
+    finally:
+        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
 
 
 def dynamodb_store() -> Any:
