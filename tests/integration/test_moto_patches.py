@@ -4,7 +4,6 @@ import json
 from contextlib import ExitStack
 from typing import Any
 
-import boto3
 import botocore.session
 from botocore.exceptions import ClientError
 from moto import mock_aws
@@ -39,23 +38,7 @@ def _answers() -> list[Any]:
     """Raw answer bodies of puts, gets and queries (on the table and on an index) of every kind of value."""
     bodies: list[Any] = []
     with mock_aws():
-        client = boto3.client("dynamodb", region_name=REGION)
-        client.create_table(
-            TableName="t",
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "gk")],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": "g-index",
-                    "KeySchema": [
-                        {"AttributeName": "gk", "KeyType": "HASH"},
-                        {"AttributeName": "sk", "KeyType": "RANGE"},
-                    ],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            ],
-        )
+        _indexed_table()
         raw = botocore.session.get_session().create_client("dynamodb", region_name=REGION)
         raw.meta.events.register("after-call.dynamodb", lambda http_response, **_: bodies.append(http_response.text))
         for item in ITEMS:
