@@ -15,6 +15,9 @@ from typing import Any
 
 from shared.domain.planning import CustomerSeen, InvoiceState, PeriodSeen
 
+# How often a note of who did what is read and written again when another note landed in between.
+ACTOR_NOTE_ATTEMPTS = 5
+
 # What a fanned-out run's parts add up (the tally's number attributes, in both stores): the run
 # record's counts, and the messages built per action as ``by_<action>``.
 TALLIED = (

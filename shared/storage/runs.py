@@ -8,11 +8,12 @@ from typing import Any
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from shared.errors import Conflict
 from shared.storage import keys
 from shared.storage.dynamo import DynamoBase, conditional_failed, record_item
 from shared.storage.keys import OUTBOX
 from shared.storage.models import OutboxModel, RecordModel, RunFanOutModel, RunLockModel, RunModel
-from shared.storage.records import TALLIED
+from shared.storage.records import ACTOR_NOTE_ATTEMPTS, TALLIED
 
 
 class DynamoRunStore(DynamoBase):
@@ -170,13 +171,25 @@ class DynamoRunStore(DynamoBase):
 
     # -- who did it --------------------------------------------------------------
     def note_actor(self, subject: str, item_id: str, role: str, actor: str) -> None:
-        """Record who did ``role`` (``started_by``, ``decided_by``, …) to ``subject`` ``item_id``."""
-        record_item(keys.actor(subject, item_id), self.actors(subject, item_id) | {role: actor}).save()
+        """Record who did ``role`` (``started_by``, ``decided_by``, …) to ``subject`` ``item_id``:
+        written only over the roles it read (another operator's note in between is read again and
+        kept, never overwritten)."""
+        key = keys.actor(subject, item_id)
+        for _ in range(ACTOR_NOTE_ATTEMPTS):
+            before = self.actors(subject, item_id)
+            unchanged = RecordModel.data == before if before else RecordModel.pk.does_not_exist()
+            try:
+                record_item(key, before | {role: actor}).save(condition=unchanged)
+                return
+            except PutError as error:
+                if not conditional_failed(error):
+                    raise
+        raise Conflict(f"{subject} {item_id!r}: who did what kept changing; {role} was not recorded")
 
     def actors(self, subject: str, item_id: str) -> dict[str, str]:
-        """Who did what to one item, by role (empty when nobody is recorded)."""
+        """Who did what to one item, by role (empty when nobody is recorded); strongly consistent."""
         try:
-            return dict(RecordModel.get(*keys.actor(subject, item_id)).data)
+            return dict(RecordModel.get(*keys.actor(subject, item_id), consistent_read=True).data)
         except RecordModel.DoesNotExist:
             return {}
 

@@ -83,6 +83,28 @@ def test_who_did_what_is_kept_per_item_and_read_one_by_one_in_batches_or_all(sto
     }
 
 
+def test_a_note_that_lands_between_the_read_and_the_write_is_kept(store, monkeypatch):
+    # Given an operator's note, and another operator's note landing just after the first read
+    read = store.actors
+    raced: list[str] = []
+
+    def read_then_race(subject: str, item_id: str) -> dict[str, str]:
+        before = read(subject, item_id)
+        if not raced:
+            raced.append(item_id)
+            monkeypatch.setattr(store, "actors", read)
+            store.note_actor(subject, item_id, "resumed_by", "bo")
+            monkeypatch.setattr(store, "actors", read_then_race)
+        return before
+
+    monkeypatch.setattr(store, "actors", read_then_race)
+    # When the first note is written
+    store.note_actor("run", "R1", "started_by", "anna")
+    # Then neither note is lost
+    assert raced == ["R1"]
+    assert read("run", "R1") == {"resumed_by": "bo", "started_by": "anna"}
+
+
 def test_a_fanned_out_runs_tally_counts_each_part_once_and_each_shard_once(store):
     # Given a run fanned out over three shards (opened once)
     assert store.open_fan_out("R", ["S0", "S1", "S2"]) is True

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from shared.errors import Conflict
 from shared.storage import keys
 from shared.storage.keys import OUTBOX
 from shared.storage.memory.table import Item, MemoryBase, absent, present
-from shared.storage.records import TALLIED
+from shared.storage.records import ACTOR_NOTE_ATTEMPTS, TALLIED
 
 
 class MemoryRunStore(MemoryBase):
@@ -104,7 +105,18 @@ class MemoryRunStore(MemoryBase):
             self._table.delete((OUTBOX, key))
 
     def note_actor(self, subject: str, item_id: str, role: str, actor: str) -> None:
-        self._table.put(keys.actor(subject, item_id), {"data": self.actors(subject, item_id) | {role: actor}})
+        for _ in range(ACTOR_NOTE_ATTEMPTS):
+            if self._note_over(keys.actor(subject, item_id), self.actors(subject, item_id), role, actor):
+                return
+        raise Conflict(f"{subject} {item_id!r}: who did what kept changing; {role} was not recorded")
+
+    def _note_over(self, key: keys.Key, before: dict[str, str], role: str, actor: str) -> bool:
+        """Write ``before`` plus the note, only if the item still holds ``before``."""
+
+        def unchanged(item: Item | None) -> bool:
+            return (dict(item.data) if item is not None else {}) == before
+
+        return self._table.attempt(lambda: self._table.put(key, {"data": before | {role: actor}}, when=unchanged))
 
     def actors(self, subject: str, item_id: str) -> dict[str, str]:
         item = self._table.get(keys.actor(subject, item_id))
