@@ -88,7 +88,10 @@ def _import_checks(imports: dict[str, Any]) -> Iterator[Check]:
     if ratios:
         # The floor (the design card's libraries, no code of ours) says how much of the 1.5 is left to us.
         floor = imports["rows"].get("floor", {}).get("vs_boto3")
-        where = "this machine" if floor is None else f"this machine (floor {floor:.2f} x)"
+        http_floor = imports["rows"].get("http floor", {}).get("vs_boto3")
+        where = "this machine" if floor is None else f"this machine (floor {floor:.2f} x"
+        if floor is not None:
+            where += ")" if http_floor is None else f", HTTP {http_floor:.2f} x)"
         yield _at_most("cold import of the slowest handler / import boto3", where, max(ratios), 1.5, " x")
 
 

@@ -56,6 +56,12 @@ FLOOR_STATEMENT = (
     "import botocore.session, pynamodb.models, pynamodb.transactions;"
     " from pydantic import BaseModel, Field, AwareDatetime; from aws_lambda_powertools import Logger"
 )
+# The same for an HTTP handler: the floor and Powertools' REST resolver with validation, no route.
+HTTP_FLOOR = "http floor"
+HTTP_FLOOR_STATEMENT = (
+    FLOOR_STATEMENT + "; from aws_lambda_powertools.event_handler import APIGatewayRestResolver;"
+    " APIGatewayRestResolver(enable_validation=True)"
+)
 
 _QUEUE = "https://sqs.eu-north-1.amazonaws.com/123456789012/bench-dunning-{}"
 
@@ -156,6 +162,7 @@ def _measure_imports(repeat: int, base: dict[str, str]) -> dict[str, Any]:
         "pass": ("pass", base | function_env("bench")),
         "boto3": ("import boto3", base | function_env("bench")),
         FLOOR: (FLOOR_STATEMENT, base | function_env("bench")),
+        HTTP_FLOOR: (HTTP_FLOOR_STATEMENT, base | function_env("bench")),
     }
     cases |= {name: (f"import {module}", base | function_env(name)) for name, module in HANDLERS.items()}
     for name, (statement, env) in cases.items():  # warm-up: fills the byte-code cache and the page cache

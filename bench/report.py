@@ -126,6 +126,8 @@ def import_table(imports: dict[str, Any]) -> list[str]:
         label = values["statement"] if name == "boto3" else values["statement"].removeprefix("import ")
         if name == "floor":
             label = "floor: botocore, PynamoDB, pydantic, Powertools Logger"
+        if name == "http floor":
+            label = "http floor: the floor and Powertools' REST resolver (validation on)"
         rows.append(
             [
                 label,
