@@ -217,8 +217,17 @@ def handle(console: Console, request: Request) -> Response:
     now = console.clock()
     epoch = int(now.timestamp())
     session = security.read_session(console.session_key, security.session_cookie(request.headers.get("cookie")), epoch)
-    page = Page(request, console, session, _language(request), now)
     found = router.match(request.method, request.path)
+    # A valid cookie of a session that ended (log-out on another device, an administrator's
+    # sign-out) is no session: one strongly consistent read, not for static files and login.
+    public = isinstance(found, tuple) and found[0].public
+    if (
+        session is not None
+        and not public
+        and not services.session_open(console.repo(), session.user, session.issued_ms)
+    ):
+        session = None
+    page = Page(request, console, session, _language(request), now)
     if found is None:
         return page.render("message.html.j2", code=404, title=page.t("not_found"), message=request.path)
     if found is False:

@@ -18,6 +18,7 @@ from shared.services.tenant.collection import list_cases
 from shared.services.tenant.common import SchedulerGateway
 from shared.services.tenant.customers import get_customer
 from shared.services.tenant.invoices import InvoiceRow, get_invoice, invoice_timeline, list_invoices
+from shared.services.tenant.operators import end_sessions, epoch_ms, session_open
 from shared.services.tenant.runs import get_run
 from shared.services.tenant.settings import current_settings
 from shared.services.tenant.templates import (
@@ -45,6 +46,8 @@ __all__ = [
     "decide_proposals",
     "decisions",
     "define_template",
+    "end_sessions",
+    "epoch_ms",
     "get_customer",
     "get_invoice",
     "get_run",
@@ -59,6 +62,7 @@ __all__ = [
     "move_agreements",
     "preview",
     "repository_for",
+    "session_open",
     "start_run",
     "statements",
     "template_usage",

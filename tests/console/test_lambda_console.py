@@ -96,6 +96,34 @@ def test_an_invited_operator_chooses_a_password_then_works_with_a_csrf_token(con
     assert 'data-enabled="false"' in call("GET", "/", cookie=session)["body"]
 
 
+def _logged_in(password: str = "Midlertidig-2026") -> str:
+    """A session of the operator (choosing "Egen-Adgangskode-9" when Cognito asks for a first password)."""
+    answer = call("POST", "/login", {"user": OPERATOR, "password": password, "next": "/"})
+    if 'name="challenge"' in answer["body"]:
+        challenge = answer["body"].split('name="challenge" value="')[1].split('"')[0]
+        form = {"user": OPERATOR, "challenge": challenge, "password": "Egen-Adgangskode-9", "next": "/"}
+        answer = call("POST", "/login/new-password", form)
+    assert answer["statusCode"] == 303, answer["body"][:300]
+    return _session(answer)
+
+
+def test_logging_out_ends_the_operators_sessions_on_every_device(console: Any) -> None:
+    # Given the operator logged in on a laptop and on a phone
+    laptop = _logged_in()
+    phone = _logged_in("Egen-Adgangskode-9")
+    page = call("GET", "/", cookie=laptop)
+    assert page["statusCode"] == 200 and call("GET", "/", cookie=phone)["statusCode"] == 200
+    # When they log out on the laptop
+    token = page["body"].split('name="csrf" value="')[1].split('"')[0]
+    assert call("POST", "/logout", {"csrf": token}, cookie=laptop)["statusCode"] == 303
+    # Then neither cookie opens a page or does anything any more, though both are signed and unexpired
+    for cookie in (laptop, phone):
+        assert call("GET", "/runs", cookie=cookie)["headers"]["Location"] == "/login?next=%2Fruns"
+        assert call("POST", "/settings/switch", {"enabled": "false", "csrf": token}, cookie=cookie)["statusCode"] == 401
+    # And a new login works at once
+    assert call("GET", "/", cookie=_logged_in("Egen-Adgangskode-9"))["statusCode"] == 200
+
+
 def test_a_wrong_password_is_refused_without_a_session(console: Any) -> None:
     refused = call("POST", "/login", {"user": OPERATOR, "password": "forkert-1234", "next": "/"})
     assert refused["statusCode"] == 401 and "Forkert brugernavn" in refused["body"]

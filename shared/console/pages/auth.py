@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.console import security
+from shared.console import security, services
 from shared.console.app import LoginResult, Page, router
 from shared.console.http import Response, redirect
 
@@ -40,7 +40,7 @@ def _logged_in(page: Page, result: LoginResult, user: str) -> Response:
     if result.user is None:
         return page.render("login.html.j2", code=401, next=target, failed=True, user=user)
     _, cookie = security.issue_session(
-        page.console.session_key, result.user, result.name or result.user, int(page.now.timestamp())
+        page.console.session_key, result.user, result.name or result.user, services.epoch_ms(page.now)
     )
     response = redirect(page.url(target))
     response.cookies.append(
@@ -51,6 +51,9 @@ def _logged_in(page: Page, result: LoginResult, user: str) -> Response:
 
 @router.post("/logout")
 def logout(page: Page) -> Response:
+    """Log out on every device: the operator's sessions end in the store, not only this cookie."""
+    if page.session is not None:
+        services.end_sessions(page.repo, page.session.user, page.now, actor=page.actor)
     response = redirect(page.url("/login"))
     response.cookies.append(security.cookie_header("", 0, secure=page.console.secure_cookies))
     return response
