@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 from urllib.parse import urlencode
 
 from shared.console import security, services
@@ -37,19 +37,30 @@ router = Router()
 
 @dataclass(frozen=True)
 class LoginResult:
-    """``user`` and ``name`` when logged in; ``challenge`` when Cognito wants a new password first."""
+    """``user`` and ``name`` when logged in; else ``challenge`` (the login's session at Cognito) when
+    a step is left: a new password first (``mfa`` None), the authenticator app to set up
+    (``mfa="setup"``, with its ``secret``), or its code to give (``mfa="code"``). ``wrong_code``:
+    the code given was not the app's."""
 
     user: str | None = None
     name: str | None = None
     challenge: str | None = None
+    mfa: Literal["setup", "code"] | None = None
+    secret: str | None = None
+    wrong_code: bool = False
 
 
 class Authenticator(Protocol):
-    """Checks an operator's credentials: Cognito in AWS, the printed local password on the local stack."""
+    """Checks an operator's credentials: Cognito in AWS (a password, then a code from an
+    authenticator app), the printed local password on the local stack."""
 
     def login(self, user: str, password: str) -> LoginResult: ...
 
     def new_password(self, user: str, challenge: str, password: str) -> LoginResult: ...
+
+    def mfa_code(self, user: str, challenge: str, code: str, secret: str | None) -> LoginResult:
+        """The app's code: to finish setting the app up (``secret`` given) or to log in."""
+        ...
 
 
 class Scheduler(Protocol):

@@ -35,6 +35,7 @@ NEVER_AT_LOAD = {
     "babel": "amounts and dates are formatted with it (shared/rendering/formatting.py)",
     "phonenumbers": "phone numbers are checked and printed with it (shared/rendering/sms.py, variables.py)",
     "holidays": "a year's bank days are computed with it (shared/betalingsservice/bankdays.py)",
+    "segno": "the QR code of an operator's authenticator-app key is drawn with it (shared/console/pages/auth.py)",
     "shared.rendering.texts.sandbox": "a tenant's text is checked or previewed (shared/services/tenant/templates.py)",
     "aws_lambda_powertools.utilities.parser": "an event is parsed (the scheduler, the BS delivery)",
     "aws_lambda_powertools.utilities.batch": "an SQS batch is processed (shared/consumer.py)",
