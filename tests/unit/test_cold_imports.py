@@ -115,3 +115,17 @@ def test_no_handler_imports_boto3_for_clients_botocore_makes(module: str) -> Non
     # Then neither boto3 nor its S3 transfer manager came with it: the functions make plain botocore
     # clients (shared/aws.py), and boto3's resources are a fifth of a cold start
     assert not loaded & {"boto3", "s3transfer"}
+
+
+def test_on_lambda_the_tracer_patches_botocore_only() -> None:
+    # Given the observability module imported as on Lambda with tracing on
+    probe = (
+        "import json, sys, shared.observability; from aws_xray_sdk.core import patcher;"
+        " print(json.dumps([sorted(patcher._PATCHED_MODULES), 'sqlite3' in sys.modules]))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))}
+    env |= {"LAMBDA_TASK_ROOT": str(ROOT), "AWS_LAMBDA_FUNCTION_NAME": "t", "AWS_REGION": "eu-north-1"}
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    patched, sqlite = json.loads(done.stdout)
+    # Then X-Ray records each AWS call once, at botocore (PynamoDB's too), and patches nothing else
+    assert patched == ["botocore"] and not sqlite
