@@ -61,25 +61,32 @@ def run_demo(out_dir: Path) -> int:
     )
     done = 0
     out = sys.stdout  # the functions' own output is redirected below; the summary is ours
+    progress = sys.stderr
+    # The "simulating …" line rewrites itself with \r: on a terminal only, as every progress bar of
+    # the CLI (README); in a log or a pipe it would be 120 lines run together.
+    on_terminal = hasattr(progress, "isatty") and progress.isatty()
 
     def on_day(result: DayResult) -> None:
         nonlocal done
         done += 1
-        sys.stderr.write(f"\r  simulating {result.day} ({done}/{total_days} days)")
-        sys.stderr.flush()
+        if on_terminal:
+            progress.write(f"\r  simulating {result.day} ({done}/{total_days} days)")
+            progress.flush()
         for effect in result.effects:
             effects_file.write(effect_line(effect) + "\n")
             totals[effect["kind"]] += 1
         lines = _summarise(result)
         if lines:
-            sys.stderr.write("\r" + " " * 60 + "\r")
+            if on_terminal:
+                progress.write("\r" + " " * 60 + "\r")
             print(result.day.isoformat(), file=out)
             print("\n".join(lines), file=out, flush=True)
 
     with function_output_to_stderr():
         simulate(scenario, SimulationOptions(out_dir=out_dir), on_day=on_day)
     effects_file.close()
-    sys.stderr.write("\n")
+    if on_terminal:
+        progress.write("\n")
     sent = ", ".join(f"{totals[kind]} {kind}" for kind in (*SENDS, "skipped"))
     print(f"\nDone: {sent}.")
     print(f"Every effect as JSON lines: {out_dir / 'effects.jsonl'}")

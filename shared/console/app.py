@@ -240,7 +240,7 @@ def handle(console: Console, request: Request) -> Response:
         session = None
     page = Page(request, console, session, _language(request), now)
     if found is None:
-        return page.render("message.html.j2", code=404, title=page.t("not_found"), message=request.path)
+        return page.render("message.html.j2", code=404, title=page.t("not_found"), detail=request.path)
     if found is False:
         return Response(status=405, body="method not allowed", headers={"Allow": "GET, POST"})
     assert not isinstance(found, bool)
@@ -249,18 +249,19 @@ def handle(console: Console, request: Request) -> Response:
         if request.method == "GET":
             target = request.path + (("?" + _query_text(request.query)) if request.query else "")
             return redirect(page.url("/login") + "?next=" + quoted(target))
-        return page.render("message.html.j2", code=401, title=page.t("login"), message=page.t("login"))
+        return page.render("message.html.j2", code=401, title=page.t("login"), detail=page.t("login"))
     if request.method == "POST" and not route.public:
         assert session is not None
         given = request.value(security.CSRF_FIELD) or request.headers.get(security.CSRF_HEADER)
         if not security.csrf_ok(console.session_key, session, given):
-            return page.render("message.html.j2", code=403, title=page.t("error"), message=page.t("forbidden.csrf"))
+            return page.render("message.html.j2", code=403, title=page.t("error"), detail=page.t("forbidden.csrf"))
     started = time.perf_counter()
     try:
         response = route.handler(page, **arguments)
     except DunningError as error:
         status = {"not_found": 404, "conflict": 409}.get(error.code, 422)
-        response = page.render("message.html.j2", code=status, title=page.t("error"), message=str(error))
+        detail = f"{error.field}: {error.reason}" if error.field else error.reason
+        response = page.render("message.html.j2", code=status, title=page.t("error"), detail=detail)
     response.headers.setdefault("Server-Timing", f"app;dur={(time.perf_counter() - started) * 1000:.1f}")
     response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("X-Frame-Options", "DENY")

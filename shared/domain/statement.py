@@ -31,7 +31,7 @@ class StatementItem:
     reference: str  # invoice number, credit id, or the invoices a charge was for
     on: date  # issued, received, or charged
     open_amount: Decimal
-    amount: Decimal | None = None  # an invoice's original amount
+    amount: Decimal | None = None  # an invoice's original amount, a charge's amount
     due: date | None = None  # an invoice's due date
 
 
@@ -63,6 +63,12 @@ class OpenCredit:
     credit_id: str
     on: date
     remaining: Decimal
+
+    @property
+    def reference(self) -> str:
+        """What the customer knows it by: the credit note's or payment's own number, without the
+        ``<kind>-`` prefix its credit is filed under by default (``credit_note-20253`` → ``20253``)."""
+        return self.credit_id.removeprefix(f"{self.kind}-")
 
 
 @dataclass(frozen=True)
@@ -98,7 +104,7 @@ def build_statement(
         if invoice.customer_id == customer_id and invoice.open_amount > ZERO
     ]
     items += [
-        StatementItem(kind=credit.kind, reference=credit.credit_id, on=credit.on, open_amount=-credit.remaining)
+        StatementItem(kind=credit.kind, reference=credit.reference, on=credit.on, open_amount=-credit.remaining)
         for credit in credits
         if credit.remaining > ZERO
     ]
@@ -109,7 +115,11 @@ def build_statement(
         seen.add(charge.key)
         items.append(
             StatementItem(
-                kind=charge.kind, reference=", ".join(charge.invoice_ids), on=charge.on, open_amount=charge.amount
+                kind=charge.kind,
+                reference=", ".join(charge.invoice_ids),
+                on=charge.on,
+                open_amount=charge.amount,
+                amount=charge.amount,
             )
         )
     items.sort(key=lambda item: (_SECTION[item.kind], item.due or item.on, item.on, item.reference))

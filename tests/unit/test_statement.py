@@ -124,3 +124,24 @@ def test_a_statement_is_signed_like_a_reminder_with_the_sender_and_answers_go_to
     for part in (rendered.text, rendered.html):
         assert "CVR 12345678" in part and "Industrivej 4, 7100 Vejle" in part and "70 10 10 10" in part
     assert rendered.reply_to == "bogholderi@hansen.example"
+
+
+def test_a_credit_reads_by_its_own_number_and_a_charge_shows_its_amount():
+    # Given a credit note and a payment on account filed under the default "<kind>-<id>" credit
+    result = build_statement(
+        "C1",
+        ON,
+        [invoice("I1", "1250.00", "1000.00", date(2026, 2, 1))],
+        [
+            OpenCredit("credit_note", "credit_note-20253", date(2026, 3, 2), Decimal("750.00")),
+            OpenCredit("payment", "payment-B7", date(2026, 3, 3), Decimal("50.00")),
+        ],
+        [PendingCharge("k-fee-1", "fee", Decimal("100.00"), ("I1",), date(2026, 2, 5))],
+    )
+    # Then the letter names them as the customer knows them, not by the storage's name
+    assert [item.reference for item in result.items] == ["I1", "20253", "B7", "I1"]
+    # And the fee's line has its amount in the "Beløb" column as well as in "Åbent"
+    rendered = render_statement(StatementLetter(result, "Hansen & Søn ApS", "Jens Hansen", "da")).text
+    fee_line = next(line for line in rendered.splitlines() if line.startswith("Rykkergebyr"))
+    assert fee_line.count("100,00 kr.") == 2
+    assert "credit_note-" not in rendered and "payment-" not in rendered

@@ -3,11 +3,55 @@ report addresses, sender and ways to pay (C1–C3, O4–O12)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from shared.console import services
 from shared.console.app import Page, router
 from shared.console.http import Response
+from shared.errors import DunningError, Invalid
+
+# A refusal's field (the settings' name, as the services give it) → the form's input, its label,
+# what it expects. The longest matching prefix wins (``payment.bank.reg`` before ``payment.bank``).
+FIELDS: dict[str, tuple[str, str, str | None]] = {
+    "min_overdue_amount": ("min_overdue_amount", "settings.de_minimis", "expect.amount"),
+    "write_off_below": ("write_off_below", "settings.write_off_below", "expect.amount"),
+    "min_days_between_reminders": ("min_days_between_reminders", "settings.respite", "expect.days"),
+    "default_template": ("default_template", "settings.default_template", "expect.template"),
+    "status_report_to": ("status_report_to", "settings.status_report_to", "expect.email"),
+    "notify_to": ("notify_to", "settings.notify_to", "expect.email"),
+    "collection.partner_email": ("collection_partner", "settings.collection_partner", "expect.email"),
+    "collection.after_days": ("collection_after_days", "settings.collection_after_days", "expect.days"),
+    "bs.creditor_number": ("bs_creditor_number", "settings.bs_creditor", "expect.digits8"),
+    "bs.cvr": ("bs_cvr", "settings.bs_cvr", "expect.digits8"),
+    "bs.debtor_group": ("bs_debtor_group", "settings.bs_debtor_group", "expect.digits5"),
+    "sender.name": ("sender_name", "settings.sender_name", None),
+    "sender.cvr": ("sender_cvr", "settings.sender_cvr", "expect.digits8"),
+    "sender.email": ("sender_email", "settings.sender_email", "expect.email"),
+    "sender.phone": ("sender_phone", "settings.sender_phone", "expect.phone"),
+    "payment.bank": ("bank_reg", "settings.bank_reg", "expect.bank"),
+    "payment.bank.reg": ("bank_reg", "settings.bank_reg", "expect.digits4"),
+    "payment.bank.account": ("bank_account", "settings.bank_account", "expect.account"),
+    "payment.mobilepay": ("mobilepay", "settings.mobilepay", "expect.mobilepay"),
+}
+_GROUPED = re.compile(r"-?(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]{1,2})?")
+_POINT = re.compile(r"-?[0-9]+\.[0-9]{1,2}")
+
+
+def form_amount(text: str) -> str | None:
+    """A kroner amount as a Danish bookkeeper types it (``1.000,50``, ``100``, ``99,5``, ``100 kr.``;
+    ``100.50`` too) in the settings' form (``1000.50``); None when empty. Anything else is passed on
+    as typed, for the settings to refuse."""
+    cleaned = re.sub(r"(?i)\s|\bdkk\b|kr\.?$", "", text)
+    if not cleaned:
+        return None
+    if _GROUPED.fullmatch(cleaned):
+        whole, _, cents = cleaned.partition(",")
+        return f"{whole.replace('.', '')}.{cents.ljust(2, '0')}"
+    if _POINT.fullmatch(cleaned):
+        whole, _, cents = cleaned.partition(".")
+        return f"{whole}.{cents.ljust(2, '0')}"
+    return text.strip()
 
 
 @router.get("/settings")
@@ -17,9 +61,35 @@ def settings(page: Page) -> Response:
     return page.render("settings.html.j2", settings=current, templates=templates, message=page.request.query.get("msg"))
 
 
+def refused(page: Page, error: DunningError) -> Response:
+    """The settings form again, as the operator filled it in, with the refused field named and marked."""
+    field = error.field or ""
+    found = max((name for name in FIELDS if field == name or field.startswith(name + ".")), key=len, default=None)
+    invalid, label, expected = FIELDS[found] if found else (None, None, None)
+    reason = page.t(expected) if expected else error.reason.removeprefix("Value error, ")
+    return page.render(
+        "settings.html.j2",
+        code=422,
+        settings=page.settings,
+        templates=sorted(services.list_templates(page.repo)),
+        form={name: values[0] for name, values in page.request.form.items() if values},
+        invalid=invalid,
+        problem=f"{page.t(label) if label else field or page.t('error')}: {reason}. {page.t('settings.refused')}",
+    )
+
+
 def _text(page: Page, name: str) -> str | None:
     value = page.request.value(name).strip()
     return value or None
+
+
+def _days(page: Page, name: str, field: str, default: int) -> int:
+    text = page.request.value(name).strip()
+    if not text:
+        return default
+    if not text.isdigit():
+        raise Invalid(f"expected a whole number of days, got {text!r}", field)
+    return int(text)
 
 
 def changes_from(page: Page, current: Any) -> dict[str, Any]:
@@ -28,8 +98,8 @@ def changes_from(page: Page, current: Any) -> dict[str, Any]:
     changes: dict[str, Any] = {
         "reminders_enabled": form.value("reminders_enabled") == "true",
         "default_template": _text(page, "default_template"),
-        "min_days_between_reminders": int(form.value("min_days_between_reminders") or 0),
-        "min_overdue_amount": form.value("min_overdue_amount").replace(",", ".").strip() or "0.00",
+        "min_days_between_reminders": _days(page, "min_days_between_reminders", "min_days_between_reminders", 0),
+        "min_overdue_amount": form_amount(form.value("min_overdue_amount")) or "0.00",
         # A list of step names (approval for some steps only) stays as it is while the box stays ticked.
         "approval_required": (current.approval_required if isinstance(current.approval_required, list) else True)
         if form.value("approval_required") == "true"
@@ -37,7 +107,7 @@ def changes_from(page: Page, current: Any) -> dict[str, Any]:
         "excluded_customers": [c.strip() for c in form.value("excluded_customers").split(",") if c.strip()],
         "settle_open_items": form.value("settle_open_items") == "true",
         "reverse_fees_when_paid": form.value("reverse_fees_when_paid") == "true",
-        "write_off_below": form.value("write_off_below").replace(",", ".").strip() or None,
+        "write_off_below": form_amount(form.value("write_off_below")),
         "check_bank_connections": form.value("check_bank_connections") == "true",
         "check_journals": [j.strip() for j in form.value("check_journals").split(",") if j.strip()],
         "status_report_to": _text(page, "status_report_to"),
@@ -51,7 +121,9 @@ def changes_from(page: Page, current: Any) -> dict[str, Any]:
     }
     partner = _text(page, "collection_partner")
     changes["collection"] = (
-        {"after_days": int(form.value("collection_after_days") or 14), "partner_email": partner} if partner else None
+        {"after_days": _days(page, "collection_after_days", "collection.after_days", 14), "partner_email": partner}
+        if partner
+        else None
     )
     sender_name = _text(page, "sender_name")
     if sender_name:
@@ -78,5 +150,9 @@ def changes_from(page: Page, current: Any) -> dict[str, Any]:
 @router.post("/settings")
 def save(page: Page) -> Response:
     current = page.settings
-    services.change_settings(page.repo, page.console.tenant, changes_from(page, current), page.actor)
+    try:
+        changes = changes_from(page, current)
+        services.change_settings(page.repo, page.console.tenant, changes, page.actor)
+    except DunningError as error:  # nothing was stored: the form again, with what was typed
+        return refused(page, error)
     return page.back("/settings", page.t("settings.saved"))

@@ -1,0 +1,117 @@
+"""The settings form as a Danish bookkeeper fills it in: Danish amounts are read as meant, and a
+refused form comes back as it was typed, naming the field and what it expects, with nothing stored.
+
+In-process (``shared.console.app.handle`` on the in-memory store): no browser, no stack."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from shared.console import security
+from shared.console.app import Console, handle
+from shared.console.http import Request
+from shared.console.pages.settings import form_amount
+from shared.domain.settings import TenantSettings
+from shared.storage.memory import MemoryStore
+
+KEY = b"k" * 32
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+class Unused:
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"the settings page does not call {name}")
+
+
+@pytest.fixture
+def store() -> MemoryStore:
+    repo = MemoryStore()
+    repo.put_settings(
+        TenantSettings.model_validate(
+            {
+                "tenant": "jensen",
+                "min_overdue_amount": "100.00",
+                "sender": {"name": "Jensen VVS ApS", "cvr": "12345678", "phone": "+4570101010"},
+                "payment": {
+                    "bank": {"reg": "1234", "account": "0012345678"},
+                    "iban": "DK5000400440116243",
+                    "bic": "DABADKKK",
+                },
+            }
+        )
+    )
+    return repo
+
+
+def post_settings(store: MemoryStore, **changed: str) -> tuple[int, str]:
+    """Submit the settings form as the page shows it, with ``changed`` fields typed over."""
+    console = Console("jensen", lambda: store, Unused(), Unused(), KEY, KEY, clock=lambda: NOW, secure_cookies=False)
+    _session, cookie = security.issue_session(KEY, "bo", "Bo", int(NOW.timestamp()))
+    headers = {"cookie": f"{security.SESSION_COOKIE}={cookie}"}
+    shown = handle(console, Request("GET", "/settings", headers=headers))
+    form: dict[str, list[str]] = {}
+    for tag in re.findall(r"<input [^>]*>", shown.body if isinstance(shown.body, str) else shown.body.decode()):
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if name and (("checkbox" not in tag) or " checked" in tag):
+            form[name.group(1)] = [value.group(1) if value else ""]
+    form["default_template"] = [""]
+    form |= {name: [value] for name, value in changed.items()}
+    answer = handle(console, Request("POST", "/settings", form=form, headers=headers))
+    body = answer.body if isinstance(answer.body, str) else answer.body.decode()
+    return answer.status, body
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("1.000,50", "1000.50"),
+        ("250", "250.00"),
+        ("99,5", "99.50"),
+        ("100 kr.", "100.00"),
+        ("100.50", "100.50"),
+        ("", None),
+    ],
+)
+def test_amounts_are_read_as_a_danish_bookkeeper_types_them(typed: str, meant: str | None) -> None:
+    assert form_amount(typed) == meant
+
+
+def test_a_danish_amount_with_a_thousands_separator_is_saved(store: MemoryStore) -> None:
+    # When the bookkeeper types the de-minimis threshold the Danish way
+    status, _ = post_settings(store, min_overdue_amount="1.000,50")
+    # Then it is saved as meant
+    assert status == 303
+    assert store.get_settings().min_overdue_amount == Decimal("1000.50")
+
+
+def test_a_refused_form_names_the_field_in_danish_keeps_what_was_typed_and_stores_nothing(store: MemoryStore) -> None:
+    # When one field is wrong and another was changed in the same form
+    status, body = post_settings(store, sender_cvr="1234", sender_name="Jensen & Søn VVS ApS")
+    # Then the form is shown again: the field named as the page labels it, what it expects, in Danish
+    assert status == 422
+    problem = re.search(r'<p class="error" role="alert" id="settings-problem">(.*?)</p>', body)
+    assert problem is not None
+    assert problem.group(1) == "CVR-nr.: skriv 8 cifre. Intet er gemt – ret feltet og prøv igen."
+    assert "Value error" not in body and "should match pattern" not in body
+    # And once only, not also as a green "saved"-style notice
+    assert 'class="notice"' not in body
+    # And with what was typed, the refused input marked
+    assert re.search(r'name="sender_cvr" [^>]*value="1234" aria-invalid="true"', body)
+    assert 'value="Jensen &amp; Søn VVS ApS"' in body
+    # And nothing of it was stored
+    stored = store.get_settings()
+    assert stored.sender is not None and stored.sender.name == "Jensen VVS ApS" and stored.sender.cvr == "12345678"
+
+
+def test_an_unreadable_amount_is_refused_naming_the_field(store: MemoryStore) -> None:
+    status, body = post_settings(store, min_overdue_amount="hundrede")
+    assert status == 422
+    assert "Bagatelgrænse (kr.): skriv et beløb i kroner, fx 100,00 eller 1.000,50." in body
+    assert 'value="hundrede" aria-invalid="true"' in body
+    assert store.get_settings().min_overdue_amount == Decimal("100.00")
