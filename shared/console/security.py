@@ -16,6 +16,7 @@ import hmac
 import json
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlencode
 
 SESSION_COOKIE = "dunning_console"
@@ -52,8 +53,9 @@ class Session:
         return _sign(key, f"csrf|{self.user}|{self.nonce}")
 
 
-def issue_session(key: bytes, user: str, name: str, now_ms: int) -> tuple[Session, str]:
-    """A new session for ``user`` (issued at ``now_ms``, epoch milliseconds) and its cookie value."""
+def issue_session(key: bytes, user: str, name: str, now: datetime) -> tuple[Session, str]:
+    """A new session for ``user``, issued ``now`` (kept to the millisecond), and its cookie value."""
+    now_ms = int(now.timestamp() * 1000)
     session = Session(
         user=user,
         name=name,

@@ -51,7 +51,7 @@ def store() -> MemoryStore:
 def post_settings(store: MemoryStore, **changed: str) -> tuple[int, str]:
     """Submit the settings form as the page shows it, with ``changed`` fields typed over."""
     console = Console("jensen", lambda: store, Unused(), Unused(), KEY, KEY, clock=lambda: NOW, secure_cookies=False)
-    _session, cookie = security.issue_session(KEY, "bo", "Bo", int(NOW.timestamp()))
+    _session, cookie = security.issue_session(KEY, "bo", "Bo", NOW)
     headers = {"cookie": f"{security.SESSION_COOKIE}={cookie}"}
     shown = handle(console, Request("GET", "/settings", headers=headers))
     form: dict[str, list[str]] = {}

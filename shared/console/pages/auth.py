@@ -68,9 +68,7 @@ def _logged_in(page: Page, result: LoginResult, user: str) -> Response:
         return page.render("login.html.j2", next=target, failed=False, challenge=result.challenge, user=user)
     if result.user is None:
         return page.render("login.html.j2", code=401, next=target, failed=True, user=user)
-    _, cookie = security.issue_session(
-        page.console.session_key, result.user, result.name or result.user, services.epoch_ms(page.now)
-    )
+    _, cookie = security.issue_session(page.console.session_key, result.user, result.name or result.user, page.now)
     response = redirect(page.url(target))
     response.cookies.append(
         security.cookie_header(cookie, security.SESSION_SECONDS, secure=page.console.secure_cookies)
