@@ -18,7 +18,7 @@ from shared.services.tenant.collection import list_cases
 from shared.services.tenant.common import SchedulerGateway
 from shared.services.tenant.customers import get_customer
 from shared.services.tenant.invoices import InvoiceRow, get_invoice, invoice_timeline, list_invoices
-from shared.services.tenant.operators import end_sessions, epoch_ms, session_open
+from shared.services.tenant.operators import end_sessions, session_open
 from shared.services.tenant.runs import get_run
 from shared.services.tenant.settings import current_settings
 from shared.services.tenant.templates import (
@@ -47,7 +47,6 @@ __all__ = [
     "decisions",
     "define_template",
     "end_sessions",
-    "epoch_ms",
     "get_customer",
     "get_invoice",
     "get_run",
