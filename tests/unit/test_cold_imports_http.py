@@ -201,3 +201,109 @@ def test_the_openapi_document_and_routes_are_those_of_all_routers_included_at_on
     assert warm["lazy_routes"] == warm["all_routes"] and len(warm["all_routes"]) > 40
     assert json.loads(warm["served"]) == json.loads(warm["at_once"])
     assert cold == warm["served"]
+
+
+# -------------------------------------------------------------------------------- the console
+
+PAGE_MODULES = {f"shared.console.pages.{p.stem}" for p in (ROOT / "shared/console/pages").glob("*.py")} - {
+    "shared.console.pages.__init__"
+}
+# Services only some pages call: the overview and the login page call none of them.
+OTHER_PAGES_SERVICES = {
+    "shared.services.preview",
+    "shared.services.statements",
+    "shared.services.tenant.templates",
+    "shared.services.tenant.agreements",
+    "shared.services.tenant.invoices",
+    "shared.services.tenant.approvals",
+    "shared.services.tenant.accounting",
+    "shared.services.tenant.collection",
+    "shared.services.tenant.usage",
+}
+CONSOLE_REQUEST = """
+    import json, sys, time
+    import boto3
+    from dunning.api_events import api_event
+    from dunning.local_stack import FakeLambdaContext, LocalStack
+    from shared.console.security import SESSION_COOKIE, issue_session
+
+    with LocalStack("acme") as stack:
+        secrets = boto3.client("secretsmanager")
+        os_env = dict(
+            TENANT_ID="acme", TABLE_NAME=stack.env["TABLE_NAME"], SCHEDULER_FUNCTION_NAME="acme-dunning-scheduler",
+            USER_POOL_CLIENT_ID="client", POWERTOOLS_SERVICE_NAME="console",
+            SESSION_SECRET_ARN=secrets.create_secret(Name="session", SecretString="s" * 64)["ARN"],
+            CONSOLE_LINK_SECRET_ARN=secrets.create_secret(Name="links", SecretString="l" * 64)["ARN"],
+        )
+        import os
+        os.environ.update(os_env)
+        _, cookie = issue_session(b"s" * 64, "bo@jensen.example", "Bo", int(time.time()))
+        before = set(sys.modules)
+        from functions.console.app import handler
+
+        def call(method, path, session=True):
+            headers = {"Host": "console.example"} | ({"Cookie": f"{SESSION_COOKIE}={cookie}"} if session else {})
+            return handler(api_event(method, path, headers=headers), FakeLambdaContext("console"))["statusCode"]
+
+        statuses = [call(method, path, session) for method, path, session in REQUESTS]
+        loaded = sorted(m for m in sys.modules if m.startswith(("functions.", "shared.")) and m not in before)
+    print(json.dumps({"statuses": statuses, "loaded": loaded}))
+"""
+
+
+def console_requests(requests: list[tuple[str, str, bool]]) -> tuple[list[int], set[str]]:
+    """Statuses of ``(method, path, with a session)`` on a cold console, and the modules the
+    handler's import and those requests loaded."""
+    answer = probe(CONSOLE_REQUEST.replace("REQUESTS", repr(requests)))
+    return answer["statuses"], set(answer["loaded"])
+
+
+def test_importing_the_console_handler_loads_no_page_and_not_the_api() -> None:
+    # Given the console handler imported cold
+    loaded = set(probe(f"import json, sys, functions.console.app; print({LOADED})"))
+    # Then no page module, no page's services and nothing of the operator API came with it
+    assert not loaded & PAGE_MODULES
+    assert not loaded & OTHER_PAGES_SERVICES
+    assert not {m for m in loaded if m.startswith(("functions.api", "shared.api"))}
+
+
+def test_the_login_page_loads_its_own_page_module_only() -> None:
+    # Given a cold console, and the login page asked for without a session
+    statuses, loaded = console_requests([("GET", "/login", False)])
+    # Then it is shown, with the login page's module and none of the other pages or their services
+    assert statuses == [200]
+    assert loaded & PAGE_MODULES == {"shared.console.pages.auth"}
+    assert not loaded & OTHER_PAGES_SERVICES
+
+
+def test_the_overview_loads_its_own_page_module_and_unknown_paths_are_refused_as_before() -> None:
+    # Given a cold console and an operator's session: the overview, an unknown path, a wrong method
+    statuses, loaded = console_requests([("GET", "/", True), ("GET", "/nope", True), ("POST", "/", True)])
+    # Then the overview is shown, the unknown path is 404 and the known one under another method 405
+    assert statuses == [200, 404, 405]
+    # and only the overview's page module (and none of the other pages' services) was loaded
+    assert loaded & PAGE_MODULES == {"shared.console.pages.runs"}
+    assert not loaded & OTHER_PAGES_SERVICES
+
+
+def test_every_console_route_starts_with_a_segment_of_its_page_modules() -> None:
+    # Given every page module, imported, and the routes each registered
+    code = """
+        import importlib, json
+        from shared.console.app import router
+        from shared.console.pages import PAGES, PAGES_OF_SEGMENT
+        found = {}
+        for page in PAGES:
+            before = len(router.routes)
+            importlib.import_module(f"shared.console.pages.{page}")
+            for route in router.routes[before:]:
+                segment = route.pattern.pattern.strip("^$").split("/")[1]
+                found.setdefault(segment, []).append(page)
+        print(json.dumps({"pages": list(PAGES), "table": PAGES_OF_SEGMENT, "found": found}))
+    """
+    answer = probe(code)
+    # Then the table names every page module, and for each first segment exactly the modules with a
+    # route under it (in the order they register)
+    assert {f"shared.console.pages.{page}" for page in answer["pages"]} == PAGE_MODULES
+    found = {segment: sorted(set(pages), key=answer["pages"].index) for segment, pages in answer["found"].items()}
+    assert answer["table"] == found
