@@ -23,6 +23,7 @@ from shared.config import _EnvModel
 from shared.console.app import Console, LoginResult, handle
 from shared.console.http import Request, Response, parse_form
 from shared.observability import logger
+from shared.services.tenant.lambda_scheduler import LambdaScheduler
 from shared.storage.repository import repository_for
 
 
@@ -168,8 +169,6 @@ def _proxy(response: Response) -> dict[str, Any]:
 
 
 def console_for(config: ConsoleConfig, event: dict[str, Any]) -> Console:
-    from functions.api.adapter import LambdaScheduler
-
     context = event.get("requestContext") or {}
     epoch_ms = context.get("requestTimeEpoch")
     now = datetime.fromtimestamp(epoch_ms / 1000, UTC) if epoch_ms else datetime.now(UTC)

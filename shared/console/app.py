@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 from shared.console import security, services
 from shared.console.http import Request, Response, Router, quoted, redirect
+from shared.console.pages import pages_for, register
 from shared.console.texts import TEXTS, Lang, reason_text, say
 from shared.domain.settings import TenantSettings
 from shared.errors import DunningError
@@ -223,8 +224,7 @@ def _cookie(request: Request, name: str) -> str | None:
 
 def handle(console: Console, request: Request) -> Response:
     """Route one request: static files, login, and — with a session — every page and action."""
-    import shared.console.pages  # noqa: F401 - registers the routes
-
+    register(pages_for(request.path))  # the page modules this path can match (each imported once)
     now = console.clock()
     epoch = int(now.timestamp())
     session = security.read_session(console.session_key, security.session_cookie(request.headers.get("cookie")), epoch)
