@@ -221,7 +221,8 @@ OTHER_PAGES_SERVICES = {
     "shared.services.tenant.usage",
 }
 CONSOLE_REQUEST = """
-    import json, sys, time
+    import json, sys
+    from datetime import UTC, datetime
     import boto3
     from dunning.api_events import api_event
     from dunning.local_stack import FakeLambdaContext, LocalStack
@@ -237,7 +238,7 @@ CONSOLE_REQUEST = """
         )
         import os
         os.environ.update(os_env)
-        _, cookie = issue_session(b"s" * 64, "bo@jensen.example", "Bo", int(time.time()))
+        _, cookie = issue_session(b"s" * 64, "bo@jensen.example", "Bo", datetime.now(UTC))
         before = set(sys.modules)
         from functions.console.app import handler
 
