@@ -22,6 +22,7 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from functions import init_done
 from functions.api import adapter, errors
 from functions.api.adapter import LambdaScheduler
 from functions.api.request import resolver as app
@@ -105,3 +106,6 @@ def handler(event: dict[str, Any], context: LambdaContext, scheduler: SchedulerG
 
 
 lambda_handler = handler
+
+
+init_done()  # the function's init ends here (functions/__init__.py)

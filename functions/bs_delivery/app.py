@@ -9,6 +9,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from functions import init_done
 from shared.aws import S3DeliveryStore
 from shared.config import BsDeliveryConfig
 from shared.observability import logger, metrics, tracer
@@ -45,3 +46,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     summary = {name: effect[name] for name in ("date", "file", "sections", "payments", "amount")}
     logger.info("Betalingsservice delivery written", extra=summary)
     return {"delivered": True, **summary}
+
+
+init_done()  # the function's init ends here (functions/__init__.py)

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from functions import init_done
 from shared.aws import client
 from shared.config import _EnvModel
 from shared.console.app import Console, LoginResult, handle
@@ -196,3 +197,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 
 
 lambda_handler = handler
+
+
+init_done()  # the function's init ends here (functions/__init__.py)

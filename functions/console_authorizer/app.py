@@ -14,6 +14,7 @@ import time
 from functools import cache
 from typing import Any
 
+from functions import init_done
 from shared.aws import client
 from shared.console.security import read_session, session_cookie
 
@@ -51,3 +52,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return decide(event, _session_key(os.environ["SESSION_SECRET_ARN"]), now)
     except PermissionError:
         raise Exception("Unauthorized") from None
+
+
+init_done()  # the function's init ends here (functions/__init__.py)

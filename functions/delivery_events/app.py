@@ -11,6 +11,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from functions import init_done
 from shared.config import DeliveryEventsConfig
 from shared.observability import logger, metrics, tracer
 from shared.services.sends import apply_ses_event, apply_sms_status, sms_statuses
@@ -42,3 +43,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # Counts only: the events hold addresses and phone numbers.
     logger.info("delivery events applied", extra=dict(outcomes))
     return dict(outcomes)
+
+
+init_done()  # the function's init ends here (functions/__init__.py)

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from functions import init_done
 from shared.aws import SesMailer, SqsSink, SqsWorkQueue, continue_in_new_invocation
 from shared.config import SchedulerConfig
 from shared.observability import logger, metrics, tracer
@@ -211,3 +212,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if request.source in ("approve", "reject"):
         return _decide(event, request, repo, sink, reporter, config, context)
     return _run(event, request, repo, sink, reporter, config, context)
+
+
+init_done()  # the function's init ends here (functions/__init__.py)

@@ -129,3 +129,21 @@ def test_on_lambda_the_tracer_patches_botocore_only() -> None:
     patched, sqlite = json.loads(done.stdout)
     # Then X-Ray records each AWS call once, at botocore (PynamoDB's too), and patches nothing else
     assert patched == ["botocore"] and not sqlite
+
+
+@pytest.mark.parametrize("module", HANDLERS)
+def test_on_lambda_a_handlers_init_runs_without_the_collector_then_freezes_what_it_built(module: str) -> None:
+    # Given a handler imported as on Lambda, and as in the tests and the local stack
+    probe = f"import gc, json, {module}; print(json.dumps([gc.isenabled(), gc.get_freeze_count()]))"
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LAMBDA_", "POWERTOOLS_"))}
+    base |= {"AWS_REGION": "eu-north-1", "AWS_DEFAULT_REGION": "eu-north-1", "AWS_EC2_METADATA_DISABLED": "true"}
+    lambda_env = base | {"LAMBDA_TASK_ROOT": str(ROOT), "AWS_LAMBDA_FUNCTION_NAME": "t"}
+    answers = []
+    for env in (lambda_env, base):
+        run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr[-2000:]
+        answers.append(json.loads(run.stdout))
+    (on_lambda, on_lambda_frozen), (elsewhere, elsewhere_frozen) = answers
+    # Then on Lambda the collector is on again after init and init's objects are frozen; elsewhere untouched
+    assert on_lambda and on_lambda_frozen > 10_000
+    assert elsewhere and elsewhere_frozen == 0

@@ -5,6 +5,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from functions import init_done
 from shared.consumer import ActionContext, handle_action_batch
 from shared.messages import ActionMessage
 from shared.observability import logger, metrics, tracer
@@ -25,3 +26,6 @@ def add_bs_records(messages: Sequence[tuple[str, ActionMessage]], ctx: ActionCon
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # Like the fee: the records and their effects are one conditional transaction for the batch.
     return handle_action_batch(event, context, "bs", add_bs_record, book=add_bs_records)
+
+
+init_done()  # the function's init ends here (functions/__init__.py)

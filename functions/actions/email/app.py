@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from functions import init_done
 from shared.aws import SesMailer
 from shared.consumer import ActionContext, handle_action_batch
 from shared.messages import QueueMessage, StatementMessage
@@ -32,3 +33,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # The send ledger makes each e-mail once; Powertools Idempotency in front would add only a
     # second store to fail (and it forgot a send whenever the function raised after it).
     return handle_action_batch(event, context, "email", send_email)
+
+
+init_done()  # the function's init ends here (functions/__init__.py)

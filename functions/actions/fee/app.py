@@ -5,6 +5,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from functions import init_done
 from shared.consumer import ActionContext, handle_action_batch
 from shared.messages import ActionMessage
 from shared.observability import logger, metrics, tracer
@@ -26,3 +27,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # The billing lines and their effects are one conditional transaction for the batch (each
     # line once per business key, which is idempotency enough); what it did not settle, one by one.
     return handle_action_batch(event, context, "fee", add_fee, book=add_fees)
+
+
+init_done()  # the function's init ends here (functions/__init__.py)

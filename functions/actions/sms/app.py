@@ -4,6 +4,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from functions import init_done
 from shared.aws import SnsSms
 from shared.consumer import ActionContext, handle_action_batch
 from shared.messages import ActionMessage
@@ -22,3 +23,6 @@ def send_sms(message: ActionMessage, ctx: ActionContext) -> dict[str, Any]:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # The send ledger makes each SMS once (see the e-mail consumer).
     return handle_action_batch(event, context, "sms", send_sms)
+
+
+init_done()  # the function's init ends here (functions/__init__.py)
