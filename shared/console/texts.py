@@ -184,6 +184,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "template.days": ("Dage", "Days"),
     "template.actions": ("Handlinger", "Actions"),
     "template.fee": ("Gebyr (kr.)", "Fee (DKK)"),
+    "template.fee_cap": (
+        "et rykkergebyr må højst være 100,00 kr. (renteloven § 9 b)",
+        "a reminder fee may be at most DKK 100.00 (Danish Interest Act, section 9 b)",
+    ),
+    "template.fee_count": (
+        "højst 3 rykkere må have gebyr (renteloven § 9 b)",
+        "at most 3 reminders may carry a fee (Danish Interest Act, section 9 b)",
+    ),
     "template.subject_da": ("Emne (dansk)", "Subject (Danish)"),
     "template.body_da": ("Brødtekst (dansk)", "Body (Danish)"),
     "template.defined": ("Version {version} er {outcome}.", "Version {version} is {outcome}."),
