@@ -65,3 +65,37 @@ def test_a_fee_above_the_cap_is_refused_in_danish_naming_the_step_and_keeping_th
     # And no version was defined
     assert fees(repo) == [None, Decimal("100.00")]
     assert repo.latest_template("standard").steps[1].name == "Rykker 1"  # type: ignore[union-attr]
+
+
+def test_a_new_version_keeps_what_the_form_does_not_show() -> None:
+    # Given a template whose last step is the collection warning with interest and the tenant's own
+    # English texts and Danish SMS
+    repo = store_with(b2b_contractual_fees=False)
+    warning = {
+        "name": "Inkassovarsel",
+        "days": 10,
+        "actions": ["email", {"fee": "100.00"}, {"interest": True}],
+        "inkassovarsel": True,
+        "texts": {"da": {"sms": "Betal {{ total }} nu"}, "en": {"subject": "Final notice"}},
+    }
+    steps = [
+        {"name": "Påmindelse", "days": 5, "actions": ["email"]},
+        {"name": "Rykker 1", "days": 10, "actions": ["email", {"fee": "100.00"}]},
+        warning,
+    ]
+    define_template(
+        repo, TemplateDefinition.model_validate({"name": "standard", "steps": steps}), date(2026, 3, 1), actor="t"
+    )
+    # When the bookkeeper changes only the first step's days in the console
+    status, _ = ConsoleClient(repo).submit(PATH, ACTION, days_0="7", subject_2="Inkassovarsel fra os")
+    # Then the new version has the change and the warning step is still the warning it was
+    assert status == 303
+    latest = repo.latest_template("standard")
+    assert latest is not None
+    assert latest.steps[0].days == 7
+    kept = latest.steps[2]
+    assert kept.inkassovarsel is True
+    assert kept.action_kinds == ["email", "fee", "interest"]
+    assert kept.texts is not None
+    assert kept.texts["en"].subject == "Final notice"
+    assert kept.texts["da"].sms == "Betal {{ total }} nu" and kept.texts["da"].subject == "Inkassovarsel fra os"

@@ -14,7 +14,7 @@ from shared.console import services
 from shared.console.app import Page, router
 from shared.console.forms import form_amount
 from shared.console.http import Response, quoted
-from shared.domain.templates import TemplateDefinition
+from shared.domain.templates import Step, TemplateDefinition
 from shared.errors import DunningError, Invalid
 
 SIMPLE_ACTIONS = ("email", "sms", "statement", "bs")
@@ -93,9 +93,29 @@ def _rows(steps: Sequence[Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _unshown_parts(step: Step) -> dict[str, Any]:
+    """What the form does not show of a step, kept as it is in the next version: the collection
+    warning, interest and compensation, the English texts, the Danish SMS text."""
+    dumped = step.model_dump(mode="json", exclude_none=True)
+    parts: dict[str, Any] = {}
+    if step.inkassovarsel:
+        parts["inkassovarsel"] = True
+    parts["actions"] = [a for a in dumped["actions"] if isinstance(a, dict) and "fee" not in a]
+    texts = dumped.get("texts") or {}
+    kept = {k: v for k, v in texts.items() if k != "da"} | (
+        {"da": {"sms": texts["da"]["sms"]}} if texts.get("da", {}).get("sms") else {}
+    )
+    if kept:
+        parts["texts"] = kept
+    return parts
+
+
 def definition_from(page: Page, name: str) -> TemplateDefinition:
-    """The new-version form as a definition: one row per step, empty rows left out."""
+    """The new-version form as a definition: one row per step, empty rows left out. A row that
+    stands for a step of the latest version keeps what the form does not show of it."""
     form = page.request
+    latest = page.repo.latest_template(name)
+    shown_steps = list(latest.steps) if latest is not None else []
     steps = []
     for index in range(int(form.value("rows") or 0)):
         step_name = form.value(f"name_{index}").strip()
@@ -108,10 +128,14 @@ def definition_from(page: Page, name: str) -> TemplateDefinition:
                 actions.append({"fee": str(Decimal(fee).quantize(Decimal("0.01")))})
             except InvalidOperation:
                 raise Invalid(f"expected an amount such as 100,00, got {fee!r}", f"steps[{index}].fee") from None
+        unshown = _unshown_parts(shown_steps[index]) if index < len(shown_steps) else {}
+        actions += unshown.pop("actions", [])
         step: dict[str, Any] = {"name": step_name, "days": int(form.value(f"days_{index}") or 0), "actions": actions}
+        step |= unshown
         texts = {k: form.value(f"{k}_{index}").strip() for k in ("subject", "body")}
         if any(texts.values()):
-            step["texts"] = {"da": {k: v for k, v in texts.items() if v}}
+            step_texts = step.setdefault("texts", {})
+            step_texts["da"] = step_texts.get("da", {}) | {k: v for k, v in texts.items() if v}
         steps.append(step)
     try:
         return TemplateDefinition.model_validate({"name": name, "steps": steps})
