@@ -287,7 +287,8 @@ TEXTS: dict[str, tuple[str, str]] = {
 }
 
 
-# Run reasons are stored in English (the effect log's language); the common ones read in Danish here.
+# Run and effect reasons are stored in English (the effect log's language, without their codes); the
+# common ones read in Danish here (the status report says them from their codes: shared/rendering/reasons.py).
 DANISH_REASONS = (
     (
         re.compile(r"journal '(.+)' has (\d+) unposted entr(?:y|ies)"),
@@ -295,7 +296,31 @@ DANISH_REASONS = (
     ),
     (re.compile(r"bank connection '(.+)' is inactive"), "bankforbindelsen '{0}' er ikke aktiv"),
     (re.compile(r"waiting for run (.+)"), "venter på kørsel {0}"),
-    (re.compile(r"reminders are (?:disabled|switched off)"), "afsendelse af rykkere er slået fra"),
+    (
+        re.compile(r"reminders are (?:disabled|switched off)(?: \(settings\.reminders_enabled\))?"),
+        "afsendelse af rykkere er slået fra",
+    ),
+    (
+        re.compile(r"(\d+) proposal\(s\) await approval, (\d+) of them debt-collection case\(s\)"),
+        "{0} forslag venter på godkendelse, heraf {1} inkassosag(er)",
+    ),
+    (re.compile(r"(\d+) proposal\(s\) await approval"), "{0} forslag venter på godkendelse"),
+    (re.compile(r"the customer has no e-mail address"), "kunden har ingen e-mailadresse"),
+    (re.compile(r"the customer has no phone number"), "kunden har intet telefonnummer"),
+    (re.compile(r"the customer's phone number is not usable: .*"), "kundens telefonnummer kan ikke bruges"),
+    (
+        re.compile(r"the customer has no postal address, which a BS payment slip needs"),
+        "kunden har ingen postadresse, som et Betalingsservice-indbetalingskort kræver",
+    ),
+    (
+        re.compile(r"no letter reached the customer.*"),
+        "intet rykkerbrev nåede kunden, så der opkræves intet gebyr (renteloven § 9 b)",
+    ),
+    (
+        re.compile(r"(\d+) fees have already been charged for agreement (.+) in its arrears period, at most (\d+).*"),
+        "der er allerede opkrævet {0} gebyrer for aftale {1} i perioden med restance, højst {2} "
+        "(renteloven § 9 b, stk. 2)",
+    ),
 )
 
 
