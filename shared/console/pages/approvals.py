@@ -26,6 +26,21 @@ def by_customer(proposals: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"customer": customer} | row for customer, row in sorted(rows.items())]
 
 
+def _decided(decision: dict[str, str]) -> dict[str, str]:
+    """A decided proposal as the operator knows it: its customer, template version, step number and
+    the run that proposed it, read from its key (``<tenant>/<customer>/<version>/<step>/<what>/<digest>@<run>``)."""
+    key = decision["key"]
+    parts = key.split("@", 1)[0].split("/")
+    if len(parts) != 6:
+        return decision | {"customer": "", "template": "", "step": "", "run": ""}
+    return decision | {
+        "customer": parts[1],
+        "template": parts[2],
+        "step": parts[3],
+        "run": key.split("@", 1)[1] if "@" in key else "",
+    }
+
+
 @router.get("/approvals")
 def approvals(page: Page) -> Response:
     proposals = services.list_proposals(page.repo)
@@ -36,7 +51,7 @@ def approvals(page: Page) -> Response:
         customers=by_customer(proposals),
         view=view,
         names={c.customer_id: c.name for c in page.repo.list_customers()},
-        decisions=services.decisions(page.repo),
+        decisions=[_decided(d) for d in services.decisions(page.repo)],
         message=page.request.query.get("msg"),
     )
 
