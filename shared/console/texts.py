@@ -146,6 +146,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "settings.timezone": ("Tidszone", "Time zone"),
     "settings.none": ("(ingen)", "(none)"),
     "save": ("Gem", "Save"),
+    "start.no_settings": (
+        "Robotten kan ikke starte endnu: udfyld og gem indstillingerne (afsender, betaling, standardskabelon) først.",
+        "The robot cannot start yet: fill in and save the settings (sender, payment, default template) first.",
+    ),
     "settings.refused": (
         "Intet er gemt – ret feltet og prøv igen.",
         "Nothing was saved – correct the field and try again.",

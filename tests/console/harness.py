@@ -27,6 +27,7 @@ class ConsoleClient:
         self.console = Console("jensen", lambda: store, Unused(), Unused(), KEY, KEY, clock=lambda: NOW)
         _session, cookie = security.issue_session(KEY, "bo", "Bo", int(NOW.timestamp()))
         self.headers = {"cookie": f"{security.SESSION_COOKIE}={cookie}"}
+        self.last_location = ""
 
     def get(self, path: str) -> tuple[int, str]:
         answer = handle(self.console, Request("GET", path, headers=self.headers))
@@ -48,4 +49,5 @@ class ConsoleClient:
         form |= {name: [value] for name, value in changed.items()}
         action = html_unescape(re.search(r'action="([^"]+)"', html).group(1))  # type: ignore[union-attr]
         answer = handle(self.console, Request("POST", action, form=form, headers=self.headers))
+        self.last_location = answer.headers.get("Location", "")
         return answer.status, answer.body if isinstance(answer.body, str) else answer.body.decode()

@@ -60,7 +60,10 @@ def status_fragment(page: Page) -> Response:
 
 @router.post("/runs/start")
 def start_now(page: Page) -> Response:
-    """The red button: start the reminder flow now (O1); the overview then polls its status."""
+    """The red button: start the reminder flow now (O1); the overview then polls its status. A tenant
+    without settings is sent to fill them in (the robot has nothing to work from)."""
+    if page.repo.get_settings() is None:
+        return page.back("/settings", page.t("start.no_settings"))
     started = services.start_run(page.repo, page.console.scheduler, page.now, page.actor)
     return page.back(f"/?requested={quoted(started['run_id'])}", page.t("started"))
 
