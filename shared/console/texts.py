@@ -97,6 +97,21 @@ TEXTS: dict[str, tuple[str, str]] = {
     "approve": ("Godkend", "Approve"),
     "reject": ("Afvis", "Reject"),
     "approvals.none": ("Ingen forslag venter på godkendelse.", "No proposals await approval."),
+    "customers.none": (
+        "Ingen kunder endnu. De kommer ind fra bogføringen med dunning import (e-conomic, Dinero, Billy) "
+        "eller gennem API'et.",
+        "No customers yet. They come in from the books with dunning import (e-conomic, Dinero, Billy) or the API.",
+    ),
+    "templates.none": (
+        "Ingen skabeloner endnu. Definér den første med dunning templates define --file skabelon.yaml; "
+        "nye versioner laves derefter her.",
+        "No templates yet. Define the first with dunning templates define --file template.yaml; "
+        "new versions are made here after that.",
+    ),
+    "agreements.none": (
+        "Ingen aftaler endnu. Hver kunde får en aftale på standardskabelonen, når kunderne importeres.",
+        "No agreements yet. Each customer gets one on the default template when customers are imported.",
+    ),
     "approvals.per_entry": ("Pr. postering", "Per entry"),
     "approvals.history": ("Besluttede forslag", "Decided proposals"),
     "approvals.key": ("Forslag", "Proposal"),
