@@ -105,7 +105,8 @@ def resume(page: Page, run_id: str) -> Response:
 
 
 def _run_effects(page: Page, record: dict[str, Any]) -> list[dict[str, Any]]:
-    """The effects the run recorded on its date (what its status report lists)."""
+    """The effects the run recorded on its date (what its status report lists), without the run's
+    own record: its status, reason and counts head the page."""
     if "run_date" not in record:
         return []
     tag = record.get("tag") or record.get("run_id")
@@ -113,7 +114,7 @@ def _run_effects(page: Page, record: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {k: v for k, v in effect.items() if not k.startswith("_")}
         for effect in found
-        if effect.get("_run") in (None, tag, f"{record.get('run_id')}#resumed")
+        if effect.get("_run") in (None, tag, f"{record.get('run_id')}#resumed") and effect.get("kind") != "run"
     ]
 
 
