@@ -185,6 +185,15 @@ TEXTS: dict[str, tuple[str, str]] = {
         "both reg. no. (4 digits) and account no. (up to 10 digits)",
     ),
     "expect.mobilepay": ("skriv MobilePay-nummeret (4–10 cifre)", "the MobilePay number (4–10 digits)"),
+    "expect.action": (
+        "vælg mindst én handling (e-mail, SMS, kontoudtog, Betalingsservice)",
+        "tick at least one action",
+    ),
+    "expect.step_name": ("giv trinnet et navn (højst 60 tegn)", "a name for the step (at most 60 characters)"),
+    "expect.steps": (
+        "udfyld mindst ét trin (navn, dage, handlinger)",
+        "fill in at least one step (name, days, actions)",
+    ),
     "expect.template": ("vælg en skabelon, der findes", "a template that exists"),
     "templates": ("Skabeloner", "Templates"),
     "template": ("Skabelon", "Template"),

@@ -99,3 +99,26 @@ def test_a_new_version_keeps_what_the_form_does_not_show() -> None:
     assert kept.texts is not None
     assert kept.texts["en"].subject == "Final notice"
     assert kept.texts["da"].sms == "Betal {{ total }} nu" and kept.texts["da"].subject == "Inkassovarsel fra os"
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        (
+            {"email_0": ""},
+            "Trin 1, Handlinger: vælg mindst én handling (e-mail, SMS, kontoudtog, Betalingsservice).",
+        ),
+        ({"name_0": "", "name_1": ""}, "Trin: udfyld mindst ét trin (navn, dage, handlinger)."),
+    ],
+    ids=["no-action", "no-step"],
+)
+def test_the_forms_own_refusals_name_the_step_and_field_in_danish(typed: dict[str, str], said: str) -> None:
+    # Given the form with a step left without actions, or every step emptied
+    repo = store_with(b2b_contractual_fees=False)
+    status, body = ConsoleClient(repo).submit(PATH, ACTION, **typed)
+    # Then the refusal names the step and field as the form shows them, in Danish
+    assert status == 422
+    problem = re.search(r'<p class="error" role="alert" id="template-problem">(.*?)</p>', body)
+    assert problem is not None
+    assert problem.group(1) == f"{said} Intet er gemt – ret feltet og prøv igen."
+    assert "List should have" not in body

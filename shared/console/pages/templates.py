@@ -166,25 +166,36 @@ _STEP_FIELDS = {
     "name": "template.step_name",
     "days": "template.days",
     "fee": "template.fee",
-    "actions": "template.fee",
+    "actions": "template.actions",
     "texts.da.subject": "template.subject_da",
     "texts.da.body": "template.body_da",
 }
+_EXPECTED = {"fee": "expect.amount", "days": "expect.days", "actions": "expect.action", "name": "expect.step_name"}
 
 
 def _problem(page: Page, error: DunningError) -> str:
-    """``Trin 2, Gebyr (kr.): <what is wrong>. Intet er gemt …`` — the step as the form numbers it."""
+    """``Trin 2, Gebyr (kr.): <what is wrong>. Intet er gemt …`` — the step as the form numbers it.
+
+    The services name a step ``steps[1].actions``, the form's own check ``steps.1.actions``."""
     field = error.field or ""
-    found = re.fullmatch(r"steps\[(\d+)\]\.?(.*)", field)
+    found = re.fullmatch(r"steps(?:\[(\d+)\]|\.(\d+))\.?(.*)", field)
+    part = found.group(3) if found else ""
+    law = error.code == "refused_by_law"
     where = field or page.t("error")
     if found:
-        label = _STEP_FIELDS.get(found.group(2))
-        where = f"{page.t('proposal.step')} {int(found.group(1)) + 1}" + (f", {page.t(label)}" if label else "")
-    reason = error.reason
-    if found and found.group(2) == "fee":
-        reason = page.t("expect.amount")
-    elif error.code == "refused_by_law":
+        label = "template.fee" if law else _STEP_FIELDS.get(part)
+        number = int(found.group(1) or found.group(2)) + 1
+        where = f"{page.t('proposal.step')} {number}" + (f", {page.t(label)}" if label else "")
+    elif field == "steps":
+        where = page.t("template.steps")
+    if law:
         reason = page.t("template.fee_cap" if found else "template.fee_count")
+    elif part in _EXPECTED:
+        reason = page.t(_EXPECTED[part])
+    elif field == "steps":
+        reason = page.t("expect.steps")
+    else:
+        reason = error.reason.removeprefix("Value error, ")
     return f"{where}: {reason}. {page.t('settings.refused')}"
 
 
