@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime
 from html import unescape as html_unescape
 from typing import Any
+from urllib.parse import parse_qsl
 
 from shared.console import security
 from shared.console.app import Console, handle
@@ -30,7 +31,8 @@ class ConsoleClient:
         self.last_location = ""
 
     def get(self, path: str) -> tuple[int, str]:
-        answer = handle(self.console, Request("GET", path, headers=self.headers))
+        route, _, query = path.partition("?")
+        answer = handle(self.console, Request("GET", route, query=dict(parse_qsl(query)), headers=self.headers))
         return answer.status, answer.body if isinstance(answer.body, str) else answer.body.decode()
 
     def submit(self, path: str, action: str, **changed: str) -> tuple[int, str]:
