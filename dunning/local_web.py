@@ -44,6 +44,9 @@ class LocalAuthenticator:
     def new_password(self, user: str, challenge: str, password: str) -> LoginResult:
         return LoginResult()  # the local operator never has to choose one
 
+    def mfa_code(self, user: str, challenge: str, code: str, secret: str | None) -> LoginResult:
+        return LoginResult()  # nor set up an authenticator app: the local stack is one machine's
+
 
 class BackgroundRobot:
     """The scheduler function of the local stack: a started run runs in a thread after ``delay`` seconds

@@ -4,7 +4,7 @@ Where Powertools would disable tracing anyway (outside Lambda, under SAM
 local, or ``POWERTOOLS_TRACE_DISABLED``), the Tracer gets a provider that does
 nothing, so the X-Ray SDK (a third of a handler's cold import) is not
 imported for a tracer that never traces: the local stack, the simulator and
-the tests. On Lambda the Tracer is Powertools' default, unchanged.
+the tests. On Lambda the Tracer is Powertools' own, patching botocore only.
 """
 
 from __future__ import annotations
@@ -63,10 +63,17 @@ class _NoTracing(BaseProvider):
         return None
 
 
+# What X-Ray traces: every AWS call goes through botocore (PynamoDB's too), and nothing else leaves the
+# function. Powertools' default patches every library the X-Ray SDK knows (PynamoDB a second time,
+# sqlite3, http.client, requests, …): imports and patching at each cold start, and each table call
+# traced twice.
+TRACED_MODULES = ("botocore",)
+
+
 def _tracer() -> Tracer:
     if Tracer._is_tracer_disabled():
         return Tracer(disabled=True, provider=_NoTracing())
-    return Tracer()
+    return Tracer(patch_modules=TRACED_MODULES)
 
 
 logger = Logger()

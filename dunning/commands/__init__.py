@@ -20,6 +20,7 @@ from dunning.commands import (
     invoices,
     journals,
     local,
+    operators,
     payments,
     preview,
     proposals,
@@ -56,6 +57,7 @@ MODULES: tuple[ModuleType, ...] = (
     statements,
     sends,
     usage,
+    operators,
     scenarios,
     redrive,
 )

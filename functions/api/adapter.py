@@ -1,9 +1,9 @@
-"""Between Lambda and the resolver: the scheduler function as a gateway, and the proxy event in."""
+"""Between Lambda and the resolver: the proxy event in (its body's nesting checked first), the
+stack's configuration and the scheduler function (:class:`LambdaScheduler`) attached to the request."""
 
 from __future__ import annotations
 
 import base64
-import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
@@ -13,32 +13,10 @@ from functions.api.errors import error_body
 from functions.api.request import JSON
 from shared.api.config import ApiConfig
 from shared.api.limits import nesting_problem
-from shared.aws import client
-from shared.errors import Conflict
 from shared.services.tenant.common import SchedulerGateway
+from shared.services.tenant.lambda_scheduler import LambdaScheduler
 
-
-class LambdaScheduler:
-    """The tenant's scheduler function: a run starts asynchronously (InvocationType Event),
-    a decision on proposals is a synchronous call whose result is returned."""
-
-    def __init__(self, function_name: str | None) -> None:
-        self.function_name = function_name
-
-    def _name(self) -> str:
-        if not self.function_name:
-            raise Conflict("this stack has no scheduler function configured", "run")
-        return self.function_name
-
-    def start(self, event: dict[str, Any]) -> None:
-        client("lambda").invoke(FunctionName=self._name(), InvocationType="Event", Payload=json.dumps(event).encode())
-
-    def call(self, event: dict[str, Any]) -> dict[str, Any]:
-        response = client("lambda").invoke(FunctionName=self._name(), Payload=json.dumps(event).encode())
-        result = json.loads(response["Payload"].read() or b"{}")
-        if response.get("FunctionError"):
-            raise Conflict(f"the scheduler refused: {result.get('errorMessage', result)}", "proposals")
-        return dict(result)
+__all__ = ["LambdaScheduler", "resolve"]
 
 
 def resolve(

@@ -23,6 +23,7 @@ from shared.config import _EnvModel
 from shared.console.app import Console, LoginResult, handle
 from shared.console.http import Request, Response, parse_form
 from shared.observability import logger
+from shared.services.tenant.lambda_scheduler import LambdaScheduler
 from shared.storage.repository import repository_for
 
 
@@ -83,10 +84,46 @@ class CognitoAuthenticator:
             return LoginResult()
         return self._result(answer)
 
-    @staticmethod
-    def _result(answer: dict[str, Any]) -> LoginResult:
-        if answer.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
+    def mfa_code(self, user: str, challenge: str, code: str, secret: str | None) -> LoginResult:
+        """Finish setting up the authenticator app (``secret`` given: its first code proves it holds the
+        key), or log in with its code. A wrong code asks again under the same Cognito session."""
+        idp = client("cognito-idp")
+        wrong = LoginResult(challenge=challenge, mfa="setup" if secret else "code", secret=secret, wrong_code=True)
+        if not (code.isdigit() and len(code) == 6):
+            return wrong
+        try:
+            if secret:
+                verified = idp.verify_software_token(Session=challenge, UserCode=code, FriendlyDeviceName="Rykker")
+                if verified.get("Status") != "SUCCESS":
+                    return wrong
+                answer = idp.respond_to_auth_challenge(
+                    ClientId=self.client_id,
+                    ChallengeName="MFA_SETUP",
+                    Session=verified["Session"],
+                    ChallengeResponses={"USERNAME": user},
+                )
+            else:
+                answer = idp.respond_to_auth_challenge(
+                    ClientId=self.client_id,
+                    ChallengeName="SOFTWARE_TOKEN_MFA",
+                    Session=challenge,
+                    ChallengeResponses={"USERNAME": user, "SOFTWARE_TOKEN_MFA_CODE": code},
+                )
+        except (idp.exceptions.CodeMismatchException, idp.exceptions.EnableSoftwareTokenMFAException):
+            return wrong
+        except idp.exceptions.NotAuthorizedException:  # the login's session expired (3 minutes): start again
+            return LoginResult()
+        return self._result(answer)
+
+    def _result(self, answer: dict[str, Any]) -> LoginResult:
+        challenge = answer.get("ChallengeName")
+        if challenge == "NEW_PASSWORD_REQUIRED":
             return LoginResult(challenge=answer["Session"])
+        if challenge == "MFA_SETUP":  # the pool requires an authenticator app and this operator has none yet
+            key = client("cognito-idp").associate_software_token(Session=answer["Session"])
+            return LoginResult(challenge=key["Session"], mfa="setup", secret=key["SecretCode"])
+        if challenge == "SOFTWARE_TOKEN_MFA":
+            return LoginResult(challenge=answer["Session"], mfa="code")
         token = answer.get("AuthenticationResult", {}).get("IdToken")
         if not token:
             return LoginResult()
@@ -132,8 +169,6 @@ def _proxy(response: Response) -> dict[str, Any]:
 
 
 def console_for(config: ConsoleConfig, event: dict[str, Any]) -> Console:
-    from functions.api.adapter import LambdaScheduler
-
     context = event.get("requestContext") or {}
     epoch_ms = context.get("requestTimeEpoch")
     now = datetime.fromtimestamp(epoch_ms / 1000, UTC) if epoch_ms else datetime.now(UTC)

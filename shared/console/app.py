@@ -15,11 +15,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 from urllib.parse import urlencode
 
 from shared.console import security, services
 from shared.console.http import Request, Response, Router, quoted, redirect
+from shared.console.pages import pages_for, register
 from shared.console.texts import TEXTS, Lang, reason_text, say
 from shared.domain.settings import TenantSettings
 from shared.errors import DunningError
@@ -37,19 +38,30 @@ router = Router()
 
 @dataclass(frozen=True)
 class LoginResult:
-    """``user`` and ``name`` when logged in; ``challenge`` when Cognito wants a new password first."""
+    """``user`` and ``name`` when logged in; else ``challenge`` (the login's session at Cognito) when
+    a step is left: a new password first (``mfa`` None), the authenticator app to set up
+    (``mfa="setup"``, with its ``secret``), or its code to give (``mfa="code"``). ``wrong_code``:
+    the code given was not the app's."""
 
     user: str | None = None
     name: str | None = None
     challenge: str | None = None
+    mfa: Literal["setup", "code"] | None = None
+    secret: str | None = None
+    wrong_code: bool = False
 
 
 class Authenticator(Protocol):
-    """Checks an operator's credentials: Cognito in AWS, the printed local password on the local stack."""
+    """Checks an operator's credentials: Cognito in AWS (a password, then a code from an
+    authenticator app), the printed local password on the local stack."""
 
     def login(self, user: str, password: str) -> LoginResult: ...
 
     def new_password(self, user: str, challenge: str, password: str) -> LoginResult: ...
+
+    def mfa_code(self, user: str, challenge: str, code: str, secret: str | None) -> LoginResult:
+        """The app's code: to finish setting the app up (``secret`` given) or to log in."""
+        ...
 
 
 class Scheduler(Protocol):
@@ -212,13 +224,21 @@ def _cookie(request: Request, name: str) -> str | None:
 
 def handle(console: Console, request: Request) -> Response:
     """Route one request: static files, login, and — with a session — every page and action."""
-    import shared.console.pages  # noqa: F401 - registers the routes
-
+    register(pages_for(request.path))  # the page modules this path can match (each imported once)
     now = console.clock()
     epoch = int(now.timestamp())
     session = security.read_session(console.session_key, security.session_cookie(request.headers.get("cookie")), epoch)
-    page = Page(request, console, session, _language(request), now)
     found = router.match(request.method, request.path)
+    # A valid cookie of a session that ended (log-out on another device, an administrator's
+    # sign-out) is no session: one strongly consistent read, not for static files and login.
+    public = isinstance(found, tuple) and found[0].public
+    if (
+        session is not None
+        and not public
+        and not services.session_open(console.repo(), session.user, session.issued_ms)
+    ):
+        session = None
+    page = Page(request, console, session, _language(request), now)
     if found is None:
         return page.render("message.html.j2", code=404, title=page.t("not_found"), detail=request.path)
     if found is False:

@@ -16,6 +16,7 @@ import hmac
 import json
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlencode
 
 SESSION_COOKIE = "dunning_console"
@@ -39,21 +40,31 @@ def _sign(key: bytes, message: str) -> str:
 
 @dataclass(frozen=True)
 class Session:
-    """Who is logged in, until when, and the nonce their CSRF token is made from."""
+    """Who is logged in, until when, since when (epoch ms: a log-out ends the sessions issued
+    before it, see :mod:`shared.services.tenant.operators`), and the nonce their CSRF token is made from."""
 
     user: str
     name: str
     expires: int
     nonce: str
+    issued_ms: int = 0
 
     def csrf_token(self, key: bytes) -> str:
         return _sign(key, f"csrf|{self.user}|{self.nonce}")
 
 
-def issue_session(key: bytes, user: str, name: str, now_epoch: int) -> tuple[Session, str]:
-    """A new session for ``user`` and its cookie value."""
-    session = Session(user=user, name=name, expires=now_epoch + SESSION_SECONDS, nonce=secrets.token_urlsafe(16))
-    payload = _b64(json.dumps({"u": user, "n": name, "e": session.expires, "c": session.nonce}).encode("utf-8"))
+def issue_session(key: bytes, user: str, name: str, now: datetime) -> tuple[Session, str]:
+    """A new session for ``user``, issued ``now`` (kept to the millisecond), and its cookie value."""
+    now_ms = int(now.timestamp() * 1000)
+    session = Session(
+        user=user,
+        name=name,
+        expires=now_ms // 1000 + SESSION_SECONDS,
+        nonce=secrets.token_urlsafe(16),
+        issued_ms=now_ms,
+    )
+    fields = {"u": user, "n": name, "e": session.expires, "c": session.nonce, "i": now_ms}
+    payload = _b64(json.dumps(fields).encode("utf-8"))
     return session, f"v1.{payload}.{_sign(key, 'session|' + payload)}"
 
 
@@ -66,7 +77,11 @@ def read_session(key: bytes, cookie_value: str | None, now_epoch: int) -> Sessio
         return None
     try:
         data = json.loads(_unb64(payload))
-        session = Session(user=str(data["u"]), name=str(data["n"]), expires=int(data["e"]), nonce=str(data["c"]))
+        expires = int(data["e"])
+        issued = int(data.get("i", (expires - SESSION_SECONDS) * 1000))  # a cookie from before "i"
+        session = Session(
+            user=str(data["u"]), name=str(data["n"]), expires=expires, nonce=str(data["c"]), issued_ms=issued
+        )
     except (ValueError, KeyError, TypeError):
         return None
     return session if session.expires > now_epoch else None

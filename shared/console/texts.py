@@ -32,6 +32,30 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Første gang du logger ind, skal du vælge din egen adgangskode (mindst 12 tegn).",
         "The first time you log in you choose your own password (at least 12 characters).",
     ),
+    "login.mfa_setup_title": ("Opsæt totrinsbekræftelse", "Set up two-step verification"),
+    "login.mfa_setup_hint": (
+        "Konsollen kræver en kode fra en godkendelsesapp (fx Microsoft Authenticator eller Google "
+        "Authenticator) ved hvert login. Scan QR-koden med appen, eller indtast nøglen, og skriv den "
+        "sekscifrede kode, appen viser.",
+        "The console asks for a code from an authenticator app (e.g. Microsoft Authenticator or Google "
+        "Authenticator) at every login. Scan the QR code with the app, or enter the key, and type the "
+        "six-digit code the app shows.",
+    ),
+    "login.mfa_key": ("Nøgle", "Key"),
+    "login.mfa_open_app": (
+        "Er du på telefonen? Åbn nøglen i godkendelsesappen",
+        "On your phone? Open the key in the authenticator app",
+    ),
+    "login.mfa_code": ("Kode fra godkendelsesappen (6 cifre)", "Code from the authenticator app (6 digits)"),
+    "login.mfa_code_hint": (
+        "Åbn godkendelsesappen og skriv den sekscifrede kode til Rykker.",
+        "Open your authenticator app and type the six-digit code for Rykker.",
+    ),
+    "login.mfa_wrong": (
+        "Koden passer ikke. Skriv den kode, appen viser nu (den skifter hvert 30. sekund).",
+        "That code does not match. Type the code the app shows now (it changes every 30 seconds).",
+    ),
+    "login.mfa_confirm": ("Bekræft", "Confirm"),
     "robot_status": ("Robot status", "Robot status"),
     "status.waiting": ("Venter på robot", "Waiting for robot"),
     "status.queued": ("Venter på robot", "Waiting for robot"),

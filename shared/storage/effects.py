@@ -99,6 +99,10 @@ class DynamoEffectStore(DynamoBase):
     def effects_on(self, on: date) -> list[dict[str, Any]]:
         return [item.data for item in EffectModel.query(keys.effects_on(on))]
 
+    def effects_of_kind(self, on: date, kind: str) -> list[dict[str, Any]]:
+        """One day's effects of one kind (a key-condition query on the kind's prefix, not the whole day)."""
+        return [item.data for item in EffectModel.query(keys.effects_on(on), EffectModel.sk.startswith(f"{kind}#"))]
+
     # -- the billing queue -------------------------------------------------------------
     def add_fee_line(self, line: BillingLine, effect: dict[str, Any], key: str, reversible: bool = True) -> bool:
         """Put a fee on the billing queue and record it, both or neither; False if done before.

@@ -221,6 +221,11 @@ def run_between_upper(last: str) -> str:
     return last + "~~"
 
 
+def operator_sessions(user: str) -> Key:
+    """When an operator's console sessions last ended (log-out, or an administrator's sign-out)."""
+    return "OPERATOR", f"{user}#sessions"
+
+
 def actor(subject: str, item_id: str) -> Key:
     """Who did what to one item (``started_by``, ``decided_by``, …)."""
     return f"ACTOR#{subject}", item_id

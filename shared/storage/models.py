@@ -273,6 +273,13 @@ class RunLockModel(_TableModel):
     expires = NumberAttribute()
 
 
+class OperatorSessionsModel(_TableModel):
+    """``OPERATOR`` / ``<user>#sessions``: every console session of the operator issued before
+    ``ended`` (epoch seconds) is over; it only moves forward."""
+
+    ended = NumberAttribute()
+
+
 class RunFanOutModel(_TableModel):
     """A fanned-out run's tally (``RUNFANOUT`` / ``<run id>``): how many due-index shards it has, the
     shards its recorded parts finished (a set, so a part recorded twice or two parts that overlap
@@ -352,6 +359,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     OutboxModel,
     RecordModel,
     RunLockModel,
+    OperatorSessionsModel,
     UsageModel,
     SendLedgerModel,
     CounterModel,

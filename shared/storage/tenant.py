@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, UpdateError
 
 from shared.domain.settings import TenantSettings
 from shared.domain.templates import TemplateVersion
@@ -13,7 +13,7 @@ from shared.storage import keys
 from shared.storage.bookings import still_fresh
 from shared.storage.convert import template_version
 from shared.storage.dynamo import DynamoBase, conditional_failed
-from shared.storage.models import SettingsModel, TemplateVersionModel
+from shared.storage.models import OperatorSessionsModel, SettingsModel, TemplateVersionModel
 
 # Per container (module state) and per table: when the settings were read, and what they were.
 _settings_cache: dict[str, tuple[float, TenantSettings]] = {}
@@ -123,3 +123,24 @@ class DynamoTenantStore(DynamoBase):
 
     def all_template_versions(self) -> list[tuple[TemplateVersion, str]]:
         return [(template_version(item), str(item.created_on)) for item in TemplateVersionModel.query(keys.TEMPLATE)]
+
+    # -- console sessions ------------------------------------------------------
+    def sessions_ended(self, user: str) -> int | None:
+        """When ``user``'s console sessions last ended (epoch seconds), or None; strongly consistent,
+        so a log-out holds for the very next request."""
+        try:
+            return int(OperatorSessionsModel.get(*keys.operator_sessions(user), consistent_read=True).ended)
+        except OperatorSessionsModel.DoesNotExist:
+            return None
+
+    def end_sessions(self, user: str, epoch: int) -> None:
+        """End every session of ``user`` issued before ``epoch``; never moves the time back."""
+        pk, sk = keys.operator_sessions(user)
+        try:
+            OperatorSessionsModel(pk=pk, sk=sk).update(
+                actions=[OperatorSessionsModel.ended.set(epoch)],
+                condition=OperatorSessionsModel.ended.does_not_exist() | (OperatorSessionsModel.ended < epoch),
+            )
+        except UpdateError as error:
+            if not conditional_failed(error):
+                raise

@@ -120,3 +120,18 @@ def test_a_manual_runs_id_can_be_named_for_a_resume(tenant: LocalApi):
     # And an id that is no run id at all is refused naming the field
     status, error = tenant.request("POST", "/runs", {"resume": "drop table"})
     assert status == 422 and error["field"] == "resume"
+
+
+def test_an_administrator_ends_an_operators_console_sessions_and_is_recorded(api: LocalApi):
+    # Given an operator of the console (their user name is their e-mail address)
+    repo = DunningRepository(api.stack.env["TABLE_NAME"])
+    assert repo.sessions_ended("bo@jensen.dk") is None
+    # When an administrator signs them out through the API (the path escaped, as the CLI sends it)
+    answer = ok(api.request("POST", "/operators/bo%40jensen.dk/sign-out"))
+    # Then every session of theirs up to the request's time is over, and who did it is recorded
+    assert answer == {"user": "bo@jensen.dk", "sessions_ended_at": "2026-02-02T05:00:00+00:00"}
+    assert repo.sessions_ended("bo@jensen.dk") == 1_770_008_400_000
+    assert repo.actors("operator", "bo@jensen.dk") == {"sessions_ended_by": OPERATOR}
+    # And a path that is no user name is refused, naming the field
+    code, body = api.request("POST", "/operators/%20/sign-out")
+    assert code == 422 and "user" in str(body)

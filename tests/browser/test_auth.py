@@ -6,8 +6,8 @@ import re
 import urllib.error
 import urllib.request
 
-import shared.console.pages  # noqa: F401 - registers the routes
 from shared.console.app import router
+from shared.console.pages import register
 from tests.browser.conftest import Stack
 
 PUBLIC = {("GET", "/login"), ("POST", "/login"), ("POST", "/login/new-password"), ("GET", "/static/<name>")}
@@ -29,6 +29,7 @@ def _status(url: str, method: str) -> tuple[int, str]:
 
 
 def test_no_page_or_action_is_reachable_without_login(stack: Stack) -> None:
+    register()  # every page module's routes
     routes = [(route.method, route.pattern.pattern) for route in router.routes]
     assert len(routes) > 20
     checked = 0

@@ -233,3 +233,13 @@ def test_a_step_with_interest_or_compensation_is_listed_by_name():
     ]
     # Then the template listing names each action instead of failing on them
     assert steps_text(steps) == "Rykker 2 +10d email+fee 100.00+interest+compensation"
+
+
+def test_operators_sign_out_ends_an_operators_console_sessions(stack: Path, capsys: pytest.CaptureFixture[str]):
+    # When an administrator signs an operator out of the console
+    code, out, err = run(capsys, stack, "operators", "sign-out", "bo@jensen.dk")
+    # Then it says whose sessions ended and when
+    assert code == 0, err
+    assert out.startswith("bo@jensen.dk: every console session ended at 20")
+    code, out, _ = run(capsys, stack, "operators", "sign-out", "bo@jensen.dk", "--json")
+    assert code == 0 and json.loads(out)["user"] == "bo@jensen.dk"

@@ -26,7 +26,7 @@ class Unused:
 class ConsoleClient:
     def __init__(self, store: MemoryStore) -> None:
         self.console = Console("jensen", lambda: store, Unused(), Unused(), KEY, KEY, clock=lambda: NOW)
-        _session, cookie = security.issue_session(KEY, "bo", "Bo", int(NOW.timestamp()))
+        _session, cookie = security.issue_session(KEY, "bo", "Bo", NOW)
         self.headers = {"cookie": f"{security.SESSION_COOKIE}={cookie}"}
         self.last_location = ""
 

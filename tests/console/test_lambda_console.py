@@ -3,11 +3,15 @@ Manager — on moto, in-process."""
 
 from __future__ import annotations
 
+import base64
+import time
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import boto3
 import pytest
+from cryptography.hazmat.primitives.hashes import SHA1
+from cryptography.hazmat.primitives.twofactor.totp import TOTP
 
 from dunning.api_events import api_event
 from dunning.local_stack import FakeLambdaContext, LocalStack
@@ -18,13 +22,18 @@ OPERATOR = "bo@jensen.example"
 
 @pytest.fixture
 def console(monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")  # moto checks the app's codes
     with LocalStack("jensen") as stack:
         idp = boto3.client("cognito-idp")
-        pool = idp.create_user_pool(
+        pool = idp.create_user_pool(  # as template.yaml: an authenticator app is required
             PoolName="jensen-dunning-operators",
             UsernameAttributes=["email"],
             AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
+            MfaConfiguration="ON",
         )["UserPool"]["Id"]
+        idp.set_user_pool_mfa_config(
+            UserPoolId=pool, SoftwareTokenMfaConfiguration={"Enabled": True}, MfaConfiguration="ON"
+        )
         client_id = idp.create_user_pool_client(
             UserPoolId=pool,
             ClientName="jensen-dunning-console",
@@ -62,6 +71,20 @@ def call(method: str, path: str, form: dict[str, str] | None = None, cookie: str
     return dict(handler(event, FakeLambdaContext("jensen-dunning-console")))
 
 
+def _field(page: dict[str, Any], name: str) -> str:
+    return str(page["body"].split(f'name="{name}" value="')[1].split('"')[0])
+
+
+def app_code(key: str) -> str:
+    """What the operator's authenticator app shows for ``key`` now (RFC 6238, as the apps compute it);
+    never the last second of a 30-second step, so that Cognito checks it in the same step."""
+    while time.time() % 30 > 28.5:
+        time.sleep(0.2)
+    padded = key + "=" * (-len(key) % 8)
+    totp = TOTP(base64.b32decode(padded, casefold=True), 6, SHA1(), 30, enforce_key_length=False)
+    return totp.generate(time.time()).decode()
+
+
 def _session(response: dict[str, Any]) -> str:
     cookies = response["multiValueHeaders"]["Set-Cookie"]
     return next(c.split(";")[0].split("=", 1)[1] for c in cookies if c.startswith(SESSION_COOKIE))
@@ -80,11 +103,21 @@ def test_an_invited_operator_chooses_a_password_then_works_with_a_csrf_token(con
         "/login/new-password",
         {"user": OPERATOR, "challenge": challenge, "password": "Egen-Adgangskode-9", "next": "/settings"},
     )
-    # And then a Secure, HttpOnly session is set and the page asked for follows
-    assert chosen["statusCode"] == 303 and chosen["headers"]["Location"] == "/settings"
-    assert "HttpOnly" in chosen["multiValueHeaders"]["Set-Cookie"][0]
-    assert "Secure" in chosen["multiValueHeaders"]["Set-Cookie"][0]
-    session = _session(chosen)
+    # Then they set up an authenticator app: a QR code and the key, no session yet
+    assert chosen["statusCode"] == 200 and "<svg" in chosen["body"] and not chosen["multiValueHeaders"]
+    key = _field(chosen, "secret")
+    link = urlsplit(chosen["body"].split('href="otpauth://')[1].split('"')[0].replace("&amp;", "&"))
+    assert parse_qs(link.query)["secret"] == [key] and parse_qs(link.query)["issuer"] == ["Rykker jensen"]
+    form = {"user": OPERATOR, "challenge": _field(chosen, "challenge"), "secret": key, "next": "/settings"}
+    # When they type a wrong code, they are asked again under the same login
+    wrong = call("POST", "/login/mfa", form | {"code": "000000" if app_code(key) != "000000" else "111111"})
+    assert wrong["statusCode"] == 401 and "Koden passer ikke" in wrong["body"] and not wrong["multiValueHeaders"]
+    # And with the app's code, a Secure, HttpOnly session is set and the page asked for follows
+    done = call("POST", "/login/mfa", form | {"challenge": _field(wrong, "challenge"), "code": app_code(key)})
+    assert done["statusCode"] == 303 and done["headers"]["Location"] == "/settings"
+    assert "HttpOnly" in done["multiValueHeaders"]["Set-Cookie"][0]
+    assert "Secure" in done["multiValueHeaders"]["Set-Cookie"][0]
+    session = _session(done)
     page = call("GET", "/settings", cookie=session)
     assert page["statusCode"] == 200 and "Afsend rykkere" in page["body"] and OPERATOR in page["body"]
     # When a state change comes without the CSRF token, it is refused
@@ -94,6 +127,56 @@ def test_an_invited_operator_chooses_a_password_then_works_with_a_csrf_token(con
     done = call("POST", "/settings/switch", {"enabled": "false", "csrf": token}, cookie=session)
     assert done["statusCode"] == 303
     assert 'data-enabled="false"' in call("GET", "/", cookie=session)["body"]
+
+
+KEYS: dict[str, str] = {}  # the operator's authenticator app: its key, once set up
+
+
+def _logged_in(password: str = "Midlertidig-2026") -> str:
+    """A session of the operator: choosing "Egen-Adgangskode-9" and setting up the app when Cognito
+    asks, else giving the app's code."""
+    answer = call("POST", "/login", {"user": OPERATOR, "password": password, "next": "/"})
+    if 'action="/login/new-password"' in answer["body"]:
+        form = {"user": OPERATOR, "challenge": _field(answer, "challenge"), "password": "Egen-Adgangskode-9"}
+        answer = call("POST", "/login/new-password", form | {"next": "/"})
+    if 'action="/login/mfa"' in answer["body"]:
+        form = {"user": OPERATOR, "challenge": _field(answer, "challenge"), "next": "/"}
+        if 'name="secret"' in answer["body"]:  # the first login of this test's user pool: set the app up
+            KEYS[OPERATOR] = form["secret"] = _field(answer, "secret")
+        answer = call("POST", "/login/mfa", form | {"code": app_code(KEYS[OPERATOR])})
+    assert answer["statusCode"] == 303, answer["body"][:300]
+    return _session(answer)
+
+
+def test_an_operator_logs_in_with_the_password_and_the_apps_code(console: Any) -> None:
+    # Given an operator who chose a password and set up the app
+    _logged_in()
+    # When they log in again: the password alone gives no session, the app's code is asked for
+    answer = call("POST", "/login", {"user": OPERATOR, "password": "Egen-Adgangskode-9", "next": "/runs"})
+    assert answer["statusCode"] == 200 and 'action="/login/mfa"' in answer["body"]
+    assert not answer["multiValueHeaders"] and 'name="secret"' not in answer["body"]
+    # Then a malformed code is refused without asking Cognito, and the app's code logs in
+    form = {"user": OPERATOR, "challenge": _field(answer, "challenge"), "next": "/runs"}
+    assert call("POST", "/login/mfa", form | {"code": "12ab56"})["statusCode"] == 401
+    done = call("POST", "/login/mfa", form | {"code": app_code(KEYS[OPERATOR])})
+    assert done["statusCode"] == 303 and done["headers"]["Location"] == "/runs"
+
+
+def test_logging_out_ends_the_operators_sessions_on_every_device(console: Any) -> None:
+    # Given the operator logged in on a laptop and on a phone
+    laptop = _logged_in()
+    phone = _logged_in("Egen-Adgangskode-9")
+    page = call("GET", "/", cookie=laptop)
+    assert page["statusCode"] == 200 and call("GET", "/", cookie=phone)["statusCode"] == 200
+    # When they log out on the laptop
+    token = page["body"].split('name="csrf" value="')[1].split('"')[0]
+    assert call("POST", "/logout", {"csrf": token}, cookie=laptop)["statusCode"] == 303
+    # Then neither cookie opens a page or does anything any more, though both are signed and unexpired
+    for cookie in (laptop, phone):
+        assert call("GET", "/runs", cookie=cookie)["headers"]["Location"] == "/login?next=%2Fruns"
+        assert call("POST", "/settings/switch", {"enabled": "false", "csrf": token}, cookie=cookie)["statusCode"] == 401
+    # And a new login works at once
+    assert call("GET", "/", cookie=_logged_in("Egen-Adgangskode-9"))["statusCode"] == 200
 
 
 def test_a_wrong_password_is_refused_without_a_session(console: Any) -> None:

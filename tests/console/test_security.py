@@ -12,11 +12,12 @@ from shared.console.schedule import next_run
 
 KEY = b"k" * 32
 NOW = 1_800_000_000
+MOMENT = datetime.fromtimestamp(NOW, UTC)
 
 
 def test_a_session_cookie_round_trips_until_it_expires() -> None:
     # Given a session issued now
-    session, cookie = security.issue_session(KEY, "bo@jensen.example", "Bo", NOW)
+    session, cookie = security.issue_session(KEY, "bo@jensen.example", "Bo", MOMENT)
     # Then it reads back as the same operator
     assert security.read_session(KEY, cookie, NOW + 60) == session
     # And not after it expired, nor with another key, nor edited
@@ -28,8 +29,8 @@ def test_a_session_cookie_round_trips_until_it_expires() -> None:
 
 
 def test_the_csrf_token_belongs_to_one_session() -> None:
-    first, _ = security.issue_session(KEY, "bo", "Bo", NOW)
-    second, _ = security.issue_session(KEY, "bo", "Bo", NOW)
+    first, _ = security.issue_session(KEY, "bo", "Bo", MOMENT)
+    second, _ = security.issue_session(KEY, "bo", "Bo", MOMENT)
     # Then each session's token passes for it only, and a missing token never passes
     assert security.csrf_ok(KEY, first, first.csrf_token(KEY))
     assert not security.csrf_ok(KEY, first, second.csrf_token(KEY))
@@ -61,7 +62,7 @@ def _authorizer_event(cookie: str | None) -> dict[str, object]:
 
 
 def test_the_authorizer_allows_a_session_and_nothing_else() -> None:
-    _, cookie = security.issue_session(KEY, "bo@jensen.example", "Bo", NOW)
+    _, cookie = security.issue_session(KEY, "bo@jensen.example", "Bo", MOMENT)
     # Given a request with the session cookie (among others)
     allowed = decide(_authorizer_event(f"lang=da; {security.SESSION_COOKIE}={cookie}"), KEY, NOW)
     # Then this method is allowed, named after the operator
@@ -100,3 +101,22 @@ def test_the_next_scheduled_run_is_read_in_the_tenant_zone(expression: str, afte
 
 def test_a_rate_has_no_next_time_of_day() -> None:
     assert next_run("rate(1 hour)", "Europe/Copenhagen", datetime(2026, 12, 1, tzinfo=UTC)) is None
+
+
+def test_a_session_names_when_it_was_issued_and_an_older_cookie_is_read_as_issued_at_its_start() -> None:
+    # Given a session issued now (epoch ms)
+    _, cookie = security.issue_session(KEY, "bo", "Bo", datetime.fromtimestamp(NOW + 0.25, UTC))
+    # Then the cookie carries the moment to the millisecond
+    assert security.read_session(KEY, cookie, NOW).issued_ms == NOW * 1000 + 250
+    # And a cookie issued before sessions named it counts from its expiry less the session's length
+    import base64
+    import hashlib
+    import hmac
+    import json
+
+    payload = base64.urlsafe_b64encode(json.dumps({"u": "bo", "n": "Bo", "e": NOW + 60, "c": "x"}).encode()).rstrip(
+        b"="
+    )
+    signature = base64.urlsafe_b64encode(hmac.new(KEY, b"session|" + payload, hashlib.sha256).digest()).rstrip(b"=")
+    old = security.read_session(KEY, f"v1.{payload.decode()}.{signature.decode()}", NOW)
+    assert old is not None and old.issued_ms == (NOW + 60 - security.SESSION_SECONDS) * 1000

@@ -137,3 +137,14 @@ def test_a_batch_larger_than_one_transaction_is_booked_whole(store):
     assert store.book_all([Booking(key, fee, line=fee_line(key), reversible=True) for key in keys]) == set()
     assert [line.key for line in store.billing_lines("C1")] == keys
     assert store.usage("2026-03")["fees"] == 70
+
+
+def test_one_kind_of_a_days_effects_is_read_without_the_others(store):
+    # Given a day with a write-off, a settlement and an e-mail, and a write-off the next day
+    store.record_effect({"date": "2026-03-06", "kind": "write_off", "customer": "C1"}, "r1#C1")
+    store.record_effect({"date": "2026-03-06", "kind": "settlement", "customer": "C2"}, "r1#C2")
+    store.record_effect({"date": "2026-03-06", "kind": "email", "customer": "C3"}, "r1#C3#1")
+    store.record_effect({"date": "2026-03-07", "kind": "write_off", "customer": "C4"}, "r2#C4")
+    # Then that day's write-offs are just the one
+    assert [e["customer"] for e in store.effects_of_kind(date(2026, 3, 6), "write_off")] == ["C1"]
+    assert store.effects_of_kind(date(2026, 3, 6), "fee_reversal") == []

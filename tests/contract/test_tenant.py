@@ -104,3 +104,16 @@ def _write_settings_elsewhere(store, settings: TenantSettings) -> None:
         from shared.storage.models import SettingsModel
 
         SettingsModel(pk=keys.SETTINGS[0], sk=keys.SETTINGS[1], data=data).save()
+
+
+def test_an_operators_sessions_end_only_forward(store):
+    # Given an operator whose sessions never ended
+    assert store.sessions_ended("bo@hansen.dk") is None
+    # When they end at 1000, then an older end arrives late (a slow log-out), then a newer one
+    store.end_sessions("bo@hansen.dk", 1000)
+    store.end_sessions("bo@hansen.dk", 900)
+    # Then the later time holds, and another operator is untouched
+    assert store.sessions_ended("bo@hansen.dk") == 1000
+    assert store.sessions_ended("eva@hansen.dk") is None
+    store.end_sessions("bo@hansen.dk", 1200)
+    assert store.sessions_ended("bo@hansen.dk") == 1200

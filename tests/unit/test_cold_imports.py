@@ -35,6 +35,7 @@ NEVER_AT_LOAD = {
     "babel": "amounts and dates are formatted with it (shared/rendering/formatting.py)",
     "phonenumbers": "phone numbers are checked and printed with it (shared/rendering/sms.py, variables.py)",
     "holidays": "a year's bank days are computed with it (shared/betalingsservice/bankdays.py)",
+    "segno": "the QR code of an operator's authenticator-app key is drawn with it (shared/console/pages/auth.py)",
     "shared.rendering.texts.sandbox": "a tenant's text is checked or previewed (shared/services/tenant/templates.py)",
     "aws_lambda_powertools.utilities.parser": "an event is parsed (the scheduler, the BS delivery)",
     "aws_lambda_powertools.utilities.batch": "an SQS batch is processed (shared/consumer.py)",
@@ -114,3 +115,17 @@ def test_no_handler_imports_boto3_for_clients_botocore_makes(module: str) -> Non
     # Then neither boto3 nor its S3 transfer manager came with it: the functions make plain botocore
     # clients (shared/aws.py), and boto3's resources are a fifth of a cold start
     assert not loaded & {"boto3", "s3transfer"}
+
+
+def test_on_lambda_the_tracer_patches_botocore_only() -> None:
+    # Given the observability module imported as on Lambda with tracing on
+    probe = (
+        "import json, sys, shared.observability; from aws_xray_sdk.core import patcher;"
+        " print(json.dumps([sorted(patcher._PATCHED_MODULES), 'sqlite3' in sys.modules]))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))}
+    env |= {"LAMBDA_TASK_ROOT": str(ROOT), "AWS_LAMBDA_FUNCTION_NAME": "t", "AWS_REGION": "eu-north-1"}
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    patched, sqlite = json.loads(done.stdout)
+    # Then X-Ray records each AWS call once, at botocore (PynamoDB's too), and patches nothing else
+    assert patched == ["botocore"] and not sqlite

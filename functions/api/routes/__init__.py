@@ -1,1 +1,1 @@
-"""One Powertools ``Router`` per resource; ``functions.api.app`` includes them all."""
+"""One Powertools ``Router`` per resource; ``functions.api.app`` includes each when a request first needs it."""

@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from functions.api import request
-from functions.api.mappers import customer_out
+from functions.api.mappers.customers import customer_out
 from functions.api.routes.params import IdPath
 from shared.api.models.common import BulkOut
 from shared.api.models.customers import (

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from functions.api import request
-from functions.api.mappers import invoice_out
+from functions.api.mappers.invoices import invoice_out
 from functions.api.routes.params import IdPath
 from shared.api.models.common import BulkOut
 from shared.api.models.invoices import DisputeIn, InvoiceIn, InvoiceOut, InvoicesBulkIn, TimelineOut

@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from functions.api import request
-from functions.api.mappers import agreement_out
+from functions.api.mappers.agreements import agreement_out
 from functions.api.routes.params import IdPath
 from shared.api.models.agreements import AgreementOut, SaleIn, SaleOut, SalePatch, WinSaleIn
 from shared.services.tenant import sales as service

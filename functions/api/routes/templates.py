@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from functions.api import request
-from functions.api.mappers import define_out, preview_out, template_out, version_out
+from functions.api.mappers.templates import define_out, preview_out, template_out, version_out
 from functions.api.routes.params import ID_PATTERN, TemplateName
 from shared.api.models.templates import (
     DefineOut,

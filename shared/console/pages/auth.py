@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from shared.console import security
+from urllib.parse import quote, urlencode
+
+from shared.console import security, services
 from shared.console.app import LoginResult, Page, router
 from shared.console.http import Response, redirect
 
@@ -33,15 +35,40 @@ def new_password(page: Page) -> Response:
     return _logged_in(page, result, user)
 
 
+@router.post("/login/mfa", public=True)
+def mfa_code(page: Page) -> Response:
+    """The code of the operator's authenticator app: setting the app up, or logging in with it."""
+    user = page.request.value("user").strip()
+    code = "".join(page.request.value("code").split())  # "123 456" as the app shows it
+    secret = page.request.value("secret") or None
+    result = page.console.authenticator.mfa_code(user, page.request.value("challenge"), code, secret)
+    return _logged_in(page, result, user)
+
+
 def _logged_in(page: Page, result: LoginResult, user: str) -> Response:
     target = _safe_next(page.request.value("next", "/"))
+    if result.challenge and result.mfa:
+        code = 401 if result.wrong_code else 200
+        uri = otpauth_uri(page.console.tenant, user, result.secret) if result.secret else None
+        return page.render(
+            "login.html.j2",
+            code=code,
+            next=target,
+            failed=False,
+            challenge=result.challenge,
+            user=user,
+            mfa=result.mfa,
+            secret=result.secret,
+            secret_groups=_groups(result.secret),
+            otpauth=uri,
+            qr=qr_svg(uri) if uri else None,
+            wrong_code=result.wrong_code,
+        )
     if result.challenge:
         return page.render("login.html.j2", next=target, failed=False, challenge=result.challenge, user=user)
     if result.user is None:
         return page.render("login.html.j2", code=401, next=target, failed=True, user=user)
-    _, cookie = security.issue_session(
-        page.console.session_key, result.user, result.name or result.user, int(page.now.timestamp())
-    )
+    _, cookie = security.issue_session(page.console.session_key, result.user, result.name or result.user, page.now)
     response = redirect(page.url(target))
     response.cookies.append(
         security.cookie_header(cookie, security.SESSION_SECONDS, secure=page.console.secure_cookies)
@@ -51,9 +78,30 @@ def _logged_in(page: Page, result: LoginResult, user: str) -> Response:
 
 @router.post("/logout")
 def logout(page: Page) -> Response:
+    """Log out on every device: the operator's sessions end in the store, not only this cookie."""
+    if page.session is not None:
+        services.end_sessions(page.repo, page.session.user, page.now, actor=page.actor)
     response = redirect(page.url("/login"))
     response.cookies.append(security.cookie_header("", 0, secure=page.console.secure_cookies))
     return response
+
+
+def otpauth_uri(tenant: str, user: str, secret: str) -> str:
+    """The key as authenticator apps take it (Google's ``otpauth://`` format: 6 digits, 30 s, SHA-1)."""
+    issuer = f"Rykker {tenant}"
+    return f"otpauth://totp/{quote(issuer)}:{quote(user)}?" + urlencode({"secret": secret, "issuer": issuer})
+
+
+def qr_svg(uri: str) -> str:
+    """``uri`` as a QR code to scan, inline SVG (segno is imported on the one page that shows one)."""
+    import segno
+
+    return str(segno.make(uri, error="m").svg_inline(scale=4, dark="#1b2733", omitsize=False))
+
+
+def _groups(secret: str | None) -> str:
+    """The key in groups of four, as the apps' "enter a key" field takes it."""
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)) if secret else ""
 
 
 @router.get("/link")

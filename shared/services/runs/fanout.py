@@ -41,6 +41,8 @@ from shared.storage.protocols import Store
 # What an attempt counts only when it did it: each commit, message and proposal happens once.
 _WORK_DONE = ("reminders", "messages", "invoices_advanced", "proposals", "resent", "lost_races")
 _ACTIONS = ("email", "sms", "fee", "bs", "collection", "interest", "compensation", "statement")
+# The effects of a run's housekeeping, as the status report lists them (shared/services/reporting.py).
+HOUSEKEEPING_KINDS = ("settlement", "write_off", "fee_reversal")
 
 
 @dataclass
@@ -215,10 +217,22 @@ def _report(repo: Store, reporter: Reporter | None, settings: TenantSettings, su
             "held_back": summary.held_back,
             "shards": len(keys.due_shards()),
         }
-        report = reporter.run_report(settings, summary, [], [], [], [], [], totals=totals)
+        report = reporter.run_report(settings, summary, [], [], [], _housekeeping(repo, summary), [], totals=totals)
         if report is not None:
             report["totals"] = totals | {"messages": summary.messages}
             _record(repo, report, report_key)
+
+
+def _housekeeping(repo: Store, summary: RunSummary) -> list[dict[str, Any]]:
+    """What the coordinator settled, wrote off and reversed before it fanned out (recorded as the
+    run's effects of the run date): the report lists them as a run in one invocation does."""
+    run_date = date.fromisoformat(summary.run_date)
+    return [
+        effect
+        for kind in HOUSEKEEPING_KINDS
+        for effect in repo.effects_of_kind(run_date, kind)
+        if effect.get("_run") == summary.tag
+    ]
 
 
 def _proposals_of(repo: Store, tag: str) -> list[PlannedReminder]:

@@ -13,7 +13,6 @@ from pydantic import ValidationError
 from shared.domain.settings import TenantSettings
 from shared.domain.templates import split_version_id
 from shared.errors import AlreadyExists, Conflict, Invalid, NotFound
-from shared.services.runs.summary import utc_second
 from shared.storage.protocols import Store
 
 
@@ -28,6 +27,8 @@ def creating(field: str) -> Iterator[None]:
 
 def event_time(now: datetime) -> str:
     """A scheduler event's ``time``: UTC, to the second."""
+    from shared.services.runs.summary import utc_second  # the run code: only a run or a decision loads it
+
     return utc_second(now)
 
 

@@ -12,7 +12,6 @@ from shared.domain.money import money_text
 from shared.domain.planning import InvoiceState, next_step_on
 from shared.domain.settings import TenantSettings
 from shared.errors import BulkRefused, Invalid, NotFound, RowError
-from shared.services.scheduling import run_id_for
 from shared.services.tenant.common import creating
 from shared.services.tenant.customers import duplicates
 from shared.services.tenant.settings import collection_days
@@ -160,6 +159,8 @@ def invoice_timeline(repo: Store, invoice_id: str, now: datetime) -> dict[str, A
             | ({"applied": entry["applied"]} if "applied" in entry else {})
             | ({"source": entry["source"]} if "source" in entry else {})
         )
+    from shared.services.runs.summary import run_id_for  # the run code: only the timeline reads runs
+
     run_dates = sorted(
         {run["run_date"] for run in repo.runs_between(invoice.issued.isoformat(), run_id_for(now)) if "run_date" in run}
     )

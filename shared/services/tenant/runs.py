@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from shared.errors import Conflict, NotFound
-from shared.services.scheduling import run_id_for
+from shared.services.runs.summary import run_id_for
 from shared.services.tenant.common import SchedulerGateway, event_time
 from shared.storage.protocols import Store
 

@@ -42,6 +42,9 @@ class MemoryEffectStore(MemoryBase):
     def effects_on(self, on: date) -> list[dict[str, Any]]:
         return [item.data for item in self._table.query(keys.effects_on(on))]
 
+    def effects_of_kind(self, on: date, kind: str) -> list[dict[str, Any]]:
+        return [item.data for item in self._table.query(keys.effects_on(on), prefix=f"{kind}#")]
+
     def add_fee_line(self, line: BillingLine, effect: dict[str, Any], key: str, reversible: bool = True) -> bool:
         table = self._table
         attributes = billing_attributes(line)

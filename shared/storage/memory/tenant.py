@@ -10,7 +10,7 @@ from shared.errors import AlreadyExists, NotFound
 from shared.storage import keys
 from shared.storage.bookings import still_fresh
 from shared.storage.convert import template_version
-from shared.storage.memory.table import ConditionFailed, MemoryBase, absent, where
+from shared.storage.memory.table import ConditionFailed, Item, MemoryBase, absent, where
 
 
 class MemoryTenantStore(MemoryBase):
@@ -73,3 +73,13 @@ class MemoryTenantStore(MemoryBase):
 
     def all_template_versions(self) -> list[tuple[TemplateVersion, str]]:
         return [(template_version(item), str(item.created_on)) for item in self._table.query(keys.TEMPLATE)]
+
+    def sessions_ended(self, user: str) -> int | None:
+        item = self._table.get(keys.operator_sessions(user))
+        return int(item.ended) if item is not None else None
+
+    def end_sessions(self, user: str, epoch: int) -> None:
+        def earlier(item: Item | None) -> bool:
+            return item is None or int(item.ended) < epoch
+
+        self._table.attempt(lambda: self._table.put(keys.operator_sessions(user), {"ended": epoch}, when=earlier))

@@ -26,6 +26,7 @@ class Reports:
 
     def __init__(self) -> None:
         self.reports: list[Any] = []
+        self.housekeeping: list[Any] = []
         self.notices: list[Any] = []
         self.stopped: list[Any] = []
 
@@ -36,6 +37,7 @@ class Reports:
         self, settings, summary, sent, held_back, excluded, housekeeping, proposed, charged=None, cases=(), totals=None
     ):  # type: ignore[no-untyped-def]
         self.reports.append((summary.reminders, len(sent), (totals or {}).get("reminders")))
+        self.housekeeping.append(sorted((e["kind"], e["customer"], e["amount"]) for e in housekeeping))
         return {"date": summary.run_date, "kind": "report", "to": "x", "_run": summary.tag}
 
     def proposals_waiting(self, settings, summary, proposed):  # type: ignore[no-untyped-def]
@@ -260,3 +262,18 @@ def test_a_twin_that_recorded_first_does_not_count_the_held_back_again(monkeypat
     run = tenant.store.get_run(summary.run_id)
     assert run["status"] == "completed"
     assert (run["reminders"], run["held_back"]) == (CUSTOMERS - held_back, held_back)
+
+
+def test_the_report_of_a_fanned_out_run_lists_what_its_coordinator_wrote_off():
+    # Given a large run, and two customers whose small remainders are written off before reminding (O13)
+    tenant, _ = large_tenant(write_off_below="50.00")
+    tenant.invoice("S1", "C900", amount="20.00")
+    tenant.invoice("S2", "C901", amount="35.50")
+    queue, sink, reporter = ListWorkQueue(), ListSink(), Reports()
+    # When it fans out and every part is done
+    summary = start(tenant, sink, queue, reporter)
+    assert summary.status == "fanned_out"
+    drain(tenant, sink, queue, reporter)
+    # Then its one report lists the write-offs, as a run in one invocation's report does; not another day's
+    assert reporter.housekeeping == [[("write_off", "C900", "20.00"), ("write_off", "C901", "35.50")]]
+    assert "C900" not in reminded(sink)

@@ -1,12 +1,9 @@
-"""From what the services return to what the API answers (and a customer from its request)."""
+"""Template versions, what defining one did, and a step's preview as the API answers them."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 
-from shared.api.models.agreements import AgreementOut
-from shared.api.models.customers import CustomerOut
-from shared.api.models.invoices import InvoiceOut
 from shared.api.models.templates import (
     DefineOut,
     EmailPreviewOut,
@@ -17,11 +14,9 @@ from shared.api.models.templates import (
     TemplateOut,
     VersionOut,
 )
-from shared.domain.planning import InvoiceState
 from shared.domain.templates import TemplateVersion
 from shared.services.preview import StepPreview
 from shared.services.tenant.templates import DefineResult, VersionView
-from shared.storage.repository import Agreement, Customer
 
 
 def version_out(version: TemplateVersion, created_on: str) -> VersionOut:
@@ -68,29 +63,4 @@ def preview_out(shown: StepPreview) -> PreviewOut:
             segments=shown.sms.segments,
         ),
         bs_text_lines=shown.slip_lines,
-    )
-
-
-def customer_out(customer: Customer) -> CustomerOut:
-    return CustomerOut(id=customer.customer_id, **customer.as_data())
-
-
-def agreement_out(agreement: Agreement) -> AgreementOut:
-    return AgreementOut(id=agreement.agreement_id, customer=agreement.customer_id, template=agreement.template_version)
-
-
-def invoice_out(invoice: InvoiceState) -> InvoiceOut:
-    return InvoiceOut(
-        id=invoice.invoice_id,
-        customer=invoice.customer_id,
-        agreement=invoice.agreement_id,
-        template=invoice.template_version,
-        amount=invoice.amount,
-        open_amount=invoice.open_amount,
-        issued=invoice.issued,
-        due=invoice.due,
-        steps_done=invoice.steps_done,
-        last_step_on=invoice.last_step_on,
-        disputed_until=invoice.disputed_until,
-        disputed_ever=invoice.disputed_ever,
     )
