@@ -101,11 +101,23 @@ def _load(args: argparse.Namespace) -> int:
     scenario = _scenario(args)
     if scenario is None:
         return USAGE
+    from botocore.exceptions import BotoCoreError
+    from pynamodb.exceptions import PynamoDBException
+
     try:
         load_world(DunningRepository(args.table), scenario)
     except AlreadyExists as error:
         print(f"dunning load: {error}; nothing after it was written", file=sys.stderr)
         return REFUSED
+    except (PynamoDBException, BotoCoreError) as error:  # no region, no credentials, no such table …
+        cause = getattr(error, "cause", None) or error
+        print(
+            f"dunning load: cannot write to table {args.table!r}: {cause}\n"
+            "  it loads a deployed stack's table directly: give AWS credentials and the region "
+            "(AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION)",
+            file=sys.stderr,
+        )
+        return USAGE
     print(
         f"loaded {scenario.tenant} into {args.table}: {len(scenario.templates)} templates, "
         f"{len(scenario.customers)} customers, {len(scenario.agreements)} agreements, "

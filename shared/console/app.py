@@ -260,7 +260,8 @@ def handle(console: Console, request: Request) -> Response:
         response = route.handler(page, **arguments)
     except DunningError as error:
         status = {"not_found": 404, "conflict": 409}.get(error.code, 422)
-        detail = f"{error.field}: {error.reason}" if error.field else error.reason
+        named = not error.field or error.reason.startswith(f"{error.field}:")
+        detail = error.reason if named else f"{error.field}: {error.reason}"
         response = page.render("message.html.j2", code=status, title=page.t("error"), detail=detail)
     response.headers.setdefault("Server-Timing", f"app;dur={(time.perf_counter() - started) * 1000:.1f}")
     response.headers.setdefault("Cache-Control", "no-store")

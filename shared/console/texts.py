@@ -121,6 +121,21 @@ TEXTS: dict[str, tuple[str, str]] = {
     "approve": ("Godkend", "Approve"),
     "reject": ("Afvis", "Reject"),
     "approvals.none": ("Ingen forslag venter på godkendelse.", "No proposals await approval."),
+    "customers.none": (
+        "Ingen kunder endnu. De kommer ind fra bogføringen med dunning import (e-conomic, Dinero, Billy) "
+        "eller gennem API'et.",
+        "No customers yet. They come in from the books with dunning import (e-conomic, Dinero, Billy) or the API.",
+    ),
+    "templates.none": (
+        "Ingen skabeloner endnu. Definér den første med dunning templates define --file skabelon.yaml; "
+        "nye versioner laves derefter her.",
+        "No templates yet. Define the first with dunning templates define --file template.yaml; "
+        "new versions are made here after that.",
+    ),
+    "agreements.none": (
+        "Ingen aftaler endnu. Hver kunde får en aftale på standardskabelonen, når kunderne importeres.",
+        "No agreements yet. Each customer gets one on the default template when customers are imported.",
+    ),
     "approvals.per_entry": ("Pr. postering", "Per entry"),
     "approvals.history": ("Besluttede forslag", "Decided proposals"),
     "approvals.key": ("Forslag", "Proposal"),
@@ -170,6 +185,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "settings.timezone": ("Tidszone", "Time zone"),
     "settings.none": ("(ingen)", "(none)"),
     "save": ("Gem", "Save"),
+    "start.no_settings": (
+        "Robotten kan ikke starte endnu: udfyld og gem indstillingerne (afsender, betaling, standardskabelon) først.",
+        "The robot cannot start yet: fill in and save the settings (sender, payment, default template) first.",
+    ),
     "settings.refused": (
         "Intet er gemt – ret feltet og prøv igen.",
         "Nothing was saved – correct the field and try again.",
@@ -190,6 +209,15 @@ TEXTS: dict[str, tuple[str, str]] = {
         "both reg. no. (4 digits) and account no. (up to 10 digits)",
     ),
     "expect.mobilepay": ("skriv MobilePay-nummeret (4–10 cifre)", "the MobilePay number (4–10 digits)"),
+    "expect.action": (
+        "vælg mindst én handling (e-mail, SMS, kontoudtog, Betalingsservice)",
+        "tick at least one action",
+    ),
+    "expect.step_name": ("giv trinnet et navn (højst 60 tegn)", "a name for the step (at most 60 characters)"),
+    "expect.steps": (
+        "udfyld mindst ét trin (navn, dage, handlinger)",
+        "fill in at least one step (name, days, actions)",
+    ),
     "expect.template": ("vælg en skabelon, der findes", "a template that exists"),
     "templates": ("Skabeloner", "Templates"),
     "template": ("Skabelon", "Template"),
@@ -208,6 +236,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "template.days": ("Dage", "Days"),
     "template.actions": ("Handlinger", "Actions"),
     "template.fee": ("Gebyr (kr.)", "Fee (DKK)"),
+    "template.fee_cap": (
+        "et rykkergebyr må højst være 100,00 kr. (renteloven § 9 b)",
+        "a reminder fee may be at most DKK 100.00 (Danish Interest Act, section 9 b)",
+    ),
+    "template.fee_count": (
+        "højst 3 rykkere må have gebyr (renteloven § 9 b)",
+        "at most 3 reminders may carry a fee (Danish Interest Act, section 9 b)",
+    ),
     "template.subject_da": ("Emne (dansk)", "Subject (Danish)"),
     "template.body_da": ("Brødtekst (dansk)", "Body (Danish)"),
     "template.defined": ("Version {version} er {outcome}.", "Version {version} is {outcome}."),
@@ -239,6 +275,20 @@ TEXTS: dict[str, tuple[str, str]] = {
     "why": ("Hvorfor (ikke) rykket?", "Why (not) reminded?"),
     "email": ("E-mail", "E-mail"),
     "phone": ("Telefon", "Phone"),
+    "customer.address": ("Adresse", "Address"),
+    "customer.language": ("Sprog i breve", "Letter language"),
+    "customer.language_da": ("Dansk", "Danish"),
+    "customer.language_en": ("Engelsk", "English"),
+    "customer.kind": ("Kundetype", "Customer type"),
+    "customer.business": ("Erhverv", "Business"),
+    "customer.consumer": ("Privat", "Consumer"),
+    "customer.no_email": ("ingen – rykkere kan ikke sendes som e-mail", "none – no reminder e-mails"),
+    "customer.no_phone": ("intet – ingen SMS", "none – no text messages"),
+    "customer.no_address": (
+        "ingen – rykkere kan ikke gå via Betalingsservice",
+        "none – no reminders through Betalingsservice",
+    ),
+    "customer.no_invoices": ("Kunden har ingen fakturaer.", "The customer has no invoices."),
     "cases.handed_over": ("Overdraget", "Handed over"),
     "cases.partner": ("Inkassopartner", "Collection partner"),
     "cases.none": ("Ingen sager er sendt til inkasso.", "No cases have gone to collection."),
@@ -303,7 +353,8 @@ TEXTS: dict[str, tuple[str, str]] = {
 }
 
 
-# Run reasons are stored in English (the effect log's language); the common ones read in Danish here.
+# Run and effect reasons are stored in English (the effect log's language, without their codes); the
+# common ones read in Danish here (the status report says them from their codes: shared/rendering/reasons.py).
 DANISH_REASONS = (
     (
         re.compile(r"journal '(.+)' has (\d+) unposted entr(?:y|ies)"),
@@ -311,7 +362,31 @@ DANISH_REASONS = (
     ),
     (re.compile(r"bank connection '(.+)' is inactive"), "bankforbindelsen '{0}' er ikke aktiv"),
     (re.compile(r"waiting for run (.+)"), "venter på kørsel {0}"),
-    (re.compile(r"reminders are (?:disabled|switched off)"), "afsendelse af rykkere er slået fra"),
+    (
+        re.compile(r"reminders are (?:disabled|switched off)(?: \(settings\.reminders_enabled\))?"),
+        "afsendelse af rykkere er slået fra",
+    ),
+    (
+        re.compile(r"(\d+) proposal\(s\) await approval, (\d+) of them debt-collection case\(s\)"),
+        "{0} forslag venter på godkendelse, heraf {1} inkassosag(er)",
+    ),
+    (re.compile(r"(\d+) proposal\(s\) await approval"), "{0} forslag venter på godkendelse"),
+    (re.compile(r"the customer has no e-mail address"), "kunden har ingen e-mailadresse"),
+    (re.compile(r"the customer has no phone number"), "kunden har intet telefonnummer"),
+    (re.compile(r"the customer's phone number is not usable: .*"), "kundens telefonnummer kan ikke bruges"),
+    (
+        re.compile(r"the customer has no postal address, which a BS payment slip needs"),
+        "kunden har ingen postadresse, som et Betalingsservice-indbetalingskort kræver",
+    ),
+    (
+        re.compile(r"no letter reached the customer.*"),
+        "intet rykkerbrev nåede kunden, så der opkræves intet gebyr (renteloven § 9 b)",
+    ),
+    (
+        re.compile(r"(\d+) fees have already been charged for agreement (.+) in its arrears period, at most (\d+).*"),
+        "der er allerede opkrævet {0} gebyrer for aftale {1} i perioden med restance, højst {2} "
+        "(renteloven § 9 b, stk. 2)",
+    ),
 )
 
 

@@ -6,26 +6,14 @@ In-process (``shared.console.app.handle`` on the in-memory store): no browser, n
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
-from shared.console import security
-from shared.console.app import Console, handle
-from shared.console.http import Request
-from shared.console.pages.settings import form_amount
+from shared.console.forms import form_amount
 from shared.domain.settings import TenantSettings
 from shared.storage.memory import MemoryStore
-
-KEY = b"k" * 32
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-class Unused:
-    def __getattr__(self, name: str) -> Any:
-        raise AssertionError(f"the settings page does not call {name}")
+from tests.console.harness import ConsoleClient
 
 
 @pytest.fixture
@@ -50,21 +38,7 @@ def store() -> MemoryStore:
 
 def post_settings(store: MemoryStore, **changed: str) -> tuple[int, str]:
     """Submit the settings form as the page shows it, with ``changed`` fields typed over."""
-    console = Console("jensen", lambda: store, Unused(), Unused(), KEY, KEY, clock=lambda: NOW, secure_cookies=False)
-    _session, cookie = security.issue_session(KEY, "bo", "Bo", NOW)
-    headers = {"cookie": f"{security.SESSION_COOKIE}={cookie}"}
-    shown = handle(console, Request("GET", "/settings", headers=headers))
-    form: dict[str, list[str]] = {}
-    for tag in re.findall(r"<input [^>]*>", shown.body if isinstance(shown.body, str) else shown.body.decode()):
-        name = re.search(r'name="([^"]+)"', tag)
-        value = re.search(r'value="([^"]*)"', tag)
-        if name and (("checkbox" not in tag) or " checked" in tag):
-            form[name.group(1)] = [value.group(1) if value else ""]
-    form["default_template"] = [""]
-    form |= {name: [value] for name, value in changed.items()}
-    answer = handle(console, Request("POST", "/settings", form=form, headers=headers))
-    body = answer.body if isinstance(answer.body, str) else answer.body.decode()
-    return answer.status, body
+    return ConsoleClient(store).submit("/settings", "/settings", **changed)
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,28 @@ def test_the_seeds_words_label_their_controls() -> None:
         ("journal 'kasse' has 1 unposted entry", "kladden 'kasse' har 1 ikke-bogført postering"),
         ("journal 'kasse' has 3 unposted entries", "kladden 'kasse' har 3 ikke-bogførte posteringer"),
         ("bank connection 'Danske Bank' is inactive", "bankforbindelsen 'Danske Bank' er ikke aktiv"),
+        ("4 proposal(s) await approval", "4 forslag venter på godkendelse"),
+        (
+            "2 proposal(s) await approval, 1 of them debt-collection case(s)",
+            "2 forslag venter på godkendelse, heraf 1 inkassosag(er)",
+        ),
+        ("reminders are switched off (settings.reminders_enabled)", "afsendelse af rykkere er slået fra"),
+        ("the customer has no e-mail address", "kunden har ingen e-mailadresse"),
+        ("the customer has no phone number", "kunden har intet telefonnummer"),
+        (
+            "the customer has no postal address, which a BS payment slip needs",
+            "kunden har ingen postadresse, som et Betalingsservice-indbetalingskort kræver",
+        ),
+        (
+            "no letter reached the customer (renteloven § 9 b): email: the customer has no e-mail address",
+            "intet rykkerbrev nåede kunden, så der opkræves intet gebyr (renteloven § 9 b)",
+        ),
+        (
+            "3 fees have already been charged for agreement A7 in its arrears period, at most 3 per unbroken period "
+            "(renteloven § 9 b, stk. 2)",
+            "der er allerede opkrævet 3 gebyrer for aftale A7 i perioden med restance, højst 3 "
+            "(renteloven § 9 b, stk. 2)",
+        ),
         ("something new", "something new"),
     ],
 )

@@ -60,7 +60,10 @@ def status_fragment(page: Page) -> Response:
 
 @router.post("/runs/start")
 def start_now(page: Page) -> Response:
-    """The red button: start the reminder flow now (O1); the overview then polls its status."""
+    """The red button: start the reminder flow now (O1); the overview then polls its status. A tenant
+    without settings is sent to fill them in (the robot has nothing to work from)."""
+    if page.repo.get_settings() is None:
+        return page.back("/settings", page.t("start.no_settings"))
     started = services.start_run(page.repo, page.console.scheduler, page.now, page.actor)
     return page.back(f"/?requested={quoted(started['run_id'])}", page.t("started"))
 
@@ -102,7 +105,8 @@ def resume(page: Page, run_id: str) -> Response:
 
 
 def _run_effects(page: Page, record: dict[str, Any]) -> list[dict[str, Any]]:
-    """The effects the run recorded on its date (what its status report lists)."""
+    """The effects the run recorded on its date (what its status report lists), without the run's
+    own record: its status, reason and counts head the page."""
     if "run_date" not in record:
         return []
     tag = record.get("tag") or record.get("run_id")
@@ -110,7 +114,7 @@ def _run_effects(page: Page, record: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {k: v for k, v in effect.items() if not k.startswith("_")}
         for effect in found
-        if effect.get("_run") in (None, tag, f"{record.get('run_id')}#resumed")
+        if effect.get("_run") in (None, tag, f"{record.get('run_id')}#resumed") and effect.get("kind") != "run"
     ]
 
 

@@ -3,11 +3,11 @@ report addresses, sender and ways to pay (C1–C3, O4–O12)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from shared.console import services
 from shared.console.app import Page, router
+from shared.console.forms import form_amount
 from shared.console.http import Response
 from shared.errors import DunningError, Invalid
 
@@ -34,24 +34,6 @@ FIELDS: dict[str, tuple[str, str, str | None]] = {
     "payment.bank.account": ("bank_account", "settings.bank_account", "expect.account"),
     "payment.mobilepay": ("mobilepay", "settings.mobilepay", "expect.mobilepay"),
 }
-_GROUPED = re.compile(r"-?(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]{1,2})?")
-_POINT = re.compile(r"-?[0-9]+\.[0-9]{1,2}")
-
-
-def form_amount(text: str) -> str | None:
-    """A kroner amount as a Danish bookkeeper types it (``1.000,50``, ``100``, ``99,5``, ``100 kr.``;
-    ``100.50`` too) in the settings' form (``1000.50``); None when empty. Anything else is passed on
-    as typed, for the settings to refuse."""
-    cleaned = re.sub(r"(?i)\s|\bdkk\b|kr\.?$", "", text)
-    if not cleaned:
-        return None
-    if _GROUPED.fullmatch(cleaned):
-        whole, _, cents = cleaned.partition(",")
-        return f"{whole.replace('.', '')}.{cents.ljust(2, '0')}"
-    if _POINT.fullmatch(cleaned):
-        whole, _, cents = cleaned.partition(".")
-        return f"{whole}.{cents.ljust(2, '0')}"
-    return text.strip()
 
 
 @router.get("/settings")
