@@ -13,6 +13,7 @@ import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from shared.errors import Conflict
 from shared.faults import Refused, SendFailed, is_transient
 
 if TYPE_CHECKING:
@@ -173,6 +174,31 @@ class S3DeliveryStore:
         except client("s3").exceptions.NoSuchKey:
             return None
         return bytes(response["Body"].read())
+
+
+class LambdaScheduler:
+    """The tenant's scheduler function as the operator API and the console reach it
+    (:class:`~shared.services.tenant.common.SchedulerGateway`; locally the handler runs in-process):
+    a run starts asynchronously (InvocationType Event), a decision on proposals is a synchronous
+    call whose result is returned."""
+
+    def __init__(self, function_name: str | None) -> None:
+        self.function_name = function_name
+
+    def _name(self) -> str:
+        if not self.function_name:
+            raise Conflict("this stack has no scheduler function configured", "run")
+        return self.function_name
+
+    def start(self, event: dict[str, Any]) -> None:
+        client("lambda").invoke(FunctionName=self._name(), InvocationType="Event", Payload=json.dumps(event).encode())
+
+    def call(self, event: dict[str, Any]) -> dict[str, Any]:
+        response = client("lambda").invoke(FunctionName=self._name(), Payload=json.dumps(event).encode())
+        result = json.loads(response["Payload"].read() or b"{}")
+        if response.get("FunctionError"):
+            raise Conflict(f"the scheduler refused: {result.get('errorMessage', result)}", "proposals")
+        return dict(result)
 
 
 def continue_in_new_invocation(function_name: str, event: dict[str, Any]) -> None:

@@ -13,8 +13,8 @@ from functions.api.errors import error_body
 from functions.api.request import JSON
 from shared.api.config import ApiConfig
 from shared.api.limits import nesting_problem
+from shared.aws import LambdaScheduler
 from shared.services.tenant.common import SchedulerGateway
-from shared.services.tenant.lambda_scheduler import LambdaScheduler
 
 __all__ = ["LambdaScheduler", "resolve"]
 

@@ -19,12 +19,11 @@ from typing import Any, ClassVar
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions import init_done
-from shared.aws import client
+from shared.aws import LambdaScheduler, client
 from shared.config import _EnvModel
 from shared.console.app import Console, LoginResult, handle
 from shared.console.http import Request, Response, parse_form
 from shared.observability import logger
-from shared.services.tenant.lambda_scheduler import LambdaScheduler
 from shared.storage.repository import repository_for
 
 
