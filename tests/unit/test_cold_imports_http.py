@@ -308,3 +308,17 @@ def test_every_console_route_starts_with_a_segment_of_its_page_modules() -> None
     assert {f"shared.console.pages.{page}" for page in answer["pages"]} == PAGE_MODULES
     found = {segment: sorted(set(pages), key=answer["pages"].index) for segment, pages in answer["found"].items()}
     assert answer["table"] == found
+
+
+def test_every_name_of_the_console_services_door_resolves() -> None:
+    # Given the console's services facade, whose names are imported on first use
+    code = """
+        import json
+        from shared.console import services
+        found = {name: getattr(services, name) is not None for name in services.__all__}
+        print(json.dumps({"found": found, "homes": sorted(services._HOMES)}))
+    """
+    answer = probe(code)
+    # Then every name it exports resolves, and each lazy one is one it exports
+    assert all(answer["found"].values()) and len(answer["found"]) > 20
+    assert set(answer["homes"]) <= set(answer["found"])
