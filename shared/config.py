@@ -13,8 +13,6 @@ from typing import ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from shared.messages import QUEUE_OF
-
 
 class ConfigError(RuntimeError):
     """The function's environment is incomplete; names the variable."""
@@ -59,6 +57,8 @@ class SchedulerConfig(_EnvModel):
     @property
     def queue_urls(self) -> dict[str, str]:
         """action -> SQS queue URL (a collection case goes to the e-mail consumer)"""
+        from shared.messages import QUEUE_OF  # the scheduler's; the API and the console need no message model
+
         return {action: getattr(self, f"{queue}_queue_url") for action, queue in QUEUE_OF.items()}
 
 
