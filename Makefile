@@ -38,7 +38,8 @@ install-sam: $(SAM)  ## SAM CLI and cfn-lint in their own venv (they pin an olde
 
 run: install bytecode  ## the demo tenant through the simulator on the embedded local AWS
 	$(BIN)/dunning demo --out out/demo
-	@echo "Operator console: run '$(BIN)/dunning local up' and open http://127.0.0.1:8780 (it prints the login)"
+	@echo "Operator console: '$(BIN)/dunning local up' prints its address and a login. It starts with an empty"
+	@echo "tenant (the demo above ran in the simulator); the README's operator session fills it."
 
 lint: install  ## ruff and mypy
 	$(BIN)/ruff check shared functions dunning tests bench

@@ -17,6 +17,7 @@ from shared.domain.reasons import Reason
 from shared.rendering.formatting import Language, format_date, format_money
 
 _FEE_LAW = "renteloven § 9 b, stk. 2"
+_CHANNELS = {"email": "e-mail", "sms": "SMS", "bs": "Betalingsservice", "statement": "kontoudtog"}
 
 
 def _danish(value: Any) -> str:
@@ -81,7 +82,13 @@ DANISH: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "bs.no_address": "kunden har ingen postadresse, som et Betalingsservice-indbetalingskort kræver",
     # fees, interest, compensation (shared/domain/danish_rules.py, shared/services/charges.py)
     "fee.refused": "gebyret må ikke opkræves",
-    "fee.no_letter": "intet rykkerbrev nåede kunden, så der opkræves intet gebyr (renteloven § 9 b)",
+    "fee.no_letter": lambda p: (
+        "intet rykkerbrev nåede kunden, så der opkræves intet gebyr (renteloven § 9 b)"
+        + "".join(
+            f"{'; ' if i else ': '}{_CHANNELS.get(action, action)}: {say(reason, 'da')}"
+            for i, (action, reason) in enumerate(p.get("channels") or ())
+        )
+    ),
     "fee.disputed": "faktura {invoice} er gjort indsigelse mod; rykkere efter en indsigelse er uden gebyr "
     "(renteloven § 9 b, stk. 1)",
     "fee.max_per_invoice": "der er allerede opkrævet {count} gebyrer for faktura {invoice}, højst {most} pr. krav "

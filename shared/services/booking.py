@@ -176,6 +176,7 @@ def bs_booking(
     """
     from shared.betalingsservice import FieldError
     from shared.services.bs_delivery import slip_amount, slip_due_date, slip_from_record, slip_reference, slip_text
+    from shared.services.delivery import charged_before
 
     customer = message_customer(repo, message, settings)
     if reason := unreachable("bs", customer, settings, stack_creditor_number):
@@ -193,7 +194,12 @@ def bs_booking(
         "due": message.run_date.isoformat(),
         "fee": money_text(message.step_fee) if message.step_fee is not None else None,
         "slip_amount": money_text(slip_amount(message)),
-        "text_lines": slip_text(message, settings.display_name),
+        # A collection warning lists the whole claim (one billing-queue read, as its e-mail does).
+        "text_lines": slip_text(
+            message,
+            settings.display_name,
+            charged_before(repo, message) if message.warning_deadline is not None else (),
+        ),
         "payment_reference": message.reference,
         "reference": slip_reference(message.idempotency_key),
     }

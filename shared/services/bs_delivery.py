@@ -108,9 +108,17 @@ def slip_amount(message: ActionMessage) -> Decimal:
     return message.open_total
 
 
-def slip_text(message: ActionMessage, sender_name: str | None = None) -> list[str]:
+# What a charge already on the billing queue is called in a collection warning's claim (as in the e-mail).
+_CHARGED = {"fee": "Tidligere rykkergebyr", "interest": "Morarente", "compensation": "Kompensationsbeløb"}
+
+
+def slip_text(message: ActionMessage, sender_name: str | None = None, charged_before: Sequence[Any] = ()) -> list[str]:
     """The slip's Danish text, at most 60 characters a line: step and invoices, who sends it, the
-    payment reference, the amount, the fee (charged on the next invoice), the collection warning."""
+    payment reference, the amount, the fee (charged on the next invoice), the collection warning.
+
+    A collection warning's slip lists every item of the claim as its e-mail does: ``charged_before``
+    (:class:`~shared.rendering.content.ClaimLine`: fees, interest, compensation already on the
+    billing queue for its invoices) and the whole claim — for a debtor whose only letter is the slip."""
     word = "faktura" if len(message.invoices) == 1 else "fakturaer"
     paragraphs = [f"{message.step_name.upper()} - {word} {', '.join(message.invoice_ids)}"]
     if sender_name:
@@ -122,6 +130,13 @@ def slip_text(message: ActionMessage, sender_name: str | None = None) -> list[st
         paragraphs.append(f"Rykkergebyr ({FEE_LAW}) {format_money(message.step_fee, 'da')}")
         paragraphs.append("Gebyret opkræves på næste faktura, ikke her.")
     if message.warning_deadline is not None:
+        claim = message.open_total + (message.step_fee or Decimal("0"))
+        for charge in charged_before:
+            label = _CHARGED.get(charge.kind, charge.kind)
+            paragraphs.append(f"{label} {format_short_date(charge.created_on)} {format_money(charge.amount, 'da')}")
+            claim += charge.amount
+        if charged_before:
+            paragraphs.append(f"Samlet krav {format_money(claim, 'da')}")
         paragraphs.append(
             f"Betales senest {format_short_date(message.warning_deadline)}, ellers overgives kravet til inkasso."
         )

@@ -238,15 +238,21 @@ class ChargeContext:
         letters = [action for action in actions if action in LETTER_ACTIONS]
         if customer is None:
             return "no letter reached the customer: the customer does not exist"
-        reasons = []
+        reasons: list[tuple[str, str]] = []
         for action in letters:
             reason = unreachable(LETTER_ACTIONS[action], customer, self._settings, _BS_CREDITOR_FROM_STACK)
             if reason is None:
                 return None
-            reasons.append(f"{action}: {reason}")
+            reasons.append((action, reason))
         if not letters:
             return "no letter reached the customer: the step sends none"
-        return "no letter reached the customer (renteloven § 9 b): " + "; ".join(reasons)
+        # A coded reason (the same English text), so the tenant's Danish report says it in Danish.
+        return Reason(
+            "fee.no_letter",
+            "no letter reached the customer (renteloven § 9 b): "
+            + "; ".join(f"{action}: {reason}" for action, reason in reasons),
+            channels=reasons,
+        )
 
     def _interest(self, reminder: PlannedReminder, on: date, charges: StepCharges) -> None:
         table = self._settings.rate_table()

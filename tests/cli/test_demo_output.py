@@ -55,3 +55,12 @@ def test_on_a_terminal_the_demo_shows_its_progress(monkeypatch: pytest.MonkeyPat
     out, err = run(monkeypatch, tmp_path, Terminal())
     assert "\r  simulating 2026-01-02 (2/" in err
     assert "K001   Rykker 1" in out
+
+
+def test_make_run_says_the_console_starts_empty_and_what_fills_it() -> None:
+    # The demo runs in the simulator; a newcomer who then opens the console finds an empty tenant
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text(encoding="utf-8")
+    run_target = makefile[makefile.index("\nrun:") : makefile.index("\n\n", makefile.index("\nrun:") + 1)]
+    assert "dunning local up" in run_target
+    assert "empty" in run_target and "operator session" in run_target
+    assert "8780" not in run_target  # the port is printed by 'local up' (it takes another when 8780 is busy)

@@ -141,3 +141,50 @@ def test_a_foreign_address_carries_its_postcode_and_town_in_an_address_line():
     slip = slip_from_record("C9", "k", dict(record("k", "C9", "10.00", ["x"], address).data), date(2026, 3, 26))
     assert slip.address_lines == ("Storgatan 1", "111 22 Stockholm")
     assert (slip.postcode, slip.country) == (None, "SE")
+
+
+def test_a_collection_warnings_slip_lists_the_fees_charged_before_and_the_whole_claim():
+    # Given the collection warning of a debtor whose only letter may be the slip (demo K016, K027),
+    # with a fee charged at an earlier step still on the billing queue
+    from shared.rendering.content import ClaimLine
+
+    earlier = [ClaimLine(kind="fee", amount=Decimal("100.00"), created_on=date(2026, 3, 6))]
+    lines = slip_text(message(reference="000000000000026"), "Fjernvarme Demo A/S", earlier)
+    # Then, as in its e-mail, the slip names every item of the claim and its total
+    assert lines[4:] == [
+        "Rykkergebyr (renteloven § 9 b) 100,00 kr.",
+        "Gebyret opkræves på næste faktura, ikke her.",
+        "Tidligere rykkergebyr 06.03.2026 100,00 kr.",
+        "Samlet krav 1.350,00 kr.",
+        "Betales senest 26.03.2026, ellers overgives kravet til",
+        "inkasso.",
+    ]
+    # And the slip still asks for the open total only
+    assert slip_amount(message()) == Decimal("1150.00")
+
+
+def test_the_bs_booking_of_a_warning_reads_the_charges_before_it_from_the_billing_queue():
+    from shared.services.booking import bs_booking
+    from shared.storage.memory import MemoryStore
+    from shared.storage.records import BillingLine, Customer
+
+    repo = MemoryStore()
+    address = {"lines": ["Strandvejen 72"], "postcode": "8000", "city": "Aarhus C", "country": "DK"}
+    repo.put_customer(Customer("C1", "Rasmus Hansen", address=address))
+    earlier = BillingLine(
+        customer_id="C1",
+        key="acme/C1/standard_v1/2/fee/0123456789abcdef",
+        kind="fee",
+        amount=Decimal("100.00"),
+        currency="DKK",
+        reason="Rykker 2",
+        invoice_ids=("I1",),
+        due=date(2026, 3, 6),
+        created_on=date(2026, 3, 6),
+    )
+    fee_effect = {"kind": "fee", "date": "2026-03-06", "customer": "C1", "amount": "100.00", "currency": "DKK"}
+    repo.add_fee_line(earlier, fee_effect, earlier.key)
+    booking = bs_booking(message(), repo, SETTINGS)
+    assert booking.record is not None
+    assert "Tidligere rykkergebyr 06.03.2026 100,00 kr." in booking.record.data["text_lines"]
+    assert "Samlet krav 1.350,00 kr." in booking.record.data["text_lines"]

@@ -321,3 +321,24 @@ def test_a_collection_warning_names_its_deadline_and_stays_gsm7(language: str) -
     assert "straks" not in rendered.text and "immediately" not in rendered.text
     assert "2026" in rendered.text and "23" in rendered.text
     assert rendered.encoding == "GSM-7"
+
+
+def test_the_warnings_otherwise_follows_the_payment_it_is_about_not_the_fee_line():
+    # Given the collection warning's SMS with a fee (demo 2026-02-24, K001)
+    from datetime import date as _date
+    from decimal import Decimal as _Decimal
+
+    from shared.rendering.content import ClaimLine
+    from shared.rendering.letters import render_reminder
+    from tests.unit.letter_samples import SETTINGS, Addressee, message
+
+    charged = [ClaimLine(kind="fee", amount=_Decimal("100.00"), created_on=_date(2026, 3, 6))]
+    for language, pay, otherwise, fee in (
+        ("da", "Betal ", "Ellers går kravet til inkasso", "Rykkergebyr 100,00 kr."),
+        ("en", "Please pay ", "Otherwise it goes to debt collection", "Reminder fee DKK 100.00"),
+    ):
+        text = render_reminder(message(3), Addressee("Jens Hansen", language), SETTINGS, None, charged).sms.text
+        # Then "otherwise" comes right after the payment sentence (which ends with the pay link),
+        # before the reference and the fee line
+        assert text.index(pay) < text.index(f"/000000000000026. {otherwise}") < text.index("Ref. ")
+        assert text.index(otherwise) < text.index(fee)

@@ -295,3 +295,34 @@ def test_a_phone_number_that_cannot_be_used_is_said_all_in_danish(phone: str, da
     # Then the Danish report says why in Danish; the effect keeps the English text
     assert reason is not None and say(reason, "da") == danish
     assert str(reason).startswith("the customer's phone number is not usable: not a")
+
+
+def test_a_fee_refused_for_want_of_a_letter_is_reported_in_danish_with_each_channels_reason():
+    # Given a step with an e-mail, an SMS and a fee, for a customer with neither address nor phone
+    # (demo 2026-01-29, K027), decided by the run's own charge rules
+    from tests.unit.services.fakes import NO_WAIT, ListSink, Tenant, at
+
+    class Keep:
+        charged: Any = None
+
+        def run_report(self, *args: Any, charged: Any = None, **kwargs: Any) -> None:
+            Keep.charged = charged
+
+        def run_stopped(self, *args: Any, **kwargs: Any) -> None: ...
+
+        def proposals_waiting(self, *args: Any, **kwargs: Any) -> None: ...
+
+    from shared.services.scheduling import schedule_due_reminders
+
+    steps = [{"name": "Rykker 1", "days": 4, "actions": ["email", "sms", {"fee": "100.00"}]}]
+    tenant = Tenant(steps=steps, status_report_to="bogholderi@acme.example")
+    tenant.invoice("I1", email=None, phone=None)
+    schedule_due_reminders(tenant.store, ListSink(), at(date(2026, 3, 6)), reporter=Keep(), backoff=NO_WAIT)
+    [charges] = Keep.charged.values()
+    reason = charges.skipped["fee"]
+    # Then the effect keeps its English text, and the Danish report says it in Danish, channel by channel
+    assert str(reason).startswith("no letter reached the customer (renteloven § 9 b): email: ")
+    assert say(reason, "da") == (
+        "intet rykkerbrev nåede kunden, så der opkræves intet gebyr (renteloven § 9 b): "
+        "e-mail: kunden har ingen e-mailadresse; SMS: kunden har intet telefonnummer"
+    )

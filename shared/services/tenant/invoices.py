@@ -168,6 +168,10 @@ def invoice_timeline(repo: Store, invoice_id: str, now: datetime) -> dict[str, A
         for effect in repo.effects_on(date.fromisoformat(run_date)):
             if _mentions(effect, invoice_id):
                 events.append({k: v for k, v in effect.items() if not k.startswith("_")})
-    events.sort(key=lambda event: event["date"])
+    from shared.domain.effects import KIND_ORDER
+
+    # A day's events in the order they happen (O16: a proposal before the e-mail its approval sent);
+    # payments and credit notes first.
+    events.sort(key=lambda event: (event["date"], KIND_ORDER.get(event["kind"], -1)))
     status = repo.invoice_status(invoice_id) or "open"
     return {"invoice": invoice, "status": status, "template": invoice.template_version, "events": events}
