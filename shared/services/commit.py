@@ -48,8 +48,9 @@ from shared.services.reminders import (
     reminder_key_of,
     with_run_charges,
 )
+from shared.storage import keys
 from shared.storage.protocols import Store
-from shared.storage.records import MOVED, STALE, CustomerCheck, ReminderWrite
+from shared.storage.records import COMMITTED, MOVED, STALE, CommitTally, CustomerCheck, ReminderWrite
 
 # DynamoDB's limits: 100 items in one transaction, 400 KB in one item (the group's outbox item).
 GROUP_ITEMS = 100
@@ -114,8 +115,13 @@ class ReminderCommits:
         on: date,
         budget: Budget,
         by_action: dict[str, int] | None = None,
+        count_commits: bool = False,
     ) -> None:
         self._repo = repo
+        # A fanned-out run's shard worker: each commit ADDs its counts to the run's commit counts in
+        # its own transaction (one more item in it), so the run record counts what was committed
+        # even when the worker dies before it records its part.
+        self._count_commits = count_commits
         self._sink = sink
         self._settings = settings
         self.tag = tag
@@ -153,11 +159,16 @@ class ReminderCommits:
         pending = _Pending(reminder, proposal_key, reminder_key_of(reminder, self._settings.tenant))
         staged = self._staged
         if staged and (
-            1 + sum(p.items for p in staged) + pending.items > GROUP_ITEMS
+            self._fixed_items + sum(p.items for p in staged) + pending.items > GROUP_ITEMS
             or any(pending.parties & p.parties for p in staged)
         ):
             self.flush()
         self._staged.append(pending)
+
+    @property
+    def _fixed_items(self) -> int:
+        """The transaction items of a group besides its reminders': the outbox item, and the commit counts'."""
+        return 2 if self._count_commits else 1
 
     def flush(self) -> None:
         """Commit the staged reminders: their payment references, then one transaction (more when a
@@ -255,6 +266,7 @@ class ReminderCommits:
         may have taken effect: its outbox item, filed under this tag, says so."""
         key = group[0].key if len(group) == 1 else _group_key([pending.key for pending in group])
         writes = [self._write(pending) for pending in group]
+        tally = _tally(group, len(bodies)) if self._count_commits else None
         tried = False
 
         def attempt() -> dict[int, str]:
@@ -262,7 +274,7 @@ class ReminderCommits:
             if tried and self._repo.outbox_run(key) == self.tag:
                 return {}
             tried = True
-            return self._repo.commit_reminders(key, self.tag, bodies, writes)
+            return self._repo.commit_reminders(key, self.tag, bodies, writes, tally)
 
         return key, with_retries(attempt, self.budget.backoff, self.budget.time_left_ms, self.budget.reserve_ms)
 
@@ -305,6 +317,22 @@ class ReminderCommits:
         item once all its messages were accepted."""
         budget = self.budget
         return deliver(self._repo, self._sink, reminders, budget.time_left_ms, budget.backoff, budget.reserve_ms)
+
+
+def _tally(group: list[_Pending], messages: int) -> CommitTally:
+    """What a group's commit adds to its run's counts, under its customers' due-index shard (a shard
+    worker's groups are all of its shard, so parallel workers never write one counts item)."""
+    counts = {
+        "reminders": len(group),
+        "invoices_advanced": sum(len(pending.reminder.invoices) for pending in group),
+        "messages": messages,
+    }
+    for pending in group:
+        for message in pending.messages:
+            name = f"by_{message.action}"
+            if name in COMMITTED:
+                counts[name] = counts.get(name, 0) + 1
+    return CommitTally(keys.due_shard(group[0].reminder.key.customer_id), counts)
 
 
 def _held_to_the_end(messages: list[QueueMessage]) -> bool:

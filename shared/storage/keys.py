@@ -242,3 +242,9 @@ def run_fan_out(run_id: str) -> Key:
 def run_part(run_id: str, part: str) -> Key:
     """A recorded part of a fanned-out run: a work item's part id, recorded once."""
     return f"RUNPART#{run_id}", part
+
+
+def run_commits(run_id: str, bucket: str = "") -> Key:
+    """What a fanned-out run's commits added up, one item per ``bucket`` (a due-index shard, so two
+    shard workers never write one item); with no bucket, the key of the partition itself."""
+    return f"RUNCOMMITS#{run_id}", bucket

@@ -306,6 +306,23 @@ class RunFanOutModel(_TableModel):
     by_statement = NumberAttribute(default=0)
 
 
+class RunCommitsModel(_TableModel):
+    """What a fanned-out run's commits added up (``RUNCOMMITS#<run id>`` / ``<due-index shard>``):
+    each commit ADDs its counts in its own transaction (``shared.storage.records.COMMITTED``)."""
+
+    reminders = NumberAttribute(default=0)
+    invoices_advanced = NumberAttribute(default=0)
+    messages = NumberAttribute(default=0)
+    by_email = NumberAttribute(default=0)
+    by_sms = NumberAttribute(default=0)
+    by_fee = NumberAttribute(default=0)
+    by_bs = NumberAttribute(default=0)
+    by_collection = NumberAttribute(default=0)
+    by_interest = NumberAttribute(default=0)
+    by_compensation = NumberAttribute(default=0)
+    by_statement = NumberAttribute(default=0)
+
+
 class OutboxModel(_TableModel):
     """A planned reminder whose messages are not yet confirmed sent (see scheduling.py)."""
 

@@ -18,7 +18,7 @@ from shared.domain.planning import InvoiceState
 from shared.domain.settings import TenantSettings
 from shared.domain.templates import TemplateVersion
 from shared.storage.bookings import Booking
-from shared.storage.records import Agreement, BillingLine, BsRecord, Customer, ReminderWrite
+from shared.storage.records import Agreement, BillingLine, BsRecord, CommitTally, Customer, ReminderWrite
 from shared.storage.send_entries import Claim, SendEntry
 
 if TYPE_CHECKING:
@@ -97,7 +97,12 @@ class ReminderStore(Protocol):
 
     def reserve_reference_numbers(self, count: int) -> int: ...
     def commit_reminders(
-        self, key: str, run_id: str, messages: list[str], reminders: Sequence[ReminderWrite]
+        self,
+        key: str,
+        run_id: str,
+        messages: list[str],
+        reminders: Sequence[ReminderWrite],
+        tally: CommitTally | None = None,
     ) -> dict[int, str]: ...
     def commit_proposal(
         self, key: str, proposal: dict[str, Any], effect: dict[str, Any], invoices: list[InvoiceState]
@@ -128,6 +133,7 @@ class RunStore(Protocol):
         self, run_id: str, part: str, shards_done: Sequence[str], counts: Mapping[str, int]
     ) -> bool: ...
     def fan_out_tally(self, run_id: str) -> dict[str, Any] | None: ...
+    def run_commit_counts(self, run_id: str) -> dict[str, int]: ...
     def claim_run_end(self, run_id: str, part: str) -> bool: ...
     def pending_outbox(self) -> list[tuple[str, list[str]]]: ...
     def outbox_run(self, key: str) -> str | None: ...

@@ -40,6 +40,38 @@ TALLIED = (
 )
 
 
+# What a fanned-out run's commits add up in their own transactions (``RUNCOMMITS#<run>``): the run
+# record's counts of what was committed, exact even when the part that committed died before it
+# recorded (shared/services/runs/fanout.py).
+COMMITTED = (
+    "reminders",
+    "invoices_advanced",
+    "messages",
+    "by_email",
+    "by_sms",
+    "by_fee",
+    "by_bs",
+    "by_collection",
+    "by_interest",
+    "by_compensation",
+    "by_statement",
+)
+
+
+@dataclass(frozen=True)
+class CommitTally:
+    """What one commit adds to its run's commit counts, in the commit's own transaction, under
+    ``bucket`` (the due-index shard of its customers)."""
+
+    bucket: str
+    counts: Mapping[str, int]
+
+    def __post_init__(self) -> None:
+        unknown = set(self.counts) - set(COMMITTED)
+        if unknown:
+            raise ValueError(f"not counted with a commit: {sorted(unknown)}; expected some of {COMMITTED}")
+
+
 @dataclass(frozen=True)
 class Customer:
     customer_id: str

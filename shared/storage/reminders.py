@@ -18,8 +18,16 @@ from shared.domain.planning import InvoiceState, PeriodSeen
 from shared.storage import keys
 from shared.storage.convert import customer_seen_data, period_seen_data
 from shared.storage.dynamo import DynamoBase, agreement_item, conditional_failed, invoice_item, record_item
-from shared.storage.models import AgreementModel, CounterModel, CustomerModel, InvoiceModel, OutboxModel, RecordModel
-from shared.storage.records import MOVED, STALE, Advance, CustomerCheck, PeriodCharge, ReminderWrite
+from shared.storage.models import (
+    AgreementModel,
+    CounterModel,
+    CustomerModel,
+    InvoiceModel,
+    OutboxModel,
+    RecordModel,
+    RunCommitsModel,
+)
+from shared.storage.records import MOVED, STALE, Advance, CommitTally, CustomerCheck, PeriodCharge, ReminderWrite
 
 
 def _advance_actions(advance: Advance) -> list[Any]:
@@ -92,7 +100,9 @@ class _Owned:
         self.transaction.save(model, condition=condition)
         self._owners["put"].append(owner)
 
-    def update(self, owner: tuple[int, str], model: Model, actions: list[Any], condition: Condition) -> None:
+    def update(
+        self, owner: tuple[int, str] | None, model: Model, actions: list[Any], condition: Condition | None
+    ) -> None:
         self.transaction.update(model, actions=actions, condition=condition)
         self._owners["update"].append(owner)
 
@@ -175,10 +185,16 @@ class DynamoReminderStore(DynamoBase):
         return int(item.value) - count + 1
 
     def commit_reminders(
-        self, key: str, run_id: str, messages: list[str], reminders: Sequence[ReminderWrite]
+        self,
+        key: str,
+        run_id: str,
+        messages: list[str],
+        reminders: Sequence[ReminderWrite],
+        tally: CommitTally | None = None,
     ) -> dict[int, str]:
         """Advance the reminders' invoices and file all their messages in one outbox item ``key`` —
-        all or nothing, in one transaction.
+        all or nothing, in one transaction (with ``tally``, its counts are ADDed to the run's commit
+        counts in the same transaction: see :meth:`run_commit_counts`).
 
         Each reminder's payment reference is filed with it, so a payment carrying it can always be
         matched back to the reminder's customer and invoices. Each invoice moves only from the step
@@ -195,6 +211,11 @@ class DynamoReminderStore(DynamoBase):
                 owned.save(None, _outbox_item(key, messages, run_id), OutboxModel.pk.does_not_exist())
                 for index, reminder in enumerate(reminders):
                     _write_reminder(owned, index, reminder)
+                if tally is not None:
+                    pk, sk = keys.run_commits(run_id, tally.bucket)
+                    added = [getattr(RunCommitsModel, name).add(value) for name, value in tally.counts.items() if value]
+                    if added:
+                        owned.update(None, RunCommitsModel(pk=pk, sk=sk), added, None)
         except TransactWriteError as error:
             if owned is None or not conditional_failed(error):
                 raise

@@ -12,8 +12,8 @@ from shared.errors import Conflict
 from shared.storage import keys
 from shared.storage.dynamo import DynamoBase, conditional_failed, record_item
 from shared.storage.keys import OUTBOX
-from shared.storage.models import OutboxModel, RecordModel, RunFanOutModel, RunLockModel, RunModel
-from shared.storage.records import ACTOR_NOTE_ATTEMPTS, TALLIED
+from shared.storage.models import OutboxModel, RecordModel, RunCommitsModel, RunFanOutModel, RunLockModel, RunModel
+from shared.storage.records import ACTOR_NOTE_ATTEMPTS, COMMITTED, TALLIED
 
 
 class DynamoRunStore(DynamoBase):
@@ -124,6 +124,15 @@ class DynamoRunStore(DynamoBase):
             "ended": item.ended,
             "counts": {name: int(getattr(item, name) or 0) for name in TALLIED},
         }
+
+    def run_commit_counts(self, run_id: str) -> dict[str, int]:
+        """What the run's commits added up (every name of ``COMMITTED``; 0 when none): one query of
+        its few buckets, strongly consistent."""
+        totals = dict.fromkeys(COMMITTED, 0)
+        for item in RunCommitsModel.query(keys.run_commits(run_id)[0], consistent_read=True):
+            for name in COMMITTED:
+                totals[name] += int(getattr(item, name) or 0)
+        return totals
 
     def claim_run_end(self, run_id: str, part: str) -> bool:
         """The one part that ends the run: True for the first to claim it (and for that part again)."""

@@ -9,11 +9,15 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+import pytest
+
 from shared.domain.planning import PeriodSeen
 from shared.storage.records import (
+    COMMITTED,
     MOVED,
     STALE,
     Advance,
+    CommitTally,
     CustomerCheck,
     PeriodCharge,
     ReminderWrite,
@@ -149,6 +153,32 @@ def test_a_group_names_the_reminder_whose_customer_or_period_changed_since_seen(
     # And relying on the period as it is now, it commits
     now = PeriodSeen(1, MARCH_8, False)
     assert store.commit_reminders("g4", "r", ["m"], [relying(second, {"A2": now})]) == {}
+
+
+def test_a_commit_adds_its_counts_to_its_run_in_its_own_transaction_and_a_refused_one_adds_none(store):
+    store.put_customer(customer("C1"))
+    store.put_customer(customer("C2"))
+    first, second = filed(store, "I1"), filed(store, "I2", "C2", "A2")
+    assert store.run_commit_counts("run1") == dict.fromkeys(COMMITTED, 0)
+    # When a group of two commits with its counts, and one more commits in another bucket
+    two = CommitTally("DUE#c01", {"reminders": 2, "invoices_advanced": 2, "messages": 3, "by_email": 2, "by_fee": 1})
+    assert store.commit_reminders("g1", "run1", ["m1", "m2", "m3"], [relying(first), relying(second)], two) == {}
+    third = filed(store, "I3", "C2", "A2")
+    one = CommitTally("DUE#c02", {"reminders": 1, "invoices_advanced": 1, "messages": 1, "by_email": 1})
+    assert store.commit_reminders("g2", "run1", ["m4"], [relying(third)], one) == {}
+    # Then the run's counts are their sums, over every bucket, and no other run's
+    counts = store.run_commit_counts("run1")
+    assert (counts["reminders"], counts["invoices_advanced"], counts["messages"]) == (3, 3, 4)
+    assert (counts["by_email"], counts["by_fee"], counts["by_sms"]) == (3, 1, 0)
+    assert store.run_commit_counts("run2")["reminders"] == 0
+    # And a commit that is refused (its invoice moved) adds nothing
+    assert store.commit_reminders("g3", "run1", ["m5"], [relying(first)], one) == {0: MOVED}
+    assert store.run_commit_counts("run1")["reminders"] == 3
+
+
+def test_a_commit_tally_names_what_it_cannot_count():
+    with pytest.raises(ValueError, match="not counted with a commit: \\['resent'\\]"):
+        CommitTally("DUE#c01", {"resent": 1})
 
 
 def test_a_customer_stored_before_revisions_is_verified_as_never_rewritten(store):

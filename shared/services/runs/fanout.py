@@ -115,7 +115,9 @@ def _work(
         candidates = [c for c in due_in_shard(repo, run_date, shard, budget) if c.customer_id not in excluded]
         plan = _plan(repo, settings, run_date, candidates)
         # One shard's commits: its customers' statements (O16) and charges are all in this shard.
-        commits = ReminderCommits(repo, sink, settings, item.tag, run_date, budget, by_action=summary.by_action)
+        commits = ReminderCommits(
+            repo, sink, settings, item.tag, run_date, budget, by_action=summary.by_action, count_commits=True
+        )
         _commit_plan(repo, settings, summary, plan, commits)
         if summary.status == "continuing":
             break  # time ran short inside the shard, or its messages wait in the outbox
@@ -166,7 +168,7 @@ def end_if_last(
     record = repo.get_run(item.run_id) or {}
     if record.get("status") != "fanned_out":
         return None  # ended before: this is a redelivery of the part that ended it
-    summary = _run_summary(item, tally, record)
+    summary = _run_summary(item, tally, record, repo.run_commit_counts(item.tag))
     _report(repo, reporter, settings, summary)
     save_run(repo, summary, item.time)
     record_run(repo, summary)
@@ -175,9 +177,13 @@ def end_if_last(
     return summary
 
 
-def _run_summary(item: WorkItem, tally: dict[str, Any], record: dict[str, Any]) -> RunSummary:
-    """The whole run's record: the tally's counts, "completed"."""
-    counts = tally["counts"]
+def _run_summary(
+    item: WorkItem, tally: dict[str, Any], record: dict[str, Any], committed: dict[str, int]
+) -> RunSummary:
+    """The whole run's record, "completed": what was committed (reminders, invoices, messages, by
+    action) from the commits' own counts — exact even when a part died before it recorded — and the
+    rest (parts, held back, lost races, resent, proposals) from the parts' tally."""
+    counts = tally["counts"] | committed
     summary = RunSummary(
         run_id=item.run_id,
         run_date=item.run_date.isoformat(),

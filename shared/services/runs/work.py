@@ -33,8 +33,9 @@ from shared.services.runs.summary import Reporter, RunSummary
 from shared.storage import keys
 from shared.storage.protocols import Store
 
-# One transaction holds the outbox, the payment reference, an approved proposal, the customer's check
-# and one update per invoice: at most 100 items.
+# One transaction holds the outbox, the payment reference, the customer's check, one update per
+# invoice and either an approved proposal (an approval) or the run's commit counts (a fanned-out
+# run's shard worker, shared/services/commit.py): at most 100 items.
 MAX_INVOICES_PER_REMINDER = 96
 # Stop committing when less than this is left of the invocation, and continue in a fresh one (O3).
 CONTINUE_BELOW_MS = 30_000

@@ -11,7 +11,7 @@ from shared.storage import keys
 from shared.storage.convert import customer_seen_data, period_seen_data, period_seen_of
 from shared.storage.memory.invoices import OUT_OF_DUE_INDEX, OUT_OF_OPEN_INDEX, balance_at, filed_on, waiting_at
 from shared.storage.memory.table import Condition, Item, MemoryBase, MemoryTable, absent, present, where
-from shared.storage.records import MOVED, STALE, Advance, CustomerCheck, PeriodCharge, ReminderWrite
+from shared.storage.records import MOVED, STALE, Advance, CommitTally, CustomerCheck, PeriodCharge, ReminderWrite
 
 
 def _advanced(advance: Advance, item: Item | None) -> dict[str, Any]:
@@ -134,7 +134,12 @@ class MemoryReminderStore(MemoryBase):
         return int(item["value"]) - count + 1
 
     def commit_reminders(
-        self, key: str, run_id: str, messages: list[str], reminders: Sequence[ReminderWrite]
+        self,
+        key: str,
+        run_id: str,
+        messages: list[str],
+        reminders: Sequence[ReminderWrite],
+        tally: CommitTally | None = None,
     ) -> dict[int, str]:
         table = self._table
         if table.get((keys.OUTBOX, key)) is not None:
@@ -147,6 +152,8 @@ class MemoryReminderStore(MemoryBase):
             table.put((keys.OUTBOX, key), {"messages": messages, "run_id": run_id}, when=absent)
             for reminder in reminders:
                 _write_reminder(table, reminder)
+            if tally is not None:
+                table.update(keys.run_commits(run_id, tally.bucket), add=dict(tally.counts))
 
         return {} if table.transact(write) else dict.fromkeys(range(len(reminders)), MOVED)
 

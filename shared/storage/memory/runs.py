@@ -9,7 +9,7 @@ from shared.errors import Conflict
 from shared.storage import keys
 from shared.storage.keys import OUTBOX
 from shared.storage.memory.table import Item, MemoryBase, absent, present
-from shared.storage.records import ACTOR_NOTE_ATTEMPTS, TALLIED
+from shared.storage.records import ACTOR_NOTE_ATTEMPTS, COMMITTED, TALLIED
 
 
 class MemoryRunStore(MemoryBase):
@@ -82,6 +82,13 @@ class MemoryRunStore(MemoryBase):
             "ended": item.ended,
             "counts": {name: int(item.get(name) or 0) for name in TALLIED},
         }
+
+    def run_commit_counts(self, run_id: str) -> dict[str, int]:
+        totals = dict.fromkeys(COMMITTED, 0)
+        for item in self._table.query(keys.run_commits(run_id)[0]):
+            for name in COMMITTED:
+                totals[name] += int(item.get(name) or 0)
+        return totals
 
     def claim_run_end(self, run_id: str, part: str) -> bool:
         def unclaimed_or_mine(item: Item | None) -> bool:

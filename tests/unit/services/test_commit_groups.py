@@ -34,12 +34,12 @@ class CountingStore(MemoryStore):
         self.reserved.append(count)
         return super().reserve_reference_numbers(count)
 
-    def commit_reminders(self, key, run_id, messages, reminders):  # type: ignore[no-untyped-def]
+    def commit_reminders(self, key, run_id, messages, reminders, tally=None):  # type: ignore[no-untyped-def]
         if self.before_commit is not None:
             self.before_commit, call = None, self.before_commit
             call()
         self.commits.append(len(reminders))
-        return super().commit_reminders(key, run_id, messages, reminders)
+        return super().commit_reminders(key, run_id, messages, reminders, tally)
 
     def get_customers(self, customer_ids):  # type: ignore[no-untyped-def]
         self.reads += [f"customer {c}" for c in sorted(customer_ids)]
