@@ -45,7 +45,9 @@ class FakeStore:
         self.references += count
         return self.references - count + 1
 
-    def commit_reminders(self, key: str, run_id: str, messages: list[str], reminders: Any) -> dict[int, str]:
+    def commit_reminders(
+        self, key: str, run_id: str, messages: list[str], reminders: Any, tally: Any = None
+    ) -> dict[int, str]:
         if self._lose_race:
             return dict.fromkeys(range(len(reminders)), "moved")
         self.commits += 1
