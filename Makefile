@@ -71,8 +71,9 @@ unit: install
 bench: install bytecode  ## moto at 10k and 100k invoices, 1M in memory, cold imports, local times; ends with issue 15's goals
 	$(BIN)/python -m bench
 
-chaos: install  ## fault injection: 2,000 invoices x 5 days at 5 % and 30 % faults; exits 1 on a duplicate or loss
+chaos: install  ## fault injection: 2,000 invoices x 5 days at 5 % and 30 % faults, then again with every run fanned out; exits 1 on a duplicate or loss
 	$(BIN)/python -m bench.chaos --invoices 2000 --days 5 --faults 0.05 --faults 0.30 --json out/chaos.json
+	$(BIN)/python -m bench.chaos --invoices 2000 --days 5 --faults 0.05 --faults 0.30 --fan-out-above 20 --json out/chaos-fan-out.json
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .build out

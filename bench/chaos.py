@@ -16,7 +16,10 @@ Under faults:
 * time passes between deliveries (one visibility timeout per round, longer
   than a function's timeout), so in-progress leases expire as they would;
 * one scheduler invocation is killed mid-run (every call after the chosen one
-  fails, as for a Lambda that timed out); a failed scheduler or BS delivery
+  fails, as for a Lambda that timed out); with ``--fan-out-above N`` a run of
+  more than N due invoices is fanned out over the due-index shards, and its
+  work items go through the same faulty poller (duplicates, withheld deletes,
+  failures, DLQ) to the scheduler's shard workers; a failed scheduler or BS delivery
   invocation is retried twice (Lambda's asynchronous retries), then kept as
   its on-failure destination would;
 * after the last day, as an operator would, the failed invocations are
@@ -46,6 +49,7 @@ import email.policy
 import hashlib
 import io
 import json
+import os
 import re
 import sys
 import time
@@ -56,13 +60,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import boto3
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from bench.faults import FaultInjector, SimulatedCrash
 from bench.seed import RUN_DATE, RUN_TIME, seed, tenant_settings
-from dunning.local_stack import ACTIONS, REGION, FakeLambdaContext, LocalStack, _sqs_record
+from dunning.local_stack import QUEUE_CONSUMERS, REGION, FakeLambdaContext, LocalStack, _sqs_record
 from dunning.moto_patches import moto_patches
 from shared.betalingsservice.reader import parse_delivery
 from shared.domain.settings import TenantSettings
@@ -72,6 +77,9 @@ CHANNELS = ("email", "sms", "fee", "bs")
 LAMBDA_ASYNC_ATTEMPTS = 3  # the invocation and Lambda's two asynchronous retries (template.yaml)
 VISIBILITY_TIMEOUT = timedelta(seconds=360)  # the action queues' VisibilityTimeout (template.yaml)
 CONSUMER_TIMEOUT_MS = 60_000
+# A fanned-out run's work items carry this many of the 16 due-index shards each: several items,
+# several shards per item (so a crash or a short invocation leaves a continuation).
+CHAOS_SHARDS_PER_ITEM = 4
 STORM_ROUNDS = 5  # redrives while the faults go on, before they stop  # the consumers' Timeout (template.yaml Globals)
 BS_DELIVERY_TIME = dt.time(17, 0)
 INVOICE_ID = re.compile(r"INV\d{7}")
@@ -135,6 +143,7 @@ class Chaos:
     withhold_delete_rate: float = 0.0  # a processed batch not deleted (comes back after the visibility timeout)
     crash: bool = False  # kill one scheduler invocation mid-run
     scheduler_faults: float | None = None  # the scheduler's own fault rate, when not the world's
+    fan_out_above: int | None = None  # fan a run out over the due-index shards above this many due invoices
 
 
 @dataclass
@@ -148,6 +157,7 @@ class WorldLog:
     consumer_batch_errors: int = 0
     duplicated_batches: int = 0
     withheld_deletes: int = 0
+    work_items: int = 0  # work-item deliveries to the scheduler's shard workers (a fanned-out run)
     bs_delivery_failures: int = 0
     redriven_invocations: int = 0
     redriven_dead_letters: int = 0
@@ -239,11 +249,12 @@ class ChaosWorld:
         """Feed every queue to its consumer until all are empty, with duplicates and withheld deletes."""
         for _ in range(max_rounds):
             busy = False
-            for action in ACTIONS:
+            for action in self.queues:
                 url = self.stack.queue_url(action)
-                received = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]).get(
-                    "Messages", []
-                )
+                batch = 1 if action == "work" else 10  # the work queue's mapping: BatchSize 1 (template.yaml)
+                received = self.sqs.receive_message(
+                    QueueUrl=url, MaxNumberOfMessages=batch, AttributeNames=["All"]
+                ).get("Messages", [])
                 if not received:
                     continue
                 busy = True
@@ -272,13 +283,23 @@ class ChaosWorld:
             if not busy:
                 return
 
+    @property
+    def queues(self) -> list[str]:
+        """The queues the poller feeds: the action queues, and the work queue of fanned-out runs."""
+        return [queue for queue in QUEUE_CONSUMERS if f"{queue.upper()}_QUEUE_URL" in self.stack.env]
+
     def _deliver(self, action: str, url: str, received: list[dict[str, Any]]) -> set[str]:
         event = {"Records": [_sqs_record(message, url) for message in received]}
-        context = FakeLambdaContext(f"{self.stack.tenant}-{action}", remaining_ms=CONSUMER_TIMEOUT_MS)
-        self.log.consumer_batches += 1
+        function = QUEUE_CONSUMERS[action]
+        context = FakeLambdaContext(f"{self.stack.tenant}-{function}", remaining_ms=CONSUMER_TIMEOUT_MS)
+        own_rate = self.chaos.scheduler_faults if function == "scheduler" else None
+        if action == "work":
+            self.log.work_items += 1
+        else:
+            self.log.consumer_batches += 1
         try:
-            with self.injector.invocation():
-                response = self.stack.handler(action)(event, context)
+            with self.injector.invocation(None, own_rate):
+                response = self.stack.handler(function)(event, context)
             return {item["itemIdentifier"] for item in response.get("batchItemFailures", [])}
         except Exception as error:
             self.log.consumer_batch_errors += 1
@@ -324,7 +345,7 @@ class ChaosWorld:
 
     def _redrive_dead_letters(self) -> int:
         moved = 0
-        for action in ACTIONS:
+        for action in self.queues:
             source, dlq = self.stack.queue_url(action), self.stack.dead_letter_urls[action]
             for message in _receive_all(self.sqs, dlq):
                 self.sqs.send_message(QueueUrl=source, MessageBody=message["Body"])
@@ -334,7 +355,7 @@ class ChaosWorld:
 
     def dead_letters_left(self) -> dict[str, int]:
         left = {}
-        for action in ACTIONS:
+        for action in self.queues:
             attributes = self.sqs.get_queue_attributes(
                 QueueUrl=self.stack.dead_letter_urls[action], AttributeNames=["ApproximateNumberOfMessages"]
             )["Attributes"]
@@ -518,10 +539,13 @@ def run_world(
         stack_of.enter_context(warnings.catch_warnings())
         warnings.filterwarnings("ignore")
         stack_of.enter_context(moto_patches(transactions=True, sqs_clock=True))
+        if chaos.fan_out_above is not None:  # both worlds fan out alike: the same due sets, the same split
+            fan_out = {"FAN_OUT_ABOVE": str(chaos.fan_out_above), "SHARDS_PER_ITEM": str(CHAOS_SHARDS_PER_ITEM)}
+            stack_of.enter_context(mock.patch.dict(os.environ, fan_out))
         stack = stack_of.enter_context(LocalStack(tenant))
         repo = DunningRepository(stack.table_name)
         seed(repo, settings, invoices)
-        for name in ("scheduler", "bs_delivery", *ACTIONS):
+        for name in ("scheduler", "bs_delivery", *CHANNELS):
             stack.handler(name)
         clock = stack_of.enter_context(PassingTime())
         injector = stack_of.enter_context(FaultInjector(rate=faults, seed=seed_value))
@@ -615,6 +639,7 @@ def report(verdicts: dict[str, Verdict], expected: World, actual: World, options
         "faults": options.faults,
         "seed": options.seed,
         "scheduler_faults": getattr(options, "scheduler_faults", None),
+        "fan_out_above": getattr(options, "fan_out_above", None),
         "channels": {
             channel: {
                 "expected": v.expected,
@@ -656,6 +681,8 @@ def report(verdicts: dict[str, Verdict], expected: World, actual: World, options
             "consumer_batches_under_faults": log.batches_before_faults_stopped,
             "consumer_batch_errors": log.consumer_batch_errors,
             "duplicated_batches": log.duplicated_batches,
+            "work_items_delivered": log.work_items,
+            "work_items_in_dlq": actual.in_dlq.get("work", 0),
             "withheld_deletes": log.withheld_deletes,
             "redriven_invocations": log.redriven_invocations,
             "redriven_dead_letters": log.redriven_dead_letters,
@@ -674,6 +701,8 @@ def table(result: dict[str, Any]) -> str:
     )
     if result.get("scheduler_faults") is not None:
         title += f" (scheduler {result['scheduler_faults']:.0%})"
+    if result.get("fan_out_above") is not None:
+        title += f", runs of more than {result['fan_out_above']} due invoices fanned out"
     lines = [
         f"chaos: {title} (counted per invoice, step and channel)",
         header,
@@ -703,19 +732,35 @@ def crash_plan(expected: World, seed_value: int, days: int) -> dict[str, int]:
 
 
 def chaos_run(
-    invoices: int, days: int, faults: float, seed_value: int, scheduler_faults: float | None = None
+    invoices: int,
+    days: int,
+    faults: float,
+    seed_value: int,
+    scheduler_faults: float | None = None,
+    fan_out_above: int | None = None,
 ) -> tuple[dict[str, Any], World, World]:
     """The fault-free world and the world under faults, compared; returns the report and both worlds."""
     options = argparse.Namespace(
-        invoices=invoices, days=days, faults=faults, seed=seed_value, scheduler_faults=scheduler_faults
+        invoices=invoices,
+        days=days,
+        faults=faults,
+        seed=seed_value,
+        scheduler_faults=scheduler_faults,
+        fan_out_above=fan_out_above,
     )
-    expected = run_world(invoices, days, 0.0, seed_value, Chaos())
+    expected = run_world(invoices, days, 0.0, seed_value, Chaos(fan_out_above=fan_out_above))
     actual = run_world(
         invoices,
         days,
         faults,
         seed_value,
-        Chaos(duplicate_rate=faults, withhold_delete_rate=faults, crash=True, scheduler_faults=scheduler_faults),
+        Chaos(
+            duplicate_rate=faults,
+            withhold_delete_rate=faults,
+            crash=True,
+            scheduler_faults=scheduler_faults,
+            fan_out_above=fan_out_above,
+        ),
         crash_plan(expected, seed_value, days),
     )
     return report(compare(expected, actual), expected, actual, options), expected, actual
@@ -733,12 +778,20 @@ def main(argv: list[str] | None = None) -> int:
         help="a different fault rate for the scheduler's own calls (default: --faults); "
         "e.g. 0.05 lets runs get through while the consumers see 30 %%",
     )
+    parser.add_argument(
+        "--fan-out-above",
+        type=int,
+        help="fan a run out over the due-index shards when more invoices than this are due "
+        "(its work items go through the same faulty poller to the scheduler's shard workers)",
+    )
     parser.add_argument("--json", help="also write the results as JSON to this file")
     options = parser.parse_args(argv)
     results = []
     for rate in options.faults or [0.05]:
         print(f"chaos: {options.invoices} invoices x {options.days} days at {rate:.0%} faults ...", file=sys.stderr)
-        result, _, _ = chaos_run(options.invoices, options.days, rate, options.seed, options.scheduler_faults)
+        result, _, _ = chaos_run(
+            options.invoices, options.days, rate, options.seed, options.scheduler_faults, options.fan_out_above
+        )
         results.append(result)
         print(table(result))
         print()
@@ -748,7 +801,10 @@ def main(argv: list[str] | None = None) -> int:
         path = Path(options.json)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(document + "\n", encoding="utf-8")
-    bad = any(r["total"]["duplicated"] or r["total"]["lost"] or r["total"]["in_dlq"] for r in results)
+    bad = any(
+        r["total"]["duplicated"] or r["total"]["lost"] or r["total"]["in_dlq"] or r["world"]["work_items_in_dlq"]
+        for r in results
+    )
     return 1 if bad else 0
 
 

@@ -59,6 +59,19 @@ def test_under_faults_no_email_or_sms_is_sent_twice() -> None:
     assert duplicated == {}
 
 
+def test_a_fanned_out_run_under_faults_reminds_each_once_and_leaves_no_work_item_behind() -> None:
+    # Given a seeded world whose every run is fanned out over the due-index shards (work items of
+    # 4 shards through the faulty poller: duplicated, undeleted, failed and redriven)
+    report = chaos_run(INVOICES, DAYS, FAULTS, SEEDS[0], fan_out_above=1)[0]
+    # Then the runs did fan out, and no work item was left in the work queue's DLQ
+    assert report["world"]["work_items_delivered"] > DAYS
+    assert report["world"]["work_items_in_dlq"] == 0
+    # And every expected item reached the outside world once, and nothing was sent twice
+    assert report["total"]["expected"] > 0
+    assert report["total"]["lost"] == report["total"]["in_dlq"] == 0, report["channels"]
+    assert report["total"]["duplicated"] == 0, report["channels"]
+
+
 def _send_one_again_and_lose_a_fee(world: ChaosWorld) -> None:
     """Break the world on purpose: one e-mail goes out a second time, one fee line disappears."""
     from moto.core import DEFAULT_ACCOUNT_ID
