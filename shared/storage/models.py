@@ -280,32 +280,6 @@ class OperatorSessionsModel(_TableModel):
     ended = NumberAttribute()
 
 
-class RunFanOutModel(_TableModel):
-    """A fanned-out run's tally (``RUNFANOUT`` / ``<run id>``): how many due-index shards it has, the
-    shards its recorded parts finished (a set, so a part recorded twice or two parts that overlap
-    count a shard once), what they did (atomic ADDs), and the part that ends the run."""
-
-    total = NumberAttribute()
-    done = UnicodeSetAttribute(null=True)
-    ended = UnicodeAttribute(null=True)
-    parts = NumberAttribute(default=0)
-    reminders = NumberAttribute(default=0)
-    messages = NumberAttribute(default=0)
-    invoices_advanced = NumberAttribute(default=0)
-    held_back = NumberAttribute(default=0)
-    lost_races = NumberAttribute(default=0)
-    resent = NumberAttribute(default=0)
-    proposals = NumberAttribute(default=0)
-    by_email = NumberAttribute(default=0)
-    by_sms = NumberAttribute(default=0)
-    by_fee = NumberAttribute(default=0)
-    by_bs = NumberAttribute(default=0)
-    by_collection = NumberAttribute(default=0)
-    by_interest = NumberAttribute(default=0)
-    by_compensation = NumberAttribute(default=0)
-    by_statement = NumberAttribute(default=0)
-
-
 class RunCommitsModel(_TableModel):
     """What a fanned-out run's commits added up (``RUNCOMMITS#<run id>`` / ``<due-index shard>``):
     each commit ADDs its counts in its own transaction (``shared.storage.records.COMMITTED``)."""
@@ -321,6 +295,22 @@ class RunCommitsModel(_TableModel):
     by_interest = NumberAttribute(default=0)
     by_compensation = NumberAttribute(default=0)
     by_statement = NumberAttribute(default=0)
+
+
+class RunFanOutModel(RunCommitsModel):
+    """A fanned-out run's tally (``RUNFANOUT`` / ``<run id>``): how many due-index shards it has, the
+    shards its recorded parts finished (a set, so a part recorded twice or two parts that overlap
+    count a shard once), what they did (atomic ADDs: the counts a commit has, and the parts' own),
+    and the part that ends the run."""
+
+    total = NumberAttribute()
+    done = UnicodeSetAttribute(null=True)
+    ended = UnicodeAttribute(null=True)
+    parts = NumberAttribute(default=0)
+    held_back = NumberAttribute(default=0)
+    lost_races = NumberAttribute(default=0)
+    resent = NumberAttribute(default=0)
+    proposals = NumberAttribute(default=0)
 
 
 class OutboxModel(_TableModel):
@@ -373,6 +363,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     EffectModel,
     RunModel,
     RunFanOutModel,
+    RunCommitsModel,
     OutboxModel,
     RecordModel,
     RunLockModel,

@@ -18,31 +18,9 @@ from shared.domain.planning import CustomerSeen, InvoiceState, PeriodSeen
 # How often a note of who did what is read and written again when another note landed in between.
 ACTOR_NOTE_ATTEMPTS = 5
 
-# What a fanned-out run's parts add up (the tally's number attributes, in both stores): the run
-# record's counts, and the messages built per action as ``by_<action>``.
-TALLIED = (
-    "parts",
-    "reminders",
-    "messages",
-    "invoices_advanced",
-    "held_back",
-    "lost_races",
-    "resent",
-    "proposals",
-    "by_email",
-    "by_sms",
-    "by_fee",
-    "by_bs",
-    "by_collection",
-    "by_interest",
-    "by_compensation",
-    "by_statement",
-)
-
-
 # What a fanned-out run's commits add up in their own transactions (``RUNCOMMITS#<run>``): the run
 # record's counts of what was committed, exact even when the part that committed died before it
-# recorded (shared/services/runs/fanout.py).
+# recorded (shared/services/runs/fanout.py); the messages built per action as ``by_<action>``.
 COMMITTED = (
     "reminders",
     "invoices_advanced",
@@ -56,6 +34,9 @@ COMMITTED = (
     "by_compensation",
     "by_statement",
 )
+# What a fanned-out run's parts add up (the tally's number attributes, in both stores): what each
+# part committed, as it saw it, and what only the parts count.
+TALLIED = ("parts", "held_back", "lost_races", "resent", "proposals", *COMMITTED)
 
 
 @dataclass(frozen=True)
