@@ -63,6 +63,26 @@ def test_the_variables_have_the_documented_shape_and_formatted_values():
     assert variables["step"] == {"name": "Rykker 2", "number": 2, "count": 3}
 
 
+def test_an_english_letter_writes_the_bank_account_in_english():
+    # Given an English-speaking customer and a tenant whose only way to pay is its bank account
+    only_bank = SETTINGS.model_copy(
+        update={
+            "payment": SETTINGS.payment.model_copy(
+                update={"iban": None, "bic": None, "fi": None, "mobilepay": None, "link": None}
+            )
+        }
+    )
+    own = {"en": StepTexts(body="Dear {{ customer.name }}, pay to {{ payment.bank }}.")}
+    for texts in (None, own):
+        letters = render_reminder(message(2), Addressee("Jens Hansen", "en"), only_bank, texts)
+        # Then the e-mail (both parts), the SMS and the tenant's own text name it in English, no Danish "konto"
+        for part in (letters.email.text, letters.email.html, letters.sms.text):
+            assert "reg. no. 1234, account no. 0001234567" in part
+            assert "konto" not in part
+    # And a Danish letter keeps the Danish words
+    assert "reg. 1234 konto 0001234567" in render_reminder(message(2), JENS, only_bank).email.text
+
+
 def test_a_tenant_s_body_replaces_only_the_opening_and_the_mandatory_parts_stay():
     # Given a step with the tenant's own Danish subject and body, charging a fee
     letters = render_reminder(message(2), JENS, SETTINGS, OWN)
