@@ -14,7 +14,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from shared.rendering.content import ReminderContent
-from shared.rendering.formatting import Language, format_date
+from shared.rendering.formatting import Language, format_date, format_money
 from shared.rendering.variables import claim_lines, tenant_text, text_variables
 
 if TYPE_CHECKING:  # Jinja2 is imported where a letter is rendered: an importer that never renders does not pay for it
@@ -88,6 +88,42 @@ HEADINGS: dict[str, dict[str, str]] = {
 }
 
 
+CHARGE_WORDS: dict[str, dict[str, str]] = {
+    "da": {
+        "interest": "morarente på {} (renteloven § 5)",
+        "compensation": "et kompensationsbeløb på {} (renteloven § 9 a, stk. 3)",
+        "and": " og ",
+        "lead": "For den forsinkede betaling opkræver vi {}.",
+        "lead_after_fee": "For den forsinkede betaling opkræver vi desuden {}.",
+        "one": "Beløbet skal ikke betales nu – det kommer på din næste faktura.",
+        "more": "Beløbene skal ikke betales nu – de kommer på din næste faktura.",
+    },
+    "en": {
+        "interest": "late-payment interest of {} (Danish Interest Act, section 5)",
+        "compensation": "a fixed compensation of {} (Danish Interest Act, section 9 a(3))",
+        "and": " and ",
+        "lead": "For the late payment we charge {}.",
+        "lead_after_fee": "For the late payment we also charge {}.",
+        "one": "It is not to be paid now – it will be added to your next invoice.",
+        "more": "They are not to be paid now – they will be added to your next invoice.",
+    },
+}
+
+
+def charges_sentence(content: ReminderContent) -> str | None:
+    """What this step bills besides the fee (interest, the B2B compensation), with the law and that it
+    comes on the next invoice; None when it bills nothing more. The fee has its own sentence."""
+    words = CHARGE_WORDS[content.language]
+    items = [
+        words[kind].format(format_money(amount, content.language, content.currency))
+        for kind, amount in content.step_charges
+    ]
+    if not items:
+        return None
+    lead = words["lead_after_fee"] if content.has_fee else words["lead"]
+    return f"{lead.format(words['and'].join(items))} {words['one'] if len(items) == 1 else words['more']}"
+
+
 def pay_rows(language: Language, payment: dict[str, str | None], reference: str) -> list[dict[str, Any]]:
     """Each way to pay the tenant gives, as label/value/note rows (the reference always last)."""
     labels = PAY_LABELS[language]
@@ -156,7 +192,8 @@ def _email_context(content: ReminderContent) -> dict[str, Any]:
         "is_last_step": content.is_last_step,
         "claim": claim,
         "claim_total": claim_total,
-        "claim_has_charges": bool(content.charged_before) or content.has_fee,
+        "claim_has_charges": bool(content.charged_before) or content.has_fee or bool(content.step_charges),
+        "charges": charges_sentence(content),
         "pay_rows": pay_rows(language, variables["payment"], variables["reference"]),
         "intro_html": None,
         "intro_text": None,

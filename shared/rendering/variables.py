@@ -144,7 +144,8 @@ def text_variables(content: ReminderContent) -> dict[str, Any]:
 
 def claim_lines(content: ReminderContent) -> tuple[list[dict[str, str]], str]:
     """Every item of the claim (the collection warning): each invoice's remainder, each charge
-    already on the billing queue for them, this step's fee; and the claim's total."""
+    already on the billing queue for them, this step's fee, interest and compensation; and the
+    claim's total."""
     language = content.language
     labels = CLAIM_LABELS[language]
     invoice_word = "Faktura" if language == "da" else "Invoice"
@@ -159,8 +160,11 @@ def claim_lines(content: ReminderContent) -> tuple[list[dict[str, str]], str]:
             {"label": f"{labels.get(charge.kind, charge.kind)} ({on})", "amount": format_money(charge.amount, language)}
         )
         total += charge.amount
+    this = "denne rykker" if language == "da" else "this reminder"
     if content.has_fee and content.fee is not None:
-        this = "denne rykker" if language == "da" else "this reminder"
         rows.append({"label": f"{labels['fee']} ({this})", "amount": format_money(content.fee, language)})
         total += content.fee
+    for kind, amount in content.step_charges:
+        rows.append({"label": f"{labels[kind]} ({this})", "amount": format_money(amount, language)})
+        total += amount
     return rows, format_money(total, language)

@@ -119,6 +119,10 @@ _SLIP_WORDS: dict[Language, dict[str, str]] = {
         "owed": "Skyldigt beløb {}",
         "fee": f"Rykkergebyr ({FEE_LAW}) {{}}",
         "fee_note": "Gebyret opkræves på næste faktura, ikke her.",
+        "interest": "Morarente (renteloven § 5) {}",
+        "compensation": "Kompensationsbeløb (renteloven § 9 a) {}",
+        "one_note": "Beløbet opkræves på næste faktura, ikke her.",
+        "more_note": "Beløbene opkræves på næste faktura, ikke her.",
         "claim": "Samlet krav {}",
         "warning": "Betales senest {}, ellers overgives kravet til inkasso.",
     },
@@ -129,6 +133,10 @@ _SLIP_WORDS: dict[Language, dict[str, str]] = {
         "owed": "Amount owed {}",
         "fee": "Reminder fee (Danish Interest Act, s. 9 b) {}",
         "fee_note": "The fee comes on your next invoice, not on this slip.",
+        "interest": "Late-payment interest (Interest Act s. 5) {}",
+        "compensation": "Fixed compensation (Interest Act s. 9 a) {}",
+        "one_note": "It comes on your next invoice, not on this slip.",
+        "more_note": "These come on your next invoice, not on this slip.",
         "claim": "Total claim {}",
         "warning": "Pay by {}, or the claim goes to debt collection.",
     },
@@ -163,13 +171,13 @@ def slip_text(
     language: Language = "da",
 ) -> list[str]:
     """The slip's text in the debtor's language, at most 60 characters a line: step and invoices,
-    who sends it, the payment reference, the amount, the fee (charged on the next invoice), the
-    collection warning.
+    who sends it, the payment reference, the amount, what the step bills on the next invoice (fee,
+    interest, compensation), the collection warning.
 
     A collection warning's slip lists every item of the claim as its e-mail does: ``charged_before``
     (:class:`~shared.rendering.content.ClaimLine`: fees, interest, compensation already on the
-    billing queue for its invoices), this step's fee, and the whole claim when it is more than the
-    invoices — for a debtor whose only letter is the slip."""
+    billing queue for its invoices), this step's fee, interest and compensation, and the whole claim
+    when it is more than the invoices — for a debtor whose only letter is the slip."""
     words = _SLIP_WORDS[language]
     word = words["invoice"] if len(message.invoices) == 1 else words["invoices"]
     paragraphs = [f"{_slip_heading(message, language).upper()} - {word} {', '.join(message.invoice_ids)}"]
@@ -178,11 +186,22 @@ def slip_text(
     if message.reference:
         paragraphs.append(f"Reference {message.reference}")
     paragraphs.append(words["owed"].format(format_money(message.open_total, language)))
-    if message.step_fee is not None:
-        paragraphs.append(words["fee"].format(format_money(message.step_fee, language)))
-        paragraphs.append(words["fee_note"])
+    charges = [
+        (kind, amount)
+        for kind, amount in (
+            ("fee", message.step_fee),
+            ("interest", message.step_interest),
+            ("compensation", message.step_compensation),
+        )
+        if amount
+    ]
+    for kind, amount in charges:
+        paragraphs.append(words[kind].format(format_money(amount, language)))
+    if charges:
+        only_fee = [kind for kind, _ in charges] == ["fee"]
+        paragraphs.append(words["fee_note" if only_fee else "one_note" if len(charges) == 1 else "more_note"])
     if message.warning_deadline is not None:
-        claim = message.open_total + (message.step_fee or Decimal("0"))
+        claim = message.open_total + sum((amount for _, amount in charges), Decimal("0"))
         for charge in charged_before:
             label = _CHARGED[language].get(charge.kind, charge.kind)
             on = _slip_date(charge.created_on, language)

@@ -148,3 +148,23 @@ def test_reminders_sent_on_approval_carry_their_own_references():
     assert all(is_valid_payment_id(e.get("reference", "")) for e in sent)
     reminders = {(e["date"], e["customer"], e["step"]): e["reference"] for e in sent}
     assert len(set(reminders.values())) == len(reminders)
+
+
+def test_a_step_that_bills_compensation_or_interest_says_so_in_its_letter(tmp_path: Path):
+    # Given the Danish scenarios where a step bills the B2B compensation (C1: 620.00 for two
+    # agreements; C2 a consumer: skipped) and one where it bills interest (8.54)
+    danish = HERE.parent / "danish"
+    assert cli_simulate(danish / "compensation_business_only.yaml", tmp_path / "c").returncode == 0
+    assert cli_simulate(danish / "interest_default_table.yaml", tmp_path / "i").returncode == 0
+    _, business, business_html = read_eml(tmp_path / "c" / "2026-03-06" / "C1-rykker-1.eml")
+    _, consumer, _ = read_eml(tmp_path / "c" / "2026-03-06" / "C2-rykker-1.eml")
+    _, later, _ = read_eml(tmp_path / "c" / "2026-03-16" / "C1-rykker-2.eml")
+    _, interest, _ = read_eml(tmp_path / "i" / "2025-07-10" / "C1-rykker-1.eml")
+    # Then the business customer reads the compensation it will be billed, with the law, in both parts
+    for part in (business, business_html):
+        assert "kompensationsbeløb på 620,00 kr. (renteloven § 9 a, stk. 3)" in part
+        assert "næste faktura" in part
+    # And neither the consumer nor a step whose compensation was skipped mentions one
+    assert "kompensationsbeløb" not in consumer and "kompensationsbeløb" not in later
+    # And the interest a step bills is named with its amount
+    assert "morarente på 8,54 kr. (renteloven § 5)" in interest

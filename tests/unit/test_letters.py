@@ -164,3 +164,48 @@ def test_a_tenant_text_that_cannot_render_falls_back_to_the_product_s_words():
     assert letters.email.subject == "Rykker 2: 2 fakturaer er stadig ikke betalt"
     assert "Vi har tidligere mindet dig" in letters.email.text
     assert letters.sms.text.startswith("Fjernvarme Demo A/S: Rykker 2.")
+
+
+def test_interest_and_compensation_a_step_bills_are_in_every_letter_and_in_the_claim():
+    # Given the collection warning of a business customer that also bills interest and compensation
+    billed = message(3, step_interest=Decimal("12.34"), step_compensation=Decimal("310.00"))
+    da = render_reminder(billed, JENS, SETTINGS)
+    en = render_reminder(billed, Addressee("Jens Hansen", "en"), SETTINGS)
+    # Then the e-mail names each with its law and that it comes on the next invoice, after the fee
+    for part in (da.email.text, da.email.html):
+        assert (
+            "For den forsinkede betaling opkræver vi desuden morarente på 12,34 kr. (renteloven § 5) og et "
+            "kompensationsbeløb på 310,00 kr. (renteloven § 9 a, stk. 3). Beløbene skal ikke betales nu" in part
+        )
+    assert "late-payment interest of DKK 12.34" in en.email.text and "fixed compensation of DKK 310.00" in en.email.text
+    # And the claim lists them and its total adds them: 1,250.00 + 100.00 + 12.34 + 310.00
+    assert "- Morarente (denne rykker): 12,34 kr.\n- Kompensationsbeløb (denne rykker): 310,00 kr.\n" in da.email.text
+    assert "Samlet krav: 1.672,34 kr." in da.email.text and "Total claim: DKK 1,672.34" in en.email.text
+    # And the SMS and the slip name them too; nothing is added to the amount to pay now
+    assert "Rykkergebyr 100,00 kr., morarente 12,34 kr. og kompensationsbeløb 310,00 kr. kommer på" in da.sms.text
+    assert "Reminder fee DKK 100.00, interest DKK 12.34 and compensation DKK 310.00 come on" in en.sms.text
+    assert "Morarente (renteloven § 5) 12,34 kr." in da.slip_lines
+    assert "Kompensationsbeløb (renteloven § 9 a) 310,00 kr." in da.slip_lines
+    assert "Beløbene opkræves på næste faktura, ikke her." in da.slip_lines
+    assert "Samlet krav 1.672,34 kr." in da.slip_lines
+    assert "Betal 1.250,00 kr." in da.sms.text
+
+
+def test_interest_alone_is_named_without_a_fee():
+    letters = render_reminder(message(1, step_interest=Decimal("8.54")), JENS, SETTINGS)
+    assert "For den forsinkede betaling opkræver vi morarente på 8,54 kr. (renteloven § 5). Beløbet skal" in (
+        letters.email.text
+    )
+    assert "Morarente 8,54 kr. kommer på din næste faktura." in letters.sms.text
+    assert letters.slip_lines[-2:] == [
+        "Morarente (renteloven § 5) 8,54 kr.",
+        "Beløbet opkræves på næste faktura, ikke her.",
+    ]
+
+
+def test_a_tenant_s_sms_gets_the_interest_it_left_out():
+    own = {
+        "da": StepTexts(sms="Hej {{ customer.name }}, betal {{ total }} på {{ payment.link }}. Ref. {{ reference }}")
+    }
+    letters = render_reminder(message(2, step_interest=Decimal("8.54")), JENS, SETTINGS, own)
+    assert letters.sms.text.endswith("Rykkergebyr 100,00 kr. og morarente 8,54 kr. kommer på din næste faktura.")
