@@ -39,7 +39,7 @@ def _environment() -> ImmutableSandboxedEnvironment:
     from jinja2 import PackageLoader, StrictUndefined, select_autoescape
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    return ImmutableSandboxedEnvironment(
+    env = ImmutableSandboxedEnvironment(
         loader=PackageLoader("shared", "templates"),
         # Only HTML is escaped: the subject and text part are plain text, where "&amp;"
         # would show up literally.
@@ -48,6 +48,16 @@ def _environment() -> ImmutableSandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["whole"] = whole
+    return env
+
+
+def whole(value: str) -> Markup:
+    """An amount or date kept on one line in HTML ("1.250,00 kr.", "26. marts 2026"): a phone would
+    otherwise break "kr." or "marts 2026" onto the next line. The value is escaped."""
+    from markupsafe import Markup
+
+    return Markup('<span style="white-space:nowrap;">{}</span>').format(value)
 
 
 def _single_line(text: str) -> str:
@@ -110,18 +120,31 @@ CHARGE_WORDS: dict[str, dict[str, str]] = {
 }
 
 
-def charges_sentence(content: ReminderContent) -> str | None:
+def charges_sentence(content: ReminderContent, *, html: bool = False) -> str | Markup | None:
     """What this step bills besides the fee (interest, the B2B compensation), with the law and that it
     comes on the next invoice; None when it bills nothing more. The fee has its own sentence."""
     words = CHARGE_WORDS[content.language]
     items = [
-        words[kind].format(format_money(amount, content.language, content.currency))
+        _keep(words[kind], format_money(amount, content.language, content.currency), html)
         for kind, amount in content.step_charges
     ]
     if not items:
         return None
     lead = words["lead_after_fee"] if content.has_fee else words["lead"]
-    return f"{lead.format(words['and'].join(items))} {words['one'] if len(items) == 1 else words['more']}"
+    tail = words["one"] if len(items) == 1 else words["more"]
+    if html:  # each amount kept whole (see whole()); the words are the product's own
+        from markupsafe import Markup
+
+        return Markup(f"{lead} {tail}").format(Markup(words["and"]).join(items))
+    return f"{lead.format(words['and'].join(items))} {tail}"
+
+
+def _keep(pattern: str, amount: str, html: bool) -> str:
+    if html:
+        from markupsafe import Markup
+
+        return Markup(pattern).format(whole(amount))
+    return pattern.format(amount)
 
 
 def pay_rows(language: Language, payment: dict[str, str | None], reference: str) -> list[dict[str, Any]]:
@@ -194,6 +217,7 @@ def _email_context(content: ReminderContent) -> dict[str, Any]:
         "claim_total": claim_total,
         "claim_has_charges": bool(content.charged_before) or content.has_fee or bool(content.step_charges),
         "charges": charges_sentence(content),
+        "charges_html": charges_sentence(content, html=True),
         "pay_rows": pay_rows(language, variables["payment"], variables["reference"]),
         "intro_html": None,
         "intro_text": None,

@@ -121,3 +121,48 @@ def test_the_status_report_fits_a_phone(browser: Any, tmp_path: Path, language: 
     text = tab.inner_text("body")
     assert "Betalingsservice" in text and "AFT011" in text
     context.close()
+
+
+BROKEN_AMOUNTS = r"""() => {
+    // Each amount ("1.250,00 kr.", "DKK 1,250.00") and long date ("26. marts 2026", "26 March 2026")
+    // in the letter's sentences, and how many lines it is spread over.
+    const pattern = /(DKK [0-9.,]+|[0-9.]+,[0-9]{2} kr\.|[0-9]{1,2}\.? [A-Za-zæøå]+ [0-9]{4})/g;
+    const broken = [];
+    for (const p of document.querySelectorAll('p')) {
+        const text = p.textContent;
+        for (const match of text.matchAll(pattern)) {
+            // map the match back onto text nodes and measure it
+            const range = document.createRange();
+            let offset = 0, started = false;
+            const nodes = document.createTreeWalker(p, NodeFilter.SHOW_TEXT);
+            while (nodes.nextNode()) {
+                const node = nodes.currentNode, end = offset + node.length;
+                if (!started && match.index < end) { range.setStart(node, match.index - offset); started = true; }
+                if (started && match.index + match[0].length <= end) {
+                    range.setEnd(node, match.index + match[0].length - offset); break;
+                }
+                offset = end;
+            }
+            const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+            if (tops.size > 1) broken.push(match[0]);
+        }
+    }
+    return broken;
+}"""
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_amounts_and_dates_in_the_letter_s_sentences_stay_on_one_line(
+    browser: Any, tmp_path: Path, language: str
+) -> None:
+    # Given a collection warning with a fee, interest and compensation, on a phone
+    billed = message(3, step_interest=Decimal("12.34"), step_compensation=Decimal("310.00"))
+    html = render_reminder(billed, Addressee("Aktieselskabet Sydjyske Varmeværker", language), SETTINGS).email.html
+    path = tmp_path / "letter.html"
+    path.write_text(html, encoding="utf-8")
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1)
+    tab = context.new_page()
+    tab.goto(path.as_uri())
+    # Then no amount or date is split over two lines ("DKK" / "100.00", "26." / "marts 2026")
+    assert tab.evaluate(BROKEN_AMOUNTS) == []
+    context.close()
