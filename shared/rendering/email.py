@@ -156,7 +156,8 @@ def pay_rows(language: Language, payment: dict[str, str | None], reference: str)
             {"label": labels["bank"], "value": payment["bank"], "note": labels["bank_note"].format(reference=reference)}
         )
     if payment["iban"]:
-        rows.append({"label": labels["iban"], "value": f"IBAN {payment['iban']} · BIC {payment['bic']}", "note": None})
+        # The BIC under the IBAN: on one line they broke apart on a phone ("BIC" / "DABADKKK").
+        rows.append({"label": labels["iban"], "value": f"IBAN {payment['iban']}", "note": f"BIC {payment['bic']}"})
     if payment["fi"]:
         rows.append({"label": labels["fi"], "value": payment["fi"], "note": labels["fi_note"], "mono": True})
     if payment["mobilepay"]:

@@ -124,11 +124,11 @@ def test_the_status_report_fits_a_phone(browser: Any, tmp_path: Path, language: 
 
 
 BROKEN_AMOUNTS = r"""() => {
-    // Each amount ("1.250,00 kr.", "DKK 1,250.00") and long date ("26. marts 2026", "26 March 2026")
-    // in the letter's sentences, and how many lines it is spread over.
-    const pattern = /(DKK [0-9.,]+|[0-9.]+,[0-9]{2} kr\.|[0-9]{1,2}\.? [A-Za-zæøå]+ [0-9]{4})/g;
+    // Each amount ("1.250,00 kr.", "DKK 1,250.00"), long date ("26. marts 2026", "26 March 2026")
+    // and BIC in the letter's sentences and ways to pay that is spread over more than one line.
+    const pattern = /(DKK [0-9.,]+|[0-9.]+,[0-9]{2} kr\.|[0-9]{1,2}\.? [A-Za-zæøå]+ [0-9]{4}|BIC [A-Z0-9]+)/g;
     const broken = [];
-    for (const p of document.querySelectorAll('p')) {
+    for (const p of document.querySelectorAll('p, .ways td')) {
         const text = p.textContent;
         for (const match of text.matchAll(pattern)) {
             // map the match back onto text nodes and measure it
@@ -163,6 +163,6 @@ def test_amounts_and_dates_in_the_letter_s_sentences_stay_on_one_line(
     context = browser.new_context(viewport=PHONE, device_scale_factor=1)
     tab = context.new_page()
     tab.goto(path.as_uri())
-    # Then no amount or date is split over two lines ("DKK" / "100.00", "26." / "marts 2026")
+    # Then no amount, date or BIC is split over two lines ("DKK" / "100.00", "26." / "marts 2026")
     assert tab.evaluate(BROKEN_AMOUNTS) == []
     context.close()
