@@ -393,10 +393,14 @@ def _items(
     The step is read from ``step_in`` (an e-mail's subject) or else the text; a
     message naming no step or no invoice (a report, a statement) is keyed by its text.
     """
-    for found in REFERENCE.findall(text) if references else ():
-        # A letter names its reminder by its payment reference: the step and invoices it stands for.
+    # A letter names its reminder by its payment reference: the step and invoices it stands for (a BS
+    # slip may carry two reminders merged, and an English slip names no "Rykker N": every reference counts).
+    by_reference: list[Key] = []
+    for found in dict.fromkeys(REFERENCE.findall(text)) if references else ():
         if (reminder := (references or {}).get(found)) and (step := STEP.search(str(reminder["step"]))):
-            return [(channel, recipient, f"step {step.group(1)}", invoice) for invoice in sorted(reminder["invoices"])]
+            by_reference += [(channel, recipient, f"step {step.group(1)}", i) for i in sorted(reminder["invoices"])]
+    if by_reference:
+        return by_reference
     step = STEP.search(text if step_in is None else step_in)
     named = sorted(set(invoices if invoices is not None else INVOICE_ID.findall(text)))
     if not named or step is None:
@@ -450,7 +454,7 @@ def read_outside_world(stack: LocalStack) -> tuple[dict[str, Counter[Key]], dict
         for entry in page.get("Contents", []):
             body = s3.get_object(Bucket=stack.delivery_bucket, Key=entry["Key"])["Body"].read()
             for slip in parse_delivery(body).slips:
-                count("bs", _items("bs", slip.customer_number, "\n".join(slip.text_lines)))
+                count("bs", _items("bs", slip.customer_number, "\n".join(slip.text_lines), references=references))
     return received, by_message_id
 
 

@@ -78,6 +78,12 @@ class ActionMessage(BaseModel):
         default=None, description="The step is the collection warning (inkassoloven § 10): pay by this date"
     )
     charge_amount: Decimal | None = Field(default=None, description="Interest or compensation to bill, DKK")
+    step_interest: Decimal | None = Field(
+        default=None, description="The interest this step bills (its letters say so), DKK; on every action of it"
+    )
+    step_compensation: Decimal | None = Field(
+        default=None, description="The B2B compensation this step bills (its letters say so), DKK; on every action"
+    )
     interest_rate: Decimal | None = Field(default=None, description="The annual late-payment rate in force, %")
     currency: Literal["DKK"] = "DKK"
     reference: str | None = Field(

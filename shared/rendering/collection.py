@@ -47,6 +47,7 @@ from shared.messages import Action
 from shared.rendering.email import RenderedEmail, _single_line
 from shared.rendering.formatting import Language, format_date, format_money
 from shared.rendering.tenant_mail import ACTION_NAMES, render_tenant_email, text_table
+from shared.rendering.variables import display_phone
 
 SCHEMA = "dunning.collection-case/1"
 ATTACHMENT_TYPE = "application/json"
@@ -190,7 +191,8 @@ def _case_context(case: CollectionCase, language: Language) -> dict[str, Any]:
             "name": _single_line(debtor.name) if debtor.name else None,
             "address": address_lines,
             "email": _single_line(debtor.email) if debtor.email else None,
-            "phone": _single_line(debtor.phone) if debtor.phone else None,
+            # As a person dials it ("20 12 34 56"), not as stored (E.164, kept in the attachment).
+            "phone": display_phone(_single_line(debtor.phone), language) if debtor.phone else None,
             "language": _display_name("language", debtor.language, language) if debtor.language else None,
         },
         "invoices": [

@@ -54,6 +54,10 @@ class ReminderContent(BaseModel):
     fee: Decimal | None = Field(
         default=None, ge=0, description="The reminder fee this step adds to the customer's next invoice"
     )
+    interest: Decimal | None = Field(default=None, ge=0, description="Interest this step adds to the next invoice")
+    compensation: Decimal | None = Field(
+        default=None, ge=0, description="The B2B compensation this step adds to the next invoice"
+    )
     currency: str = Field(default="DKK", pattern=r"^[A-Z]{3}$")
     warning_deadline: date | None = Field(
         default=None, description="The collection warning (inkassoloven § 10): pay by this date or collection follows"
@@ -97,6 +101,13 @@ class ReminderContent(BaseModel):
         """Whether the reminder announces a fee; a fee of zero is no fee to announce."""
         return self.fee is not None and self.fee > 0
 
+    @property
+    def step_charges(self) -> list[tuple[str, Decimal]]:
+        """What this step adds to the next invoice besides the fee: ``("interest", amount)``,
+        ``("compensation", amount)``; amounts of zero are left out."""
+        charges = (("interest", self.interest), ("compensation", self.compensation))
+        return [(kind, amount) for kind, amount in charges if amount is not None and amount > 0]
+
     @classmethod
     def from_action(
         cls,
@@ -125,6 +136,8 @@ class ReminderContent(BaseModel):
             reminder_date=message.run_date,
             invoices=list(message.invoices),
             fee=message.step_fee,
+            interest=message.step_interest,
+            compensation=message.step_compensation,
             currency=message.currency,
             warning_deadline=message.warning_deadline,
             customer_id=message.customer_id,

@@ -14,7 +14,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from shared.rendering.content import ReminderContent
-from shared.rendering.formatting import Language, format_date
+from shared.rendering.formatting import Language, format_date, format_money
 from shared.rendering.variables import claim_lines, tenant_text, text_variables
 
 if TYPE_CHECKING:  # Jinja2 is imported where a letter is rendered: an importer that never renders does not pay for it
@@ -39,7 +39,7 @@ def _environment() -> ImmutableSandboxedEnvironment:
     from jinja2 import PackageLoader, StrictUndefined, select_autoescape
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    return ImmutableSandboxedEnvironment(
+    env = ImmutableSandboxedEnvironment(
         loader=PackageLoader("shared", "templates"),
         # Only HTML is escaped: the subject and text part are plain text, where "&amp;"
         # would show up literally.
@@ -48,6 +48,16 @@ def _environment() -> ImmutableSandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["whole"] = whole
+    return env
+
+
+def whole(value: str) -> Markup:
+    """An amount or date kept on one line in HTML ("1.250,00 kr.", "26. marts 2026"): a phone would
+    otherwise break "kr." or "marts 2026" onto the next line. The value is escaped."""
+    from markupsafe import Markup
+
+    return Markup('<span style="white-space:nowrap;">{}</span>').format(value)
 
 
 def _single_line(text: str) -> str:
@@ -88,6 +98,55 @@ HEADINGS: dict[str, dict[str, str]] = {
 }
 
 
+CHARGE_WORDS: dict[str, dict[str, str]] = {
+    "da": {
+        "interest": "morarente på {} (renteloven § 5)",
+        "compensation": "et kompensationsbeløb på {} (renteloven § 9 a, stk. 3)",
+        "and": " og ",
+        "lead": "For den forsinkede betaling opkræver vi {}.",
+        "lead_after_fee": "For den forsinkede betaling opkræver vi desuden {}.",
+        "one": "Beløbet skal ikke betales nu – det kommer på din næste faktura.",
+        "more": "Beløbene skal ikke betales nu – de kommer på din næste faktura.",
+    },
+    "en": {
+        "interest": "late-payment interest of {} (Danish Interest Act, section 5)",
+        "compensation": "a fixed compensation of {} (Danish Interest Act, section 9 a(3))",
+        "and": " and ",
+        "lead": "For the late payment we charge {}.",
+        "lead_after_fee": "For the late payment we also charge {}.",
+        "one": "It is not to be paid now – it will be added to your next invoice.",
+        "more": "They are not to be paid now – they will be added to your next invoice.",
+    },
+}
+
+
+def charges_sentence(content: ReminderContent, *, html: bool = False) -> str | Markup | None:
+    """What this step bills besides the fee (interest, the B2B compensation), with the law and that it
+    comes on the next invoice; None when it bills nothing more. The fee has its own sentence."""
+    words = CHARGE_WORDS[content.language]
+    items = [
+        _keep(words[kind], format_money(amount, content.language, content.currency), html)
+        for kind, amount in content.step_charges
+    ]
+    if not items:
+        return None
+    lead = words["lead_after_fee"] if content.has_fee else words["lead"]
+    tail = words["one"] if len(items) == 1 else words["more"]
+    if html:  # each amount kept whole (see whole()); the words are the product's own
+        from markupsafe import Markup
+
+        return Markup(f"{lead} {tail}").format(Markup(words["and"]).join(items))
+    return f"{lead.format(words['and'].join(items))} {tail}"
+
+
+def _keep(pattern: str, amount: str, html: bool) -> str:
+    if html:
+        from markupsafe import Markup
+
+        return Markup(pattern).format(whole(amount))
+    return pattern.format(amount)
+
+
 def pay_rows(language: Language, payment: dict[str, str | None], reference: str) -> list[dict[str, Any]]:
     """Each way to pay the tenant gives, as label/value/note rows (the reference always last)."""
     labels = PAY_LABELS[language]
@@ -97,7 +156,8 @@ def pay_rows(language: Language, payment: dict[str, str | None], reference: str)
             {"label": labels["bank"], "value": payment["bank"], "note": labels["bank_note"].format(reference=reference)}
         )
     if payment["iban"]:
-        rows.append({"label": labels["iban"], "value": f"IBAN {payment['iban']} · BIC {payment['bic']}", "note": None})
+        # The BIC under the IBAN: on one line they broke apart on a phone ("BIC" / "DABADKKK").
+        rows.append({"label": labels["iban"], "value": f"IBAN {payment['iban']}", "note": f"BIC {payment['bic']}"})
     if payment["fi"]:
         rows.append({"label": labels["fi"], "value": payment["fi"], "note": labels["fi_note"], "mono": True})
     if payment["mobilepay"]:
@@ -156,7 +216,9 @@ def _email_context(content: ReminderContent) -> dict[str, Any]:
         "is_last_step": content.is_last_step,
         "claim": claim,
         "claim_total": claim_total,
-        "claim_has_charges": bool(content.charged_before) or content.has_fee,
+        "claim_has_charges": bool(content.charged_before) or content.has_fee or bool(content.step_charges),
+        "charges": charges_sentence(content),
+        "charges_html": charges_sentence(content, html=True),
         "pay_rows": pay_rows(language, variables["payment"], variables["reference"]),
         "intro_html": None,
         "intro_text": None,

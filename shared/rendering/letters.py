@@ -80,5 +80,5 @@ def render_reminder(
     return RenderedReminder(
         email=render_email(content),
         sms=render_sms(content),
-        slip_lines=slip_text(message, settings.display_name, charged_before or ()),
+        slip_lines=slip_text(message, settings.display_name, charged_before or (), content.language),
     )

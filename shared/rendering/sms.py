@@ -14,7 +14,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from shared.rendering.content import ReminderContent
-from shared.rendering.formatting import Language
+from shared.rendering.formatting import Language, format_money
 from shared.rendering.variables import tenant_text, text_variables
 
 if TYPE_CHECKING:  # Jinja2 and phonenumbers are imported where they are used, not at import
@@ -148,6 +148,30 @@ def sms_way(language: Language, payment: dict[str, str | None]) -> str:
     return ""
 
 
+_SMS_CHARGES: dict[str, dict[str, str]] = {
+    "da": {"fee": "rykkergebyr", "interest": "morarente", "compensation": "kompensationsbeløb", "and": "og"},
+    "en": {"fee": "reminder fee", "interest": "interest", "compensation": "compensation", "and": "and"},
+}
+
+
+def charges_line(content: ReminderContent) -> str | None:
+    """What the step puts on the next invoice, in one sentence: ``Rykkergebyr 100,00 kr. kommer på din
+    næste faktura.``; interest and the B2B compensation are named with it. None when nothing."""
+    language = content.language
+    words = _SMS_CHARGES[language]
+    charges = [("fee", content.fee)] if content.has_fee and content.fee is not None else []
+    charges += content.step_charges
+    if not charges:
+        return None
+    items = [f"{words[kind]} {format_money(amount, language, content.currency)}" for kind, amount in charges]
+    listed = items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {words['and']} {items[-1]}"
+    if language == "da":
+        sentence = f"{listed} kommer på din næste faktura."
+    else:
+        sentence = f"{listed} {'comes' if len(items) == 1 else 'come'} on your next invoice."
+    return sentence[0].upper() + sentence[1:]
+
+
 def _sms_context(content: ReminderContent, *, with_invoice_ids: bool) -> dict[str, Any]:
     variables = text_variables(content)
     return variables | {
@@ -156,6 +180,7 @@ def _sms_context(content: ReminderContent, *, with_invoice_ids: bool) -> dict[st
         "is_first": content.step_number == 1 and not content.is_warning,
         "is_warning": content.is_warning,
         "way": sms_way(content.language, variables["payment"]),
+        "charges": charges_line(content),
     }
 
 
@@ -171,9 +196,10 @@ def _mandatory_parts(content: ReminderContent, text: str) -> list[str]:
         parts.append(pay.format(variables["total"], variables["deadline"], way))
     if variables["reference"] and variables["reference"] not in text:
         parts.append(f"Ref. {variables['reference']}.")
-    if variables["fee"] and variables["fee"] not in text:
-        fee = "Rykkergebyr {} kommer på din næste faktura." if da else "Reminder fee {} comes on your next invoice."
-        parts.append(fee.format(variables["fee"]))
+    amounts = [variables["fee"]] if variables["fee"] else []
+    amounts += [format_money(amount, content.language, content.currency) for _, amount in content.step_charges]
+    if any(amount not in text for amount in amounts):
+        parts.append(charges_line(content) or "")
     if content.is_warning and variables["deadline"] not in text:
         warning = (
             "Betales beløbet ikke senest {}, går kravet til inkasso med ekstra omkostninger."

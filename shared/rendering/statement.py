@@ -40,6 +40,9 @@ _KINDS: dict[Language, dict[str, str]] = {
 }
 
 
+_CHARGES = frozenset({"fee", "interest", "compensation"})
+
+
 @dataclass(frozen=True)
 class StatementLetter:
     """A statement and who it is from and for."""
@@ -80,6 +83,10 @@ def _context(letter: StatementLetter) -> dict[str, Any]:
         "item_count": len(rows),
         "balance": money(statement.balance),
         "balance_is_credit": statement.balance < ZERO,
+        # Said only when true of this statement: the minus sign explained where a credit is listed,
+        # where fees/interest/compensation are charged only where the statement lists any.
+        "has_credits": any(item.open_amount < ZERO for item in statement.items),
+        "has_charges": any(item.kind in _CHARGES for item in statement.items),
         "credit_balance": money(-statement.balance),
         "owed": money(statement.owed),
         "credited": money(statement.credited),

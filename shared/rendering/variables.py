@@ -83,15 +83,24 @@ def sender_variables(
     }
 
 
+def display_bank_account(reg: str, account: str, language: Language = "da") -> str:
+    """A Danish bank account as the reader's language writes it: ``reg. 1234 konto 0001234567``
+    to a Danish reader, ``reg. no. 1234, account no. 0001234567`` to an English one."""
+    if language == "en":
+        return f"reg. no. {reg}, account no. {account}"
+    return f"reg. {reg} konto {account}"
+
+
 def payment_variables(
-    payment: PaymentSettings | None, reference: str | None, customer_id: str | None
+    payment: PaymentSettings | None, reference: str | None, customer_id: str | None, language: Language = "da"
 ) -> dict[str, str | None]:
-    """``payment``: each way to pay as a display string, or None when the tenant gives none."""
+    """``payment``: each way to pay as a display string in the letter's language, or None when the
+    tenant gives none."""
     ways: dict[str, str | None] = dict.fromkeys(("bank", "iban", "bic", "fi", "mobilepay", "link"))
     if payment is None:
         return ways
     if payment.bank is not None:
-        ways["bank"] = f"reg. {payment.bank.reg} konto {payment.bank.account}"
+        ways["bank"] = display_bank_account(payment.bank.reg, payment.bank.account, language)
     if payment.iban is not None:
         ways["iban"] = display_iban(payment.iban)
         ways["bic"] = payment.bic
@@ -127,7 +136,7 @@ def text_variables(content: ReminderContent) -> dict[str, Any]:
         "fee": money(content.fee) if content.has_fee and content.fee is not None else None,
         "deadline": format_date(content.pay_by, language),
         "reference": content.reference or "",
-        "payment": payment_variables(content.payment, content.reference, content.customer_id),
+        "payment": payment_variables(content.payment, content.reference, content.customer_id, language),
         "sender": sender_variables(content.sender, content.tenant_name, language),
         "step": {"name": content.step_name, "number": content.step_number, "count": content.step_count},
     }
@@ -135,7 +144,8 @@ def text_variables(content: ReminderContent) -> dict[str, Any]:
 
 def claim_lines(content: ReminderContent) -> tuple[list[dict[str, str]], str]:
     """Every item of the claim (the collection warning): each invoice's remainder, each charge
-    already on the billing queue for them, this step's fee; and the claim's total."""
+    already on the billing queue for them, this step's fee, interest and compensation; and the
+    claim's total."""
     language = content.language
     labels = CLAIM_LABELS[language]
     invoice_word = "Faktura" if language == "da" else "Invoice"
@@ -150,8 +160,11 @@ def claim_lines(content: ReminderContent) -> tuple[list[dict[str, str]], str]:
             {"label": f"{labels.get(charge.kind, charge.kind)} ({on})", "amount": format_money(charge.amount, language)}
         )
         total += charge.amount
+    this = "denne rykker" if language == "da" else "this reminder"
     if content.has_fee and content.fee is not None:
-        this = "denne rykker" if language == "da" else "this reminder"
         rows.append({"label": f"{labels['fee']} ({this})", "amount": format_money(content.fee, language)})
         total += content.fee
+    for kind, amount in content.step_charges:
+        rows.append({"label": f"{labels[kind]} ({this})", "amount": format_money(amount, language)})
+        total += amount
     return rows, format_money(total, language)

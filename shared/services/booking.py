@@ -168,8 +168,8 @@ def bs_booking(
     parameter ``BsCreditorNumber``; without one the reminder is refused.
 
     The record holds everything its payment slip needs — the slip's amount
-    (the open total: the fee goes on the next invoice, never on the slip), its Danish text lines
-    and a reference — and the slip is built once here, so a customer whose
+    (the open total: the fee goes on the next invoice, never on the slip), its text lines
+    in the customer's language and a reference — and the slip is built once here, so a customer whose
     name, number or address cannot go into a 0601 delivery gets a ``skipped``
     effect now instead of failing the whole day's delivery later
     (``shared/services/bs_delivery.py``).
@@ -199,6 +199,7 @@ def bs_booking(
             message,
             settings.display_name,
             charged_before(repo, message) if message.warning_deadline is not None else (),
+            "en" if customer.language == "en" else "da",
         ),
         "payment_reference": message.reference,
         "reference": slip_reference(message.idempotency_key),

@@ -42,7 +42,7 @@ from shared.betalingsservice.writer import ADDRESS_WIDTH, DENMARK
 from shared.domain.money import money_text
 from shared.domain.settings import TenantSettings
 from shared.messages import ActionMessage
-from shared.rendering.formatting import format_money, format_short_date
+from shared.rendering.formatting import Language, format_date, format_money, format_short_date
 from shared.services.scheduling import TenantNotConfigured
 from shared.storage.protocols import Store
 from shared.storage.records import BsRecord
@@ -108,38 +108,108 @@ def slip_amount(message: ActionMessage) -> Decimal:
     return message.open_total
 
 
-# What a charge already on the billing queue is called in a collection warning's claim (as in the e-mail).
-_CHARGED = {"fee": "Tidligere rykkergebyr", "interest": "Morarente", "compensation": "Kompensationsbeløb"}
+# The slip's words in the debtor's language (the e-mail's language): a debtor with language "en"
+# and no e-mail (demo K027) has the slip as the only letter. A charge already on the billing queue
+# is named as in the e-mail's claim.
+_SLIP_WORDS: dict[Language, dict[str, str]] = {
+    "da": {
+        "invoice": "faktura",
+        "invoices": "fakturaer",
+        "from": "Fra {}",
+        "owed": "Skyldigt beløb {}",
+        "fee": f"Rykkergebyr ({FEE_LAW}) {{}}",
+        "fee_note": "Gebyret opkræves på næste faktura, ikke her.",
+        "interest": "Morarente (renteloven § 5) {}",
+        "compensation": "Kompensationsbeløb (renteloven § 9 a) {}",
+        "one_note": "Beløbet opkræves på næste faktura, ikke her.",
+        "more_note": "Beløbene opkræves på næste faktura, ikke her.",
+        "claim": "Samlet krav {}",
+        "warning": "Betales senest {}, ellers overgives kravet til inkasso.",
+    },
+    "en": {
+        "invoice": "invoice",
+        "invoices": "invoices",
+        "from": "From {}",
+        "owed": "Amount owed {}",
+        "fee": "Reminder fee (Danish Interest Act, s. 9 b) {}",
+        "fee_note": "The fee comes on your next invoice, not on this slip.",
+        "interest": "Late-payment interest (Interest Act s. 5) {}",
+        "compensation": "Fixed compensation (Interest Act s. 9 a) {}",
+        "one_note": "It comes on your next invoice, not on this slip.",
+        "more_note": "These come on your next invoice, not on this slip.",
+        "claim": "Total claim {}",
+        "warning": "Pay by {}, or the claim goes to debt collection.",
+    },
+}
+_CHARGED: dict[Language, dict[str, str]] = {
+    "da": {"fee": "Tidligere rykkergebyr", "interest": "Morarente", "compensation": "Kompensationsbeløb"},
+    "en": {"fee": "Earlier reminder fee", "interest": "Late-payment interest", "compensation": "Fixed compensation"},
+}
 
 
-def slip_text(message: ActionMessage, sender_name: str | None = None, charged_before: Sequence[Any] = ()) -> list[str]:
-    """The slip's Danish text, at most 60 characters a line: step and invoices, who sends it, the
-    payment reference, the amount, the fee (charged on the next invoice), the collection warning.
+def _slip_date(day: date, language: Language) -> str:
+    # Danish slips keep the short numeric date; "26.03.2026" is not how an English reader writes a date.
+    return format_short_date(day) if language == "da" else format_date(day, language)
+
+
+def _slip_heading(message: ActionMessage, language: Language) -> str:
+    """The tenant's step name to a Danish reader; an English reader gets the e-mail's English heading."""
+    if language == "da":
+        return message.step_name
+    from shared.rendering.email import HEADINGS
+
+    headings = HEADINGS["en"]
+    if message.warning_deadline is not None:
+        return headings["warning"]
+    return headings["first"] if message.step_number == 1 else headings["later"]
+
+
+def slip_text(
+    message: ActionMessage,
+    sender_name: str | None = None,
+    charged_before: Sequence[Any] = (),
+    language: Language = "da",
+) -> list[str]:
+    """The slip's text in the debtor's language, at most 60 characters a line: step and invoices,
+    who sends it, the payment reference, the amount, what the step bills on the next invoice (fee,
+    interest, compensation), the collection warning.
 
     A collection warning's slip lists every item of the claim as its e-mail does: ``charged_before``
     (:class:`~shared.rendering.content.ClaimLine`: fees, interest, compensation already on the
-    billing queue for its invoices) and the whole claim — for a debtor whose only letter is the slip."""
-    word = "faktura" if len(message.invoices) == 1 else "fakturaer"
-    paragraphs = [f"{message.step_name.upper()} - {word} {', '.join(message.invoice_ids)}"]
+    billing queue for its invoices), this step's fee, interest and compensation, and the whole claim
+    when it is more than the invoices — for a debtor whose only letter is the slip."""
+    words = _SLIP_WORDS[language]
+    word = words["invoice"] if len(message.invoices) == 1 else words["invoices"]
+    paragraphs = [f"{_slip_heading(message, language).upper()} - {word} {', '.join(message.invoice_ids)}"]
     if sender_name:
-        paragraphs.append(f"Fra {sender_name}")
+        paragraphs.append(words["from"].format(sender_name))
     if message.reference:
         paragraphs.append(f"Reference {message.reference}")
-    paragraphs.append(f"Skyldigt beløb {format_money(message.open_total, 'da')}")
-    if message.step_fee is not None:
-        paragraphs.append(f"Rykkergebyr ({FEE_LAW}) {format_money(message.step_fee, 'da')}")
-        paragraphs.append("Gebyret opkræves på næste faktura, ikke her.")
-    if message.warning_deadline is not None:
-        claim = message.open_total + (message.step_fee or Decimal("0"))
-        for charge in charged_before:
-            label = _CHARGED.get(charge.kind, charge.kind)
-            paragraphs.append(f"{label} {format_short_date(charge.created_on)} {format_money(charge.amount, 'da')}")
-            claim += charge.amount
-        if charged_before:
-            paragraphs.append(f"Samlet krav {format_money(claim, 'da')}")
-        paragraphs.append(
-            f"Betales senest {format_short_date(message.warning_deadline)}, ellers overgives kravet til inkasso."
+    paragraphs.append(words["owed"].format(format_money(message.open_total, language)))
+    charges = [
+        (kind, amount)
+        for kind, amount in (
+            ("fee", message.step_fee),
+            ("interest", message.step_interest),
+            ("compensation", message.step_compensation),
         )
+        if amount
+    ]
+    for kind, amount in charges:
+        paragraphs.append(words[kind].format(format_money(amount, language)))
+    if charges:
+        only_fee = [kind for kind, _ in charges] == ["fee"]
+        paragraphs.append(words["fee_note" if only_fee else "one_note" if len(charges) == 1 else "more_note"])
+    if message.warning_deadline is not None:
+        claim = message.open_total + sum((amount for _, amount in charges), Decimal("0"))
+        for charge in charged_before:
+            label = _CHARGED[language].get(charge.kind, charge.kind)
+            on = _slip_date(charge.created_on, language)
+            paragraphs.append(f"{label} {on} {format_money(charge.amount, language)}")
+            claim += charge.amount
+        if claim != message.open_total:
+            paragraphs.append(words["claim"].format(format_money(claim, language)))
+        paragraphs.append(words["warning"].format(_slip_date(message.warning_deadline, language)))
     return reminder_text_lines("\n".join(paragraphs))
 
 

@@ -204,6 +204,8 @@ def _action_message(
         step_fee=charges.fee,
         warning_deadline=run_date + timedelta(days=WARNING_DAYS) if warns else None,
         charge_amount=amounts.get(action),
+        step_interest=charges.interest,
+        step_compensation=charges.compensation,
         interest_rate=charges.interest_rate if action == "interest" else None,
         reference=reference,
         contact=contact,

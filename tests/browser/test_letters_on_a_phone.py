@@ -1,5 +1,6 @@
 """The letters as a debtor reads them on a phone (390 px wide, headless Chromium): nothing is cut off
-or pushed out of sight — what is owed, the total, every way to pay and the statement's balance."""
+or pushed out of sight — what is owed, the total, every way to pay and the statement's balance;
+and the run's status report as the tenant's bookkeeper reads it there."""
 
 from __future__ import annotations
 
@@ -72,4 +73,96 @@ def test_a_letter_fits_a_phone(browser: Any, tmp_path: Path, letter: Any) -> Non
     # And what is owed is on it: the open amounts and the total (At betale / Saldo)
     text = tab.inner_text("body")
     assert ("At betale" in text) or ("Saldo" in text)
+    context.close()
+
+
+def status_report_html(language: str) -> str:
+    from shared.rendering.reports import ReportedReminder, SkippedAction, StatusReport, render_status_report
+
+    reasons = {
+        "bs": "kunden har ingen postadresse, som et Betalingsservice-indbetalingskort kræver",
+        "fee": "der er allerede opkrævet 3 gebyrer for aftale AFT011 i den sammenhængende periode med restance",
+    }
+    reminders = [
+        ReportedReminder(
+            customer_id=f"K0{n}",
+            customer_name="Møllers Maskinstation",
+            step_name="Rykker 3",
+            template_version="standard_v1",
+            invoice_ids=["F0059", "F0060"],
+            open_total=Decimal("12395.00"),
+            channels=["email", "sms", "bs"],
+            skipped=[SkippedAction(action=action, reason=reason) for action, reason in reasons.items()],
+        )
+        for n in (11, 12)
+    ]
+    report = StatusReport(
+        tenant_name="Fjernvarme Demo A/S",
+        run_id="2026-03-14T05:00:00Z",
+        run_date=date(2026, 3, 14),
+        run_kind="scheduled",
+        language=language,
+        reminders=reminders,
+    )
+    return render_status_report(report).html
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_the_status_report_fits_a_phone(browser: Any, tmp_path: Path, language: str) -> None:
+    # Given a run's status report with reminders on every channel and skipped actions, on a phone
+    path = tmp_path / "report.html"
+    path.write_text(status_report_html(language), encoding="utf-8")
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1)
+    tab = context.new_page()
+    tab.goto(path.as_uri())
+    # Then nothing is wider than the screen, and the channels and why an action was skipped are there
+    assert tab.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert out_of_sight(tab) == []
+    text = tab.inner_text("body")
+    assert "Betalingsservice" in text and "AFT011" in text
+    context.close()
+
+
+BROKEN_AMOUNTS = r"""() => {
+    // Each amount ("1.250,00 kr.", "DKK 1,250.00"), long date ("26. marts 2026", "26 March 2026")
+    // and BIC in the letter's sentences and ways to pay that is spread over more than one line.
+    const pattern = /(DKK [0-9.,]+|[0-9.]+,[0-9]{2} kr\.|[0-9]{1,2}\.? [A-Za-zæøå]+ [0-9]{4}|BIC [A-Z0-9]+)/g;
+    const broken = [];
+    for (const p of document.querySelectorAll('p, .ways td')) {
+        const text = p.textContent;
+        for (const match of text.matchAll(pattern)) {
+            // map the match back onto text nodes and measure it
+            const range = document.createRange();
+            let offset = 0, started = false;
+            const nodes = document.createTreeWalker(p, NodeFilter.SHOW_TEXT);
+            while (nodes.nextNode()) {
+                const node = nodes.currentNode, end = offset + node.length;
+                if (!started && match.index < end) { range.setStart(node, match.index - offset); started = true; }
+                if (started && match.index + match[0].length <= end) {
+                    range.setEnd(node, match.index + match[0].length - offset); break;
+                }
+                offset = end;
+            }
+            const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+            if (tops.size > 1) broken.push(match[0]);
+        }
+    }
+    return broken;
+}"""
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_amounts_and_dates_in_the_letter_s_sentences_stay_on_one_line(
+    browser: Any, tmp_path: Path, language: str
+) -> None:
+    # Given a collection warning with a fee, interest and compensation, on a phone
+    billed = message(3, step_interest=Decimal("12.34"), step_compensation=Decimal("310.00"))
+    html = render_reminder(billed, Addressee("Aktieselskabet Sydjyske Varmeværker", language), SETTINGS).email.html
+    path = tmp_path / "letter.html"
+    path.write_text(html, encoding="utf-8")
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1)
+    tab = context.new_page()
+    tab.goto(path.as_uri())
+    # Then no amount, date or BIC is split over two lines ("DKK" / "100.00", "26." / "marts 2026")
+    assert tab.evaluate(BROKEN_AMOUNTS) == []
     context.close()

@@ -12,6 +12,7 @@ import pytest
 
 from shared.domain.reference import is_valid_payment_id
 from tests.scenarios.test_scenarios import cli_simulate
+from tests.unit.html_check import visible
 
 HERE = Path(__file__).resolve().parent / "letters"
 
@@ -46,12 +47,14 @@ def test_every_reminder_e_mail_shows_the_sender_and_every_way_to_pay(ways_to_pay
         # Then the e-mail comes from the sender's name and replies go to sender.email
         assert message["Reply-To"] == "bogholderi@fjernvarme.example"
         assert message["From"].addresses[0].display_name == "Fjernvarme Demo A/S"
+        # (C2 reads English: its bank account is written in English words)
+        bank = "reg. no. 1234, account no. 0001234567" if effect["customer"] == "C2" else "reg. 1234 konto 0001234567"
         for part in (text, html):
             # the sender block: name, CVR, address, phone
             assert "Fjernvarme Demo A/S" in part
             assert "12345678" in part and "Industrivej 4, 7100 Vejle" in part and "70 10 10 10" in part
             # every way to pay, with the reference
-            assert "reg. 1234 konto 0001234567" in part
+            assert bank in part
             assert "DK50 0040 0440 1162 43" in part and "DABADKKK" in part
             assert f"+71&lt;{reference}+87654321&lt;" in part if part is html else f"+71<{reference}+87654321<" in part
             assert "12345" in part
@@ -146,3 +149,23 @@ def test_reminders_sent_on_approval_carry_their_own_references():
     assert all(is_valid_payment_id(e.get("reference", "")) for e in sent)
     reminders = {(e["date"], e["customer"], e["step"]): e["reference"] for e in sent}
     assert len(set(reminders.values())) == len(reminders)
+
+
+def test_a_step_that_bills_compensation_or_interest_says_so_in_its_letter(tmp_path: Path):
+    # Given the Danish scenarios where a step bills the B2B compensation (C1: 620.00 for two
+    # agreements; C2 a consumer: skipped) and one where it bills interest (8.54)
+    danish = HERE.parent / "danish"
+    assert cli_simulate(danish / "compensation_business_only.yaml", tmp_path / "c").returncode == 0
+    assert cli_simulate(danish / "interest_default_table.yaml", tmp_path / "i").returncode == 0
+    _, business, business_html = read_eml(tmp_path / "c" / "2026-03-06" / "C1-rykker-1.eml")
+    _, consumer, _ = read_eml(tmp_path / "c" / "2026-03-06" / "C2-rykker-1.eml")
+    _, later, _ = read_eml(tmp_path / "c" / "2026-03-16" / "C1-rykker-2.eml")
+    _, interest, _ = read_eml(tmp_path / "i" / "2025-07-10" / "C1-rykker-1.eml")
+    # Then the business customer reads the compensation it will be billed, with the law, in both parts
+    for part in (business, visible(business_html)):
+        assert "kompensationsbeløb på 620,00 kr. (renteloven § 9 a, stk. 3)" in part
+        assert "næste faktura" in part
+    # And neither the consumer nor a step whose compensation was skipped mentions one
+    assert "kompensationsbeløb" not in consumer and "kompensationsbeløb" not in later
+    # And the interest a step bills is named with its amount
+    assert "morarente på 8,54 kr. (renteloven § 5)" in interest

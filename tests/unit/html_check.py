@@ -29,3 +29,12 @@ def parsed(html: str) -> TagBalance:
     parser.feed(html)
     parser.close()
     return parser
+
+
+def visible(html: str) -> str:
+    """The text a reader sees of ``html``: tags dropped, entities read (a sentence whose amount is
+    wrapped to stay on one line still reads as one sentence)."""
+    import re
+    from html import unescape
+
+    return unescape(re.sub(r"<[^>]+>", "", html))

@@ -56,7 +56,8 @@ def test_slip_text_names_step_invoices_sender_reference_amount_fee_and_the_colle
     # Given a reminder with a reference that charges a fee and is the collection warning
     lines = slip_text(message(reference="000000000000026"), "Fjernvarme Demo A/S")
     # Then the text is Danish, at most 60 characters a line, names the sender and the reference,
-    # says the fee is charged on the next invoice, and the warning keeps its words whole
+    # says the fee is charged on the next invoice, totals the claim as the warning's e-mail does
+    # (open total and this step's fee), and the warning keeps its words whole
     assert lines == [
         "RYKKER 3 - fakturaer I1, I2",
         "Fra Fjernvarme Demo A/S",
@@ -64,12 +65,39 @@ def test_slip_text_names_step_invoices_sender_reference_amount_fee_and_the_colle
         "Skyldigt beløb 1.150,00 kr.",
         "Rykkergebyr (renteloven § 9 b) 100,00 kr.",
         "Gebyret opkræves på næste faktura, ikke her.",
+        "Samlet krav 1.250,00 kr.",
         "Betales senest 26.03.2026, ellers overgives kravet til",
         "inkasso.",
     ]
     assert all(len(line) <= 60 for line in lines)
     # and the slip asks for the open total only: the fee is collected once, on the next invoice
     assert slip_amount(message()) == Decimal("1150.00")
+
+
+def test_an_english_debtor_s_slip_is_in_english():
+    # Given the collection warning for a debtor who reads English, with a fee charged before it
+    from shared.rendering.content import ClaimLine
+
+    earlier = [ClaimLine(kind="fee", amount=Decimal("100.00"), created_on=date(2026, 3, 6))]
+    lines = slip_text(message(reference="000000000000026"), "Fjernvarme Demo A/S", earlier, "en")
+    # Then every line is English, with English amounts and dates, at most 60 characters
+    assert lines == [
+        "DEBT COLLECTION WARNING - invoices I1, I2",
+        "From Fjernvarme Demo A/S",
+        "Reference 000000000000026",
+        "Amount owed DKK 1,150.00",
+        "Reminder fee (Danish Interest Act, s. 9 b) DKK 100.00",
+        "The fee comes on your next invoice, not on this slip.",
+        "Earlier reminder fee 6 March 2026 DKK 100.00",
+        "Total claim DKK 1,350.00",
+        "Pay by 26 March 2026, or the claim goes to debt collection.",
+    ]
+    assert all(len(line) <= 60 for line in lines)
+    # And an earlier step reads as its English e-mail is headed
+    assert slip_text(message(step_fee=None, warning_deadline=None, step_number=2), language="en") == [
+        "REMINDER - invoices I1, I2",
+        "Amount owed DKK 1,150.00",
+    ]
 
 
 def test_a_fee_that_is_not_charged_is_not_in_the_text():
@@ -188,3 +216,21 @@ def test_the_bs_booking_of_a_warning_reads_the_charges_before_it_from_the_billin
     assert booking.record is not None
     assert "Tidligere rykkergebyr 06.03.2026 100,00 kr." in booking.record.data["text_lines"]
     assert "Samlet krav 1.350,00 kr." in booking.record.data["text_lines"]
+
+
+def test_the_bs_booking_writes_the_slip_in_the_customer_s_language():
+    from shared.services.booking import bs_booking
+    from shared.storage.memory import MemoryStore
+    from shared.storage.records import Customer
+
+    # Given a customer who reads English and has only a postal address (the slip is the only letter)
+    repo = MemoryStore()
+    address = {"lines": ["Algade 17"], "postcode": "8000", "city": "Aarhus C", "country": "DK"}
+    repo.put_customer(Customer("C1", "Julie Hansen", language="en", address=address))
+    # When the collection warning's BS reminder is booked
+    booking = bs_booking(message(), repo, SETTINGS)
+    # Then the stored slip text is English
+    assert booking.record is not None
+    lines = booking.record.data["text_lines"]
+    assert lines[0] == "DEBT COLLECTION WARNING - invoices I1, I2"
+    assert "Amount owed DKK 1,150.00" in lines and not any("Skyldigt" in line for line in lines)

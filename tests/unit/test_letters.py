@@ -7,6 +7,7 @@ from decimal import Decimal
 from shared.domain.templates import StepTexts
 from shared.rendering.letters import reminder_content, render_reminder
 from shared.rendering.variables import text_variables
+from tests.unit.html_check import visible
 from tests.unit.letter_samples import BARE, SETTINGS, Addressee, message
 
 JENS = Addressee("Jens Hansen", "da")
@@ -63,6 +64,26 @@ def test_the_variables_have_the_documented_shape_and_formatted_values():
     assert variables["step"] == {"name": "Rykker 2", "number": 2, "count": 3}
 
 
+def test_an_english_letter_writes_the_bank_account_in_english():
+    # Given an English-speaking customer and a tenant whose only way to pay is its bank account
+    only_bank = SETTINGS.model_copy(
+        update={
+            "payment": SETTINGS.payment.model_copy(
+                update={"iban": None, "bic": None, "fi": None, "mobilepay": None, "link": None}
+            )
+        }
+    )
+    own = {"en": StepTexts(body="Dear {{ customer.name }}, pay to {{ payment.bank }}.")}
+    for texts in (None, own):
+        letters = render_reminder(message(2), Addressee("Jens Hansen", "en"), only_bank, texts)
+        # Then the e-mail (both parts), the SMS and the tenant's own text name it in English, no Danish "konto"
+        for part in (letters.email.text, letters.email.html, letters.sms.text):
+            assert "reg. no. 1234, account no. 0001234567" in part
+            assert "konto" not in part
+    # And a Danish letter keeps the Danish words
+    assert "reg. 1234 konto 0001234567" in render_reminder(message(2), JENS, only_bank).email.text
+
+
 def test_a_tenant_s_body_replaces_only_the_opening_and_the_mandatory_parts_stay():
     # Given a step with the tenant's own Danish subject and body, charging a fee
     letters = render_reminder(message(2), JENS, SETTINGS, OWN)
@@ -73,7 +94,7 @@ def test_a_tenant_s_body_replaces_only_the_opening_and_the_mandatory_parts_stay(
     assert '<p style="margin:0 0 16px;">Vi kan ikke se, at vi har modtaget betaling for nedenstående.</p>' in email.html
     assert "Vi har tidligere mindet dig" not in email.text
     # And the product still adds amount, pay-by date, ways to pay with the reference, fee and sender
-    for part in (email.text, email.html):
+    for part in (email.text, visible(email.html)):
         assert "1.250,00 kr." in part and "26. marts 2026" in part
         assert "reg. 1234 konto 0001234567" in part and "000000000000026" in part
         assert "rykkergebyr på 100,00 kr." in part and "næste faktura" in part
@@ -144,3 +165,48 @@ def test_a_tenant_text_that_cannot_render_falls_back_to_the_product_s_words():
     assert letters.email.subject == "Rykker 2: 2 fakturaer er stadig ikke betalt"
     assert "Vi har tidligere mindet dig" in letters.email.text
     assert letters.sms.text.startswith("Fjernvarme Demo A/S: Rykker 2.")
+
+
+def test_interest_and_compensation_a_step_bills_are_in_every_letter_and_in_the_claim():
+    # Given the collection warning of a business customer that also bills interest and compensation
+    billed = message(3, step_interest=Decimal("12.34"), step_compensation=Decimal("310.00"))
+    da = render_reminder(billed, JENS, SETTINGS)
+    en = render_reminder(billed, Addressee("Jens Hansen", "en"), SETTINGS)
+    # Then the e-mail names each with its law and that it comes on the next invoice, after the fee
+    for part in (da.email.text, visible(da.email.html)):
+        assert (
+            "For den forsinkede betaling opkræver vi desuden morarente på 12,34 kr. (renteloven § 5) og et "
+            "kompensationsbeløb på 310,00 kr. (renteloven § 9 a, stk. 3). Beløbene skal ikke betales nu" in part
+        )
+    assert "late-payment interest of DKK 12.34" in en.email.text and "fixed compensation of DKK 310.00" in en.email.text
+    # And the claim lists them and its total adds them: 1,250.00 + 100.00 + 12.34 + 310.00
+    assert "- Morarente (denne rykker): 12,34 kr.\n- Kompensationsbeløb (denne rykker): 310,00 kr.\n" in da.email.text
+    assert "Samlet krav: 1.672,34 kr." in da.email.text and "Total claim: DKK 1,672.34" in en.email.text
+    # And the SMS and the slip name them too; nothing is added to the amount to pay now
+    assert "Rykkergebyr 100,00 kr., morarente 12,34 kr. og kompensationsbeløb 310,00 kr. kommer på" in da.sms.text
+    assert "Reminder fee DKK 100.00, interest DKK 12.34 and compensation DKK 310.00 come on" in en.sms.text
+    assert "Morarente (renteloven § 5) 12,34 kr." in da.slip_lines
+    assert "Kompensationsbeløb (renteloven § 9 a) 310,00 kr." in da.slip_lines
+    assert "Beløbene opkræves på næste faktura, ikke her." in da.slip_lines
+    assert "Samlet krav 1.672,34 kr." in da.slip_lines
+    assert "Betal 1.250,00 kr." in da.sms.text
+
+
+def test_interest_alone_is_named_without_a_fee():
+    letters = render_reminder(message(1, step_interest=Decimal("8.54")), JENS, SETTINGS)
+    assert "For den forsinkede betaling opkræver vi morarente på 8,54 kr. (renteloven § 5). Beløbet skal" in (
+        letters.email.text
+    )
+    assert "Morarente 8,54 kr. kommer på din næste faktura." in letters.sms.text
+    assert letters.slip_lines[-2:] == [
+        "Morarente (renteloven § 5) 8,54 kr.",
+        "Beløbet opkræves på næste faktura, ikke her.",
+    ]
+
+
+def test_a_tenant_s_sms_gets_the_interest_it_left_out():
+    own = {
+        "da": StepTexts(sms="Hej {{ customer.name }}, betal {{ total }} på {{ payment.link }}. Ref. {{ reference }}")
+    }
+    letters = render_reminder(message(2, step_interest=Decimal("8.54")), JENS, SETTINGS, own)
+    assert letters.sms.text.endswith("Rykkergebyr 100,00 kr. og morarente 8,54 kr. kommer på din næste faktura.")

@@ -159,11 +159,14 @@ def test_body_has_creditor_debtor_address_and_contact_details() -> None:
     # Then both parts name the creditor and the debtor with address and contact details
     for part in (email.html, email.text):
         assert "Acme ApS overdrager hermed kravet nedenfor på" in part
-        for value in ("Jens Hansen", "Eksempelvej 1", "2100 København Ø", "Danmark", "jens@example.dk", "+4520123456"):
+        for value in ("Jens Hansen", "Eksempelvej 1", "2100 København Ø", "Danmark", "jens@example.dk"):
             assert value in part
+        # the phone as a person dials it, not as stored (E.164)
+        assert "20 12 34 56" in part and "+4520123456" not in part
         assert "dansk" in part
         assert "C1" in part
     assert "    Kundenummer: C1" in email.text
+    assert "    Phone: +45 20 12 34 56" in render_collection_case(collection_case(), "en").text
     assert "    2100 København Ø" in email.text
 
 

@@ -145,3 +145,38 @@ def test_a_credit_reads_by_its_own_number_and_a_charge_shows_its_amount():
     fee_line = next(line for line in rendered.splitlines() if line.startswith("Rykkergebyr"))
     assert fee_line.count("100,00 kr.") == 2
     assert "credit_note-" not in rendered and "payment-" not in rendered
+
+
+def test_a_statement_is_headed_and_signed_by_the_sender_as_a_reminder_is():
+    from shared.domain.settings import SenderSettings
+
+    # Given a tenant whose sender name is not its display name
+    sender = SenderSettings.model_validate({"name": "Hansen & Søn ApS", "cvr": "12345678"})
+    for language, dear, regards, cvr in (
+        ("da", "Kære Jens Hansen\n", "Med venlig hilsen\nHansen & Søn ApS\n", "CVR 12345678"),
+        ("en", "Dear Jens Hansen,\n", "Kind regards,\nHansen & Søn ApS\n", "CVR no. 12345678"),
+    ):
+        rendered = render_statement(StatementLetter(statement(), "Hansen", "Jens Hansen", language, sender))  # type: ignore[arg-type]
+        # Then the letter opens with who writes it, greets and signs as the reminders in that language do
+        assert rendered.text.startswith("Hansen & Søn ApS\n")
+        assert dear in rendered.text and regards in rendered.text and cvr in rendered.text
+        assert rendered.html.index("Hansen &amp; Søn ApS") < rendered.html.index("<h1")
+        assert cvr in rendered.html
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_the_balance_is_stated_once_and_only_what_applies_is_explained(language: str):
+    # Given a statement with credits and charges, and one with only an invoice
+    full = render_statement(StatementLetter(statement(), "Hansen ApS", "Jens", language))  # type: ignore[arg-type]
+    plain = build_statement("C1", ON, [invoice("I1", "400.00", "400.00", date(2026, 3, 1))], [], [])
+    bare = render_statement(StatementLetter(plain, "Hansen ApS", "Jens", language))  # type: ignore[arg-type]
+    balance = {"da": "1.412,34 kr.", "en": "DKK 1,412.34"}[language]
+    minus = {"da": "Beløb med minus", "en": "minus sign"}[language]
+    charges = {"da": "Rykkergebyrer, renter og kompensation", "en": "Reminder fees, interest and compensation"}
+    # Then each part names the balance once
+    assert full.html.count(balance) == 1 and full.text.count(balance) == 1
+    # And the minus sign and the charges are explained where the statement lists them, not otherwise
+    for part in (full.text, full.html):
+        assert minus in part and charges[language] in part
+    for part in (bare.text, bare.html):
+        assert minus not in part and charges[language] not in part

@@ -15,6 +15,7 @@ from shared.rendering.formatting import Language, format_date, format_money
 from shared.rendering.texts.limits import PART_LIMITS, PARTS, ErrorKind, Part, TextRenderError
 from shared.rendering.texts.render import render_tenant_text
 from shared.rendering.texts.sandbox import compiled
+from shared.rendering.variables import display_bank_account
 
 
 class TextError(ValueError):
@@ -75,7 +76,7 @@ def sample_variables(language: Language, *, minimal: bool = False) -> dict[str, 
         "deadline": format_date(date(2026, 2, 17), language),
         "reference": reference,
         "payment": {
-            "bank": "reg. 1234 konto 0001234567",
+            "bank": display_bank_account("1234", "0001234567", language),
             "iban": "DK50 0040 0440 1162 43",
             "bic": "DABADKKK",
             "fi": fi_code_line(reference, "87654321"),
