@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 from shared.console import security, services
 from shared.console.http import Request, Response, Router, quoted, redirect
 from shared.console.pages import pages_for, register
+from shared.console.refusals import refusal_text
 from shared.console.texts import TEXTS, Lang, reason_text, say
 from shared.domain.settings import TenantSettings
 from shared.errors import DunningError
@@ -260,8 +261,7 @@ def handle(console: Console, request: Request) -> Response:
         response = route.handler(page, **arguments)
     except DunningError as error:
         status = {"not_found": 404, "conflict": 409}.get(error.code, 422)
-        named = not error.field or error.reason.startswith(f"{error.field}:")
-        detail = error.reason if named else f"{error.field}: {error.reason}"
+        detail = refusal_text(error, page.lang)
         response = page.render("message.html.j2", code=status, title=page.t("error"), detail=detail)
     response.headers.setdefault("Server-Timing", f"app;dur={(time.perf_counter() - started) * 1000:.1f}")
     response.headers.setdefault("Cache-Control", "no-store")

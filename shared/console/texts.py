@@ -302,6 +302,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "link.expired": ("Linket er udløbet.", "The link has expired."),
     "link.forged": ("Linket er ugyldigt.", "The link is not valid."),
+    "link.expired_hint": (
+        "Links i robottens e-mails virker i 14 dage. Find siden i menuen ovenfor i stedet.",
+        "Links in the robot's e-mails work for 14 days. Find the page in the menu above instead.",
+    ),
+    "link.forged_hint": (
+        "Linket er ændret eller ikke kopieret helt. Åbn det fra e-mailen igen, eller find siden i menuen ovenfor.",
+        "The link was changed or not copied in full. Open it from the e-mail again, or find the page in the menu.",
+    ),
     "language": ("English", "Dansk"),
     "effect.issued": ("Udstedt", "Issued"),
     "effect.due": ("Forfald", "Due"),
@@ -357,10 +365,35 @@ TEXTS: dict[str, tuple[str, str]] = {
 # common ones read in Danish here (the status report says them from their codes: shared/rendering/reasons.py).
 DANISH_REASONS = (
     (
-        re.compile(r"journal '(.+)' has (\d+) unposted entr(?:y|ies)"),
+        re.compile(r"journal '([^']+)' has (\d+) unposted entr(?:y|ies)"),
         "kladden '{0}' har {1} ikke-bogført{2} postering{3}",
     ),
-    (re.compile(r"bank connection '(.+)' is inactive"), "bankforbindelsen '{0}' er ikke aktiv"),
+    (re.compile(r"bank connection '([^']+)' is inactive"), "bankforbindelsen '{0}' er ikke aktiv"),
+    (
+        re.compile(r"settings\.check_journals names unknown journal '([^']+)'"),
+        "kassekladden '{0}' under »Kassekladder der skal være bogført« findes ikke",
+    ),
+    (
+        re.compile(r"settings\.excluded_customers names unknown customer '([^']+)'"),
+        "kunden '{0}' under »Kunder uden rykkere« findes ikke",
+    ),
+    (re.compile(r"fanned out over (\d+) due-index shards"), "fordelt på {0} dele, der kører side om side"),
+    (
+        re.compile(r"(\d+) due-index shards handed out in (\d+) work item\(s\)"),
+        "{0} dele fordelt i {1} arbejdspakke(r)",
+    ),
+    (
+        re.compile(r"moving invoices to the customer-sharded due index; the run continues"),
+        "fakturaerne flyttes til det nye forfaldsindeks; kørslen fortsætter",
+    ),
+    (
+        re.compile(
+            r"(\d+) message\(s\) of (\d+) reminder\(s\) wait in the outbox: the queues failed until the time "
+            r"ran out; the run continues"
+        ),
+        "{0} besked(er) fra {1} rykker(e) venter på at blive sendt, fordi køerne fejlede, indtil tiden løb ud; "
+        "kørslen fortsætter",
+    ),
     (re.compile(r"waiting for run (.+)"), "venter på kørsel {0}"),
     (
         re.compile(r"reminders are (?:disabled|switched off)(?: \(settings\.reminders_enabled\))?"),
@@ -391,15 +424,32 @@ DANISH_REASONS = (
 
 
 def reason_text(reason: str | None, lang: Lang) -> str:
-    """A stored run reason in the operator's language (unknown ones as stored)."""
+    """A stored run reason in the operator's language (unknown ones as stored).
+
+    A run stopped by several problems stores them joined by "; " (a configuration problem after
+    "configuration: "); each is said on its own, and the whole is kept as stored unless every part
+    is known."""
     if not reason or lang == "en":
         return reason or ""
+    whole = _danish_reason(reason)
+    if whole is not None:
+        return whole
+    text, lead = reason, ""
+    if reason.startswith("configuration: "):
+        text, lead = reason.removeprefix("configuration: "), "fejl i indstillingerne: "
+    parts = [_danish_reason(part) for part in text.split("; ")]
+    if all(part is not None for part in parts):
+        return lead + "; ".join(part for part in parts if part is not None)
+    return reason
+
+
+def _danish_reason(reason: str) -> str | None:
     for pattern, danish in DANISH_REASONS:
         found = pattern.fullmatch(reason)
         if found:
             plural = ("e", "er") if found.lastindex and found.group(found.lastindex) != "1" else ("", "")
             return danish.format(*found.groups(), *plural)
-    return reason
+    return None
 
 
 def say(key: str, lang: Lang, **values: object) -> str:

@@ -27,3 +27,25 @@ def test_the_report_lists_what_the_run_did_and_the_title_reads_as_a_date() -> No
     assert report.count("<tr>") == 1 and "k100@kunde.example" in report
     # And the browser tab names the run by its local time, not its id
     assert re.search(r"<title>Kørsel 02\.03\.2026 kl\. 06:00", body)
+
+
+def test_a_stopped_run_says_why_in_danish_each_part_set_apart() -> None:
+    # Given a run aborted because the settings name a journal that does not exist, started by Bo
+    repo = MemoryStore()
+    repo.put_settings(TenantSettings(tenant="jensen"))
+    reason = "configuration: settings.check_journals names unknown journal 'Bank'"
+    repo.put_run(
+        RUN, {"run_id": RUN, "run_date": "2026-03-02", "status": "aborted", "kind": "manual", "reason": reason}
+    )
+    repo.note_actor("run", RUN, "started_by", "bo@jensen.example")
+    # When its page is shown
+    status, body = ConsoleClient(repo).get(f"/runs/{RUN}")
+    # Then the reason reads in Danish, and status, reason and who started it are set apart by " · "
+    assert status == 200
+    line = re.sub(
+        r"<[^>]+>", "", body[body.index('id="run-status"') : body.index("</p>", body.index('id="run-status"'))]
+    )
+    assert line.split(">", 1)[1] == (
+        "Afbrudt · fejl i indstillingerne: kassekladden &#39;Bank&#39; under »Kassekladder der skal være bogført« "
+        "findes ikke · Startet af: bo@jensen.example"
+    )

@@ -59,7 +59,34 @@ def test_the_seeds_words_label_their_controls() -> None:
             "der er allerede opkrævet 3 gebyrer for aftale A7 i perioden med restance, højst 3 "
             "(renteloven § 9 b, stk. 2)",
         ),
+        # a run stopped by several problems stores them joined by "; ", each said on its own
+        (
+            "journal 'kasse' has 1 unposted entry; journal 'bank' has 2 unposted entries",
+            "kladden 'kasse' har 1 ikke-bogført postering; kladden 'bank' har 2 ikke-bogførte posteringer",
+        ),
+        (
+            "bank connection 'Danske Bank' is inactive; bank connection 'Nordea' is inactive",
+            "bankforbindelsen 'Danske Bank' er ikke aktiv; bankforbindelsen 'Nordea' er ikke aktiv",
+        ),
+        (
+            "configuration: settings.check_journals names unknown journal 'Bank'",
+            "fejl i indstillingerne: kassekladden 'Bank' under »Kassekladder der skal være bogført« findes ikke",
+        ),
+        (
+            "configuration: settings.excluded_customers names unknown customer 'K9'; "
+            "settings.check_journals names unknown journal 'Bank'",
+            "fejl i indstillingerne: kunden 'K9' under »Kunder uden rykkere« findes ikke; "
+            "kassekladden 'Bank' under »Kassekladder der skal være bogført« findes ikke",
+        ),
+        ("fanned out over 16 due-index shards", "fordelt på 16 dele, der kører side om side"),
+        (
+            "3 message(s) of 2 reminder(s) wait in the outbox: the queues failed until the time ran out; "
+            "the run continues",
+            "3 besked(er) fra 2 rykker(e) venter på at blive sendt, fordi køerne fejlede, indtil tiden løb ud; "
+            "kørslen fortsætter",
+        ),
         ("something new", "something new"),
+        ("something new; journal 'kasse' has 1 unposted entry", "something new; journal 'kasse' has 1 unposted entry"),
     ],
 )
 def test_stored_run_reasons_read_in_danish(stored: str, danish: str) -> None:

@@ -117,5 +117,5 @@ def follow_link(page: Page) -> Response:
     )
     if problem is not None:
         key = "link.expired" if problem == "expired" else "link.forged"
-        return page.render("message.html.j2", code=400, title=page.t(key), detail=page.t(key))
+        return page.render("message.html.j2", code=400, title=page.t(key), detail=page.t(f"{key}_hint"))
     return redirect(page.url(target))

@@ -44,7 +44,7 @@ def _template_page(
             page.repo,
             page.settings,
             page.request.query.get("version") or latest.version_id,
-            int(page.request.query["step"]),
+            _step_number(page.request.query["step"]),
             page.now.date(),
             page.request.query.get("customer") or None,
             _language(page.request.query.get("language")),
@@ -65,6 +65,14 @@ def _template_page(
         request_language=page.request.query.get("language", ""),
         message=page.request.query.get("msg"),
     )
+
+
+def _step_number(text: str) -> int:
+    """The preview's ``step`` as a number (an address typed by hand may hold anything)."""
+    try:
+        return int(text)
+    except ValueError:
+        raise Invalid(f"expected a step number, got {text!r}", "step") from None
 
 
 def _language(chosen: str | None) -> Literal["da", "en"] | None:
