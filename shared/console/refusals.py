@@ -66,6 +66,13 @@ def _decided(found: re.Match[str], lang: Lang) -> str:
     )
 
 
+def _no_proposal_for(found: re.Match[str], lang: Lang) -> str:
+    return (
+        f"Intet forslag venter på godkendelse for kunde {found['ids']} (det er måske allerede godkendt "
+        "eller afvist). Intet er ændret."
+    )
+
+
 def _unknown_agreements(found: re.Match[str], lang: Lang) -> str:
     return f"Aftalerne findes ikke: {found['ids']}. Intet er flyttet."
 
@@ -90,6 +97,7 @@ REFUSALS: tuple[tuple[re.Pattern[str], _Danish], ...] = (
     (re.compile(rf"expected a step number, got {_QUOTED}"), _step_number),
     (re.compile(rf"run {_QUOTED} is (?P<status>\w+); only a paused run can be resumed"), _not_paused),
     (re.compile(r"no pending proposal with key\(s\) .*", re.S), _decided),
+    (re.compile(r"no pending proposal for customer\(s\) (?P<ids>.*)", re.S), _no_proposal_for),
     (re.compile(r"unknown agreement\(s\): (?P<ids>.*); nothing was moved"), _unknown_agreements),
     (re.compile(r"the step's own text cannot be rendered for (?P<customer>[^:]+): (?P<error>.*)", re.S), _text_fails),
     (re.compile(r"the tenant has no settings yet.*"), _no_settings),

@@ -77,6 +77,14 @@ def test_approving_a_proposal_someone_already_decided_says_so_in_danish() -> Non
     assert "0643335fff27e209" not in body and "pending proposal" not in body
 
 
+def test_approving_a_customer_without_pending_proposals_says_so_in_danish() -> None:
+    # Given the per-customer view was open while a colleague decided that customer's proposals
+    status, body = client().post("/approvals/approve", customer="K1", view="customer")
+    # Then nothing is decided, and the page says why (not "0 godkendt, 0 afvist")
+    assert status == 404
+    assert alert(body).startswith("Intet forslag venter på godkendelse for kunde K1")
+
+
 def test_resuming_a_run_that_is_not_paused_says_why_in_danish() -> None:
     # Given a run that completed (a second "Genoptag", or the button of an old tab)
     status, body = client().post(f"/runs/{RUN}/resume")
