@@ -104,6 +104,55 @@ REFUSALS: tuple[tuple[re.Pattern[str], _Danish], ...] = (
     (re.compile(r"no template given and the tenant has no default_template"), _no_template),
 )
 
+# Why a tenant's own text (a step's subject, body or SMS) was refused, said after the field's label.
+# Jinja's own description of a syntax error stays as Jinja gives it (in English), set in quotes.
+_FOUND_RENDERING = r"(?P<sample> \(found rendering the sample values\))?"
+TEXT_REFUSALS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(rf"unknown variable {_QUOTED}; expected one of (?P<names>.+?){_FOUND_RENDERING}", re.S),
+        "ukendt variabel '{id}' – en tekst kan bruge {names}",
+    ),
+    (
+        re.compile(
+            r"does not compile: (?P<what>.+) \(line (?P<line>\d+)\); expected a Jinja2 text such as (?P<example>.+)",
+            re.S,
+        ),
+        "teksten kan ikke læses i linje {line} (Jinja2: »{what}«); skriv fx {example}",
+    ),
+    (
+        re.compile(
+            r"does not compile: (?P<what>.+) \(line (?P<line>\d+)\); the filters a text may use are (?P<names>.+)",
+            re.S,
+        ),
+        "teksten kan ikke læses i linje {line} (Jinja2: »{what}«); en tekst kan bruge filtrene {names}",
+    ),
+    (
+        re.compile(
+            rf"unknown variable or attribute: (?P<what>.+); expected the documented variables.*{_FOUND_RENDERING}", re.S
+        ),
+        "ukendt variabel eller egenskab (Jinja2: »{what}«) – se de variabler, en tekst kan bruge, i docs/texts.md",
+    ),
+    (
+        re.compile(r"(?P<what>.+) is not available in a text.*", re.S),
+        "{what} kan ikke bruges i en tekst – se docs/texts.md",
+    ),
+    (
+        re.compile(r"one line: (?:a subject has no line break|the subject renders with a line break)"),
+        "en emnelinje er én linje uden linjeskift",
+    ),
+)
+
+
+def text_problem(reason: str, lang: Lang) -> str:
+    """Why a tenant text was refused, in Danish where the catalogue knows the reason (else as given)."""
+    if lang == "da":
+        for pattern, danish in TEXT_REFUSALS:
+            found = pattern.fullmatch(reason)
+            if found:
+                return danish.format(**{k: v or "" for k, v in found.groupdict().items()})
+    return reason
+
+
 # The lead of a refusal the catalogue does not know, by its kind.
 _LEADS = {
     "not_found": "Det findes ikke",

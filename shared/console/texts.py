@@ -189,6 +189,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Robotten kan ikke starte endnu: udfyld og gem indstillingerne (afsender, betaling, standardskabelon) først.",
         "The robot cannot start yet: fill in and save the settings (sender, payment, default template) first.",
     ),
+    "settings.approval_steps": (
+        "Gælder kun trinnene: {steps}. De andre trin sendes uden godkendelse.",
+        "Only for the steps: {steps}. The other steps are sent without approval.",
+    ),
     "settings.refused": (
         "Intet er gemt – ret feltet og prøv igen.",
         "Nothing was saved – correct the field and try again.",

@@ -89,3 +89,27 @@ def test_an_unreadable_amount_is_refused_naming_the_field(store: MemoryStore) ->
     assert "Bagatelgrænse (kr.): skriv et beløb i kroner, fx 100,00 eller 1.000,50." in body
     assert 'value="hundrede" aria-invalid="true"' in body
     assert store.get_settings().min_overdue_amount == Decimal("100.00")
+
+
+def test_approval_for_some_steps_only_is_said_beside_the_box(store: MemoryStore) -> None:
+    # Given approval is required for "Rykker 2" only (set through the API or the CLI)
+    current = store.get_settings()
+    assert current is not None
+    store.put_settings(current.model_copy(update={"approval_required": ["Rykker 2"]}))
+    # When the settings page is shown
+    status, body = ConsoleClient(store).get("/settings")
+    # Then the ticked box says which steps it covers (a bare tick read as "every reminder")
+    assert status == 200
+    assert 'name="approval_required" value="true" checked' in body
+    assert "Gælder kun trinnene: Rykker 2. De andre trin sendes uden godkendelse." in body
+    # And saving the form unchanged keeps it for those steps only
+    assert post_settings(store)[0] == 303
+    saved = store.get_settings()
+    assert saved is not None and saved.approval_required == ["Rykker 2"]
+
+
+def test_approval_for_every_step_says_nothing_more(store: MemoryStore) -> None:
+    current = store.get_settings()
+    assert current is not None
+    store.put_settings(current.model_copy(update={"approval_required": True}))
+    assert 'id="approval-steps"' not in ConsoleClient(store).get("/settings")[1]

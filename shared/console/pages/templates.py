@@ -14,6 +14,7 @@ from shared.console import services
 from shared.console.app import Page, router
 from shared.console.forms import form_amount
 from shared.console.http import Response, quoted
+from shared.console.refusals import text_problem
 from shared.domain.templates import Step, TemplateDefinition
 from shared.errors import DunningError, Invalid
 
@@ -203,7 +204,7 @@ def _problem(page: Page, error: DunningError) -> str:
     elif field == "steps":
         reason = page.t("expect.steps")
     else:
-        reason = error.reason.removeprefix("Value error, ")
+        reason = text_problem(error.reason.removeprefix("Value error, "), page.lang)
     return f"{where}: {reason}. {page.t('settings.refused')}"
 
 
