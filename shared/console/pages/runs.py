@@ -26,8 +26,9 @@ def robot_status(page: Page, requested: str | None = None) -> dict[str, Any]:
     shown_id = current["run_id"] if current else (waiting[0] if waiting else None)
     if requested:
         record = repo.get_run(requested)
-        if record is None or record.get("status") == "paused":
-            # The robot has not picked the request (or the resume) up yet.
+        if record is None or (record.get("status") == "paused" and _resume_asked(repo, requested)):
+            # The robot has not picked the request (or the resume) up yet. A run that paused on its
+            # own waits for the operator, not for the robot: the last run below says so.
             state, shown_id = "waiting", requested
         elif record.get("status") in ACTIVE:
             state, shown_id = record["status"], requested
@@ -43,6 +44,11 @@ def robot_status(page: Page, requested: str | None = None) -> dict[str, Any]:
         "timezone": settings.timezone,
         "enabled": settings.reminders_enabled,
     }
+
+
+def _resume_asked(repo: Any, run_id: str) -> bool:
+    """Someone pressed "Genoptag" on this paused run (a resumed run never pauses again)."""
+    return "resumed_by" in repo.actors_of("run", {run_id}).get(run_id, {})
 
 
 @router.get("/")
