@@ -105,8 +105,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "report.none": ("Kørslen har ingen hændelser.", "The run has no effects."),
     "paused.title": ("Kørslen er sat på pause", "The run is paused"),
     "paused.entries": (
-        "Der er ikke-bogførte posteringer i kassekladden. Bogfør dem, og genoptag derefter kørslen.",
-        "The journal has unposted entries. Post them, then resume the run.",
+        "Der er ikke-bogførte indbetalinger i kassekladden. Bogfør dem og genoptag, så ingen kunde rykkes for "
+        "det, de har betalt – eller genoptag uden at bogføre: så kører robotten, som om posteringerne ikke fandtes.",
+        "The journal has unposted payments. Post them and resume, so no customer is reminded of what they paid "
+        "– or resume without posting: the robot then runs as if the entries did not exist.",
+    ),
+    "post_and_resume": ("Bogfør posteringerne og genoptag", "Post the entries and resume"),
+    "resume_unposted": ("Genoptag uden at bogføre", "Resume without posting"),
+    "posted_and_resumed": (
+        "{count} postering(er) er bogført – kørslen genoptages, robotten starter om lidt.",
+        "{count} entr(y/ies) posted – the run resumes shortly.",
     ),
     "paused.none_left": ("Alle posteringer er bogført.", "Every entry is posted."),
     "resume": ("Genoptag", "Resume"),

@@ -110,6 +110,19 @@ def resume(page: Page, run_id: str) -> Response:
     return page.back(f"/?requested={quoted(started['run_id'])}", page.t("resumed"))
 
 
+@router.post("/runs/<run_id>/post-and-resume")
+def post_and_resume(page: Page, run_id: str) -> Response:
+    """O6 "bogføre dem og derefter starte": post the checked journals' entries (each a payment on its
+    customer's account, dated the tenant's today), then resume the paused run."""
+    today = page.now.astimezone(page.settings.zone).date()
+    posted = sum(
+        services.post_journal(page.repo, entry_journal, today, actor=page.actor)
+        for entry_journal in {entry["journal"] for entry in _unposted(page)}
+    )
+    started = services.start_run(page.repo, page.console.scheduler, page.now, page.actor, resume_run_id=run_id)
+    return page.back(f"/?requested={quoted(started['run_id'])}", page.t("posted_and_resumed", count=posted))
+
+
 def _run_effects(page: Page, record: dict[str, Any]) -> list[dict[str, Any]]:
     """The effects the run recorded on its date (what its status report lists), without the run's
     own record: its status, reason and counts head the page."""
