@@ -91,3 +91,22 @@ def test_a_paused_run_posts_its_journal_entries_and_resumes_from_its_page() -> N
     assert [(Decimal(c["remaining"]), str(c["on"])[:10]) for c in credits] == [(Decimal("500.00"), "2026-03-02")]
     assert [event["source"] for event in launcher.started] == ["resume"]
     assert "1%20postering" in client.last_location or "1 postering" in client.last_location
+
+
+def test_a_notice_row_names_whom_it_went_to_and_why() -> None:
+    # Given a run that e-mailed the bookkeeper that proposals wait
+    repo = MemoryStore()
+    repo.put_settings(TenantSettings(tenant="jensen"))
+    repo.put_run(RUN, {"run_id": RUN, "run_date": "2026-03-02", "status": "completed", "kind": "manual"})
+    notice = {
+        "date": "2026-03-02",
+        "kind": "notification",
+        "to": "bo@jensen.example",
+        "reason": "4 proposal(s) await approval",
+    }
+    repo.record_effect(notice, f"run/{RUN}#notification")
+    # When the run's page is shown
+    _, body = ConsoleClient(repo).get(f"/runs/{RUN}")
+    # Then its row says both whom the notice went to and why (it said only why)
+    report = body[body.index("<tbody>") : body.index("</tbody>")]
+    assert "bo@jensen.example · 4 forslag venter på godkendelse" in report
