@@ -92,3 +92,20 @@ def test_the_seeds_words_label_their_controls() -> None:
 def test_stored_run_reasons_read_in_danish(stored: str, danish: str) -> None:
     assert reason_text(stored, "da") == danish
     assert reason_text(stored, "en") == stored
+
+
+def test_every_effect_kind_the_engine_records_has_a_word() -> None:
+    # Given every literal effect kind the services and the storage write ("kind": "rejected", _effect(…, "write_off"))
+    sources = [*(ROOT / "shared" / "services").rglob("*.py"), *(ROOT / "shared" / "storage").rglob("*.py")]
+    kinds = set()
+    for path in sources:
+        text = path.read_text(encoding="utf-8")
+        kinds |= set(re.findall(r"\"kind\": \"([a-z_]+)\"", text))
+        kinds |= set(re.findall(r"\b_effect\(day, \"([a-z_]+)\"", text))
+        kinds |= set(re.findall(r"^KIND = \"([a-z_]+)\"", text, re.M))
+    kinds |= {"email", "sms", "fee", "bs", "interest", "compensation", "payment", "credit_note", "settlement", "case"}
+    assert {"rejected", "unconfirmed", "bs_delivery", "write_off", "fee_reversal"} <= kinds
+    # Then the console names each in Danish and English (a raw "rejected" showed in an invoice's timeline)
+    # ("fee_reversed" is a billing line's state, not an effect)
+    missing = sorted(kind for kind in kinds - {"fee_reversed"} if f"effect.{kind}" not in TEXTS)
+    assert missing == []
