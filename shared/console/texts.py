@@ -7,6 +7,7 @@ rykkerflow nu", "Robot status", "Venter på robot", "Godkend alle").
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Literal
 
 Lang = Literal["da", "en"]
@@ -377,9 +378,76 @@ TEXTS: dict[str, tuple[str, str]] = {
 }
 
 
+def _kroner(amount: str) -> str:
+    """``1234.50`` as ``1.234,50 kr.`` (the stored reasons write amounts the machine way)."""
+    whole, _, cents = amount.partition(".")
+    return f"{int(whole):,}".replace(",", ".") + f",{(cents + '00')[:2]} kr."
+
+
+def _day(iso: str) -> str:
+    """``2026-03-02`` as ``2. marts 2026``, as the status report and the letters write a date."""
+    from datetime import date
+
+    from shared.rendering.formatting import format_date  # Babel, loaded where a reason is read
+
+    return format_date(date.fromisoformat(iso), "da")
+
+
+_FEE_LAW = "renteloven § 9 b, stk. 2"
+
 # Run and effect reasons are stored in English (the effect log's language, without their codes); the
 # common ones read in Danish here (the status report says them from their codes: shared/rendering/reasons.py).
-DANISH_REASONS = (
+# Each entry: a pattern of the English text, and the Danish text ({0}… the pattern's groups) or a function of them.
+DANISH_REASONS: tuple[tuple[re.Pattern[str], str | Callable[..., str]], ...] = (
+    (
+        re.compile(r"Betalingsservice is not enabled for this tenant \(settings\.bs\.enabled\)"),
+        "Betalingsservice er ikke slået til i indstillingerne",
+    ),
+    (
+        re.compile(r"Betalingsservice has no creditor number \(settings\.bs\.creditor_number\)"),
+        "Betalingsservice mangler et kreditornummer i indstillingerne",
+    ),
+    (re.compile(r"the fee may not be charged"), "gebyret må ikke opkræves"),
+    (
+        re.compile(r"(.+) has been disputed; reminders after a dispute carry no fee \(renteloven § 9 b, stk\. 1\)"),
+        "der er gjort indsigelse mod faktura {0}; rykkere efter en indsigelse er uden gebyr (renteloven § 9 b, stk. 1)",
+    ),
+    (
+        re.compile(r"(\d+) fees have already been charged for (.+), at most (\d+) per claim \(.+\)"),
+        "der er allerede opkrævet {0} gebyrer for faktura {1}, højst {2} pr. krav (" + _FEE_LAW + ")",
+    ),
+    (
+        re.compile(r"last fee for (.+) was charged on (\d{4}-\d\d-\d\d), less than (\d+) days ago \(.+\)"),
+        lambda invoice, on, days: (
+            f"sidste gebyr for faktura {invoice} blev opkrævet {_day(on)}, under {days} dage siden ({_FEE_LAW})"
+        ),
+    ),
+    (
+        re.compile(r"fee ([\d.]+) exceeds the ([\d.]+) maximum for (.+) \(.+\)"),
+        lambda fee, most, who: (
+            f"gebyret på {_kroner(fee)} overstiger grænsen på {_kroner(most)} for "
+            f"{'en forbruger' if 'consumer' in who else 'en erhvervskunde uden aftalte højere gebyrer'} ({_FEE_LAW})"
+        ),
+    ),
+    (
+        re.compile(r"the fixed compensation is only for business customers \(renteloven § 9 a, stk\. 3\)"),
+        "kompensationsbeløbet gælder kun erhvervskunder (renteloven § 9 a, stk. 3)",
+    ),
+    (
+        re.compile(r"the compensation was charged already in this arrears period \(renteloven § 9 a, stk\. 3\)"),
+        "kompensationsbeløbet er allerede opkrævet i denne periode med restance (renteloven § 9 a, stk. 3)",
+    ),
+    (
+        re.compile(r"no late-payment interest has accrued since the last charge"),
+        "der er ikke påløbet morarente siden sidste opkrævning",
+    ),
+    (
+        re.compile(r"open total ([\d.]+) is below the de-minimis threshold ([\d.]+)"),
+        lambda total, threshold: f"ubetalt i alt {_kroner(total)} er under bagatelgrænsen på {_kroner(threshold)}",
+    ),
+    (re.compile(r"disputed until resolved"), "indsigelse, indtil den er afklaret"),
+    (re.compile(r"disputed until (\d{4}-\d\d-\d\d)"), lambda until: f"indsigelse til {_day(until)}"),
+    (re.compile(r"unknown customer"), "ukendt kunde"),
     (
         re.compile(r"journal '([^']+)' has (\d+) unposted entr(?:y|ies)"),
         "kladden '{0}' har {1} ikke-bogført{2} postering{3}",
@@ -463,6 +531,8 @@ def _danish_reason(reason: str) -> str | None:
     for pattern, danish in DANISH_REASONS:
         found = pattern.fullmatch(reason)
         if found:
+            if callable(danish):
+                return danish(*found.groups())
             plural = ("e", "er") if found.lastindex and found.group(found.lastindex) != "1" else ("", "")
             return danish.format(*found.groups(), *plural)
     return None

@@ -85,6 +85,40 @@ def test_the_seeds_words_label_their_controls() -> None:
             "3 besked(er) fra 2 rykker(e) venter på at blive sendt, fordi køerne fejlede, indtil tiden løb ud; "
             "kørslen fortsætter",
         ),
+        (
+            "F7 has been disputed; reminders after a dispute carry no fee (renteloven § 9 b, stk. 1)",
+            "der er gjort indsigelse mod faktura F7; rykkere efter en indsigelse er uden gebyr "
+            "(renteloven § 9 b, stk. 1)",
+        ),
+        (
+            "last fee for F7 was charged on 2026-03-02, less than 10 days ago (renteloven § 9 b, stk. 2)",
+            "sidste gebyr for faktura F7 blev opkrævet 2. marts 2026, under 10 dage siden (renteloven § 9 b, stk. 2)",
+        ),
+        (
+            "fee 1250.00 exceeds the 100.00 maximum for a consumer (renteloven § 9 b, stk. 2)",
+            "gebyret på 1.250,00 kr. overstiger grænsen på 100,00 kr. for en forbruger (renteloven § 9 b, stk. 2)",
+        ),
+        (
+            "3 fees have already been charged for F7, at most 3 per claim (renteloven § 9 b, stk. 2)",
+            "der er allerede opkrævet 3 gebyrer for faktura F7, højst 3 pr. krav (renteloven § 9 b, stk. 2)",
+        ),
+        (
+            "open total 50.00 is below the de-minimis threshold 101.00",
+            "ubetalt i alt 50,00 kr. er under bagatelgrænsen på 101,00 kr.",
+        ),
+        ("disputed until 2026-04-01", "indsigelse til 1. april 2026"),
+        (
+            "Betalingsservice is not enabled for this tenant (settings.bs.enabled)",
+            "Betalingsservice er ikke slået til i indstillingerne",
+        ),
+        (
+            "the fixed compensation is only for business customers (renteloven § 9 a, stk. 3)",
+            "kompensationsbeløbet gælder kun erhvervskunder (renteloven § 9 a, stk. 3)",
+        ),
+        (
+            "no late-payment interest has accrued since the last charge",
+            "der er ikke påløbet morarente siden sidste opkrævning",
+        ),
         ("something new", "something new"),
         ("something new; journal 'kasse' has 1 unposted entry", "something new; journal 'kasse' has 1 unposted entry"),
     ],
