@@ -161,6 +161,19 @@ _LEADS = {
 }
 
 
+def danish_reason(error: DunningError, lang: Lang) -> str:
+    """The reason alone (no lead, no field: a form names its field by its label), in Danish where the
+    catalogue knows it — without its closing full stop, as a form's problem line adds its own."""
+    reason = error.reason.removeprefix("Value error, ")
+    if lang == "da":
+        reason = reason.removeprefix(f"{error.field}: ") if error.field else reason
+        for pattern, danish in REFUSALS:
+            found = pattern.fullmatch(reason)
+            if found:
+                return danish(found, lang).rstrip(".")
+    return reason
+
+
 def refusal_text(error: DunningError, lang: Lang) -> str:
     """``error`` as the console says it: in Danish from the catalogue (the field is in the words);
     in English, or when the catalogue does not know it, the service's reason naming its field once."""
