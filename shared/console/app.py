@@ -242,15 +242,17 @@ def handle(console: Console, request: Request) -> Response:
     page = Page(request, console, session, _language(request), now)
     if found is None:
         return page.render("message.html.j2", code=404, title=page.t("not_found"), detail=request.path)
-    if found is False:
-        return Response(status=405, body="method not allowed", headers={"Allow": "GET, POST"})
+    if found is False:  # a button's address typed or reloaded as a page (or a page's posted to)
+        response = page.render("message.html.j2", code=405, title=page.t("error"), detail=page.t("not_a_page"))
+        response.headers["Allow"] = "POST" if request.method == "GET" else "GET"
+        return response
     assert not isinstance(found, bool)
     route, arguments = found
     if not route.public and session is None:
         if request.method == "GET":
             target = request.path + (("?" + _query_text(request.query)) if request.query else "")
             return redirect(page.url("/login") + "?next=" + quoted(target))
-        return page.render("message.html.j2", code=401, title=page.t("login"), detail=page.t("login"))
+        return page.render("message.html.j2", code=401, title=page.t("login.again"), detail=page.t("login.ended"))
     if request.method == "POST" and not route.public:
         assert session is not None
         given = request.value(security.CSRF_FIELD) or request.headers.get(security.CSRF_HEADER)

@@ -309,6 +309,17 @@ TEXTS: dict[str, tuple[str, str]] = {
     "usage.none": ("Intet forbrug i måneden.", "No usage this month."),
     "error": ("Det kunne ikke lade sig gøre", "That could not be done"),
     "not_found": ("Siden findes ikke", "Page not found"),
+    "not_a_page": (
+        "Adressen hører til en knap i konsollen og kan ikke åbnes som en side. Intet er gjort – brug knappen på siden.",
+        "The address belongs to a button in the console and cannot be opened as a page. Nothing was done.",
+    ),
+    "login.again": ("Log ind igen", "Log in again"),
+    "login.ended": (
+        "Din session er udløbet eller afsluttet (fx med »Log ud« på en anden enhed). Intet er gjort – log ind, "
+        "og prøv igen.",
+        "Your session expired or was ended (e.g. with 'Log out' on another device). Nothing was done – log in and "
+        "try again.",
+    ),
     "forbidden.csrf": (
         "Handlingen blev afvist: formularen var for gammel eller kom ikke fra konsollen. Prøv igen.",
         "The action was refused: the form was stale or did not come from the console. Try again.",

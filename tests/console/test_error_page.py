@@ -107,3 +107,27 @@ def test_a_broken_e_mail_link_says_what_to_do_not_the_title_again() -> None:
     assert status == 400
     assert "<h1>Linket er ugyldigt.</h1>" in body
     assert alert(body).startswith("Linket er ændret eller ikke kopieret helt.")
+
+
+def test_a_buttons_address_opened_as_a_page_says_so_in_danish() -> None:
+    # When the address of "Genoptag" is typed (or reloaded) in the browser
+    status, body = client().get(f"/runs/{RUN}/resume")
+    # Then a Danish page says it belongs to a button and nothing was done (was a bare "method not allowed")
+    assert status == 405
+    assert alert(body).startswith("Adressen hører til en knap i konsollen")
+    assert "method not allowed" not in body
+
+
+def test_a_button_pressed_after_the_session_ended_says_what_happened() -> None:
+    # Given the operator's session ended (no cookie: expired, or "Log ud" on another device)
+    from shared.console.app import handle
+    from shared.console.http import Request
+
+    console = client()
+    # When they press "Godkend alle"
+    answer = handle(console.console, Request("POST", "/approvals/approve", form={"all": ["true"]}, headers={}))
+    body = answer.body if isinstance(answer.body, str) else answer.body.decode()
+    # Then the page says the session ended and nothing was done (it said "Log ind" twice)
+    assert answer.status == 401
+    assert "<h1>Log ind igen</h1>" in body
+    assert alert(body).startswith("Din session er udløbet eller afsluttet")
