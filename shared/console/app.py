@@ -241,7 +241,8 @@ def handle(console: Console, request: Request) -> Response:
         session = None
     page = Page(request, console, session, _language(request), now)
     if found is None:
-        return page.render("message.html.j2", code=404, title=page.t("not_found"), detail=request.path)
+        detail = page.t("not_found.detail", path=request.path)
+        return page.render("message.html.j2", code=404, title=page.t("not_found"), detail=detail)
     if found is False:  # a button's address typed or reloaded as a page (or a page's posted to)
         response = page.render("message.html.j2", code=405, title=page.t("error"), detail=page.t("not_a_page"))
         response.headers["Allow"] = "POST" if request.method == "GET" else "GET"

@@ -309,6 +309,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "usage.none": ("Intet forbrug i måneden.", "No usage this month."),
     "error": ("Det kunne ikke lade sig gøre", "That could not be done"),
     "not_found": ("Siden findes ikke", "Page not found"),
+    "not_found.detail": (
+        "Konsollen har ingen side med adressen {path}. Find siden i menuen ovenfor.",
+        "The console has no page at {path}. Find the page in the menu above.",
+    ),
     "not_a_page": (
         "Adressen hører til en knap i konsollen og kan ikke åbnes som en side. Intet er gjort – brug knappen på siden.",
         "The address belongs to a button in the console and cannot be opened as a page. Nothing was done.",

@@ -131,3 +131,10 @@ def test_a_button_pressed_after_the_session_ended_says_what_happened() -> None:
     assert answer.status == 401
     assert "<h1>Log ind igen</h1>" in body
     assert alert(body).startswith("Din session er udløbet eller afsluttet")
+
+
+def test_an_address_the_console_does_not_have_says_so_in_danish() -> None:
+    status, body = client().get("/kunder")
+    assert status == 404
+    assert "<h1>Siden findes ikke</h1>" in body
+    assert alert(body) == "Konsollen har ingen side med adressen /kunder. Find siden i menuen ovenfor."
