@@ -23,7 +23,7 @@ def by_customer(proposals: list[dict[str, Any]]) -> list[dict[str, Any]]:
         row["invoices"] += proposal["invoices"]
         row["steps"].append(proposal["step"])
         row["amount"] += Decimal(proposal["amount"])
-        row["cases"] += proposal["kind"] == "case"
+        row["cases"] += proposal["kind"] == "collection"
     return [{"customer": customer} | row for customer, row in sorted(rows.items())]
 
 
