@@ -358,7 +358,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "effect.case": ("Inkassosag", "Collection case"),
     "effect.proposal": ("Forslag", "Proposal"),
     "effect.rejected": ("Forslag afvist", "Proposal rejected"),
-    "effect.collection": ("Inkassosag", "Collection case"),
+    "effect.collection": ("Sendt til inkasso", "Handed to collection"),
     "effect.unconfirmed": ("Afsendelse uafklaret", "Send unconfirmed"),
     "effect.bs_delivery": ("Betalingsservice-leverance", "Betalingsservice delivery"),
     "effect.payment": ("Betaling", "Payment"),
