@@ -66,3 +66,24 @@ def test_a_collection_case_waiting_for_approval_reads_as_one() -> None:
     assert row[: row.index("</tr>")].count("<td>Inkassosag</td>") == 1
     row = customers[customers.index('<tr data-customer="C1">') :]
     assert "Inkassosag" in row[: row.index("</tr>")]
+
+
+def test_a_decided_collection_case_names_itself_not_a_step_number() -> None:
+    # Given an approved debt-collection case of a two-step template (its key's step is 3: after the last)
+    repo = MemoryStore()
+    repo.put_settings(TenantSettings(tenant="jensen"))
+    repo.put_customer(Customer(customer_id="K100", name="Hansen Tømrer ApS"))
+    steps = [
+        {"name": "Påmindelse", "days": 5, "actions": ["email"]},
+        {"name": "Rykker 1", "days": 10, "actions": ["email"]},
+    ]
+    define_template(
+        repo, TemplateDefinition.model_validate({"name": "standard", "steps": steps}), date(2026, 3, 1), actor="t"
+    )
+    key = "jensen/K100/standard_v1/3/proposal/0643335fff27e209@2026-03-02T05:00:00Z~manual"
+    repo.note_actor("proposal", key, "approved_by", "bo@jensen.example")
+    # When the approvals page is shown
+    _, body = ConsoleClient(repo).get("/approvals")
+    # Then the decided row says "Inkassosag" where a reminder says its step's name (it said "3")
+    row = body[body.index(f'<tr data-key="{key}">') :]
+    assert "<td>Inkassosag</td>" in row[: row.index("</tr>")]

@@ -53,6 +53,8 @@ def _step_names(page: Page, decisions: list[dict[str, str]]) -> dict[tuple[str, 
         except DunningError:
             continue
         names |= {(version, str(number)): step.name for number, step in enumerate(steps, start=1)}
+        # a debt-collection case is the "step" after the last (O14)
+        names[(version, str(len(steps) + 1))] = page.t("proposal.case")
     return names
 
 
