@@ -247,6 +247,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "template.steps": ("Trin", "Steps"),
     "template.step_name": ("Navn", "Name"),
     "template.days": ("Dage", "Days"),
+    "template.days_first": ("Dage efter forfald", "Days after the due date"),
+    "template.days_next": ("Dage efter forrige trin", "Days after the previous step"),
+    "template.after_due": ("{days} {unit} efter forfald", "{days} {unit} after the due date"),
+    "template.after_previous": ("{days} {unit} efter forrige trin", "{days} {unit} after the previous step"),
+    "template.warning": ("inkassovarsel", "collection warning"),
+    "unit.day": ("dag", "day"),
+    "unit.days": ("dage", "days"),
     "template.actions": ("Handlinger", "Actions"),
     "template.fee": ("Gebyr (kr.)", "Fee (DKK)"),
     "template.fee_cap": (

@@ -149,3 +149,33 @@ def test_a_refused_text_says_why_in_danish(typed: dict[str, str], said: str) -> 
     assert problem is not None
     assert problem.group(1) == said + " Intet er gemt – ret feltet og prøv igen."
     assert "unknown variable" not in body and "does not compile" not in body
+
+
+def test_each_steps_days_say_from_when_and_the_collection_warning_is_marked() -> None:
+    # Given a template whose second step is the collection warning
+    repo = MemoryStore()
+    repo.put_settings(TenantSettings(tenant="jensen"))
+    steps = [
+        {"name": "Påmindelse", "days": 1, "actions": ["email"]},
+        {"name": "Rykker 1", "days": 10, "actions": ["email", {"fee": "100.00"}], "inkassovarsel": True},
+    ]
+    define_template(
+        repo, TemplateDefinition.model_validate({"name": "standard", "steps": steps}), date(2026, 3, 1), actor="t"
+    )
+    # When its page is shown
+    status, body = ConsoleClient(repo).get(PATH)
+    # Then step 1 counts from the due date and step 2 from step 1, and step 2 says it is the collection warning
+    assert status == 200
+    row = re.sub(
+        r"<[^>]+>",
+        "",
+        body[
+            body.index('<tr data-version="standard_v1">') : body.index(
+                "</tr>", body.index('<tr data-version="standard_v1">')
+            )
+        ],
+    )
+    assert "Påmindelse (1 dag efter forfald: e-mail)" in row
+    assert "Rykker 1 (10 dage efter forrige trin: e-mail, gebyr, 100,00 kr., inkassovarsel)" in row
+    # And the form's day fields say the same
+    assert "Dage efter forfald<input" in body and "Dage efter forrige trin<input" in body
