@@ -42,6 +42,9 @@ _PATTERNS = {
     r"^[A-Za-z0-9][A-Za-z0-9 _.-]*$": "letters, digits, spaces and _ . - (starting with a letter or digit)",
     r"^\+?[0-9 ]{4,19}$": "a phone number like +4520123456",
     r"^[0-9]{4}-(0[1-9]|1[0-2])$": "a month YYYY-MM",
+    r"^[0-9][0-9TZ:.+-]*(~[a-z]+)?$": "a run id like 2026-01-29T05:00:00Z~manual (dunning runs lists them)",
+    r"^[A-Za-z0-9][A-Za-z0-9 -]*$": "letters, digits, spaces and - (a postcode like 8000 or 211 34)",
+    r"^[A-Z]{2}$": "a two-letter country code like DK or SE",
 }
 
 

@@ -20,7 +20,9 @@ def register(commands: Any) -> None:
         "pairs",
         nargs="*",
         metavar="NAME=VALUE",
-        help="e.g. tenant_name='Hansen ApS' default_template=standard bs.enabled=true (dots for nested settings)",
+        help="e.g. tenant_name='Hansen ApS' default_template=standard bs.enabled=true (dots for nested "
+        "settings) check_journals=Bank,Kasse (a list: comma-separated, or JSON such as "
+        "approval_required='[\"Rykker 2\"]')",
     )
     change.add_argument("--file", help="a YAML/JSON file of settings, e.g. examples/settings.yaml")
 
@@ -41,7 +43,10 @@ def _set(args: argparse.Namespace, api: Api) -> int:
         *parents, leaf = name.split(".")
         for parent in parents:
             target = target.setdefault(parent, {})
-        target[leaf] = setting_value(text) if text else None
+        if name in LIST_SETTINGS:
+            target[leaf] = list_value(text)  # empty: no names
+        else:
+            target[leaf] = setting_value(text) if text else None
     if not changes:
         raise UsageError("name at least one NAME=VALUE or a --file")
     return _print(args, call(api, "PATCH", "/settings", changes))
@@ -54,6 +59,18 @@ def _print(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     rows = [{"setting": k, "value": v} for k, v in settings.items()]
     print(table(rows, ("setting", "value")))
     return OK
+
+
+# Settings that hold a list of names: a bare value is a comma-separated list, as the console's form
+# takes them ("check_journals=Bank" meant the list ["Bank"] and was refused as "expected a list").
+LIST_SETTINGS = {"check_journals", "excluded_customers"}
+
+
+def list_value(text: str) -> Any:
+    """A list setting's value: JSON when it starts with ``[``, else comma-separated names."""
+    if text.startswith("["):
+        return setting_value(text)
+    return [name.strip() for name in text.split(",") if name.strip()]
 
 
 def setting_value(text: str) -> Any:

@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 from shared.console import security, services
 from shared.console.http import Request, Response, Router, quoted, redirect
 from shared.console.pages import pages_for, register
+from shared.console.refusals import refusal_text
 from shared.console.texts import TEXTS, Lang, reason_text, say
 from shared.domain.settings import TenantSettings
 from shared.errors import DunningError
@@ -240,16 +241,19 @@ def handle(console: Console, request: Request) -> Response:
         session = None
     page = Page(request, console, session, _language(request), now)
     if found is None:
-        return page.render("message.html.j2", code=404, title=page.t("not_found"), detail=request.path)
-    if found is False:
-        return Response(status=405, body="method not allowed", headers={"Allow": "GET, POST"})
+        detail = page.t("not_found.detail", path=request.path)
+        return page.render("message.html.j2", code=404, title=page.t("not_found"), detail=detail)
+    if found is False:  # a button's address typed or reloaded as a page (or a page's posted to)
+        response = page.render("message.html.j2", code=405, title=page.t("error"), detail=page.t("not_a_page"))
+        response.headers["Allow"] = "POST" if request.method == "GET" else "GET"
+        return response
     assert not isinstance(found, bool)
     route, arguments = found
     if not route.public and session is None:
         if request.method == "GET":
             target = request.path + (("?" + _query_text(request.query)) if request.query else "")
             return redirect(page.url("/login") + "?next=" + quoted(target))
-        return page.render("message.html.j2", code=401, title=page.t("login"), detail=page.t("login"))
+        return page.render("message.html.j2", code=401, title=page.t("login.again"), detail=page.t("login.ended"))
     if request.method == "POST" and not route.public:
         assert session is not None
         given = request.value(security.CSRF_FIELD) or request.headers.get(security.CSRF_HEADER)
@@ -260,8 +264,7 @@ def handle(console: Console, request: Request) -> Response:
         response = route.handler(page, **arguments)
     except DunningError as error:
         status = {"not_found": 404, "conflict": 409}.get(error.code, 422)
-        named = not error.field or error.reason.startswith(f"{error.field}:")
-        detail = error.reason if named else f"{error.field}: {error.reason}"
+        detail = refusal_text(error, page.lang)
         response = page.render("message.html.j2", code=status, title=page.t("error"), detail=detail)
     response.headers.setdefault("Server-Timing", f"app;dur={(time.perf_counter() - started) * 1000:.1f}")
     response.headers.setdefault("Cache-Control", "no-store")

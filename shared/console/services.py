@@ -19,7 +19,7 @@ from shared.storage.repository import repository_for
 
 if TYPE_CHECKING:
     from shared.services import preview, statements
-    from shared.services.tenant.accounting import journal_entries
+    from shared.services.tenant.accounting import journal_entries, post_journal
     from shared.services.tenant.agreements import AgreementRow, list_agreements
     from shared.services.tenant.approvals import decisions, list_proposals
     from shared.services.tenant.collection import list_cases
@@ -63,6 +63,7 @@ __all__ = [
     "list_proposals",
     "list_templates",
     "move_agreements",
+    "post_journal",
     "preview",
     "repository_for",
     "session_open",
@@ -76,6 +77,7 @@ _HOMES: dict[str, tuple[str, str | None]] = {
     "preview": ("shared.services.preview", None),
     "statements": ("shared.services.statements", None),
     "journal_entries": ("shared.services.tenant.accounting", "journal_entries"),
+    "post_journal": ("shared.services.tenant.accounting", "post_journal"),
     "AgreementRow": ("shared.services.tenant.agreements", "AgreementRow"),
     "list_agreements": ("shared.services.tenant.agreements", "list_agreements"),
     "decisions": ("shared.services.tenant.approvals", "decisions"),

@@ -7,6 +7,7 @@ rykkerflow nu", "Robot status", "Venter på robot", "Godkend alle").
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Literal
 
 Lang = Literal["da", "en"]
@@ -105,8 +106,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "report.none": ("Kørslen har ingen hændelser.", "The run has no effects."),
     "paused.title": ("Kørslen er sat på pause", "The run is paused"),
     "paused.entries": (
-        "Der er ikke-bogførte posteringer i kassekladden. Bogfør dem, og genoptag derefter kørslen.",
-        "The journal has unposted entries. Post them, then resume the run.",
+        "Der er ikke-bogførte indbetalinger i kassekladden. Bogfør dem og genoptag, så ingen kunde rykkes for "
+        "det, de har betalt – eller genoptag uden at bogføre: så kører robotten, som om posteringerne ikke fandtes.",
+        "The journal has unposted payments. Post them and resume, so no customer is reminded of what they paid "
+        "– or resume without posting: the robot then runs as if the entries did not exist.",
+    ),
+    "post_and_resume": ("Bogfør posteringerne og genoptag", "Post the entries and resume"),
+    "resume_unposted": ("Genoptag uden at bogføre", "Resume without posting"),
+    "posted_and_resumed": (
+        "{count} postering(er) er bogført – kørslen genoptages, robotten starter om lidt.",
+        "{count} entr(y/ies) posted – the run resumes shortly.",
     ),
     "paused.none_left": ("Alle posteringer er bogført.", "Every entry is posted."),
     "resume": ("Genoptag", "Resume"),
@@ -189,6 +198,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Robotten kan ikke starte endnu: udfyld og gem indstillingerne (afsender, betaling, standardskabelon) først.",
         "The robot cannot start yet: fill in and save the settings (sender, payment, default template) first.",
     ),
+    "settings.approval_steps": (
+        "Gælder kun trinnene: {steps}. De andre trin sendes uden godkendelse.",
+        "Only for the steps: {steps}. The other steps are sent without approval.",
+    ),
     "settings.refused": (
         "Intet er gemt – ret feltet og prøv igen.",
         "Nothing was saved – correct the field and try again.",
@@ -234,6 +247,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "template.steps": ("Trin", "Steps"),
     "template.step_name": ("Navn", "Name"),
     "template.days": ("Dage", "Days"),
+    "template.days_first": ("Dage efter forfald", "Days after the due date"),
+    "template.days_next": ("Dage efter forrige trin", "Days after the previous step"),
+    "template.after_due": ("{days} {unit} efter forfald", "{days} {unit} after the due date"),
+    "template.after_previous": ("{days} {unit} efter forrige trin", "{days} {unit} after the previous step"),
+    "template.warning": ("inkassovarsel", "collection warning"),
+    "unit.day": ("dag", "day"),
+    "unit.days": ("dage", "days"),
     "template.actions": ("Handlinger", "Actions"),
     "template.fee": ("Gebyr (kr.)", "Fee (DKK)"),
     "template.fee_cap": (
@@ -296,12 +316,35 @@ TEXTS: dict[str, tuple[str, str]] = {
     "usage.none": ("Intet forbrug i måneden.", "No usage this month."),
     "error": ("Det kunne ikke lade sig gøre", "That could not be done"),
     "not_found": ("Siden findes ikke", "Page not found"),
+    "not_found.detail": (
+        "Konsollen har ingen side med adressen {path}. Find siden i menuen ovenfor.",
+        "The console has no page at {path}. Find the page in the menu above.",
+    ),
+    "not_a_page": (
+        "Adressen hører til en knap i konsollen og kan ikke åbnes som en side. Intet er gjort – brug knappen på siden.",
+        "The address belongs to a button in the console and cannot be opened as a page. Nothing was done.",
+    ),
+    "login.again": ("Log ind igen", "Log in again"),
+    "login.ended": (
+        "Din session er udløbet eller afsluttet (fx med »Log ud« på en anden enhed). Intet er gjort – log ind, "
+        "og prøv igen.",
+        "Your session expired or was ended (e.g. with 'Log out' on another device). Nothing was done – log in and "
+        "try again.",
+    ),
     "forbidden.csrf": (
         "Handlingen blev afvist: formularen var for gammel eller kom ikke fra konsollen. Prøv igen.",
         "The action was refused: the form was stale or did not come from the console. Try again.",
     ),
     "link.expired": ("Linket er udløbet.", "The link has expired."),
     "link.forged": ("Linket er ugyldigt.", "The link is not valid."),
+    "link.expired_hint": (
+        "Links i robottens e-mails virker i 14 dage. Find siden i menuen ovenfor i stedet.",
+        "Links in the robot's e-mails work for 14 days. Find the page in the menu above instead.",
+    ),
+    "link.forged_hint": (
+        "Linket er ændret eller ikke kopieret helt. Åbn det fra e-mailen igen, eller find siden i menuen ovenfor.",
+        "The link was changed or not copied in full. Open it from the e-mail again, or find the page in the menu.",
+    ),
     "language": ("English", "Dansk"),
     "effect.issued": ("Udstedt", "Issued"),
     "effect.due": ("Forfald", "Due"),
@@ -321,6 +364,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "effect.fee_reversal": ("Tilbageført gebyr", "Fee reversed"),
     "effect.case": ("Inkassosag", "Collection case"),
     "effect.proposal": ("Forslag", "Proposal"),
+    "effect.rejected": ("Forslag afvist", "Proposal rejected"),
+    "effect.collection": ("Sendt til inkasso", "Handed to collection"),
+    "effect.unconfirmed": ("Afsendelse uafklaret", "Send unconfirmed"),
+    "effect.bs_delivery": ("Betalingsservice-leverance", "Betalingsservice delivery"),
     "effect.payment": ("Betaling", "Payment"),
     "effect.credit_note": ("Kreditnota", "Credit note"),
     "effect.dispute": ("Indsigelse", "Dispute"),
@@ -353,14 +400,106 @@ TEXTS: dict[str, tuple[str, str]] = {
 }
 
 
+def _kroner(amount: str) -> str:
+    """``1234.50`` as ``1.234,50 kr.`` (the stored reasons write amounts the machine way)."""
+    whole, _, cents = amount.partition(".")
+    return f"{int(whole):,}".replace(",", ".") + f",{(cents + '00')[:2]} kr."
+
+
+def _day(iso: str) -> str:
+    """``2026-03-02`` as ``2. marts 2026``, as the status report and the letters write a date."""
+    from datetime import date
+
+    from shared.rendering.formatting import format_date  # Babel, loaded where a reason is read
+
+    return format_date(date.fromisoformat(iso), "da")
+
+
+_FEE_LAW = "renteloven § 9 b, stk. 2"
+
 # Run and effect reasons are stored in English (the effect log's language, without their codes); the
 # common ones read in Danish here (the status report says them from their codes: shared/rendering/reasons.py).
-DANISH_REASONS = (
+# Each entry: a pattern of the English text, and the Danish text ({0}… the pattern's groups) or a function of them.
+DANISH_REASONS: tuple[tuple[re.Pattern[str], str | Callable[..., str]], ...] = (
     (
-        re.compile(r"journal '(.+)' has (\d+) unposted entr(?:y|ies)"),
+        re.compile(r"Betalingsservice is not enabled for this tenant \(settings\.bs\.enabled\)"),
+        "Betalingsservice er ikke slået til i indstillingerne",
+    ),
+    (
+        re.compile(r"Betalingsservice has no creditor number \(settings\.bs\.creditor_number\)"),
+        "Betalingsservice mangler et kreditornummer i indstillingerne",
+    ),
+    (re.compile(r"the fee may not be charged"), "gebyret må ikke opkræves"),
+    (
+        re.compile(r"(.+) has been disputed; reminders after a dispute carry no fee \(renteloven § 9 b, stk\. 1\)"),
+        "der er gjort indsigelse mod faktura {0}; rykkere efter en indsigelse er uden gebyr (renteloven § 9 b, stk. 1)",
+    ),
+    (
+        re.compile(r"(\d+) fees have already been charged for (.+), at most (\d+) per claim \(.+\)"),
+        "der er allerede opkrævet {0} gebyrer for faktura {1}, højst {2} pr. krav (" + _FEE_LAW + ")",
+    ),
+    (
+        re.compile(r"last fee for (.+) was charged on (\d{4}-\d\d-\d\d), less than (\d+) days ago \(.+\)"),
+        lambda invoice, on, days: (
+            f"sidste gebyr for faktura {invoice} blev opkrævet {_day(on)}, under {days} dage siden ({_FEE_LAW})"
+        ),
+    ),
+    (
+        re.compile(r"fee ([\d.]+) exceeds the ([\d.]+) maximum for (.+) \(.+\)"),
+        lambda fee, most, who: (
+            f"gebyret på {_kroner(fee)} overstiger grænsen på {_kroner(most)} for "
+            f"{'en forbruger' if 'consumer' in who else 'en erhvervskunde uden aftalte højere gebyrer'} ({_FEE_LAW})"
+        ),
+    ),
+    (
+        re.compile(r"the fixed compensation is only for business customers \(renteloven § 9 a, stk\. 3\)"),
+        "kompensationsbeløbet gælder kun erhvervskunder (renteloven § 9 a, stk. 3)",
+    ),
+    (
+        re.compile(r"the compensation was charged already in this arrears period \(renteloven § 9 a, stk\. 3\)"),
+        "kompensationsbeløbet er allerede opkrævet i denne periode med restance (renteloven § 9 a, stk. 3)",
+    ),
+    (
+        re.compile(r"no late-payment interest has accrued since the last charge"),
+        "der er ikke påløbet morarente siden sidste opkrævning",
+    ),
+    (
+        re.compile(r"open total ([\d.]+) is below the de-minimis threshold ([\d.]+)"),
+        lambda total, threshold: f"ubetalt i alt {_kroner(total)} er under bagatelgrænsen på {_kroner(threshold)}",
+    ),
+    (re.compile(r"disputed until resolved"), "indsigelse, indtil den er afklaret"),
+    (re.compile(r"disputed until (\d{4}-\d\d-\d\d)"), lambda until: f"indsigelse til {_day(until)}"),
+    (re.compile(r"unknown customer"), "ukendt kunde"),
+    (
+        re.compile(r"journal '([^']+)' has (\d+) unposted entr(?:y|ies)"),
         "kladden '{0}' har {1} ikke-bogført{2} postering{3}",
     ),
-    (re.compile(r"bank connection '(.+)' is inactive"), "bankforbindelsen '{0}' er ikke aktiv"),
+    (re.compile(r"bank connection '([^']+)' is inactive"), "bankforbindelsen '{0}' er ikke aktiv"),
+    (
+        re.compile(r"settings\.check_journals names unknown journal '([^']+)'"),
+        "kassekladden '{0}' under »Kassekladder der skal være bogført« findes ikke",
+    ),
+    (
+        re.compile(r"settings\.excluded_customers names unknown customer '([^']+)'"),
+        "kunden '{0}' under »Kunder uden rykkere« findes ikke",
+    ),
+    (re.compile(r"fanned out over (\d+) due-index shards"), "fordelt på {0} dele, der kører side om side"),
+    (
+        re.compile(r"(\d+) due-index shards handed out in (\d+) work item\(s\)"),
+        "{0} dele fordelt i {1} arbejdspakke(r)",
+    ),
+    (
+        re.compile(r"moving invoices to the customer-sharded due index; the run continues"),
+        "fakturaerne flyttes til det nye forfaldsindeks; kørslen fortsætter",
+    ),
+    (
+        re.compile(
+            r"(\d+) message\(s\) of (\d+) reminder\(s\) wait in the outbox: the queues failed until the time "
+            r"ran out; the run continues"
+        ),
+        "{0} besked(er) fra {1} rykker(e) venter på at blive sendt, fordi køerne fejlede, indtil tiden løb ud; "
+        "kørslen fortsætter",
+    ),
     (re.compile(r"waiting for run (.+)"), "venter på kørsel {0}"),
     (
         re.compile(r"reminders are (?:disabled|switched off)(?: \(settings\.reminders_enabled\))?"),
@@ -391,15 +530,34 @@ DANISH_REASONS = (
 
 
 def reason_text(reason: str | None, lang: Lang) -> str:
-    """A stored run reason in the operator's language (unknown ones as stored)."""
+    """A stored run reason in the operator's language (unknown ones as stored).
+
+    A run stopped by several problems stores them joined by "; " (a configuration problem after
+    "configuration: "); each is said on its own, and the whole is kept as stored unless every part
+    is known."""
     if not reason or lang == "en":
         return reason or ""
+    whole = _danish_reason(reason)
+    if whole is not None:
+        return whole
+    text, lead = reason, ""
+    if reason.startswith("configuration: "):
+        text, lead = reason.removeprefix("configuration: "), "fejl i indstillingerne: "
+    parts = [_danish_reason(part) for part in text.split("; ")]
+    if all(part is not None for part in parts):
+        return lead + "; ".join(part for part in parts if part is not None)
+    return reason
+
+
+def _danish_reason(reason: str) -> str | None:
     for pattern, danish in DANISH_REASONS:
         found = pattern.fullmatch(reason)
         if found:
+            if callable(danish):
+                return danish(*found.groups())
             plural = ("e", "er") if found.lastindex and found.group(found.lastindex) != "1" else ("", "")
             return danish.format(*found.groups(), *plural)
-    return reason
+    return None
 
 
 def say(key: str, lang: Lang, **values: object) -> str:

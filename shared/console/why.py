@@ -1,17 +1,21 @@
 """Why an invoice was or was not reminded, in words a bookkeeper reads: paid, disputed, the customer
-excluded, below the de-minimis threshold, reminders switched off, no steps left, or the date of its
-next step (which respite may have pushed)."""
+excluded, below the de-minimis threshold, reminders switched off, a proposal waiting for approval,
+no steps left, or the date of its next step (which respite may have pushed)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from shared.console.texts import Lang
 from shared.domain.planning import InvoiceState, next_step_on
 from shared.domain.settings import TenantSettings
 from shared.rendering.formatting import format_date, format_money
 from shared.storage.protocols import Store
+
+if TYPE_CHECKING:
+    from shared.services.approval import Proposal
 
 UNTIL_RESOLVED = 9999
 
@@ -43,6 +47,16 @@ def why_not(
             if da
             else f"The customer's overdue total is below the de-minimis threshold ({limit})."
         )
+    waiting = _proposal_of(repo, invoice.invoice_id)
+    if waiting is not None:
+        since = format_date(date.fromisoformat(waiting.proposed_on[:10]), lang)
+        what = waiting.step if waiting.kind != "collection" else ("inkassosagen" if da else "the collection case")
+        reasons.append(
+            f"{what} er foreslået {since} og venter på godkendelse (Godkendelse)."
+            if da
+            else f"{what} was proposed on {since} and waits for approval (Approval)."
+        )
+        return reasons
     template = repo.get_template(invoice.template_version)
     collection_days = settings.collection.after_days if settings.collection else None
     upcoming = next_step_on(invoice, template, settings.min_days_between_reminders, collection_days)
@@ -67,3 +81,10 @@ def why_not(
                 else f"Step {step} is due since {when}: the next run sends it."
             )
     return reasons
+
+
+def _proposal_of(repo: Store, invoice_id: str) -> Proposal | None:
+    """The pending proposal (a reminder or a collection case) the invoice is part of, if any."""
+    from shared.services import approval
+
+    return next((p for p in approval.list_proposals(repo) if invoice_id in p.invoices), None)

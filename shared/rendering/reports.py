@@ -350,6 +350,8 @@ def _notification_context(notification: RunNotification) -> dict[str, Any]:
         "resume_link": _resume_link(resume_hint),
         "reject_hint": reject_hint,
         "reject_link": _resume_link(reject_hint),
+        # The console's approvals page both approves and rejects: one link, said once.
+        "one_link": bool(resume_hint) and resume_hint == reject_hint and bool(_resume_link(resume_hint)),
         "proposals": _proposal_rows(notification.proposals, language),
         "fix_hint": notification.fix_hint,
         # After an abort the hint (when given) is the console's overview with its start button.

@@ -300,6 +300,9 @@ def test_proposals_are_listed_by_customer_and_invoice_approved_and_rejected(tena
     assert api.request("POST", "/proposals/approve", {"keys": ["nope"]})[0] == 404
     decided = ok(api.request("POST", "/proposals/approve", {"keys": [of_c1["key"]]}))
     assert decided["approved"] == [of_c1["key"]]
+    # A customer without a pending proposal (a typo, or decided already) is refused the same way
+    refused = api.request("POST", "/proposals/reject", {"customers": ["C2", "C9"]})
+    assert refused[0] == 404 and "C9" in refused[1]["reason"] and refused[1]["field"] == "customers"
     rejected = ok(api.request("POST", "/proposals/reject", {"customers": ["C2"]}))
     assert len(rejected["rejected"]) == 1
     assert ok(api.request("GET", "/proposals")) == []

@@ -156,6 +156,23 @@ def test_commands_refuse_clearly(stack: Path, capsys: pytest.CaptureFixture[str]
     assert code == 1 and "check digit" in err and "reference: " in err
 
 
+def test_a_list_setting_takes_comma_separated_names(stack: Path, capsys: pytest.CaptureFixture[str]):
+    # When the operator names the journals a run checks as the console's form takes them
+    code, _, err = run(
+        capsys, stack, "settings", "set", "check_journals=Bank, Kasse", "excluded_customers=C9", "--json"
+    )
+    # Then they are the lists meant (was refused: "check_journals: expected a list")
+    assert code == 0, err
+    code, out, _ = run(capsys, stack, "settings", "show", "--json")
+    settings = json.loads(out)
+    assert settings["check_journals"] == ["Bank", "Kasse"] and settings["excluded_customers"] == ["C9"]
+    # And JSON still works, and an empty value clears the list
+    assert run(capsys, stack, "settings", "set", 'check_journals=["Bank"]', "excluded_customers=")[0] == 0
+    settings = json.loads(run(capsys, stack, "settings", "show", "--json")[1])
+    assert settings["check_journals"] == ["Bank"] and settings["excluded_customers"] == []
+    assert run(capsys, stack, "settings", "set", "check_journals=[]")[0] == 0
+
+
 TEXTS_TEMPLATE = """name: brev
 steps:
   - name: Rykker 1

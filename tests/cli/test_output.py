@@ -133,6 +133,15 @@ def test_the_api_error_body_becomes_field_and_what_was_expected():
         "errors": [{"index": 0, "field": "id", "reason": "exists"}],
     }
     assert describe_refusal(bulk) == ["id: 1 row(s) refused", "row 1: id: exists"]
+    # And a run id typed wrong says what a run id looks like, not the API's regex
+    run = {
+        "error": "validation_error",
+        "field": "resume",
+        "reason": "String should match pattern '^[0-9][0-9TZ:.+-]*(~[a-z]+)?$'",
+    }
+    assert describe_refusal(run) == [
+        "resume: expected a run id like 2026-01-29T05:00:00Z~manual (dunning runs lists them)"
+    ]
     # And a gateway's own answer ({"message"}) or a bare text is said as it is
     assert describe_refusal({"message": "Forbidden"}) == ["Forbidden"]
     assert describe_refusal(None) == ["the API refused the request without a reason"]
@@ -201,3 +210,16 @@ def test_a_closed_pipe_ends_the_real_process_quietly():
     # Then it ends with 0, and without a traceback or "Exception ignored" on stderr
     assert code == 0
     assert process.stderr.read().decode() == ""
+
+
+def test_every_pattern_the_api_checks_is_said_in_words() -> None:
+    # Given every text pattern of the API's request models
+    from dunning.commands.errors import plain
+
+    models = Path(__file__).resolve().parents[2] / "shared" / "api" / "models"
+    patterns = {p for path in models.glob("*.py") for p in re.findall(r'pattern=r"([^"]+)"', path.read_text())}
+    assert len(patterns) >= 8
+    # Then a refusal by any of them reads as words, never as the regex
+    for pattern in patterns:
+        said = plain(f"String should match pattern '{pattern}'")
+        assert pattern not in said and said.startswith("expected "), said

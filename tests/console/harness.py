@@ -26,9 +26,16 @@ class Unused:
 class ConsoleClient:
     def __init__(self, store: MemoryStore) -> None:
         self.console = Console("jensen", lambda: store, Unused(), Unused(), KEY, KEY, clock=lambda: NOW)
-        _session, cookie = security.issue_session(KEY, "bo", "Bo", NOW)
+        self.session, cookie = security.issue_session(KEY, "bo", "Bo", NOW)
         self.headers = {"cookie": f"{security.SESSION_COOKIE}={cookie}"}
         self.last_location = ""
+
+    def post(self, path: str, **fields: str) -> tuple[int, str]:
+        """Post ``fields`` (and the session's CSRF token) to ``path``, as a stale or hand-made form would."""
+        form = {name: [value] for name, value in fields.items()} | {security.CSRF_FIELD: [self.session.csrf_token(KEY)]}
+        answer = handle(self.console, Request("POST", path, form=form, headers=self.headers))
+        self.last_location = answer.headers.get("Location", "")
+        return answer.status, answer.body if isinstance(answer.body, str) else answer.body.decode()
 
     def get(self, path: str) -> tuple[int, str]:
         route, _, query = path.partition("?")

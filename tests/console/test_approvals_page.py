@@ -36,3 +36,54 @@ def test_a_decided_proposal_names_its_customer_step_template_and_run() -> None:
     assert "02.03.2026 kl. 06:00" in row  # the run, in the tenant's time
     assert "0643335fff27e209" not in row.split(">", 1)[1]
     assert "Godkendt" in row and "bo@jensen.example" in row
+
+
+def test_a_collection_case_waiting_for_approval_reads_as_one() -> None:
+    # Given a run proposed handing customer C1's claim to the collection partner
+    from tests.unit.services.fakes import Tenant
+
+    tenant = Tenant()
+    invoice = tenant.invoice("F1")
+    repo = tenant.store
+    case = {
+        "kind": "collection",
+        "customer": "C1",
+        "invoices": [{"invoice_id": "F1"}],
+        "step": "Inkasso",
+        "template": "standard_v1",
+        "proposed_on": "2026-03-02",
+        "amount": "700.00",
+    }
+    effect = {"date": "2026-03-02", "kind": "proposal"}
+    assert repo.commit_proposal("acme/C1/standard_v1/99/case/x@r", case, effect, [invoice])
+    client = ConsoleClient(repo)
+    # When the approvals page is shown, per entry and per customer
+    _, entries = client.get("/approvals")
+    _, customers = client.get("/approvals?view=customer")
+    # Then the entry says "Inkassosag", not "Rykker" (approving it hands the claim to the partner),
+    # and the customer's row carries the collection mark
+    row = entries[entries.index('<tr data-key="acme/C1') :]
+    assert row[: row.index("</tr>")].count("<td>Inkassosag</td>") == 1
+    row = customers[customers.index('<tr data-customer="C1">') :]
+    assert "Inkassosag" in row[: row.index("</tr>")]
+
+
+def test_a_decided_collection_case_names_itself_not_a_step_number() -> None:
+    # Given an approved debt-collection case of a two-step template (its key's step is 3: after the last)
+    repo = MemoryStore()
+    repo.put_settings(TenantSettings(tenant="jensen"))
+    repo.put_customer(Customer(customer_id="K100", name="Hansen Tømrer ApS"))
+    steps = [
+        {"name": "Påmindelse", "days": 5, "actions": ["email"]},
+        {"name": "Rykker 1", "days": 10, "actions": ["email"]},
+    ]
+    define_template(
+        repo, TemplateDefinition.model_validate({"name": "standard", "steps": steps}), date(2026, 3, 1), actor="t"
+    )
+    key = "jensen/K100/standard_v1/3/proposal/0643335fff27e209@2026-03-02T05:00:00Z~manual"
+    repo.note_actor("proposal", key, "approved_by", "bo@jensen.example")
+    # When the approvals page is shown
+    _, body = ConsoleClient(repo).get("/approvals")
+    # Then the decided row says "Inkassosag" where a reminder says its step's name (it said "3")
+    row = body[body.index(f'<tr data-key="{key}">') :]
+    assert "<td>Inkassosag</td>" in row[: row.index("</tr>")]

@@ -47,3 +47,33 @@ def test_a_proposal_comes_before_the_e_mail_its_approval_sent_and_the_columns_sa
     assert due[4] == "standard_v1" and due[5] == ""
     email = next(row for row in shown if row[1] == "E-mail")
     assert email[5] == "c1@example.dk"
+
+
+def why(body: str) -> str:
+    start = body.index("<h2>Hvorfor (ikke) rykket?</h2>")
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body[start : body.index("<h2>", start + 5)])).strip()
+
+
+def test_an_invoice_waiting_for_approval_says_so_not_that_the_next_run_sends_it() -> None:
+    # Given an overdue invoice whose first reminder a run proposed for approval
+    tenant = Tenant()
+    invoice = tenant.invoice("I1")
+    store: MemoryStore = tenant.store
+    key = "acme/C1/standard_v1/1/proposal/x@" + RUN
+    proposal = {
+        "kind": "reminder",
+        "customer": "C1",
+        "invoices": [{"invoice_id": "I1"}],
+        "step": "Påmindelse",
+        "template": "standard_v1",
+        "proposed_on": "2026-03-02",
+        "amount": "700.00",
+    }
+    assert store.commit_proposal(key, proposal, {"date": "2026-03-02", "kind": "proposal"}, [invoice])
+    # When its page is shown
+    status, body = ConsoleClient(store).get("/invoices/I1")
+    # Then "why (not)" says it waits for approval (the next run does not send it)
+    assert status == 200
+    said = why(body)
+    assert "Påmindelse er foreslået 2. marts 2026 og venter på godkendelse" in said
+    assert "næste kørsel" not in said

@@ -8,6 +8,7 @@ import pytest
 
 from functions.console_authorizer.app import decide
 from shared.console import security
+from shared.console.app import LoginResult
 from shared.console.schedule import next_run
 
 KEY = b"k" * 32
@@ -120,3 +121,37 @@ def test_a_session_names_when_it_was_issued_and_an_older_cookie_is_read_as_issue
     signature = base64.urlsafe_b64encode(hmac.new(KEY, b"session|" + payload, hashlib.sha256).digest()).rstrip(b"=")
     old = security.read_session(KEY, f"v1.{payload.decode()}.{signature.decode()}", NOW)
     assert old is not None and old.issued_ms == (NOW + 60 - security.SESSION_SECONDS) * 1000
+
+
+class Accepting:
+    """An authenticator that lets "bo" in."""
+
+    def login(self, user: str, password: str) -> LoginResult:
+        return LoginResult(user="bo", name="Bo")
+
+
+@pytest.mark.parametrize(
+    ("given", "location"),
+    [
+        ("/runs", "/runs"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),  # a browser reads "/\" as "//": another site
+        ("/\t/evil.example", "/"),  # and drops tabs and line breaks
+    ],
+)
+def test_after_login_the_console_goes_only_to_its_own_pages(given: str, location: str) -> None:
+    # Given the login form with a "next" address (from a link, or from an attacker's page)
+    from shared.console.app import handle
+    from shared.console.http import Request
+    from shared.storage.memory import MemoryStore
+    from tests.console.harness import ConsoleClient
+
+    client = ConsoleClient(MemoryStore())
+    client.console.authenticator = Accepting()
+    form = {"user": ["bo"], "password": ["x"], "next": [given]}
+    # When the operator logs in
+    answer = handle(client.console, Request("POST", "/login", form=form, headers={}))
+    # Then the console sends them to its own page, never to another site
+    assert answer.status == 303
+    assert answer.headers["Location"] == location

@@ -89,3 +89,51 @@ def test_an_unreadable_amount_is_refused_naming_the_field(store: MemoryStore) ->
     assert "Bagatelgrænse (kr.): skriv et beløb i kroner, fx 100,00 eller 1.000,50." in body
     assert 'value="hundrede" aria-invalid="true"' in body
     assert store.get_settings().min_overdue_amount == Decimal("100.00")
+
+
+def test_approval_for_some_steps_only_is_said_beside_the_box(store: MemoryStore) -> None:
+    # Given approval is required for "Rykker 2" only (set through the API or the CLI)
+    current = store.get_settings()
+    assert current is not None
+    store.put_settings(current.model_copy(update={"approval_required": ["Rykker 2"]}))
+    # When the settings page is shown
+    status, body = ConsoleClient(store).get("/settings")
+    # Then the ticked box says which steps it covers (a bare tick read as "every reminder")
+    assert status == 200
+    assert 'name="approval_required" value="true" checked' in body
+    assert "Gælder kun trinnene: Rykker 2. De andre trin sendes uden godkendelse." in body
+    # And saving the form unchanged keeps it for those steps only
+    assert post_settings(store)[0] == 303
+    saved = store.get_settings()
+    assert saved is not None and saved.approval_required == ["Rykker 2"]
+
+
+def test_approval_for_every_step_says_nothing_more(store: MemoryStore) -> None:
+    current = store.get_settings()
+    assert current is not None
+    store.put_settings(current.model_copy(update={"approval_required": True}))
+    assert 'id="approval-steps"' not in ConsoleClient(store).get("/settings")[1]
+
+
+def test_a_customer_or_journal_that_does_not_exist_is_refused_when_typed(store: MemoryStore) -> None:
+    # Given no customer K99 and no journal "Kasse" (a typo here made every following run abort)
+    # When the bookkeeper excludes K99
+    status, body = post_settings(store, excluded_customers="K99")
+    # Then the form is refused in Danish, naming the field by its label, and nothing is stored
+    assert status == 422
+    problem = re.search(r'<p class="error" role="alert" id="settings-problem">(.*?)</p>', body)
+    assert problem is not None
+    assert problem.group(1) == (
+        "Kunder uden rykkere (kundenumre, komma): Kunden &#39;K99&#39; findes ikke. "
+        "Intet er gemt – ret feltet og prøv igen."
+    )
+    saved = store.get_settings()
+    assert saved is not None and saved.excluded_customers == []
+    # And a journal the run would check is refused the same way
+    status, body = post_settings(store, check_journals="Kasse")
+    assert status == 422 and "Kassekladden &#39;Kasse&#39; findes ikke." in body
+    # And once the journal exists, it is saved
+    store.put_journal("Kasse")
+    assert post_settings(store, check_journals="Kasse")[0] == 303
+    saved = store.get_settings()
+    assert saved is not None and saved.check_journals == ["Kasse"]

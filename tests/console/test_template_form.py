@@ -122,3 +122,60 @@ def test_the_forms_own_refusals_name_the_step_and_field_in_danish(typed: dict[st
     assert problem is not None
     assert problem.group(1) == f"{said} Intet er gemt – ret feltet og prøv igen."
     assert "List should have" not in body
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        (
+            {"body_0": "Kære {{ kunde }}"},
+            "Trin 1, Brødtekst (dansk): ukendt variabel &#39;kunde&#39; – en tekst kan bruge customer, deadline, "
+            "fee, invoices, payment, reference, sender, step, total.",
+        ),
+        (
+            {"subject_0": "Faktura {% for i in invoices %}"},
+            "Trin 1, Emne (dansk): teksten kan ikke læses i linje 1 (Jinja2: »Unexpected end of template. Jinja was "
+            "looking for the following tags: &#39;endfor&#39; or &#39;else&#39;. The innermost block that needs to "
+            "be closed is &#39;for&#39;«); skriv fx &#39;Kære {{ customer.name }}&#39;.",
+        ),
+    ],
+)
+def test_a_refused_text_says_why_in_danish(typed: dict[str, str], said: str) -> None:
+    # When the bookkeeper writes a text with a Danish variable name, or an unfinished loop
+    status, body = ConsoleClient(store_with(b2b_contractual_fees=False)).submit(PATH, ACTION, **typed)
+    # Then the page names the step and field and says why in Danish; nothing is saved
+    assert status == 422
+    problem = re.search(r'<p class="error" role="alert" id="template-problem">(.*?)</p>', body, re.S)
+    assert problem is not None
+    assert problem.group(1) == said + " Intet er gemt – ret feltet og prøv igen."
+    assert "unknown variable" not in body and "does not compile" not in body
+
+
+def test_each_steps_days_say_from_when_and_the_collection_warning_is_marked() -> None:
+    # Given a template whose second step is the collection warning
+    repo = MemoryStore()
+    repo.put_settings(TenantSettings(tenant="jensen"))
+    steps = [
+        {"name": "Påmindelse", "days": 1, "actions": ["email"]},
+        {"name": "Rykker 1", "days": 10, "actions": ["email", {"fee": "100.00"}], "inkassovarsel": True},
+    ]
+    define_template(
+        repo, TemplateDefinition.model_validate({"name": "standard", "steps": steps}), date(2026, 3, 1), actor="t"
+    )
+    # When its page is shown
+    status, body = ConsoleClient(repo).get(PATH)
+    # Then step 1 counts from the due date and step 2 from step 1, and step 2 says it is the collection warning
+    assert status == 200
+    row = re.sub(
+        r"<[^>]+>",
+        "",
+        body[
+            body.index('<tr data-version="standard_v1">') : body.index(
+                "</tr>", body.index('<tr data-version="standard_v1">')
+            )
+        ],
+    )
+    assert "Påmindelse (1 dag efter forfald: e-mail)" in row
+    assert "Rykker 1 (10 dage efter forrige trin: e-mail, gebyr, 100,00 kr., inkassovarsel)" in row
+    # And the form's day fields say the same
+    assert "Dage efter forfald<input" in body and "Dage efter forrige trin<input" in body

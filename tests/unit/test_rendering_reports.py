@@ -604,6 +604,21 @@ def test_a_reject_url_becomes_a_link() -> None:
     assert "https://app.example/reject?run=1&x=2" in email.text
 
 
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_one_console_page_for_approving_and_rejecting_is_given_once(language: str) -> None:
+    # Given an approval whose approve and reject hints are the same console page (the scheduler's links)
+    page = "https://console.example/link?to=%2Fapprovals&exp=1&sig=x"
+    email = render_notification(approval(resume_hint=page, reject_hint=page, language=language))
+    # Then each part gives the page once, saying it does both, and still says what a rejection does
+    said = "Godkend eller afvis forslagene her:" if language == "da" else "Approve or reject the proposals here:"
+    again = "Afviste forslag foreslås igen" if language == "da" else "Rejected proposals are proposed again"
+    for part in (email.text, email.html):
+        assert said in part and again in part
+        assert "Afvis forslagene" not in part and "Reject the proposals" not in part
+    assert email.text.count(page) == 1
+    assert email.html.count('<a href="https://console.example/link?to=%2Fapprovals&amp;exp=1&amp;sig=x"') == 1
+
+
 def test_only_an_approval_carries_proposals() -> None:
     # Given a paused and an aborted run
     # When either is built with proposals or a reject hint

@@ -23,7 +23,7 @@ def by_customer(proposals: list[dict[str, Any]]) -> list[dict[str, Any]]:
         row["invoices"] += proposal["invoices"]
         row["steps"].append(proposal["step"])
         row["amount"] += Decimal(proposal["amount"])
-        row["cases"] += proposal["kind"] == "case"
+        row["cases"] += proposal["kind"] == "collection"
     return [{"customer": customer} | row for customer, row in sorted(rows.items())]
 
 
@@ -53,6 +53,8 @@ def _step_names(page: Page, decisions: list[dict[str, str]]) -> dict[tuple[str, 
         except DunningError:
             continue
         names |= {(version, str(number)): step.name for number, step in enumerate(steps, start=1)}
+        # a debt-collection case is the "step" after the last (O14)
+        names[(version, str(len(steps) + 1))] = page.t("proposal.case")
     return names
 
 

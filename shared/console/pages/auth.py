@@ -10,8 +10,11 @@ from shared.console.http import Response, redirect
 
 
 def _safe_next(target: str) -> str:
-    # Only a path on this console, never another site (an open redirect).
-    return target if target.startswith("/") and not target.startswith("//") else "/"
+    # Only a path on this console, never another site (an open redirect). A browser reads a backslash
+    # in a Location as a slash ("/" + backslash + "evil.example" goes to evil.example) and drops tabs and line breaks.
+    if not target.startswith("/") or target.startswith("//") or any(c == "\\" or ord(c) < 32 for c in target):
+        return "/"
+    return target
 
 
 @router.get("/login", public=True)
@@ -117,5 +120,5 @@ def follow_link(page: Page) -> Response:
     )
     if problem is not None:
         key = "link.expired" if problem == "expired" else "link.forged"
-        return page.render("message.html.j2", code=400, title=page.t(key), detail=page.t(key))
+        return page.render("message.html.j2", code=400, title=page.t(key), detail=page.t(f"{key}_hint"))
     return redirect(page.url(target))

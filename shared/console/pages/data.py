@@ -9,16 +9,28 @@ from shared.console import services
 from shared.console.app import Page, router
 from shared.console.http import Response
 from shared.console.why import why_not
+from shared.domain.templates import split_version_id
 
 
 @router.get("/agreements")
 def agreements(page: Page) -> Response:
     found = sorted(services.list_agreements(page.repo), key=lambda a: a.agreement_id)
-    versions = [view.version.version_id for views in services.list_templates(page.repo).values() for view in views]
+    templates = services.list_templates(page.repo)
+    # Each template's versions newest first (standard_v10 before standard_v9); the move's target is
+    # the default template's latest version — the one a new version was just made for, not its oldest.
+    versions = [
+        view.version.version_id
+        for name in sorted(templates)
+        for view in sorted(templates[name], key=lambda view: view.version.number, reverse=True)
+    ]
+    default = page.settings.default_template or ""
+    default = (split_version_id(default) or (default, 0))[0]
+    latest = max(templates.get(default, []), key=lambda view: view.version.number, default=None)
     return page.render(
         "agreements.html.j2",
         agreements=found,
-        versions=sorted(versions),
+        versions=versions,
+        chosen=latest.version.version_id if latest else None,
         names={c.customer_id: c.name for c in page.repo.list_customers()},
         message=page.request.query.get("msg"),
     )

@@ -26,8 +26,9 @@ def robot_status(page: Page, requested: str | None = None) -> dict[str, Any]:
     shown_id = current["run_id"] if current else (waiting[0] if waiting else None)
     if requested:
         record = repo.get_run(requested)
-        if record is None or record.get("status") == "paused":
-            # The robot has not picked the request (or the resume) up yet.
+        if record is None or (record.get("status") == "paused" and _resume_asked(repo, requested)):
+            # The robot has not picked the request (or the resume) up yet. A run that paused on its
+            # own waits for the operator, not for the robot: the last run below says so.
             state, shown_id = "waiting", requested
         elif record.get("status") in ACTIVE:
             state, shown_id = record["status"], requested
@@ -43,6 +44,11 @@ def robot_status(page: Page, requested: str | None = None) -> dict[str, Any]:
         "timezone": settings.timezone,
         "enabled": settings.reminders_enabled,
     }
+
+
+def _resume_asked(repo: Any, run_id: str) -> bool:
+    """Someone pressed "Genoptag" on this paused run (a resumed run never pauses again)."""
+    return "resumed_by" in repo.actors_of("run", {run_id}).get(run_id, {})
 
 
 @router.get("/")
@@ -102,6 +108,19 @@ def resume(page: Page, run_id: str) -> Response:
     """O6 "Genoptag": the paused run goes on as if its journal check had passed."""
     started = services.start_run(page.repo, page.console.scheduler, page.now, page.actor, resume_run_id=run_id)
     return page.back(f"/?requested={quoted(started['run_id'])}", page.t("resumed"))
+
+
+@router.post("/runs/<run_id>/post-and-resume")
+def post_and_resume(page: Page, run_id: str) -> Response:
+    """O6 "bogføre dem og derefter starte": post the checked journals' entries (each a payment on its
+    customer's account, dated the tenant's today), then resume the paused run."""
+    today = page.now.astimezone(page.settings.zone).date()
+    posted = sum(
+        services.post_journal(page.repo, entry_journal, today, actor=page.actor)
+        for entry_journal in {entry["journal"] for entry in _unposted(page)}
+    )
+    started = services.start_run(page.repo, page.console.scheduler, page.now, page.actor, resume_run_id=run_id)
+    return page.back(f"/?requested={quoted(started['run_id'])}", page.t("posted_and_resumed", count=posted))
 
 
 def _run_effects(page: Page, record: dict[str, Any]) -> list[dict[str, Any]]:

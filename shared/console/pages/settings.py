@@ -9,6 +9,7 @@ from shared.console import services
 from shared.console.app import Page, router
 from shared.console.forms import form_amount
 from shared.console.http import Response
+from shared.console.refusals import danish_reason
 from shared.errors import DunningError, Invalid
 
 # A refusal's field (the settings' name, as the services give it) → the form's input, its label,
@@ -33,6 +34,8 @@ FIELDS: dict[str, tuple[str, str, str | None]] = {
     "payment.bank.reg": ("bank_reg", "settings.bank_reg", "expect.digits4"),
     "payment.bank.account": ("bank_account", "settings.bank_account", "expect.account"),
     "payment.mobilepay": ("mobilepay", "settings.mobilepay", "expect.mobilepay"),
+    "excluded_customers": ("excluded_customers", "settings.excluded", None),
+    "check_journals": ("check_journals", "settings.check_journals", None),
 }
 
 
@@ -48,7 +51,7 @@ def refused(page: Page, error: DunningError) -> Response:
     field = error.field or ""
     found = max((name for name in FIELDS if field == name or field.startswith(name + ".")), key=len, default=None)
     invalid, label, expected = FIELDS[found] if found else (None, None, None)
-    reason = page.t(expected) if expected else error.reason.removeprefix("Value error, ")
+    reason = page.t(expected) if expected else danish_reason(error, page.lang)
     return page.render(
         "settings.html.j2",
         code=422,
@@ -129,11 +132,29 @@ def changes_from(page: Page, current: Any) -> dict[str, Any]:
     return changes
 
 
+def _names_exist(page: Page, changes: dict[str, Any]) -> None:
+    """A customer to exclude or a journal to check must exist: a typo here would abort every run
+    (O4) until someone noticed — refused when typed instead, naming what was not found."""
+    repo = page.repo
+    for customer in changes["excluded_customers"]:
+        if customer not in current_names(page, "excluded_customers") and repo.get_customer(customer) is None:
+            raise Invalid(f"customer {customer!r} does not exist", "excluded_customers")
+    for journal in changes["check_journals"]:
+        if journal not in current_names(page, "check_journals") and not repo.journal_exists(journal):
+            raise Invalid(f"journal {journal!r} does not exist", "check_journals")
+
+
+def current_names(page: Page, field: str) -> list[str]:
+    """What is stored already is not questioned again (a customer deleted since is the run's to report)."""
+    return list(getattr(page.settings, field))
+
+
 @router.post("/settings")
 def save(page: Page) -> Response:
     current = page.settings
     try:
         changes = changes_from(page, current)
+        _names_exist(page, changes)
         services.change_settings(page.repo, page.console.tenant, changes, page.actor)
     except DunningError as error:  # nothing was stored: the form again, with what was typed
         return refused(page, error)

@@ -14,6 +14,7 @@ from shared.console import services
 from shared.console.app import Page, router
 from shared.console.forms import form_amount
 from shared.console.http import Response, quoted
+from shared.console.refusals import text_problem
 from shared.domain.templates import Step, TemplateDefinition
 from shared.errors import DunningError, Invalid
 
@@ -44,7 +45,7 @@ def _template_page(
             page.repo,
             page.settings,
             page.request.query.get("version") or latest.version_id,
-            int(page.request.query["step"]),
+            _step_number(page.request.query["step"]),
             page.now.date(),
             page.request.query.get("customer") or None,
             _language(page.request.query.get("language")),
@@ -65,6 +66,14 @@ def _template_page(
         request_language=page.request.query.get("language", ""),
         message=page.request.query.get("msg"),
     )
+
+
+def _step_number(text: str) -> int:
+    """The preview's ``step`` as a number (an address typed by hand may hold anything)."""
+    try:
+        return int(text)
+    except ValueError:
+        raise Invalid(f"expected a step number, got {text!r}", "step") from None
 
 
 def _language(chosen: str | None) -> Literal["da", "en"] | None:
@@ -195,7 +204,7 @@ def _problem(page: Page, error: DunningError) -> str:
     elif field == "steps":
         reason = page.t("expect.steps")
     else:
-        reason = error.reason.removeprefix("Value error, ")
+        reason = text_problem(error.reason.removeprefix("Value error, "), page.lang)
     return f"{where}: {reason}. {page.t('settings.refused')}"
 
 

@@ -41,12 +41,18 @@ def decide(
 ) -> dict[str, Any]:
     """Approve (send now; cases go to the partner) or reject (their invoices are due again) the
     named proposals — all when neither ``customers`` nor ``keys`` names any. Returns the
-    scheduler's decision (``approved``, ``rejected``, ``dropped``, ``refused``)."""
+    scheduler's decision (``approved``, ``rejected``, ``dropped``, ``refused``). A named key, or a
+    named customer, without a pending proposal is refused (:class:`NotFound`) and nothing is decided:
+    a typo or a colleague's earlier decision is said, not answered with an empty success."""
+    pending = approval.list_proposals(repo) if keys or customers else []
     if keys:
-        pending = {p.key for p in approval.list_proposals(repo)}
-        unknown = [key for key in keys if key not in pending]
+        unknown = [key for key in keys if key not in {p.key for p in pending}]
         if unknown:
             raise NotFound(f"no pending proposal with key(s) {', '.join(unknown)}", "keys")
+    if customers:
+        unknown = [customer for customer in customers if customer not in {p.customer for p in pending}]
+        if unknown:
+            raise NotFound(f"no pending proposal for customer(s) {', '.join(unknown)}", "customers")
     event: dict[str, Any] = {"source": decision, "time": event_time(now), "customers": customers, "keys": keys}
     result = scheduler.call(event)
     for key in [*result.get("approved", []), *result.get("rejected", [])]:
