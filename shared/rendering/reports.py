@@ -157,6 +157,12 @@ class StatusReport(_Frozen):
     totals: RunTotals | None = Field(
         default=None, description="A fanned-out run: its counts; its reminders are on the console's run page"
     )
+    interrupted: int = Field(
+        default=0,
+        ge=0,
+        description="Reminders an interrupted earlier attempt of this run committed: counted, not listed "
+        "(they are on the console's run page)",
+    )
 
 
 class JournalEntryLine(_Frozen):
@@ -258,6 +264,7 @@ def _report_context(report: StatusReport) -> dict[str, Any]:
         "run_date": format_date(report.run_date, language),
         "run_kind": report.run_kind,
         "totals": report.totals.model_dump() if report.totals else None,
+        "interrupted": report.interrupted,
         "reminders": [
             {
                 **_customer(reminder.customer_id, reminder.customer_name),

@@ -116,12 +116,16 @@ class ReminderCommits:
         budget: Budget,
         by_action: dict[str, int] | None = None,
         count_commits: bool = False,
+        per_shard: bool = False,
     ) -> None:
         self._repo = repo
-        # A fanned-out run's shard worker: each commit ADDs its counts to the run's commit counts in
-        # its own transaction (one more item in it), so the run record counts what was committed
-        # even when the worker dies before it records its part.
+        # A run (or a fanned-out run's shard worker): each commit ADDs its counts to the run's commit
+        # counts in its own transaction (one more item in it), so the run record counts what was
+        # committed even when the attempt dies before it records (an approval does not count).
+        # Shard workers in parallel count ``per_shard`` (one item each, so they never contend); a
+        # run in one invocation counts under one item, which the end of the run reads back.
         self._count_commits = count_commits
+        self._per_shard = per_shard
         self._sink = sink
         self._settings = settings
         self.tag = tag
@@ -266,7 +270,7 @@ class ReminderCommits:
         may have taken effect: its outbox item, filed under this tag, says so."""
         key = group[0].key if len(group) == 1 else _group_key([pending.key for pending in group])
         writes = [self._write(pending) for pending in group]
-        tally = _tally(group, len(bodies)) if self._count_commits else None
+        tally = _tally(group, len(bodies), self._per_shard) if self._count_commits else None
         tried = False
 
         def attempt() -> dict[int, str]:
@@ -319,9 +323,10 @@ class ReminderCommits:
         return deliver(self._repo, self._sink, reminders, budget.time_left_ms, budget.backoff, budget.reserve_ms)
 
 
-def _tally(group: list[_Pending], messages: int) -> CommitTally:
-    """What a group's commit adds to its run's counts, under its customers' due-index shard (a shard
-    worker's groups are all of its shard, so parallel workers never write one counts item)."""
+def _tally(group: list[_Pending], messages: int, per_shard: bool) -> CommitTally:
+    """What a group's commit adds to its run's counts: ``per_shard``, under its customers' due-index
+    shard (a shard worker's groups are all of its shard, so parallel workers never write one counts
+    item); else under the one item of a run done in one invocation at a time."""
     counts = {
         "reminders": len(group),
         "invoices_advanced": sum(len(pending.reminder.invoices) for pending in group),
@@ -332,7 +337,8 @@ def _tally(group: list[_Pending], messages: int) -> CommitTally:
             name = f"by_{message.action}"
             if name in COMMITTED:
                 counts[name] = counts.get(name, 0) + 1
-    return CommitTally(keys.due_shard(group[0].reminder.key.customer_id), counts)
+    bucket = keys.due_shard(group[0].reminder.key.customer_id) if per_shard else keys.WHOLE_RUN_COMMITS
+    return CommitTally(bucket, counts)
 
 
 def _held_to_the_end(messages: list[QueueMessage]) -> bool:

@@ -132,12 +132,14 @@ class TenantMailReporter:
         charged: Mapping[str, StepCharges] | None = None,
         cases: Sequence[Mapping[str, Any]] = (),
         totals: Mapping[str, int] | None = None,
+        interrupted: int = 0,
     ) -> dict[str, Any] | None:
         """O8: what the run (or an approval) did, in the tenant's language. ``charged`` holds what
         each sent reminder charged and could not, by its business key (reminder_key_of); ``cases``
         the debt-collection cases an approval handed over (``customer``, ``invoices``, ``amount``).
         ``totals`` (``reminders``, ``proposals``, ``held_back``, ``shards``): a fanned-out run's
-        counts, stated instead of lists (its reminders are on the console's run page)."""
+        counts, stated instead of lists (its reminders are on the console's run page). ``interrupted``:
+        reminders an earlier attempt of this run committed before it died (counted, not in ``sent``)."""
         if not settings.status_report_to:
             return None
         lines = self._lines
@@ -161,6 +163,7 @@ class TenantMailReporter:
             proposals=lines.proposals(proposed),
             unconfirmed_sends=unconfirmed,
             totals=RunTotals(**totals) if totals else None,
+            interrupted=interrupted,
         )
         message_id = self._send(settings, settings.status_report_to, render_status_report(report))
         return _report_effect(summary, settings.status_report_to, sent, proposed, cases, message_id)

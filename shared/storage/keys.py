@@ -244,7 +244,13 @@ def run_part(run_id: str, part: str) -> Key:
     return f"RUNPART#{run_id}", part
 
 
+# The one counts bucket of a run done in one invocation at a time (a fanned-out run's buckets are its
+# due-index shards).
+WHOLE_RUN_COMMITS = "RUN"
+
+
 def run_commits(run_id: str, bucket: str = "") -> Key:
-    """What a fanned-out run's commits added up, one item per ``bucket`` (a due-index shard, so two
-    shard workers never write one item); with no bucket, the key of the partition itself."""
+    """What a run's commits added up, one item per ``bucket`` (a fanned-out run's: a due-index shard,
+    so two shard workers never write one item; else :data:`WHOLE_RUN_COMMITS`); with no bucket, the
+    key of the partition itself."""
     return f"RUNCOMMITS#{run_id}", bucket

@@ -281,7 +281,7 @@ class OperatorSessionsModel(_TableModel):
 
 
 class RunCommitsModel(_TableModel):
-    """What a fanned-out run's commits added up (``RUNCOMMITS#<run id>`` / ``<due-index shard>``):
+    """What a run's commits added up (``RUNCOMMITS#<run id>`` / ``<due-index shard>``):
     each commit ADDs its counts in its own transaction (``shared.storage.records.COMMITTED``)."""
 
     reminders = NumberAttribute(default=0)

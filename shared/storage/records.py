@@ -18,9 +18,10 @@ from shared.domain.planning import CustomerSeen, InvoiceState, PeriodSeen
 # How often a note of who did what is read and written again when another note landed in between.
 ACTOR_NOTE_ATTEMPTS = 5
 
-# What a fanned-out run's commits add up in their own transactions (``RUNCOMMITS#<run>``): the run
-# record's counts of what was committed, exact even when the part that committed died before it
-# recorded (shared/services/runs/fanout.py); the messages built per action as ``by_<action>``.
+# What a run's commits add up in their own transactions (``RUNCOMMITS#<run>``): the run record's
+# counts of what was committed, exact even when the attempt or part that committed died before it
+# recorded (shared/services/runs/work.py and fanout.py); the messages built per action as
+# ``by_<action>``.
 COMMITTED = (
     "reminders",
     "invoices_advanced",

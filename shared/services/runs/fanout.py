@@ -116,7 +116,7 @@ def _work(
         plan = _plan(repo, settings, run_date, candidates)
         # One shard's commits: its customers' statements (O16) and charges are all in this shard.
         commits = ReminderCommits(
-            repo, sink, settings, item.tag, run_date, budget, by_action=summary.by_action, count_commits=True
+            repo, sink, settings, item.tag, run_date, budget, summary.by_action, count_commits=True, per_shard=True
         )
         _commit_plan(repo, settings, summary, plan, commits)
         if summary.status == "continuing":

@@ -27,6 +27,8 @@ _UNFINISHED = frozenset({"queued", "running", "continuing", "failed"})
 # A run with these statuses keeps the tenant's slot when its invocation returns: a fresh invocation
 # continues it, or its shard workers do the rest and the last of them ends it.
 KEEPS_SLOT = frozenset({"continuing", "fanned_out"})
+# A run record with these statuses is taken up again by the next attempt of the same run.
+_CARRIES = frozenset({"continuing", "running", "failed"})
 
 
 class RunNotResumable(RuntimeError):
@@ -114,11 +116,12 @@ def _identify_run(repo: Store, now: datetime, kind: RunKind, resume_run_id: str 
 
 
 def _open_summary(repo: Store, run_id: str, tag: str, kind: RunKind, run_date: date) -> RunSummary:
-    """The run's record as it starts; a continuation carries on the counts of the parts before it."""
+    """The run's record as it starts; a continuation carries on the counts of the parts before it,
+    and so does a retry of an attempt that died or failed (its record holds the earlier parts')."""
     summary = RunSummary(run_id=run_id, run_date=run_date.isoformat(), status="running", kind=kind, tag=tag)
     previous = repo.get_run(run_id)
-    if previous is not None and previous.get("status") == "continuing":
-        summary.parts = int(previous.get("parts", 1)) + 1
+    if previous is not None and previous.get("status") in _CARRIES:
+        summary.parts = int(previous.get("parts", 1)) + (previous["status"] == "continuing")
         for counter in CARRIED_COUNTS:
             setattr(summary, counter, int(previous.get(counter, 0)))
     return summary

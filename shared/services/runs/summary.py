@@ -81,6 +81,7 @@ class Reporter(Protocol):
         charged: Mapping[str, StepCharges] | None = None,
         cases: Sequence[Mapping[str, Any]] = (),
         totals: Mapping[str, int] | None = None,
+        interrupted: int = 0,
     ) -> dict[str, Any] | None: ...
 
     def proposals_waiting(

@@ -34,8 +34,8 @@ from shared.storage import keys
 from shared.storage.protocols import Store
 
 # One transaction holds the outbox, the payment reference, the customer's check, one update per
-# invoice and either an approved proposal (an approval) or the run's commit counts (a fanned-out
-# run's shard worker, shared/services/commit.py): at most 100 items.
+# invoice and either an approved proposal (an approval) or the run's commit counts (a run,
+# shared/services/commit.py): at most 100 items.
 MAX_INVOICES_PER_REMINDER = 96
 # Stop committing when less than this is left of the invocation, and continue in a fresh one (O3).
 CONTINUE_BELOW_MS = 30_000
@@ -95,11 +95,27 @@ def carry_out_run(
         assert fan_out_to is not None
         fan_out(repo, fan_out_to.queue, summary, fan_out_to.time, fan_out_to.per_item)
         return
-    commits = ReminderCommits(repo, sink, settings, summary.tag, run_date, budget, by_action=summary.by_action)
+    earlier = summary.reminders  # what the run's earlier parts recorded (a continuation carries it)
+    commits = ReminderCommits(repo, sink, settings, summary.tag, run_date, budget, count_commits=True)
     proposed = _commit_plan(repo, settings, summary, work.plan, commits)
     if summary.status != "continuing":
         summary.status = "completed"
-    _report(repo, reporter, settings, summary, work, commits, proposed)
+    count_committed(repo, summary)
+    interrupted = summary.reminders - earlier - len(commits.sent)
+    _report(repo, reporter, settings, summary, work, commits, proposed, max(interrupted, 0))
+
+
+def count_committed(repo: Store, summary: RunSummary) -> None:
+    """The run record's counts of what was committed (reminders, invoices, messages, by action),
+    from the counts each commit added in its own transaction: exact for the whole run, its
+    continued parts and an attempt that died after it committed and before it recorded."""
+    committed = repo.run_commit_counts(summary.tag)
+    summary.reminders = committed["reminders"]
+    summary.invoices_advanced = committed["invoices_advanced"]
+    summary.messages = committed["messages"]
+    summary.by_action = {
+        name.removeprefix("by_"): count for name, count in committed.items() if name.startswith("by_") and count
+    }
 
 
 def _send_pending_outbox(repo: Store, sink: MessageSink, summary: RunSummary, budget: Budget) -> bool:
@@ -259,8 +275,6 @@ def _commit_plan(
         if commits.unsent_messages >= FLUSH_MESSAGES:
             _send(commits, summary, final=False)
     _send(commits, summary, final=True)
-    summary.reminders += len(commits.sent)
-    summary.invoices_advanced += sum(len(reminder.invoices) for reminder in commits.sent)
     summary.lost_races += len(commits.lost)
     return proposed
 
@@ -269,7 +283,6 @@ def _send(commits: ReminderCommits, summary: RunSummary, final: bool) -> None:
     """Hand what the run committed to the queues; what they would not take in time waits in the
     outbox, and the run continues in a fresh invocation that sends it first."""
     delivery: Delivery = commits.send(final)
-    summary.messages += delivery.sent
     if delivery.left:
         _waiting(summary, delivery.left)
 
@@ -330,15 +343,17 @@ def _report(
     work: DueWork,
     commits: ReminderCommits,
     proposed: list[PlannedReminder],
+    interrupted: int,
 ) -> None:
     """Tell the tenant what waits for approval, and report what the run sent (O8). A run that
-    continues in a fresh invocation tells and reports each part: what this part did."""
+    continues in a fresh invocation tells and reports each part: what this part did, and the
+    number (``interrupted``) an attempt of it that died before its report had committed."""
     if reporter is None:
         return
     suffix = f"#{summary.parts}" if summary.parts > 1 else ""
     if proposed:
         _record(repo, reporter.proposals_waiting(settings, summary, proposed), f"{summary.tag}#proposals{suffix}")
-    if settings.status_report_to and (commits.sent or proposed):
+    if settings.status_report_to and (commits.sent or proposed or interrupted):
         report = reporter.run_report(
             settings,
             summary,
@@ -348,6 +363,7 @@ def _report(
             work.housekeeping,
             proposed,
             charged=commits.charged,
+            interrupted=interrupted,
         )
         _record(repo, report, f"{summary.tag}#report{suffix}")
 
