@@ -190,6 +190,11 @@ def test_body_lists_invoices_history_total_and_fees() -> None:
         assert "dunning.collection-case/1" in part
     assert "Samlet krav: 1.350,00 kr." in email.text
     assert "Rykkergebyrer i alt: 100,00 kr." in email.text
+    # And the claim is named once, the case by its id once, and the run (internal) not at all
+    for part in (email.text, TAG.sub("", email.html)):
+        assert part.count("Samlet krav") == 1
+        assert part.count(CASE["case_id"]) == 1
+        assert CASE["run_id"] not in part
     assert parsed(email.html).seen.count("table") == 6  # parties, invoices, two histories, totals, details
 
 
@@ -199,7 +204,7 @@ def test_text_part_has_aligned_tables() -> None:
     text = render_collection_case(collection_case()).text
     # Then the invoice table's amounts end under their headers
     header, rule, *rows, total = section(text, "Fakturaer (2)")[1:]
-    assert total == "Samlet krav: 1.350,00 kr."
+    assert total == "Ubetalt i alt: 1.350,00 kr."
     assert header.split() == ["Faktura", "Udstedt", "Forfald", "Beløb", "Ubetalt"]
     end = header.index("Ubetalt") + len("Ubetalt")
     assert [len(row) for row in rows] == [end, end]
