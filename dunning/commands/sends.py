@@ -30,8 +30,24 @@ def _unconfirmed(args: argparse.Namespace, api: Api) -> int:
 
 
 def _resolve(args: argparse.Namespace, api: Api) -> int:
-    resolved = call(api, "POST", path_of("sends", _send_id(api, args.key), "resolve"), {"decision": args.decision})
+    path = path_of("sends", _send_id(api, args.key), "resolve")
+    try:
+        resolved = call(api, "POST", path, {"decision": args.decision})
+    except Refused as refused:
+        raise Refused(_as_typed(refused.body)) from None
     return show(args, resolved, ("send_id", "state", "channel", "customer", "step", "reason"))
+
+
+def _as_typed(body: Any) -> Any:
+    """The API's refusal naming its path parameter ``send_ref`` as the argument the operator typed."""
+    if not isinstance(body, dict):
+        return body
+
+    def named(entry: dict[str, Any]) -> dict[str, Any]:
+        return entry | {"field": "key"} if entry.get("field") == "send_ref" else entry
+
+    errors = body.get("errors")
+    return named(body) | ({"errors": [named(e) if isinstance(e, dict) else e for e in errors]} if errors else {})
 
 
 def _send_id(api: Api, ref: str) -> str:

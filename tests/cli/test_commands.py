@@ -179,3 +179,13 @@ def test_start_wait_shows_the_ended_run_and_resume_names_a_run_that_does_not_exi
     # And resuming a run that does not exist is refused, naming it
     code, _, err = run(capsys, stack, "resume", "2026-01-05T05:00:00Z", "--wait")
     assert code == 1 and err.startswith("dunning resume: run_id: ") and "2026-01-05T05:00:00Z" in err
+
+
+def test_a_send_to_resolve_is_named_as_the_operator_typed_it(stack: Path, capsys: pytest.CaptureFixture[str]):
+    # When the operator resolves a send by an id too short to be one, or by a key nothing waits under
+    short = run(capsys, stack, "sends", "resolve", "abc", "--sent")
+    unknown = run(capsys, stack, "sends", "resolve", "acme/K1/nothing/1/email", "--sent")
+    # Then both are refused naming the argument they typed, not the API's path parameter
+    for code, _, err in (short, unknown):
+        assert code == 1
+        assert "key:" in err and "send_ref" not in err, err

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
+    BeforeValidator,
     Field,
     model_validator,
 )
@@ -34,6 +35,14 @@ def _printable(value: str) -> str:
 AddressText = Annotated[str, Field(min_length=1, max_length=ADDRESS_WIDTH), AfterValidator(_printable)]
 
 
+def _upper(value: object) -> object:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+# "dk" and " DK" are DK: an export's spelling is no reason to refuse a customer.
+CountryCode = Annotated[str, BeforeValidator(_upper), Field(pattern=r"^[A-Z]{2}$")]
+
+
 class AddressIn(RequestModel):
     """A postal address as the scenario format has it, checked so that a payment slip can carry it:
     1–4 street lines, a Danish postcode of 4 digits (abroad: at most 3 lines, as "postcode city"
@@ -42,7 +51,7 @@ class AddressIn(RequestModel):
     lines: Annotated[list[AddressText], Field(min_length=1, max_length=4)]
     postcode: Annotated[str, Field(min_length=1, max_length=10, pattern=r"^[A-Za-z0-9][A-Za-z0-9 -]*$")]
     city: AddressText
-    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] = "DK"
+    country: CountryCode = "DK"
 
     @model_validator(mode="after")
     def _fits_a_slip(self) -> AddressIn:
