@@ -9,12 +9,16 @@ invoices, and renders. It renders through the same function a real reminder is r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from shared.domain.planning import WARNING_DAYS
+from shared.domain.danish_rules import InvoiceFeeHistory, compensation_due
+from shared.domain.interest import late_interest
+from shared.domain.money import ZERO
+from shared.domain.planning import WARNING_DAYS, InvoiceState
 from shared.domain.settings import TenantSettings
 from shared.errors import Invalid, NotFound
 from shared.messages import ActionMessage, InvoiceLine
@@ -32,6 +36,7 @@ SAMPLE_CUSTOMER = Customer(
     email="bogholderi@jensen-soen.example",
     phone="+4520123456",
     address={"lines": ["Søndergade 12"], "postcode": "7100", "city": "Vejle", "country": "DK"},
+    business=True,  # an ApS: a step's B2B compensation shows in its preview
 )
 
 
@@ -95,6 +100,7 @@ def preview_step(
     if not 1 <= step_number <= template.step_count:
         raise NotFound(f"{version_id} has steps 1 to {template.step_count}, not {step_number}", "step")
     step = template.step(step_number)
+    states: list[InvoiceState] = []
     if customer_id is None:
         customer, lines = SAMPLE_CUSTOMER, []
     else:
@@ -102,14 +108,17 @@ def preview_step(
         if found is None:
             raise NotFound(f"customer {customer_id!r} does not exist", "customer")
         customer = found
+        states = repo.open_invoices(customer_id)
         lines = [
             InvoiceLine(invoice_id=i.invoice_id, amount=i.amount, open_amount=i.open_amount, issued=i.issued, due=i.due)
-            for i in repo.open_invoices(customer_id)
+            for i in states
         ]
     chosen: Language = language or ("en" if customer.language == "en" else "da")
     customer = replace(customer, language=chosen)
     from shared.rendering.tenant_texts import TextRenderError, sample_variables  # Jinja2's sandbox, where used
 
+    invoices = lines or sample_invoices(today)
+    interest, compensation = preview_charges(step.action_kinds, states or invoices, customer.business, settings, today)
     warns = step_number == template.warning_step and (step.inkassovarsel or settings.collection is not None)
     fields: dict[str, Any] = {
         "idempotency_key": f"preview:{version_id}:{step_number}:{customer.customer_id}",
@@ -122,8 +131,10 @@ def preview_step(
         "step_name": step.name,
         "step_number": step_number,
         "step_count": template.step_count,
-        "invoices": lines or sample_invoices(today),
+        "invoices": invoices,
         "step_fee": step.fee,
+        "step_interest": interest,
+        "step_compensation": compensation,
         "warning_deadline": today + timedelta(days=WARNING_DAYS) if warns else None,
     }
     if "reference" in ActionMessage.model_fields:
@@ -150,3 +161,38 @@ def preview_step(
         sms=rendered.sms,
         slip_lines=rendered.slip_lines,
     )
+
+
+def preview_charges(
+    actions: Sequence[str],
+    invoices: Sequence[InvoiceState | InvoiceLine],
+    business: bool,
+    settings: TenantSettings,
+    today: date,
+) -> tuple[Decimal | None, Decimal | None]:
+    """The interest and compensation the step's letter announces, were it sent ``today``: the
+    interest accrued on the open amounts since the due date (or the last interest charge), and
+    a business customer's compensation for invoices never compensated. Like the preview's fee,
+    it leaves out the arrears period's history (§ 9 a, § 9 b), which only a run decides."""
+    interest: Decimal | None = None
+    if "interest" in actions:
+        table = settings.rate_table()
+        total = ZERO
+        for invoice in invoices:
+            charged_to = invoice.interest_to if isinstance(invoice, InvoiceState) else None
+            start = max(invoice.due, charged_to or invoice.due)
+            total += late_interest(invoice.open_amount, start, today, table, settings.interest_day_count).amount
+        interest = total if total > ZERO else None
+    compensation: Decimal | None = None
+    if "compensation" in actions and business:
+        history = [
+            InvoiceFeeHistory(
+                invoice_id=invoice.invoice_id,
+                agreement_id=invoice.agreement_id if isinstance(invoice, InvoiceState) else "sample",
+                compensated=isinstance(invoice, InvoiceState) and invoice.compensated,
+            )
+            for invoice in invoices
+        ]
+        due = compensation_due(True, history, {})
+        compensation = due.amount if due.items else None
+    return interest, compensation

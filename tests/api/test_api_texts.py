@@ -92,6 +92,25 @@ def test_preview_renders_a_step_for_a_real_customer_with_their_open_invoices(ten
     assert shown["bs_text_lines"] and "I1" in shown["bs_text_lines"][0]
 
 
+def test_preview_announces_the_interest_and_compensation_the_step_adds(tenant: LocalApi):
+    # Given a step that charges a fee, interest and the B2B compensation, and C1 a business customer
+    steps = [dict(s) for s in STANDARD["steps"]]
+    steps[1] = steps[1] | {"actions": ["email", {"fee": "100.00"}, {"interest": True}, {"compensation": True}]}
+    ok(tenant.request("POST", "/templates", {"name": "standard", "steps": steps}), 201)
+    ok(tenant.request("PATCH", "/customers/C1", {"business": True}))
+    # When step 2 is previewed for C1 (1,250.00 due 15 January, previewed 2 February)
+    shown = ok(tenant.request("GET", "/templates/standard/steps/2/preview", query={"customer": "C1"}))
+    # Then the letter states all three, as the real reminder would
+    text = shown["email"]["text"]
+    assert "et rykkergebyr på 100,00 kr." in text
+    assert "morarente på 5,76 kr. (renteloven § 5) og et kompensationsbeløb på 310,00 kr." in text
+    # And a consumer's preview has no compensation
+    ok(tenant.request("PATCH", "/customers/C1", {"business": False}))
+    consumer = ok(tenant.request("GET", "/templates/standard/steps/2/preview", query={"customer": "C1"}))
+    assert "morarente på 5,76 kr." in consumer["email"]["text"]
+    assert "kompensationsbeløb" not in consumer["email"]["text"]
+
+
 def test_preview_without_a_customer_uses_a_sample_and_records_nothing(tenant: LocalApi):
     # When step 1 is previewed in English with no customer
     before = ok(tenant.request("GET", "/runs"))
