@@ -343,6 +343,8 @@ def _notification_context(notification: RunNotification) -> dict[str, Any]:
         "run_date": format_date(notification.run_date, language),
         "kind": notification.kind,
         "reason": _single_line(say(notification.reason, language)),
+        # "2 forslag venter på godkendelse" says the kind itself: the subject does not say it twice.
+        "reason_says_kind": getattr(notification.reason, "code", None) == "approval.pending",
         "problems": [_single_line(say(problem, language)) for problem in notification.problems],
         "journal_entries": [
             {

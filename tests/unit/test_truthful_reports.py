@@ -10,6 +10,7 @@ from __future__ import annotations
 import email
 from datetime import date
 from decimal import Decimal
+from email.header import decode_header, make_header
 from typing import Any
 
 import pytest
@@ -211,6 +212,9 @@ def test_the_approval_notice_says_its_reason_in_the_tenants_language():
     effect = reporter.proposals_waiting(settings(), summary, [reminder("C1", invoice("I1", "C1", "10.00"))])
     assert effect is not None and effect["reason"] == "1 proposal(s) await approval"
     assert "Årsag: 1 forslag venter på godkendelse" in mailer.text()
+    # And its subject says once that they wait, with the run's date
+    subject = str(make_header(decode_header(email.message_from_bytes(mailer.sent[-1])["Subject"])))
+    assert subject.startswith("Rykkerkørsel ") and subject.endswith(": 1 forslag venter på godkendelse")
 
 
 REASONS = [
