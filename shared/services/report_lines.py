@@ -123,7 +123,8 @@ class ReportLines:
         ]
 
     def held_back(self, held_back: Sequence[HeldBack], run_date: date) -> list[HeldBackLine]:
-        """The reminders the run held back, then the invoices on hold because they are disputed."""
+        """The reminders the run held back and the invoices on hold because they are disputed, by
+        customer (as the report lists reminders and proposals); a customer's disputes last."""
         lines = [
             HeldBackLine(
                 customer_id=h.reminder.key.customer_id,
@@ -134,7 +135,8 @@ class ReportLines:
             )
             for h in held_back
         ]
-        return lines + self._disputes(run_date)
+        lines += self._disputes(run_date)
+        return sorted(lines, key=lambda line: (line.customer_id, line.step_name == "–", line.step_name))
 
     def _disputes(self, run_date: date) -> list[HeldBackLine]:
         """Invoices on hold because the customer disputes them (renteloven § 9 b: no reminders meanwhile)."""

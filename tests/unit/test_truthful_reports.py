@@ -330,3 +330,20 @@ def test_a_fee_refused_for_want_of_a_letter_is_reported_in_danish_with_each_chan
         "intet rykkerbrev nåede kunden, så der opkræves intet gebyr (renteloven § 9 b): "
         "e-mail: kunden har ingen e-mailadresse; SMS: kunden har intet telefonnummer"
     )
+
+
+class DisputingRepo(FakeRepo):
+    def disputes(self) -> list[dict[str, Any]]:
+        return [{"customer": "C1", "invoice": "I9", "until": "2026-12-31"}]
+
+
+def test_the_held_back_table_is_by_customer_with_a_customers_disputes_last():
+    from shared.services.report_lines import ReportLines
+
+    lines = ReportLines(DisputingRepo(JENS, OLE), lambda now: [])  # type: ignore[arg-type]
+    held = [
+        HeldBack(reminder("C2", invoice("I2", "C2", "10.00")), "below the limit"),
+        HeldBack(reminder("C1", invoice("I1", "C1", "10.00")), "below the limit"),
+    ]
+    rows = lines.held_back(held, RUN_DATE)
+    assert [(row.customer_id, row.invoice_ids) for row in rows] == [("C1", ["I1"]), ("C1", ["I9"]), ("C2", ["I2"])]
