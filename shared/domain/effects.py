@@ -61,9 +61,12 @@ REFERENCED_KINDS = frozenset({"email", "sms"})
 
 def reminder_effect(message: ActionMessage, kind: str, **fields: Any) -> dict[str, Any]:
     """An effect of one action of one consolidated reminder; an e-mail or SMS names the
-    reminder's payment ``reference``."""
-    if kind in REFERENCED_KINDS and message.reference is not None:
-        fields = {"reference": message.reference, **fields}
+    reminder's payment ``reference`` and the ``amount`` it asks for (the invoices' open total,
+    as the letter says it: fees come on the next invoice)."""
+    if kind in REFERENCED_KINDS:
+        fields = {"amount": money_text(message.open_total), **fields}
+        if message.reference is not None:
+            fields = {"reference": message.reference, **fields}
     return {
         "date": message.run_date.isoformat(),
         "kind": kind,

@@ -17,7 +17,7 @@ def test_the_report_lists_what_the_run_did_and_the_title_reads_as_a_date() -> No
     repo.put_settings(TenantSettings(tenant="jensen"))
     repo.put_run(RUN, {"run_id": RUN, "run_date": "2026-03-02", "status": "completed", "kind": "manual"})
     email = {"date": "2026-03-02", "kind": "email", "customer": "K100", "invoices": ["F1"], "step": "Rykker 1"}
-    repo.record_effect(email | {"to": "k100@kunde.example"}, "jensen/K100/standard_v1/1/email/x")
+    repo.record_effect(email | {"to": "k100@kunde.example", "amount": "1250.00"}, "jensen/K100/standard_v1/1/email/x")
     repo.record_effect({"date": "2026-03-02", "kind": "run", "status": "completed", "reason": None}, "run/" + RUN)
     # When the page is shown
     status, body = ConsoleClient(repo).get(f"/runs/{RUN}")
@@ -25,6 +25,7 @@ def test_the_report_lists_what_the_run_did_and_the_title_reads_as_a_date() -> No
     assert status == 200
     report = body[body.index("<tbody>") : body.index("</tbody>")]
     assert report.count("<tr>") == 1 and "k100@kunde.example" in report
+    assert "1.250,00" in report  # what the e-mail asked the debtor to pay
     # And the browser tab names the run by its local time, not its id
     assert re.search(r"<title>Kørsel 02\.03\.2026 kl\. 06:00", body)
 

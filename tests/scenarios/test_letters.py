@@ -80,6 +80,9 @@ def test_the_sms_carries_amount_reference_a_way_to_pay_and_the_sender(ways_to_pa
     text = (out / sms["date"] / "C1-rykker-2.sms.txt").read_text(encoding="utf-8")
     assert "Fjernvarme Demo A/S" in text
     assert "1.200,00 kr." in text and sms["reference"] in text
+    # (the effect states the amount the SMS asks for, and so does its e-mail: never with the fee)
+    email = next(e for e in effects if e["kind"] == "email" and (e["date"], e["customer"]) == (sms["date"], "C1"))
+    assert sms["amount"] == email["amount"] == "1200.00"
     assert f"https://betal.example/C1/{sms['reference']}" in text
     assert "Rykkergebyr 100,00 kr. kommer på din næste faktura." in text
     assert sms["segments"] <= 2 and sms["encoding"] == "GSM-7"
