@@ -353,7 +353,11 @@ def _report(
     suffix = f"#{summary.parts}" if summary.parts > 1 else ""
     if proposed:
         _record(repo, reporter.proposals_waiting(settings, summary, proposed), f"{summary.tag}#proposals{suffix}")
-    if settings.status_report_to and (commits.sent or proposed or interrupted):
+    key = f"{summary.tag}#report{suffix}"
+    # A retry after an attempt that died once its report was out (saving the record, say) has nothing
+    # of its own to report: what the dead attempt sent is in the report already sent.
+    retried_after_report = interrupted and repo.has_effect({"date": summary.run_date, "kind": "report"}, key)
+    if settings.status_report_to and (commits.sent or proposed or interrupted) and not retried_after_report:
         report = reporter.run_report(
             settings,
             summary,
@@ -365,7 +369,7 @@ def _report(
             charged=commits.charged,
             interrupted=interrupted,
         )
-        _record(repo, report, f"{summary.tag}#report{suffix}")
+        _record(repo, report, key)
 
 
 def _record(repo: Store, effect: dict[str, Any] | None, key: str) -> None:

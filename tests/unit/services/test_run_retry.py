@@ -88,3 +88,31 @@ def test_a_run_that_continues_counts_each_reminder_once_over_its_parts():
     record = tenant.store.get_run(summary.run_id)
     assert record is not None and record["parts"] == 2
     assert (record["reminders"], record["messages"], len(sink.sent)) == (30, 30, 30)
+
+
+def test_a_retry_after_an_attempt_died_once_its_report_was_out_sends_no_second_report(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    from shared.services.runs import lifecycle
+
+    tenant, sink, mailbox = thirty_customers(), ListSink(), Mailbox()
+    reporter = TenantMailReporter(tenant.store, mailbox, "robot@acme.example", lambda now: [])  # type: ignore[arg-type]
+    # Given an attempt that sent every reminder and its report, and died saving the completed run
+    real_save = lifecycle.save_run
+
+    def dies_saving_the_end(repo: Any, summary: Any, now: Any) -> None:
+        if summary.status == "completed":
+            raise RuntimeError("the invocation died saving the run")
+        real_save(repo, summary, now)
+
+    monkeypatch.setattr(lifecycle, "save_run", dies_saving_the_end)
+    with pytest.raises(RuntimeError, match="died"):
+        schedule_due_reminders(tenant.store, sink, at(MARCH_6), reporter=reporter, backoff=NO_WAIT)
+    assert len(mailbox.sent) == 1 and len(sink.sent) == CUSTOMERS
+    monkeypatch.setattr(lifecycle, "save_run", real_save)
+    # When the same run is tried again
+    summary = schedule_due_reminders(tenant.store, sink, at(MARCH_6), reporter=reporter, backoff=NO_WAIT)
+    # Then nothing is sent again, not even the report, and the record is complete
+    assert len(mailbox.sent) == 1 and len(sink.sent) == CUSTOMERS
+    record = tenant.store.get_run(summary.run_id)
+    assert record is not None and (record["status"], record["reminders"]) == ("completed", 30)
