@@ -77,6 +77,9 @@ class ActionMessage(BaseModel):
     warning_deadline: date | None = Field(
         default=None, description="The step is the collection warning (inkassoloven § 10): pay by this date"
     )
+    after_warning: bool = Field(
+        default=False, description="The step comes after the collection warning (inkassoloven § 10) was sent"
+    )
     charge_amount: Decimal | None = Field(default=None, description="Interest or compensation to bill, DKK")
     step_interest: Decimal | None = Field(
         default=None, description="The interest this step bills (its letters say so), DKK; on every action of it"

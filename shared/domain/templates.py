@@ -151,6 +151,11 @@ class TemplateVersion:
         marked = [number for number, step in enumerate(self.steps, 1) if step.inkassovarsel]
         return marked[-1] if marked else self.step_count
 
+    def follows_warning(self, step_number: int) -> bool:
+        """Does the step come after the step marked ``inkassovarsel``? Its letters then say the debtor
+        has been warned, not that collection is still only being considered."""
+        return step_number > self.warning_step and self.step(self.warning_step).inkassovarsel
+
 
 def version_id(name: str, number: int) -> str:
     return f"{name}_v{number}"

@@ -62,6 +62,9 @@ class ReminderContent(BaseModel):
     warning_deadline: date | None = Field(
         default=None, description="The collection warning (inkassoloven § 10): pay by this date or collection follows"
     )
+    after_warning: bool = Field(
+        default=False, description="A step after the collection warning: the debtor has been warned already"
+    )
     customer_id: str | None = None
     reference: str | None = Field(default=None, description="The reminder's payment reference (15 digits)")
     sender: SenderSettings | None = None
@@ -140,6 +143,7 @@ class ReminderContent(BaseModel):
             compensation=message.step_compensation,
             currency=message.currency,
             warning_deadline=message.warning_deadline,
+            after_warning=message.after_warning,
             customer_id=message.customer_id,
             reference=message.reference,
             sender=sender,

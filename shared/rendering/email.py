@@ -213,6 +213,7 @@ def _email_context(content: ReminderContent) -> dict[str, Any]:
         ],
         "is_first": is_first,
         "is_warning": content.is_warning,
+        "after_warning": content.after_warning,
         "is_last_step": content.is_last_step,
         "claim": claim,
         "claim_total": claim_total,

@@ -179,6 +179,7 @@ def _sms_context(content: ReminderContent, *, with_invoice_ids: bool) -> dict[st
         "invoice_ids": ", ".join(line.invoice_id for line in content.invoices) if with_invoice_ids else "",
         "is_first": content.step_number == 1 and not content.is_warning,
         "is_warning": content.is_warning,
+        "after_warning": content.after_warning,
         "way": sms_way(content.language, variables["payment"]),
         "charges": charges_line(content),
     }

@@ -136,6 +136,7 @@ def preview_step(
         "step_interest": interest,
         "step_compensation": compensation,
         "warning_deadline": today + timedelta(days=WARNING_DAYS) if warns else None,
+        "after_warning": template.follows_warning(step_number),
     }
     if "reference" in ActionMessage.model_fields:
         # A real reminder is given its reference when it is sent (branch "letters" adds the field);

@@ -203,6 +203,7 @@ def _action_message(
         invoices=invoice_lines(reminder.invoices),
         step_fee=charges.fee,
         warning_deadline=run_date + timedelta(days=WARNING_DAYS) if warns else None,
+        after_warning=reminder.template.follows_warning(reminder.key.step_number),
         charge_amount=amounts.get(action),
         step_interest=charges.interest,
         step_compensation=charges.compensation,

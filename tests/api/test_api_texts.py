@@ -111,6 +111,29 @@ def test_preview_announces_the_interest_and_compensation_the_step_adds(tenant: L
     assert "kompensationsbeløb" not in consumer["email"]["text"]
 
 
+def test_a_step_after_the_collection_warning_says_the_debtor_was_warned(tenant: LocalApi):
+    # Given a template whose second step is the inkassovarsel and a third step follows it
+    steps = [
+        {"name": "Rykker 1", "days": 4, "actions": ["email"]},
+        {"name": "Inkassovarsel", "days": 10, "actions": ["email"], "inkassovarsel": True},
+        {"name": "Rykker 3", "days": 14, "actions": ["email", "sms"]},
+    ]
+    ok(tenant.request("POST", "/templates", {"name": "warned", "steps": steps}), 201)
+    ok(tenant.request("PATCH", "/customers/C1", {"phone": "+4520123456"}))
+    # When the third step is previewed in both languages
+    da = ok(tenant.request("GET", "/templates/warned/steps/3/preview", query={"customer": "C1"}))
+    en = ok(tenant.request("GET", "/templates/warned/steps/3/preview", query={"customer": "C1", "language": "en"}))
+    # Then the letter says the warning was given, not that collection is still only being considered
+    assert "Vi har tidligere sendt dig et inkassovarsel for nedenstående faktura" in da["email"]["text"]
+    assert "kan vi sende det til inkasso uden yderligere varsel" in da["email"]["text"]
+    assert "overveje" not in da["email"]["text"] and "Du har fået vores inkassovarsel." in da["sms"]["text"]
+    assert "we may hand it over for debt collection without further notice" in en["email"]["text"]
+    assert "consider taking the matter further" not in en["email"]["text"]
+    # And the step before the warning reads as before
+    before = ok(tenant.request("GET", "/templates/warned/steps/1/preview", query={"customer": "C1"}))
+    assert "inkassovarsel" not in before["email"]["text"].lower()
+
+
 def test_preview_without_a_customer_uses_a_sample_and_records_nothing(tenant: LocalApi):
     # When step 1 is previewed in English with no customer
     before = ok(tenant.request("GET", "/runs"))
