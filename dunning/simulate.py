@@ -181,7 +181,7 @@ class Simulation:
             if not scheduled_done and entry.time is not None and entry.time > run_time:
                 self._run({"source": "schedule", "time": self._utc(day, run_time)})
                 scheduled_done = True
-            self.apply(entry, f"t{index}")
+            self.apply(entry, _entry_id(entry, index))
         if not scheduled_done:
             self._run({"source": "schedule", "time": self._utc(day, run_time)})
         effects = self.repo.effects_on(day)
@@ -243,6 +243,17 @@ class Simulation:
                 # The 0601 file byte for byte (ISO-8859-1, CR LF), at the path the effect names.
                 written.append(_write_bytes(self.options.out_dir / effect["file"], body))
         return written
+
+
+def _entry_id(entry: TimelineEntry, index: int) -> str:
+    """The id of what a timeline entry creates (the scenario gives none). A payment or credit note
+    is named like a document (``IB-3``, ``KN-4``: the debtor's statement of account prints the name
+    of money on account); anything else after its place in the timeline (``t3``)."""
+    if entry.credit_note is not None:
+        return f"KN-{index + 1}"
+    if entry.payment is not None:
+        return f"IB-{index + 1}"
+    return f"t{index}"
 
 
 def load_world(repo: Store, scenario: Scenario) -> None:

@@ -70,3 +70,17 @@ def test_the_email_handler_sends_the_statement_of_its_sample_event():
         assert statement["customer"] == "C1" and statement["items"] == len(open_invoices) + 1
         expected = sum((i.open_amount for i in open_invoices), Decimal("100.00"))
         assert statement["balance"] == f"{expected:.2f}"
+
+
+def test_money_on_account_is_named_like_a_document_on_the_statement(tmp_path):
+    from email import message_from_bytes, policy
+
+    # Given the scenario's credit note and payment on account (the scenario gives them no id)
+    simulate(load_scenario(OPEN_ITEMS), SimulationOptions(out_dir=tmp_path))
+    # When the customer's statement of account is read
+    (path,) = sorted(tmp_path.rglob("C1-kontoudtog.eml"))[:1]
+    text = message_from_bytes(path.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
+    # Then each line names its document as a bookkeeper would, not the simulator's timeline position
+    credit = next(line for line in text.splitlines() if line.startswith("Kreditnota"))
+    payment = next(line for line in text.splitlines() if line.startswith("Indbetaling på konto"))
+    assert "KN-" in credit and "IB-" in payment, (credit, payment)
