@@ -130,6 +130,7 @@ class Page:
                 money=self.money,
                 day=self.day,
                 when=self.when,
+                who=self.who,
                 kind=self.kind,
                 action=self.action,
                 reason=self.reason,
@@ -157,6 +158,16 @@ class Page:
 
     def reason(self, text: str | None) -> str:
         return reason_text(text, self.lang)
+
+    def who(self, value: object) -> str:
+        """Who did something, as a person reads it: a console user's e-mail as it is; an operator
+        who used the API or the CLI by the name of their IAM identity (``arn:aws:iam::…:user/bo``
+        → "bo (CLI/API)"; an assumed role's session name likewise)."""
+        text = str(value or "")
+        if not text.startswith("arn:aws:"):
+            return text
+        resource = text.split(":", 5)[-1]  # user/bo, assumed-role/Operators/bo, role/Scheduler
+        return f"{resource.rsplit('/', 1)[-1]} ({say('actor.iam', self.lang)})"
 
     def when(self, value: object) -> str:
         """A run id or ISO time as the tenant's local date and time (``01.12.2026 kl. 06:00``)."""

@@ -93,6 +93,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "run.reason": ("Årsag", "Reason"),
     "run.recipient_reason": ("Modtager / årsag", "Recipient / reason"),
     "run.started_by": ("Startet af", "Started by"),
+    "actor.iam": ("CLI/API", "CLI/API"),
     "run.resumed_by": ("Genoptaget af", "Resumed by"),
     "count.reminders": ("Rykkere", "Reminders"),
     "count.messages": ("Beskeder", "Messages"),

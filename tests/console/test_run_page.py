@@ -111,3 +111,16 @@ def test_a_notice_row_names_whom_it_went_to_and_why() -> None:
     # Then its row says both whom the notice went to and why (it said only why)
     report = body[body.index("<tbody>") : body.index("</tbody>")]
     assert "bo@jensen.example · 4 forslag venter på godkendelse" in report
+
+
+def test_a_run_started_from_the_cli_names_the_operator_not_the_arn() -> None:
+    # Given a run started through the IAM-authorised API (the CLI), by IAM user "operator"
+    repo = MemoryStore()
+    repo.put_settings(TenantSettings(tenant="jensen"))
+    repo.put_run(RUN, {"run_id": RUN, "run_date": "2026-03-02", "status": "completed", "kind": "manual"})
+    repo.note_actor("run", RUN, "started_by", "arn:aws:iam::123456789012:user/operator")
+    # When its page is shown
+    status, body = ConsoleClient(repo).get(f"/runs/{RUN}")
+    # Then it says who by name and how, without the account number
+    assert status == 200
+    assert "Startet af: operator (CLI/API)" in body and "123456789012" not in body
