@@ -62,18 +62,24 @@ def out_of_sight(tab: Any) -> list[str]:
 @pytest.mark.parametrize("letter", [warning_html, statement_html], ids=["inkassovarsel", "kontoudtog"])
 def test_a_letter_fits_a_phone(browser: Any, tmp_path: Path, letter: Any) -> None:
     # Given a letter opened on a phone-sized screen
-    path = tmp_path / "letter.html"
-    path.write_text(letter(), encoding="utf-8")
+    # Then nothing is wider than the screen
+    text = fitted_text(browser, tmp_path, letter())
+    # And what is owed is on it: the open amounts and the total (At betale / Saldo)
+    assert ("At betale" in text) or ("Saldo" in text)
+
+
+def fitted_text(browser: Any, tmp_path: Path, html: str) -> str:
+    """The page's text once it is shown on a phone, after checking nothing is wider than the screen."""
+    path = tmp_path / "page.html"
+    path.write_text(html, encoding="utf-8")
     context = browser.new_context(viewport=PHONE, device_scale_factor=1)
     tab = context.new_page()
     tab.goto(path.as_uri())
-    # Then nothing is wider than the screen
     assert tab.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert out_of_sight(tab) == []
-    # And what is owed is on it: the open amounts and the total (At betale / Saldo)
     text = tab.inner_text("body")
-    assert ("At betale" in text) or ("Saldo" in text)
     context.close()
+    return str(text)
 
 
 def status_report_html(language: str) -> str:
@@ -110,17 +116,9 @@ def status_report_html(language: str) -> str:
 @pytest.mark.parametrize("language", ["da", "en"])
 def test_the_status_report_fits_a_phone(browser: Any, tmp_path: Path, language: str) -> None:
     # Given a run's status report with reminders on every channel and skipped actions, on a phone
-    path = tmp_path / "report.html"
-    path.write_text(status_report_html(language), encoding="utf-8")
-    context = browser.new_context(viewport=PHONE, device_scale_factor=1)
-    tab = context.new_page()
-    tab.goto(path.as_uri())
     # Then nothing is wider than the screen, and the channels and why an action was skipped are there
-    assert tab.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    assert out_of_sight(tab) == []
-    text = tab.inner_text("body")
+    text = fitted_text(browser, tmp_path, status_report_html(language))
     assert "Betalingsservice" in text and "AFT011" in text
-    context.close()
 
 
 BROKEN_AMOUNTS = r"""() => {

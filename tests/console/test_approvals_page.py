@@ -14,8 +14,8 @@ from tests.console.harness import ConsoleClient
 KEY = "jensen/K100/standard_v1/2/proposal/0643335fff27e209@2026-03-02T05:00:00Z~manual"
 
 
-def test_a_decided_proposal_names_its_customer_step_template_and_run() -> None:
-    # Given a proposal the bookkeeper approved
+def two_step_tenant() -> MemoryStore:
+    """Tenant jensen with customer K100 and a two-step template, standard_v1."""
     repo = MemoryStore()
     repo.put_settings(TenantSettings(tenant="jensen"))
     repo.put_customer(Customer(customer_id="K100", name="Hansen Tømrer ApS"))
@@ -25,6 +25,12 @@ def test_a_decided_proposal_names_its_customer_step_template_and_run() -> None:
     ]
     definition = TemplateDefinition.model_validate({"name": "standard", "steps": steps})
     define_template(repo, definition, date(2026, 3, 1), actor="test")
+    return repo
+
+
+def test_a_decided_proposal_names_its_customer_step_template_and_run() -> None:
+    # Given a proposal the bookkeeper approved
+    repo = two_step_tenant()
     repo.note_actor("proposal", KEY, "approved_by", "bo@jensen.example")
     # When the approvals page is shown
     status, body = ConsoleClient(repo).get("/approvals")
@@ -70,16 +76,7 @@ def test_a_collection_case_waiting_for_approval_reads_as_one() -> None:
 
 def test_a_decided_collection_case_names_itself_not_a_step_number() -> None:
     # Given an approved debt-collection case of a two-step template (its key's step is 3: after the last)
-    repo = MemoryStore()
-    repo.put_settings(TenantSettings(tenant="jensen"))
-    repo.put_customer(Customer(customer_id="K100", name="Hansen Tømrer ApS"))
-    steps = [
-        {"name": "Påmindelse", "days": 5, "actions": ["email"]},
-        {"name": "Rykker 1", "days": 10, "actions": ["email"]},
-    ]
-    define_template(
-        repo, TemplateDefinition.model_validate({"name": "standard", "steps": steps}), date(2026, 3, 1), actor="t"
-    )
+    repo = two_step_tenant()
     key = "jensen/K100/standard_v1/3/proposal/0643335fff27e209@2026-03-02T05:00:00Z~manual"
     repo.note_actor("proposal", key, "approved_by", "bo@jensen.example")
     # When the approvals page is shown
