@@ -28,6 +28,11 @@ FAN_OUT_ABOVE = 2_000
 # Shards per work item: the 16 shards make 16 work items, as many as the work queue's event-source
 # mapping lets run at once by default (ShardConcurrency), each a few minutes at a million due invoices.
 SHARDS_PER_ITEM = 1
+# The run slot's lease once a run fans out (a run in one invocation has 15 minutes): a
+# million due invoices take 5–8 minutes over 16 shards (make bench), so an hour leaves room for
+# retries and throttling. The last part releases the slot; a run that dies frees it at the latest
+# an hour after it started.
+FANNED_OUT_LEASE_SECONDS = 60 * 60
 # The coordinator's own part in the tally (what it resent from the outbox before the split).
 COORDINATOR_PART = "coordinator"
 
@@ -108,6 +113,9 @@ def fan_out(
     items out again: a duplicate work item is harmless, and one that never left is sent now."""
     shards = keys.due_shards() if shards is None else list(shards)
     items = work_items(summary, time, shards, per_item)
+    # The run keeps the slot while its shards run in parallel: its lease (the run's clock, as every
+    # run's) now covers a fanned-out run, whose workers do not hold the slot themselves.
+    repo.acquire_run_lock(summary.run_id, int(time.timestamp()), FANNED_OUT_LEASE_SECONDS)
     if repo.open_fan_out(summary.tag, shards):
         repo.record_run_part(summary.tag, COORDINATOR_PART, [], {"resent": summary.resent})
     summary.status = "fanned_out"
@@ -121,6 +129,7 @@ def fan_out(
 
 __all__ = [
     "COORDINATOR_PART",
+    "FANNED_OUT_LEASE_SECONDS",
     "FAN_OUT_ABOVE",
     "SHARDS_PER_ITEM",
     "ListWorkQueue",
