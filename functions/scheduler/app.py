@@ -149,8 +149,8 @@ def _run(
     metrics.add_metric(name="MessagesSent", unit="Count", value=summary.messages)
     metrics.add_metric(name="ProposalsFiled", unit="Count", value=summary.proposals)
     metrics.add_metric(name="Runs", unit="Count", value=1)
-    logger.info("run finished", extra=asdict(summary))
     result = asdict(summary)
+    logger.info("run finished", extra={k: v for k, v in result.items() if k != "held_back_lines"})  # customers
     if summary.status == "continuing":
         result["continue_with"] = _hand_on(event, request, config, time_left)
     return result

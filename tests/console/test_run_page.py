@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from datetime import date
+from urllib.parse import quote
 
 from shared.domain.settings import TenantSettings
 from shared.storage.memory import MemoryStore
@@ -124,3 +126,23 @@ def test_a_run_started_from_the_cli_names_the_operator_not_the_arn() -> None:
     # Then it says who by name and how, without the account number
     assert status == 200
     assert "Startet af: operator (CLI/API)" in body and "123456789012" not in body
+
+
+def test_the_run_page_lists_what_the_run_held_back_and_why() -> None:
+    from shared.services.scheduling import schedule_due_reminders
+    from tests.unit.services.fakes import NO_WAIT, ListSink, Tenant, at
+
+    # Given a run that held back a reminder below the de-minimis threshold and sent another
+    tenant = Tenant(tenant="jensen", min_overdue_amount="101.00")
+    tenant.invoice("F1", "K100", amount="100.00")
+    tenant.invoice("F2", "K200", amount="700.00")
+    summary = schedule_due_reminders(tenant.store, ListSink(), at(date(2026, 3, 6)), backoff=NO_WAIT)
+    assert (summary.reminders, summary.held_back) == (1, 1)
+    # When its page is shown
+    status, body = ConsoleClient(tenant.store).get(f"/runs/{quote(summary.run_id, safe='')}")
+    # Then the held-back reminder is listed with its amount and the reason in Danish
+    assert status == 200
+    held = body[body.index('id="held-back"') :]
+    row = held[held.index("<tbody>") : held.index("</tbody>")]
+    assert row.count("<tr>") == 1 and "K100" in row and "F1" in row and "100,00" in row
+    assert "er under bagatelgrænsen på 101,00 kr." in row

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal, Protocol
 
+from shared.domain.money import money_text
 from shared.domain.planning import HeldBack, InvoiceState, PlannedReminder
 from shared.domain.run_control import CheckOutcome
 from shared.domain.settings import TenantSettings
@@ -34,6 +35,24 @@ class RunSummary:
     kind: str = "scheduled"
     tag: str = ""
     by_action: dict[str, int] = field(default_factory=dict)
+    # The first HELD_BACK_LISTED reminders a run in one invocation held back, and why (the run page
+    # lists them): customer, step, invoices, amount, reason. Not logged (customer data).
+    held_back_lines: list[dict[str, Any]] = field(default_factory=list)
+
+
+HELD_BACK_LISTED = 100
+
+
+def held_back_line(held: HeldBack) -> dict[str, Any]:
+    """One held-back reminder as the run record keeps it."""
+    reminder = held.reminder
+    return {
+        "customer": reminder.key.customer_id,
+        "step": reminder.step_name,
+        "invoices": reminder.invoice_ids,
+        "amount": money_text(reminder.open_total),
+        "reason": str(held.reason),
+    }
 
 
 # What a run that continues in a fresh invocation carries over from its earlier parts.

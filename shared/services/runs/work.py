@@ -29,7 +29,7 @@ from shared.services.housekeeping import (
 from shared.services.outbox import Delivery, MessageSink, deliver, with_retries
 from shared.services.reminders import reminder_key_of
 from shared.services.runs.shards import FAN_OUT_ABOVE, SHARDS_PER_ITEM, WorkQueue, fan_out
-from shared.services.runs.summary import Reporter, RunSummary
+from shared.services.runs.summary import HELD_BACK_LISTED, Reporter, RunSummary, held_back_line
 from shared.storage import keys
 from shared.storage.protocols import Store
 
@@ -221,6 +221,7 @@ def _due_work(
         housekeeping += reverse_paid_fees(repo, run_date, summary.tag)
     plan = _plan(repo, settings, run_date, candidates)
     summary.held_back = len(plan.held_back)
+    summary.held_back_lines = [held_back_line(held) for held in plan.held_back[:HELD_BACK_LISTED]]
     return DueWork(plan, excluded, housekeeping)
 
 
