@@ -122,6 +122,7 @@ def _open_summary(repo: Store, run_id: str, tag: str, kind: RunKind, run_date: d
     previous = repo.get_run(run_id)
     if previous is not None and previous.get("status") in _CARRIES:
         summary.parts = int(previous.get("parts", 1)) + (previous["status"] == "continuing")
+        summary.attempt = int(previous.get("attempt", 1)) + (previous["status"] != "continuing")
         for counter in CARRIED_COUNTS:
             setattr(summary, counter, int(previous.get(counter, 0)))
     return summary

@@ -32,6 +32,7 @@ class RunSummary:
     resent: int = 0
     proposals: int = 0
     parts: int = 1
+    attempt: int = 1  # 2 and on: a retry of an attempt that died or failed (the same run id)
     kind: str = "scheduled"
     tag: str = ""
     by_action: dict[str, int] = field(default_factory=dict)

@@ -15,7 +15,7 @@ from typing import Any
 
 from shared.domain.effects import proposal_effect
 from shared.domain.money import money_text
-from shared.domain.planning import InvoiceState, PlannedReminder, RunPlan, next_step_on, plan_reminders
+from shared.domain.planning import GroupKey, InvoiceState, PlannedReminder, RunPlan, next_step_on, plan_reminders
 from shared.domain.run_control import check_run
 from shared.domain.settings import TenantSettings
 from shared.messages import QueueMessage, parse_body
@@ -313,7 +313,7 @@ def transaction_sized(reminder: PlannedReminder) -> list[PlannedReminder]:
 
 def _propose(repo: Store, reminder: PlannedReminder, tenant: str, summary: RunSummary) -> bool:
     """O9/O14: file the reminder (or case) as a proposal instead of sending it."""
-    key = f"{reminder_key_of(reminder, tenant, 'proposal')}@{summary.tag}"  # proposed again after a reject
+    key = _proposal_key(reminder, tenant, summary)
     proposal = {
         "kind": "collection" if reminder.is_case else "reminder",
         "customer": reminder.key.customer_id,
@@ -327,6 +327,7 @@ def _propose(repo: Store, reminder: PlannedReminder, tenant: str, summary: RunSu
         "amount": money_text(reminder.open_total),
         "proposed_on": summary.run_date,
         "run_id": summary.tag,
+        "part": summary.parts,  # a retry of this part finds what its dead attempt proposed
     }
     effect = proposal_effect(reminder, date.fromisoformat(summary.run_date), summary.tag)
     if repo.commit_proposal(key, proposal, effect, reminder.invoices):
@@ -334,6 +335,38 @@ def _propose(repo: Store, reminder: PlannedReminder, tenant: str, summary: RunSu
         return True
     summary.lost_races += 1
     return False
+
+
+def _proposal_key(reminder: PlannedReminder, tenant: str, summary: RunSummary) -> str:
+    """A proposal's key: the reminder's, and the run's (proposed again after a reject)."""
+    return f"{reminder_key_of(reminder, tenant, 'proposal')}@{summary.tag}"
+
+
+def _proposed_earlier(
+    repo: Store, tenant: str, summary: RunSummary, proposed: list[PlannedReminder]
+) -> list[PlannedReminder]:
+    """What an earlier attempt of this part of the run proposed and this one did not: still waiting,
+    so the tenant's notice lists it (the attempt died before it told). The record's count is left
+    as it was: a failed attempt's record counted them already, a dead one's did not."""
+    mine = {_proposal_key(reminder, tenant, summary) for reminder in proposed}
+    earlier: list[PlannedReminder] = []
+    for record in repo.pending_proposals():
+        if (record.get("run_id"), record.get("part", 1)) != (summary.tag, summary.parts) or record["key"] in mine:
+            continue
+        invoices = [repo.get_invoice(line["invoice_id"]) for line in record["invoices"]]
+        earlier.append(
+            PlannedReminder(
+                key=GroupKey(record["customer"], record["template"], int(record["step_number"])),
+                template=repo.get_template(record["template"]),
+                invoices=sorted((i for i in invoices if i is not None), key=lambda invoice: invoice.invoice_id),
+            )
+        )
+    return earlier
+
+
+def _told(repo: Store, summary: RunSummary, kind: str, key: str) -> bool:
+    """Did an earlier attempt of the run send (and record) this notice or report?"""
+    return repo.has_effect({"date": summary.run_date, "kind": kind}, key)
 
 
 def _report(
@@ -348,17 +381,22 @@ def _report(
 ) -> None:
     """Tell the tenant what waits for approval, and report what the run sent (O8). A run that
     continues in a fresh invocation tells and reports each part: what this part did, and the
-    number (``interrupted``) an attempt of it that died before its report had committed."""
+    number (``interrupted``) an attempt of it that died before its report had committed.
+
+    A retry of an attempt that died (``summary.attempt`` > 1) also tells what that attempt
+    proposed, and tells nothing the dead attempt told already (its notice or report is recorded)."""
+    retry = summary.attempt > 1
+    if retry:
+        proposed = proposed + _proposed_earlier(repo, settings.tenant, summary, proposed)
     if reporter is None:
         return
     suffix = f"#{summary.parts}" if summary.parts > 1 else ""
-    if proposed:
-        _record(repo, reporter.proposals_waiting(settings, summary, proposed), f"{summary.tag}#proposals{suffix}")
+    notice_key = f"{summary.tag}#proposals{suffix}"
+    if proposed and not (retry and _told(repo, summary, "notification", notice_key)):
+        _record(repo, reporter.proposals_waiting(settings, summary, proposed), notice_key)
     key = f"{summary.tag}#report{suffix}"
-    # A retry after an attempt that died once its report was out (saving the record, say) has nothing
-    # of its own to report: what the dead attempt sent is in the report already sent.
-    retried_after_report = interrupted and repo.has_effect({"date": summary.run_date, "kind": "report"}, key)
-    if settings.status_report_to and (commits.sent or proposed or interrupted) and not retried_after_report:
+    told = retry and _told(repo, summary, "report", key)
+    if settings.status_report_to and (commits.sent or proposed or interrupted) and not told:
         report = reporter.run_report(
             settings,
             summary,

@@ -116,3 +116,43 @@ def test_a_retry_after_an_attempt_died_once_its_report_was_out_sends_no_second_r
     assert len(mailbox.sent) == 1 and len(sink.sent) == CUSTOMERS
     record = tenant.store.get_run(summary.run_id)
     assert record is not None and (record["status"], record["reminders"]) == ("completed", 30)
+
+
+class DiesAfterProposals:
+    """The store's proposal write, which takes effect and then kills the attempt after ``after`` proposals."""
+
+    def __init__(self, tenant: Tenant, after: int) -> None:
+        self.propose = tenant.store.commit_proposal
+        self.left = after
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        done = self.propose(*args, **kwargs)
+        self.left -= 1
+        if self.left == 0:
+            raise RuntimeError("the invocation died after a proposal")
+        return done
+
+
+def test_a_retry_tells_the_tenant_what_the_dead_attempt_proposed_once(monkeypatch: pytest.MonkeyPatch):
+    tenant = Tenant(status_report_to="bogholderi@acme.example", notify_to="drift@acme.example", approval_required=True)
+    for number in range(CUSTOMERS):
+        tenant.invoice(f"I{number:02d}", f"C{number:02d}")
+    mailbox = Mailbox()
+    reporter = TenantMailReporter(tenant.store, mailbox, "robot@acme.example", lambda now: [])  # type: ignore[arg-type]
+    # Given an attempt that filed 10 of its 30 proposals and died before it told anyone
+    monkeypatch.setattr(tenant.store, "commit_proposal", DiesAfterProposals(tenant, after=10))
+    with pytest.raises(RuntimeError, match="died"):
+        schedule_due_reminders(tenant.store, ListSink(), at(MARCH_6), reporter=reporter, backoff=NO_WAIT)
+    monkeypatch.undo()
+    assert mailbox.sent == []
+    # When the same run is tried again
+    summary = schedule_due_reminders(tenant.store, ListSink(), at(MARCH_6), reporter=reporter, backoff=NO_WAIT)
+    # Then one notice (and one report) tells of all 30
+    assert summary.attempt == 2
+    notices = [raw for to, raw in mailbox.sent if to == "drift@acme.example"]
+    assert len(notices) == 1 and b"30 forslag venter p" in notices[0]
+    assert [to for to, _ in mailbox.sent].count("bogholderi@acme.example") == 1
+    # And a third attempt (the second died after telling) tells nothing again
+    tenant.store.put_run(summary.run_id, {**tenant.store.get_run(summary.run_id), "status": "running"})  # type: ignore[dict-item]
+    again = schedule_due_reminders(tenant.store, ListSink(), at(MARCH_6), reporter=reporter, backoff=NO_WAIT)
+    assert again.attempt == 3 and len(mailbox.sent) == 2
