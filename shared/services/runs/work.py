@@ -221,7 +221,8 @@ def _due_work(
         housekeeping += reverse_paid_fees(repo, run_date, summary.tag)
     plan = _plan(repo, settings, run_date, candidates)
     summary.held_back = len(plan.held_back)
-    summary.held_back_lines = [held_back_line(held) for held in plan.held_back[:HELD_BACK_LISTED]]
+    by_customer = sorted(plan.held_back, key=lambda held: (held.reminder.key.customer_id, held.reminder.step_name))
+    summary.held_back_lines = [held_back_line(held) for held in by_customer[:HELD_BACK_LISTED]]
     return DueWork(plan, excluded, housekeeping)
 
 
