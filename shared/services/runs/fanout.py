@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from shared.domain.planning import GroupKey, PlannedReminder
 from shared.domain.settings import TenantSettings
 from shared.messages import parse_body
 from shared.services.commit import Budget, ReminderCommits
@@ -34,7 +33,7 @@ from shared.services.outbox import MessageSink, deliver
 from shared.services.runs.lifecycle import record_run, run_queued, save_run
 from shared.services.runs.shards import ListWorkQueue, WorkItem, WorkQueue
 from shared.services.runs.summary import CARRIED_COUNTS, Reporter, RunSummary
-from shared.services.runs.work import CONTINUE_BELOW_MS, _commit_plan, _plan, _record, due_in_shard
+from shared.services.runs.work import CONTINUE_BELOW_MS, _commit_plan, _plan, _record, due_in_shard, proposals_of
 from shared.storage import keys
 from shared.storage.protocols import Store
 
@@ -208,7 +207,7 @@ def _report(repo: Store, reporter: Reporter | None, settings: TenantSettings, su
     run_date = date.fromisoformat(summary.run_date)
     notice_key = f"{summary.tag}#proposals"
     if summary.proposals and not repo.has_effect({"date": summary.run_date, "kind": "notification"}, notice_key):
-        proposed = _proposals_of(repo, summary.tag)
+        proposed = proposals_of(repo, summary.tag)
         if proposed:
             _record(repo, reporter.proposals_waiting(settings, summary, proposed), notice_key)
     report_key = f"{summary.tag}#report"
@@ -239,23 +238,6 @@ def _housekeeping(repo: Store, summary: RunSummary) -> list[dict[str, Any]]:
         for effect in repo.effects_of_kind(run_date, kind)
         if effect.get("_run") == summary.tag
     ]
-
-
-def _proposals_of(repo: Store, tag: str) -> list[PlannedReminder]:
-    """The proposals this run filed and nobody decided yet, as the notice lists them."""
-    proposed = []
-    for record in repo.pending_proposals():
-        if record.get("run_id") != tag:
-            continue
-        invoices = [repo.get_invoice(line["invoice_id"]) for line in record["invoices"]]
-        proposed.append(
-            PlannedReminder(
-                key=GroupKey(record["customer"], record["template"], int(record["step_number"])),
-                template=repo.get_template(record["template"]),
-                invoices=[invoice for invoice in invoices if invoice is not None],
-            )
-        )
-    return proposed
 
 
 def run_work_items(

@@ -8,6 +8,7 @@ how one reminder is committed and sent is :mod:`shared.services.commit`.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import islice
@@ -350,19 +351,29 @@ def _proposed_earlier(
     so the tenant's notice lists it (the attempt died before it told). The record's count is left
     as it was: a failed attempt's record counted them already, a dead one's did not."""
     mine = {_proposal_key(reminder, tenant, summary) for reminder in proposed}
-    earlier: list[PlannedReminder] = []
+    return proposals_of(repo, summary.tag, summary.parts, leave_out=mine)
+
+
+def proposals_of(
+    repo: Store, tag: str, part: int | None = None, leave_out: Collection[str] = ()
+) -> list[PlannedReminder]:
+    """The proposals the run ``tag`` (its ``part``, when given) filed and nobody decided yet, as the
+    notice lists them; but those whose keys are in ``leave_out``."""
+    proposed = []
     for record in repo.pending_proposals():
-        if (record.get("run_id"), record.get("part", 1)) != (summary.tag, summary.parts) or record["key"] in mine:
+        if record.get("run_id") != tag or record["key"] in leave_out:
+            continue
+        if part is not None and record.get("part", 1) != part:
             continue
         invoices = [repo.get_invoice(line["invoice_id"]) for line in record["invoices"]]
-        earlier.append(
+        proposed.append(
             PlannedReminder(
                 key=GroupKey(record["customer"], record["template"], int(record["step_number"])),
                 template=repo.get_template(record["template"]),
                 invoices=sorted((i for i in invoices if i is not None), key=lambda invoice: invoice.invoice_id),
             )
         )
-    return earlier
+    return proposed
 
 
 def _told(repo: Store, summary: RunSummary, kind: str, key: str) -> bool:

@@ -18,18 +18,19 @@ MARCH_6 = date(2026, 3, 6)
 CUSTOMERS = 30
 
 
-class DiesAfterCommits:
-    """The store's commit, which takes effect and then kills the attempt after ``after`` commits."""
+class DiesAfter:
+    """A store write (``commit_reminders``, ``commit_proposal``) that takes effect and then kills the
+    attempt after ``after`` calls."""
 
-    def __init__(self, tenant: Tenant, after: int) -> None:
-        self.commit = tenant.store.commit_reminders
+    def __init__(self, tenant: Tenant, method: str, after: int) -> None:
+        self.write = getattr(tenant.store, method)
         self.left = after
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        done = self.commit(*args, **kwargs)
+        done = self.write(*args, **kwargs)
         self.left -= 1
         if self.left == 0:
-            raise RuntimeError("the invocation died after a commit")
+            raise RuntimeError("the invocation died after a write")
         return done
 
 
@@ -53,7 +54,7 @@ def test_a_retry_after_an_attempt_died_counts_and_reports_what_the_dead_attempt_
     reporter = TenantMailReporter(tenant.store, mailbox, "robot@acme.example", lambda now: [])  # type: ignore[arg-type]
     # Given an attempt that dies right after its first group commit (a group of 10: 3 items each)
     monkeypatch.setattr("shared.services.commit.GROUP_ITEMS", 32)
-    monkeypatch.setattr(tenant.store, "commit_reminders", DiesAfterCommits(tenant, after=1))
+    monkeypatch.setattr(tenant.store, "commit_reminders", DiesAfter(tenant, "commit_reminders", after=1))
     with pytest.raises(RuntimeError, match="died"):
         schedule_due_reminders(tenant.store, sink, at(MARCH_6), reporter=reporter, backoff=NO_WAIT)
     assert sink.sent == [] and mailbox.sent == []  # committed, in the outbox; nothing reported
@@ -118,21 +119,6 @@ def test_a_retry_after_an_attempt_died_once_its_report_was_out_sends_no_second_r
     assert record is not None and (record["status"], record["reminders"]) == ("completed", 30)
 
 
-class DiesAfterProposals:
-    """The store's proposal write, which takes effect and then kills the attempt after ``after`` proposals."""
-
-    def __init__(self, tenant: Tenant, after: int) -> None:
-        self.propose = tenant.store.commit_proposal
-        self.left = after
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        done = self.propose(*args, **kwargs)
-        self.left -= 1
-        if self.left == 0:
-            raise RuntimeError("the invocation died after a proposal")
-        return done
-
-
 def test_a_retry_tells_the_tenant_what_the_dead_attempt_proposed_once(monkeypatch: pytest.MonkeyPatch):
     tenant = Tenant(status_report_to="bogholderi@acme.example", notify_to="drift@acme.example", approval_required=True)
     for number in range(CUSTOMERS):
@@ -140,7 +126,7 @@ def test_a_retry_tells_the_tenant_what_the_dead_attempt_proposed_once(monkeypatc
     mailbox = Mailbox()
     reporter = TenantMailReporter(tenant.store, mailbox, "robot@acme.example", lambda now: [])  # type: ignore[arg-type]
     # Given an attempt that filed 10 of its 30 proposals and died before it told anyone
-    monkeypatch.setattr(tenant.store, "commit_proposal", DiesAfterProposals(tenant, after=10))
+    monkeypatch.setattr(tenant.store, "commit_proposal", DiesAfter(tenant, "commit_proposal", after=10))
     with pytest.raises(RuntimeError, match="died"):
         schedule_due_reminders(tenant.store, ListSink(), at(MARCH_6), reporter=reporter, backoff=NO_WAIT)
     monkeypatch.undo()
