@@ -9,10 +9,11 @@ charged is not silently dropped: it comes back as a reason for a ``skipped`` eff
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from shared.domain.channels import unreachable
 from shared.domain.danish_rules import (
@@ -52,6 +53,30 @@ def charges_agreements(reminder: PlannedReminder) -> bool:
     if reminder.is_case:
         return False
     return bool({"fee", "compensation"} & set(reminder.template.step(reminder.key.step_number).action_kinds))
+
+
+class Owing(Protocol):
+    """An invoice as interest sees it (an ``InvoiceState``; a preview's sample line has no ``interest_to``)."""
+
+    @property
+    def open_amount(self) -> Decimal: ...
+    @property
+    def due(self) -> date: ...
+
+
+def accrued_interest(invoices: Iterable[Owing], on: date, settings: TenantSettings) -> tuple[Decimal, Decimal | None]:
+    """Late interest on the invoices' open amounts from their due date, or from the last day interest
+    was charged for them (``interest_to``), up to ``on``: the total, and the rate on ``on``."""
+    table = settings.rate_table()
+    total = ZERO
+    rate: Decimal | None = None
+    for invoice in invoices:
+        charged_to: date | None = getattr(invoice, "interest_to", None)
+        start = max(invoice.due, charged_to or invoice.due)
+        result = late_interest(invoice.open_amount, start, on, table, settings.interest_day_count)
+        total += result.amount
+        rate = result.rate
+    return total, rate
 
 
 @dataclass(frozen=True)
@@ -255,14 +280,7 @@ class ChargeContext:
         )
 
     def _interest(self, reminder: PlannedReminder, on: date, charges: StepCharges) -> None:
-        table = self._settings.rate_table()
-        total = ZERO
-        rate: Decimal | None = None
-        for invoice in reminder.invoices:
-            start = max(invoice.due, invoice.interest_to or invoice.due)
-            result = late_interest(invoice.open_amount, start, on, table, self._settings.interest_day_count)
-            total += result.amount
-            rate = result.rate
+        total, rate = accrued_interest(reminder.invoices, on, self._settings)
         if total > ZERO:
             charges.interest, charges.interest_rate, charges.interest_to = total, rate, on
         else:

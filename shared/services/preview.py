@@ -16,7 +16,6 @@ from decimal import Decimal
 from typing import Any
 
 from shared.domain.danish_rules import InvoiceFeeHistory, compensation_due
-from shared.domain.interest import late_interest
 from shared.domain.money import ZERO
 from shared.domain.planning import WARNING_DAYS, InvoiceState
 from shared.domain.settings import TenantSettings
@@ -26,6 +25,7 @@ from shared.rendering.email import RenderedEmail
 from shared.rendering.formatting import Language
 from shared.rendering.letters import render_reminder
 from shared.rendering.sms import RenderedSms
+from shared.services.charges import accrued_interest
 from shared.services.tenant.common import resolve_template
 from shared.storage.protocols import Store
 from shared.storage.repository import Customer
@@ -177,12 +177,7 @@ def preview_charges(
     it leaves out the arrears period's history (§ 9 a, § 9 b), which only a run decides."""
     interest: Decimal | None = None
     if "interest" in actions:
-        table = settings.rate_table()
-        total = ZERO
-        for invoice in invoices:
-            charged_to = invoice.interest_to if isinstance(invoice, InvoiceState) else None
-            start = max(invoice.due, charged_to or invoice.due)
-            total += late_interest(invoice.open_amount, start, today, table, settings.interest_day_count).amount
+        total, _ = accrued_interest(invoices, today, settings)
         interest = total if total > ZERO else None
     compensation: Decimal | None = None
     if "compensation" in actions and business:

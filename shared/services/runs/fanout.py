@@ -33,7 +33,7 @@ from shared.services.outbox import MessageSink, deliver
 from shared.services.runs.lifecycle import record_run, run_queued, save_run
 from shared.services.runs.shards import ListWorkQueue, WorkItem, WorkQueue
 from shared.services.runs.summary import CARRIED_COUNTS, Reporter, RunSummary
-from shared.services.runs.work import CONTINUE_BELOW_MS, _commit_plan, _plan, _record, due_in_shard, proposals_of
+from shared.services.runs.work import CONTINUE_BELOW_MS, _commit_plan, _plan, _record, due_in_shard, proposals_of, told
 from shared.storage import keys
 from shared.storage.protocols import Store
 
@@ -204,9 +204,8 @@ def _report(repo: Store, reporter: Reporter | None, settings: TenantSettings, su
     listing every reminder; the notice lists the proposals the run filed."""
     if reporter is None:
         return
-    run_date = date.fromisoformat(summary.run_date)
     notice_key = f"{summary.tag}#proposals"
-    if summary.proposals and not repo.has_effect({"date": summary.run_date, "kind": "notification"}, notice_key):
+    if summary.proposals and not told(repo, summary, "notification", notice_key):
         proposed = proposals_of(repo, summary.tag)
         if proposed:
             _record(repo, reporter.proposals_waiting(settings, summary, proposed), notice_key)
@@ -214,7 +213,7 @@ def _report(repo: Store, reporter: Reporter | None, settings: TenantSettings, su
     if (
         settings.status_report_to
         and (summary.reminders or summary.proposals)
-        and not repo.has_effect({"date": run_date.isoformat(), "kind": "report"}, report_key)
+        and not told(repo, summary, "report", report_key)
     ):
         totals = {
             "reminders": summary.reminders,

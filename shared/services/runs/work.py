@@ -376,7 +376,7 @@ def proposals_of(
     return proposed
 
 
-def _told(repo: Store, summary: RunSummary, kind: str, key: str) -> bool:
+def told(repo: Store, summary: RunSummary, kind: str, key: str) -> bool:
     """Did an earlier attempt of the run send (and record) this notice or report?"""
     return repo.has_effect({"date": summary.run_date, "kind": kind}, key)
 
@@ -404,11 +404,11 @@ def _report(
         return
     suffix = f"#{summary.parts}" if summary.parts > 1 else ""
     notice_key = f"{summary.tag}#proposals{suffix}"
-    if proposed and not (retry and _told(repo, summary, "notification", notice_key)):
+    if proposed and not (retry and told(repo, summary, "notification", notice_key)):
         _record(repo, reporter.proposals_waiting(settings, summary, proposed), notice_key)
     key = f"{summary.tag}#report{suffix}"
-    told = retry and _told(repo, summary, "report", key)
-    if settings.status_report_to and (commits.sent or proposed or interrupted) and not told:
+    reported = retry and told(repo, summary, "report", key)
+    if settings.status_report_to and (commits.sent or proposed or interrupted) and not reported:
         report = reporter.run_report(
             settings,
             summary,
